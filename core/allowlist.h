@@ -1,0 +1,39 @@
+/*
+ * allowlist.h - terms and link domains that support has opened, per
+ * subaccount or globally (content filter, DESIGN.md).
+ *
+ * allowlist.c owns the in-memory set (answers filter plugins without
+ * touching the disk) and keeps it in step with the filter_allow table of
+ * the store: loaded at start, changed only through add/revoke, which
+ * write through in the open group. It survives restarts and config reloads
+ * because it is not configuration.
+ */
+#ifndef SB_ALLOWLIST_H
+#define SB_ALLOWLIST_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct sb_store;
+struct sb_allowlist;
+
+/* Kinds are "term" and "domain". */
+struct sb_allowlist *sb_allowlist_new(struct sb_store *st, struct sb_error *err);
+void sb_allowlist_free(struct sb_allowlist *al);
+
+/* `subaccount` NULL means global. Values are folded (terms) or lowercased (domains). */
+int sb_allowlist_add(struct sb_allowlist *al, const char *subaccount, const char *kind,
+    const char *value, uid_t uid, struct sb_error *err);
+/* not_found if there was no such entry. */
+int sb_allowlist_revoke(struct sb_allowlist *al, const char *subaccount, const char *kind,
+    const char *value, struct sb_error *err);
+/* 1 if allowed for that subaccount or globally; domains also by parent domain. */
+int sb_allowlist_allowed(const struct sb_allowlist *al, const char *subaccount,
+    const char *kind, const char *value);
+/* {"entries": [{subaccount|null, kind, value, uid, at}]}; `subaccount` filters (NULL: all). */
+json_t *sb_allowlist_json(const struct sb_allowlist *al, const char *subaccount);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * cmd-filter-allow.c - the allowlist of the content filter: "filter.allow"
+ * and "filter.revoke" (one term or one link domain, for one subaccount or
+ * globally; answered after the commit) and "filter.list".
+ */
+#include "args.h"
+#include "allowlist.h"
+#include "cmds.h"
+#include "daemon.h"
+
+/* Exactly one of "term" / "domain": which kind, and its value. */
+static int
+entry_args(json_t *args, const char **kind, const char **value, struct sb_error *err)
+{
+	const char *term = NULL, *domain = NULL;
+
+	if (sb_arg_string(args, "term", SB_ARG_OPTIONAL, &term, err) < 0 ||
+	    sb_arg_string(args, "domain", SB_ARG_OPTIONAL, &domain, err) < 0)
+		return -1;
+	if ((term == NULL) == (domain == NULL))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "give exactly one of 'term' or"
+		    " 'domain'");
+	*kind = term != NULL ? "term" : "domain";
+	*value = term != NULL ? term : domain;
+	return 0;
+}
+
+static json_t *
+entry_json(const char *sub, const char *kind, const char *value)
+{
+	return json_pack("{s:o, s:s, s:s}", "subaccount", sub ? json_string(sub) : json_null(),
+	    "kind", kind, "value", value);
+}
+
+static int
+allow_exec(struct sb_ctl_req *req, struct sb_error *err)
+{
+	struct sb_daemon *d = sb_ctl_daemon(req);
+	const char *sub, *kind, *value;
+
+	/* A new entry must name a configured subaccount: a typo would be silent. */
+	if (sb_arg_subaccount(sb_ctl_args(req), d->cfg, &sub, err) < 0 ||
+	    entry_args(sb_ctl_args(req), &kind, &value, err) < 0 ||
+	    sb_allowlist_add(d->allow, sub, kind, value, sb_ctl_uid(req), err) < 0)
+		return -1;
+	sb_ctl_reply_after_commit(req, entry_json(sub, kind, value));
+	return 0;
+}
+
+static int
+revoke_exec(struct sb_ctl_req *req, struct sb_error *err)
+{
+	struct sb_daemon *d = sb_ctl_daemon(req);
+	const char *sub = NULL, *kind, *value;
+
+	/* Not checked against the config: entries of a removed subaccount
+	 * must still be removable. */
+	if (sb_arg_string(sb_ctl_args(req), "subaccount", SB_ARG_OPTIONAL, &sub, err) < 0 ||
+	    entry_args(sb_ctl_args(req), &kind, &value, err) < 0 ||
+	    sb_allowlist_revoke(d->allow, sub, kind, value, err) < 0)
+		return -1;
+	sb_ctl_reply_after_commit(req, entry_json(sub, kind, value));
+	return 0;
+}
+
+static int
+list_exec(struct sb_ctl_req *req, struct sb_error *err)
+{
+	const char *sub = NULL;
+	json_t *res;
+
+	if (sb_arg_string(sb_ctl_args(req), "subaccount", SB_ARG_OPTIONAL, &sub, err) < 0)
+		return -1;
+	res = sb_allowlist_json(sb_ctl_daemon(req)->allow, sub);
+	if (res == NULL)
+		return sb_error_set(err, SB_E_INTERNAL, "cannot list the allowlist");
+	sb_ctl_reply(req, res);
+	return 0;
+}
+
+const struct sb_cmd sb_cmd_filter_allow = {
+	.name = "filter.allow",
+	.flags = SB_CMD_MUTATES,
+	.args = "subaccount term domain",
+	.exec = allow_exec,
+};
+
+const struct sb_cmd sb_cmd_filter_revoke = {
+	.name = "filter.revoke",
+	.flags = SB_CMD_MUTATES,
+	.args = "subaccount term domain",
+	.exec = revoke_exec,
+};
+
+const struct sb_cmd sb_cmd_filter_list = {
+	.name = "filter.list",
+	.args = "subaccount",
+	.exec = list_exec,
+};

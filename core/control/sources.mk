@@ -1,0 +1,12 @@
+# Control socket sources (owned by the control engineer); the lead wires
+# these into switchboardd and switchboardctl.
+SB_CONTROL_SOURCES = core/control.c core/control_proto.c core/timefmt.c \
+	core/control/args.c core/control/cmd_table.c \
+	core/control/cmd-ping.c core/control/cmd-plugin.c \
+	core/control/cmd-config-reload.c core/control/cmd-message-send.c \
+	core/control/cmd-message-status.c core/control/cmd-message-cancel.c \
+	core/control/cmd-filter-check.c core/control/cmd-filter-allow.c \
+	core/control/cmd-clock-advance.c \
+	core/timefmt.h core/control/args.h core/control/cmds.h
+
+SB_CTL_SOURCES = core/switchboardctl.c core/ctl_spec.c core/errors.c core/ctl_spec.h

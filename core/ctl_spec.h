@@ -1,0 +1,74 @@
+/*
+ * ctl_spec.h - the command line face of the control commands, shared by
+ * switchboardctl and its tests.
+ *
+ * ctl_spec.c owns one table: for each command its CLI words ("filter
+ * allow"), its wire name ("filter.allow"), and how positionals and options
+ * become keys of the request's "args". Usage lines, `--help`, `help CMD`
+ * and every argv error are generated from that table, so they cannot
+ * drift from what the parser accepts. It never talks to the daemon and
+ * judges only shape (is it an integer?); meaning is the daemon's job.
+ */
+#ifndef SB_CTL_SPEC_H
+#define SB_CTL_SPEC_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+
+/* Where switchboardctl looks when neither -s, -c nor SWITCHBOARD_SOCKET say. */
+#define SB_CTL_DEFAULT_SOCKET "run/control.sock"
+
+enum sb_ctl_type {
+	SB_CTL_STRING,  /* "--to X" -> "to": "X" */
+	SB_CTL_INT,     /* "--limit 5" -> "limit": 5 */
+	SB_CTL_KV,      /* "--var k=v" (repeatable) -> "vars": {"k": "v"} */
+};
+
+#define SB_CTL_REQUIRED 0x1
+#define SB_CTL_MAX_ARGS 12
+
+struct sb_ctl_arg {
+	const char *option;       /* "--to"; NULL for a positional (always required) */
+	const char *key;          /* key in the request's args; NULL ends the list */
+	enum sb_ctl_type type;
+	const char *metavar;      /* "NUMBER" */
+	unsigned flags;           /* SB_CTL_REQUIRED */
+	int oneof;                /* > 0: exactly one option of this group is required */
+	const char *help;
+};
+
+struct sb_ctl_spec {
+	const char *words;        /* "filter allow"; NULL ends the table */
+	const char *cmd;          /* wire name, "filter.allow" */
+	const char *help;         /* one line */
+	struct sb_ctl_arg args[SB_CTL_MAX_ARGS];
+};
+
+extern const struct sb_ctl_spec sb_ctl_specs[];
+
+/*
+ * Find the command named by the leading words of argv and turn the rest
+ * into its args object (*args, owned by the caller). Returns the spec, or
+ * NULL with err: unknown_command, or bad_argument with the command's usage
+ * ("send: missing --to (usage: switchboardctl send --to NUMBER ...)").
+ */
+const struct sb_ctl_spec *sb_ctl_parse_argv(int argc, char *const *argv, json_t **args,
+    struct sb_error *err);
+
+/* "send --to NUMBER (--text TEXT | --template NAME) [--chain NAME] ..." */
+void sb_ctl_usage(const struct sb_ctl_spec *s, char *buf, size_t len);
+
+/* The list of commands with their one-line help. */
+void sb_ctl_help(FILE *out);
+
+/*
+ * Usage, help and arguments of every command whose words start with
+ * argv's ("send"; "filter" gives all filter commands). Returns the number
+ * of commands printed (0: no such command, nothing printed).
+ */
+int sb_ctl_help_command(FILE *out, int argc, char *const *argv);
+
+#endif

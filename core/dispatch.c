@@ -1,0 +1,678 @@
+/*
+ * dispatch.c - moving attempts from `queued` to a final status.
+ *
+ * The pump runs when there may be work: after a group commit that added
+ * some, when a send slot frees up, or when the earliest due time comes. It
+ * reads a bounded batch of ready attempts per channel instance from the
+ * store (the queue is never held in memory), marks them `sending`,
+ * commits once, and only then hands them to the plugins, so that a crash
+ * can never forget a request that might have reached a provider.
+ *
+ * Results and receipts come back through the host table and go through
+ * apply_outcome(), and every status change goes through transition():
+ * those two functions are the whole state machine.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "dispatch_impl.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+
+#define PUMP_BATCH 512         /* attempts per instance per pass */
+#define DUE_BATCH 256          /* scheduled/fallback rows per pass */
+
+/* ---- the one place where statuses change ---- */
+
+void
+transition(struct sb_dispatch *dp, const struct transition_req *t)
+{
+	struct sb_store *st = dp->d->store;
+	int64_t now = sb_now_ms();
+	enum sb_status hist;
+
+	if (t->attempt_id != 0 && t->change != NULL)
+		sb_store_attempt_update(st, t->attempt_id, t->change);
+	if ((int)t->message_status >= 0) {
+		sb_store_message_update(st, t->message_id, t->message_status, t->step,
+		    t->reason, now);
+		if (t->old_message_status != t->message_status)
+			sb_metrics_status_move(t->old_message_status, t->message_status);
+	}
+	hist = (int)t->message_status >= 0 ? t->message_status : t->change->status;
+	sb_store_history_add(st, t->message_id, t->attempt_id, hist, t->reason, now);
+	sb_dispatch_wake_commit(dp);
+}
+
+/* ---- group commit ---- */
+
+static void
+commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_dispatch *dp = arg;
+
+	dp->commit_armed = 0;
+	if (sb_store_commit(dp->d->store) < 0)
+		sb_log(SB_LOG_ERROR, "store: group commit failed: %s",
+		    sb_store_errmsg(dp->d->store));
+	if (dp->new_work) {
+		dp->new_work = 0;
+		event_active(dp->pump_ev, 0, 0);
+	}
+}
+
+void
+sb_dispatch_wake_commit(struct sb_dispatch *dp)
+{
+	const struct sb_config_daemon *cd = &dp->d->cfg->daemon;
+
+	if (sb_store_pending(dp->d->store) >= (unsigned)cd->commit_max) {
+		event_active(dp->commit_ev, 0, 0);
+		return;
+	}
+	if (!dp->commit_armed) {
+		struct timeval tv = { 0, (suseconds_t)(cd->commit_interval_ms * 1000) };
+
+		dp->commit_armed = 1;
+		event_add(dp->commit_ev, &tv);
+	}
+}
+
+/* ---- chain steps ---- */
+
+const struct sb_config_chain *
+chain_of(struct sb_dispatch *dp, const char *name)
+{
+	return sb_config_chain(dp->d->cfg, name);
+}
+
+/* Queue step `step` of a message's chain, or end the message if there is none. */
+void
+start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    const char *chain_name, int step, const char *reason)
+{
+	const struct sb_config_chain *chain = chain_of(dp, chain_name);
+	int64_t now = sb_now_ms(), att;
+	struct transition_req t = {
+		.message_id = message_id, .old_message_status = old_status,
+		.step = step, .reason = reason,
+	};
+
+	if (chain == NULL) {
+		t.message_status = SB_ST_FAILED;
+		t.reason = "its chain is no longer configured";
+		transition(dp, &t);
+		return;
+	}
+	att = sb_store_attempt_insert(dp->d->store, message_id, step,
+	    chain->steps[step].channel, SB_ST_QUEUED, now, now);
+	t.attempt_id = att > 0 ? att : 0;
+	t.message_status = SB_ST_QUEUED;
+	transition(dp, &t);
+	dp->new_work = 1;
+}
+
+/* The attempt ended without delivering: next step, or the message ends. */
+static void
+step_failed(struct sb_dispatch *dp, const struct attempt_ref *a, enum sb_status final,
+    const char *reason)
+{
+	const struct sb_config_chain *chain = chain_of(dp, a->chain);
+
+	if (chain != NULL && (size_t)a->step + 1 < chain->nsteps) {
+		start_step(dp, a->message_id, a->message_status, a->chain, a->step + 1, reason);
+		return;
+	}
+	transition(dp, &(struct transition_req){
+	    .message_id = a->message_id, .old_message_status = a->message_status,
+	    .message_status = final, .step = -1, .reason = reason,
+	});
+}
+
+static int64_t
+backoff_ms(const struct sb_config_retry *r, int tries, int32_t retry_after_s)
+{
+	double ms = (double)r->initial_ms * pow(r->multiplier, tries > 0 ? tries - 1 : 0);
+
+	if (ms > (double)r->max_ms)
+		ms = (double)r->max_ms;
+	/* Jitter spreads retries of a burst that failed together. */
+	ms *= 1.0 + r->jitter * ((double)random() / RAND_MAX * 2.0 - 1.0);
+	if (retry_after_s > 0 && (double)retry_after_s * 1000.0 > ms)
+		ms = (double)retry_after_s * 1000.0;
+	return (int64_t)ms;
+}
+
+/*
+ * Apply what a channel said about an attempt, from `send` or a receipt.
+ * `a` describes the attempt as stored; the message's fate follows only if
+ * the attempt is its current step and the message is not final.
+ */
+void
+apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a, enum sb_outcome out,
+    const char *provider_id, const char *error_code, const char *error_text,
+    int32_t retry_after_s, int32_t parts)
+{
+	const struct sb_config *cfg = dp->d->cfg;
+	const struct sb_config_chain *chain = chain_of(dp, a->chain);
+	int current = a->step == a->message_step && !sb_status_final(a->message_status);
+	int64_t now = sb_now_ms();
+	struct sb_attempt_change ch = {
+		.provider_id = provider_id, .error_code = error_code, .error_text = error_text,
+		.tries = -1, .parts = parts, .next_ms = -1, .fallback_ms = -1,
+	};
+	struct transition_req t = {
+		.message_id = a->message_id, .attempt_id = a->attempt_id, .change = &ch,
+		.old_message_status = a->message_status, .message_status = -1, .step = -1,
+		.reason = error_text,
+	};
+	char why[300];
+
+	switch (out) {
+	case SB_OUT_ACCEPTED:
+		if (a->status != SB_ST_SENDING && a->status != SB_ST_QUEUED)
+			return; /* a late or repeated "accepted" changes nothing */
+		ch.status = SB_ST_ACCEPTED;
+		ch.accepted_ms = now;
+		if (chain != NULL && (size_t)a->step + 1 < chain->nsteps &&
+		    chain->steps[a->step].fallback_after_ms > 0)
+			ch.fallback_ms = now + chain->steps[a->step].fallback_after_ms;
+		if (current)
+			t.message_status = SB_ST_ACCEPTED;
+		transition(dp, &t);
+		return;
+	case SB_OUT_DELIVERED:
+	case SB_OUT_READ:
+		ch.status = out == SB_OUT_READ ? SB_ST_READ : SB_ST_DELIVERED;
+		if (a->status == ch.status || a->status == SB_ST_READ)
+			return; /* duplicate receipt */
+		ch.final_ms = now;
+		ch.fallback_ms = 0;
+		if (!sb_status_final(a->message_status) ||
+		    (a->message_status == SB_ST_DELIVERED && ch.status == SB_ST_READ))
+			t.message_status = ch.status;
+		if (a->step != a->message_step && t.message_status == ch.status)
+			t.reason = "receipt of an earlier step after fallback";
+		transition(dp, &t);
+		return;
+	case SB_OUT_TEMPORARY:
+		if (a->status != SB_ST_SENDING)
+			return;
+		ch.tries = a->tries;
+		if (a->tries < cfg->retry.max_attempts) {
+			int64_t next = now + backoff_ms(&cfg->retry, a->tries, retry_after_s);
+
+			if (next < a->expires_ms) {
+				ch.status = SB_ST_QUEUED;
+				ch.next_ms = next;
+				if (current)
+					t.message_status = SB_ST_QUEUED;
+				transition(dp, &t);
+				dp->new_work = 1;
+				return;
+			}
+		}
+		snprintf(why, sizeof(why), "gave up after %d tries: %s", a->tries,
+		    error_text != NULL ? error_text : "temporary failure");
+		ch.status = SB_ST_FAILED;
+		ch.error_text = why;
+		ch.final_ms = now;
+		t.reason = why;
+		transition(dp, &t);
+		if (current)
+			step_failed(dp, a, SB_ST_FAILED, why);
+		return;
+	case SB_OUT_UNDELIVERABLE:
+	case SB_OUT_FAILED:
+	case SB_OUT_EXPIRED:
+		ch.status = out == SB_OUT_UNDELIVERABLE ? SB_ST_UNDELIVERABLE :
+		    out == SB_OUT_FAILED ? SB_ST_FAILED : SB_ST_EXPIRED;
+		if (sb_status_final(a->status))
+			return;
+		ch.final_ms = now;
+		ch.fallback_ms = 0;
+		snprintf(why, sizeof(why), "%s via %s%s%s", sb_status_name(ch.status),
+		    a->instance, error_text != NULL ? ": " : "",
+		    error_text != NULL ? error_text : "");
+		t.reason = why;
+		transition(dp, &t);
+		if (current)
+			step_failed(dp, a, ch.status, why);
+		return;
+	}
+}
+
+void
+attempt_ref_from_row(struct attempt_ref *a, const struct sb_attempt_row *r,
+    char *chain_buf, size_t chain_len, char *inst_buf, size_t inst_len)
+{
+	snprintf(chain_buf, chain_len, "%s", r->chain);
+	snprintf(inst_buf, inst_len, "%s", r->instance);
+	*a = (struct attempt_ref){
+		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
+		.message_step = r->message_step, .tries = r->tries, .status = r->status,
+		.message_status = r->message_status, .chain = chain_buf,
+		.instance = inst_buf, .expires_ms = r->expires_ms,
+	};
+}
+
+/* ---- in-flight tickets ---- */
+
+static struct inflight *
+ticket_new(struct sb_dispatch *dp)
+{
+	struct inflight *f;
+	uint32_t i;
+
+	if (dp->free_slot == UINT32_MAX) {
+		size_t cap = dp->nslots ? dp->nslots * 2 : 256;
+		struct inflight *s = realloc(dp->slots, cap * sizeof(*s));
+
+		if (s == NULL)
+			return NULL;
+		dp->slots = s;
+		for (size_t k = dp->nslots; k < cap; k++)
+			s[k] = (struct inflight){ .next_free = k + 1 < cap ? (uint32_t)k + 1 :
+			    UINT32_MAX };
+		dp->free_slot = (uint32_t)dp->nslots;
+		dp->nslots = cap;
+	}
+	i = dp->free_slot;
+	f = &dp->slots[i];
+	dp->free_slot = f->next_free;
+	f->gen++;
+	f->used = 1;
+	f->ticket = ((uint64_t)f->gen << 32) | i;
+	return f;
+}
+
+static struct inflight *
+ticket_find(struct sb_dispatch *dp, uint64_t ticket)
+{
+	uint32_t i = (uint32_t)(ticket & 0xffffffffu);
+
+	if (i >= dp->nslots || !dp->slots[i].used || dp->slots[i].ticket != ticket)
+		return NULL;
+	return &dp->slots[i];
+}
+
+static void
+ticket_free(struct sb_dispatch *dp, struct inflight *f)
+{
+	f->used = 0;
+	f->next_free = dp->free_slot;
+	dp->free_slot = (uint32_t)(f - dp->slots);
+}
+
+void
+sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64_t ticket,
+    const struct sb_send_result *res)
+{
+	struct inflight *f = ticket_find(dp, ticket);
+	struct attempt_ref a;
+
+	if (f == NULL || f->inst != inst) {
+		sb_log(SB_LOG_WARN, "[%s] result for an unknown ticket %llu ignored",
+		    inst->name, (unsigned long long)ticket);
+		return;
+	}
+	a = f->ref;
+	a.chain = f->chain;
+	a.instance = inst->name;
+	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
+	ticket_free(dp, f);
+	inst->inflight--;
+	if (res->outcome == SB_OUT_ACCEPTED || res->outcome == SB_OUT_DELIVERED)
+		inst->accepted++;
+	else
+		inst->failed++;
+	sb_metrics_count("sb_attempt_results_total", inst->name, res->outcome, 1);
+	apply_outcome(dp, &a, res->outcome, res->provider_id, res->error_code,
+	    res->error_text, res->struct_size >= sizeof(*res) ? res->retry_after_s : -1,
+	    res->parts);
+	sb_loader_instance_idle(inst);
+	event_active(dp->pump_ev, 0, 0);
+}
+
+void
+sb_dispatch_counter_add(struct sb_dispatch *dp, const char *instance, const char *name,
+    uint64_t n)
+{
+	(void)dp;
+	sb_metrics_plugin_counter(instance, name, n);
+}
+
+unsigned
+sb_dispatch_inflight(struct sb_dispatch *dp, const char *instance)
+{
+	struct sb_instance *inst = sb_loader_instance(dp->d->loader, instance);
+
+	return inst != NULL ? inst->inflight : 0;
+}
+
+/* ---- the pump ---- */
+
+/* Copy a row's strings into the batch arena so they outlive the query. */
+static const char *
+arena_dup(struct sb_dispatch *dp, const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if (dp->arena_used + n > dp->arena_cap)
+		return NULL;
+	p = dp->arena + dp->arena_used;
+	memcpy(p, s, n);
+	dp->arena_used += n;
+	return p;
+}
+
+static int
+collect_ready(void *arg, const struct sb_attempt_row *r)
+{
+	struct sb_dispatch *dp = arg;
+	struct ready *rd;
+	size_t need = 512 + (r->text ? strlen(r->text) : 0) +
+	    (r->template_vars ? strlen(r->template_vars) : 0);
+
+	if (dp->nready == dp->capready || dp->arena_used + need > dp->arena_cap)
+		return 1; /* the rest waits for the next pass */
+	rd = &dp->ready[dp->nready++];
+	rd->row = *r;
+	rd->row.instance = arena_dup(dp, r->instance);
+	rd->row.subaccount = arena_dup(dp, r->subaccount);
+	rd->row.chain = arena_dup(dp, r->chain);
+	rd->row.to = arena_dup(dp, r->to);
+	rd->row.from = arena_dup(dp, r->from);
+	rd->row.text = arena_dup(dp, r->text);
+	rd->row.template_name = arena_dup(dp, r->template_name);
+	rd->row.template_lang = arena_dup(dp, r->template_lang);
+	rd->row.template_vars = arena_dup(dp, r->template_vars);
+	rd->row.provider_id = NULL;
+	return 0;
+}
+
+/* Refill the instance's bucket; how many sends it may start now. */
+static int
+rate_allowance(struct sb_instance *inst, int64_t *wait_ms)
+{
+	double rate = inst->cfg->rate, burst = inst->cfg->burst > 0 ?
+	    (double)inst->cfg->burst : (rate > 1 ? rate : 1);
+	int64_t now = sb_mono_us();
+
+	*wait_ms = 0;
+	if (rate <= 0)
+		return INT_MAX;
+	inst->tokens += (double)(now - inst->refill_us) / 1e6 * rate;
+	if (inst->tokens > burst)
+		inst->tokens = burst;
+	inst->refill_us = now;
+	if (inst->tokens < 1.0) {
+		*wait_ms = (int64_t)ceil((1.0 - inst->tokens) / rate * 1000.0);
+		return 0;
+	}
+	return (int)inst->tokens;
+}
+
+static void
+make_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len)
+{
+	const char *iid = sb_store_install_id(dp->d->store);
+
+	/* A v4-shaped UUID: stable per attempt, unique per database. */
+	snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
+	    iid + 16, (unsigned long long)attempt_id & 0xffffffffffffULL);
+}
+
+/* Mark one ready attempt `sending`; 0 if it is to be sent after the commit. */
+static int
+mark_sending(struct sb_dispatch *dp, struct ready *rd, int64_t now)
+{
+	const struct sb_attempt_row *r = &rd->row;
+	struct sb_attempt_change ch = {
+		.status = SB_ST_SENDING, .tries = r->tries + 1, .next_ms = -1,
+		.fallback_ms = -1, .sent_ms = now,
+	};
+	struct transition_req t = {
+		.message_id = r->message_id, .attempt_id = r->id, .change = &ch,
+		.old_message_status = r->message_status, .step = -1,
+		.message_status = r->step == r->message_step ? SB_ST_SENDING : -1,
+	};
+
+	if (r->expires_ms <= now) {
+		ch.status = SB_ST_EXPIRED;
+		ch.tries = -1;
+		ch.final_ms = now;
+		t.message_status = SB_ST_EXPIRED;
+		t.reason = "validity ended before it could be sent";
+		transition(dp, &t);
+		return -1;
+	}
+	transition(dp, &t);
+	return 0;
+}
+
+static void
+send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct ready *rd)
+{
+	const struct sb_attempt_row *r = &rd->row;
+	struct inflight *f = ticket_new(dp);
+	char key[48];
+	struct sb_send_request req;
+	struct sb_send_result fail = {
+		.struct_size = sizeof(fail), .outcome = SB_OUT_TEMPORARY,
+		.error_text = "the plugin did not take the request", .retry_after_s = -1,
+	};
+
+	if (f == NULL)
+		return; /* stays `sending`; recovery re-queues it after a restart */
+	make_attempt_key(dp, r->id, key, sizeof(key));
+	f->inst = inst;
+	f->started_us = sb_mono_us();
+	snprintf(f->chain, sizeof(f->chain), "%s", r->chain);
+	f->ref = (struct attempt_ref){
+		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
+		.message_step = r->message_step, .tries = r->tries + 1,
+		.status = SB_ST_SENDING,
+		.message_status = r->step == r->message_step ? SB_ST_SENDING : r->message_status,
+		.expires_ms = r->expires_ms,
+	};
+	req = (struct sb_send_request){
+		.struct_size = sizeof(req), .ticket = f->ticket, .message_id = r->message_id,
+		.attempt_key = key, .to = r->to, .from = r->from, .text = r->text,
+		.template_name = r->template_name, .template_lang = r->template_lang,
+		.template_vars = r->template_vars, .subaccount = r->subaccount,
+	};
+	inst->inflight++;
+	inst->sent++;
+	if (inst->p->send(inst->state, &req) != 0)
+		sb_dispatch_send_result(dp, inst, f->ticket, &fail);
+}
+
+static void
+activate_due(struct sb_dispatch *dp, int64_t now)
+{
+	int64_t ids[DUE_BATCH];
+	struct due_collect c = { ids, 0, DUE_BATCH };
+
+	sb_store_messages_due(dp->d->store, now, DUE_BATCH, collect_id, &c);
+	for (size_t i = 0; i < c.n; i++)
+		activate_message(dp, ids[i]);
+}
+
+static int
+collect_fallback(void *arg, const struct sb_attempt_row *r)
+{
+	struct sb_dispatch *dp = arg;
+
+	return collect_ready(dp, r);
+}
+
+static void
+fallback_due(struct sb_dispatch *dp, int64_t now)
+{
+	dp->nready = 0;
+	dp->arena_used = 0;
+	sb_store_attempts_fallback_due(dp->d->store, now, DUE_BATCH, collect_fallback, dp);
+	for (size_t i = 0; i < dp->nready; i++) {
+		const struct sb_attempt_row *r = &dp->ready[i].row;
+		struct sb_attempt_change ch = {
+			.status = r->status, .tries = -1, .next_ms = -1, .fallback_ms = 0,
+		};
+		char why[200];
+
+		snprintf(why, sizeof(why), "no delivery receipt from %s within fallback_after",
+		    r->instance);
+		transition(dp, &(struct transition_req){
+		    .message_id = r->message_id, .attempt_id = r->id, .change = &ch,
+		    .old_message_status = r->message_status, .message_status = -1,
+		    .step = -1, .reason = why,
+		});
+		if (r->step == r->message_step && !sb_status_final(r->message_status))
+			start_step(dp, r->message_id, r->message_status, r->chain, r->step + 1,
+			    why);
+	}
+}
+
+static void
+arm_due_timer(struct sb_dispatch *dp, int64_t wait_ms)
+{
+	struct timeval tv;
+
+	if (wait_ms < 0)
+		wait_ms = 0;
+	if (wait_ms > 60000)
+		wait_ms = 60000; /* re-check now and then: the clock may be moved */
+	tv.tv_sec = wait_ms / 1000;
+	tv.tv_usec = (wait_ms % 1000) * 1000;
+	event_add(dp->due_ev, &tv);
+}
+
+static void
+pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_dispatch *dp = arg;
+	struct sb_instance *const *insts;
+	size_t ninst = sb_loader_instances(dp->d->loader, &insts);
+	int64_t now = sb_now_ms(), wait = INT64_MAX, next;
+	size_t nsend = 0;
+
+	if (dp->d->stopping)
+		return;
+	activate_due(dp, now);
+	fallback_due(dp, now);
+	for (size_t i = 0; i < ninst; i++) {
+		struct sb_instance *inst = insts[i];
+		int64_t rate_wait, cap, allowance;
+		size_t first = nsend;
+
+		if (inst->p->kind != SB_PLUGIN_CHANNEL)
+			continue;
+		cap = inst->cfg->max_in_flight - (int64_t)inst->inflight;
+		if (cap > PUMP_BATCH)
+			cap = PUMP_BATCH;
+		allowance = rate_allowance(inst, &rate_wait);
+		if (cap > allowance)
+			cap = allowance;
+		if (rate_wait > 0 && rate_wait < wait)
+			wait = rate_wait;
+		if (cap <= 0)
+			continue;
+		if (nsend == 0) {
+			dp->nready = 0;
+			dp->arena_used = 0;
+		}
+		sb_store_attempts_ready(dp->d->store, inst->name, now, (int)cap,
+		    collect_ready, dp);
+		for (size_t k = first; k < dp->nready; k++) {
+			dp->ready[k].inst = inst;
+			dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
+		}
+		if (inst->cfg->rate > 0)
+			inst->tokens -= (double)(dp->nready - first);
+		nsend = dp->nready;
+	}
+	if (nsend > 0) {
+		/* `sending` is durable before any provider hears of it. */
+		if (sb_store_commit(dp->d->store) < 0)
+			sb_log(SB_LOG_ERROR, "store: commit before send failed: %s",
+			    sb_store_errmsg(dp->d->store));
+		for (size_t k = 0; k < nsend; k++)
+			if (!dp->ready[k].skip)
+				send_ready(dp, dp->ready[k].inst, &dp->ready[k]);
+		/* A full batch may mean more is ready: come back at once. */
+		event_active(dp->pump_ev, 0, 0);
+	}
+	next = sb_store_next_due(dp->d->store);
+	if (next != INT64_MAX && next - now < wait)
+		wait = next - now;
+	if (wait != INT64_MAX)
+		arm_due_timer(dp, wait);
+}
+
+static void
+due_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pump(fd, what, arg);
+}
+
+void
+sb_dispatch_kick(struct sb_dispatch *dp)
+{
+	event_active(dp->pump_ev, 0, 0);
+}
+
+struct sb_dispatch *
+sb_dispatch_new(struct sb_daemon *d)
+{
+	struct sb_dispatch *dp = calloc(1, sizeof(*dp));
+
+	if (dp == NULL)
+		return NULL;
+	dp->d = d;
+	dp->free_slot = UINT32_MAX;
+	dp->capready = PUMP_BATCH * 4;
+	dp->ready = calloc(dp->capready, sizeof(*dp->ready));
+	dp->arena_cap = 4u << 20;
+	dp->arena = malloc(dp->arena_cap);
+	dp->pump_ev = event_new(d->base, -1, 0, pump, dp);
+	dp->due_ev = evtimer_new(d->base, due_cb, dp);
+	dp->commit_ev = evtimer_new(d->base, commit_cb, dp);
+	if (dp->ready == NULL || dp->arena == NULL || dp->pump_ev == NULL ||
+	    dp->due_ev == NULL || dp->commit_ev == NULL) {
+		sb_dispatch_free(dp);
+		return NULL;
+	}
+	return dp;
+}
+
+void
+sb_dispatch_free(struct sb_dispatch *dp)
+{
+	if (dp == NULL)
+		return;
+	if (dp->pump_ev != NULL)
+		event_free(dp->pump_ev);
+	if (dp->due_ev != NULL)
+		event_free(dp->due_ev);
+	if (dp->commit_ev != NULL)
+		event_free(dp->commit_ev);
+	free(dp->slots);
+	free(dp->ready);
+	free(dp->arena);
+	free(dp);
+}

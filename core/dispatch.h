@@ -1,0 +1,86 @@
+/*
+ * dispatch.h - the delivery engine: from a stored message to a final status.
+ *
+ * dispatch.c owns the life of every message after submission: it creates
+ * attempts along the message's chain, hands them to channel instances
+ * within their rate and in-flight limits, applies send results and
+ * receipts, retries temporary failures, falls back to the next step, and
+ * is the only place where a status changes (sb_dispatch_transition). The
+ * queue lives in SQLite, not in memory: the dispatcher reads ready attempts
+ * in small batches.
+ */
+#ifndef SB_DISPATCH_H
+#define SB_DISPATCH_H
+
+#include <stdint.h>
+
+#include "errors.h"
+
+struct sb_daemon;
+struct sb_dispatch;
+
+struct sb_submit {
+	const char *subaccount;     /* NULL: the first configured subaccount */
+	const char *chain;          /* NULL: the subaccount's default chain */
+	const char *to;             /* phone number; normalised to E.164 */
+	const char *from;           /* or NULL: the subaccount's sender */
+	const char *text;           /* text, or NULL with a template */
+	const char *template_name;
+	const char *template_lang;
+	const char *template_vars;  /* JSON object text, or NULL */
+	int64_t send_at_ms;         /* 0: now */
+	const char *idempotency_key;/* or NULL */
+	int64_t broadcast_id;       /* 0: none */
+	int64_t resend_of;          /* 0: none */
+};
+
+/*
+ * Called once the submission is durable (id > 0), or failed (err set).
+ * `duplicate` is 1 when an earlier message with the same idempotency key
+ * was found and returned instead.
+ */
+typedef void (*sb_submit_done_fn)(void *arg, int64_t id, int duplicate,
+    const struct sb_error *err);
+
+struct sb_dispatch *sb_dispatch_new(struct sb_daemon *d);
+void sb_dispatch_free(struct sb_dispatch *dp);
+
+/*
+ * Validate and store a message. Returns 0 if `done` will be called after
+ * the group commit, or -1 with `err` set (bad number, unknown chain...),
+ * in which case `done` is not called. Nothing is sent before the commit.
+ */
+int sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s,
+    sb_submit_done_fn done, void *arg, struct sb_error *err);
+
+/*
+ * Cancel a message that is scheduled or queued (not yet handed to a
+ * channel). `subaccount` limits it to that subaccount (NULL: any).
+ * Returns 0 (the change is in the open group: use sb_store_after_commit
+ * before acknowledging) or -1 with err (not_found, invalid_state).
+ */
+int sb_dispatch_cancel(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    struct sb_error *err);
+
+/*
+ * Run the filter instances on a text without sending anything. Returns 0
+ * with *blocked and `reason` ("filter 'content': word 'gratis'") filled.
+ */
+int sb_dispatch_filter_check(struct sb_dispatch *dp, const char *subaccount,
+    const char *to, const char *text, int *blocked, char *reason, size_t reason_len,
+    struct sb_error *err);
+
+/*
+ * Submit a copy of an earlier message as a new one linked to it
+ * (resend_of), e.g. after support allowlisted what rejected it.
+ */
+int sb_dispatch_resend(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    sb_submit_done_fn done, void *arg, struct sb_error *err);
+
+/* Look for due work now (after a clock change or a config reload). */
+void sb_dispatch_kick(struct sb_dispatch *dp);
+
+/* Counters for /metrics and `plugins`: attempts in flight per instance. */
+unsigned sb_dispatch_inflight(struct sb_dispatch *dp, const char *instance);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * dispatch_impl.h - what dispatch.c, submit.c and receipt.c share.
+ */
+#ifndef SB_DISPATCH_IMPL_H
+#define SB_DISPATCH_IMPL_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "dispatch_internal.h"
+#include "status.h"
+#include "store.h"
+
+struct sb_instance;
+struct sb_config_chain;
+
+/* What the state machine needs to know about one attempt. */
+struct attempt_ref {
+	int64_t attempt_id, message_id;
+	int step, message_step, tries;
+	enum sb_status status, message_status;
+	const char *chain;
+	const char *instance;
+	int64_t expires_ms;
+};
+
+/*
+ * One status change: of an attempt (change != NULL), of its message
+ * (message_status >= 0), or both, with one history row.
+ */
+struct transition_req {
+	int64_t message_id;
+	int64_t attempt_id;                  /* 0: message only */
+	const struct sb_attempt_change *change;
+	enum sb_status old_message_status;
+	enum sb_status message_status;       /* (enum sb_status)-1: unchanged */
+	int step;                            /* new current step, -1: unchanged */
+	const char *reason;
+};
+
+struct inflight {
+	uint64_t ticket;
+	uint32_t gen;
+	uint32_t next_free;
+	int used;
+	struct sb_instance *inst;
+	int64_t started_us;
+	struct attempt_ref ref;
+	char chain[128];
+};
+
+struct ready {
+	struct sb_attempt_row row;
+	struct sb_instance *inst;
+	int skip;
+};
+
+struct due_collect {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+struct sb_dispatch {
+	struct sb_daemon *d;
+	struct event *pump_ev;       /* run a pass at the next loop turn */
+	struct event *due_ev;        /* the earliest due time */
+	struct event *commit_ev;     /* end of the group commit window */
+	int commit_armed;
+	int new_work;                /* the open group queued something */
+	struct inflight *slots;      /* tickets, indexed by their low 32 bits */
+	size_t nslots;
+	uint32_t free_slot;
+	struct ready *ready;         /* one pass's batch, strings in `arena` */
+	size_t nready, capready;
+	char *arena;
+	size_t arena_used, arena_cap;
+};
+
+void transition(struct sb_dispatch *dp, const struct transition_req *t);
+void apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a,
+    enum sb_outcome out, const char *provider_id, const char *error_code,
+    const char *error_text, int32_t retry_after_s, int32_t parts);
+void start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    const char *chain_name, int step, const char *reason);
+const struct sb_config_chain *chain_of(struct sb_dispatch *dp, const char *name);
+void attempt_ref_from_row(struct attempt_ref *a, const struct sb_attempt_row *r,
+    char *chain_buf, size_t chain_len, char *inst_buf, size_t inst_len);
+
+/* submit.c: a scheduled message whose time has come. */
+void activate_message(struct sb_dispatch *dp, int64_t id);
+int collect_id(void *arg, int64_t id);
+
+#endif

@@ -1,0 +1,620 @@
+/*
+ * http_api.c - the HTTP face of the daemon (libevent evhttp).
+ *
+ * Owns the listener, the route table, API key checks, request body
+ * limits, JSON error answers, and delivery of provider callbacks on
+ * /hooks/<instance> to that instance's plugin. Answers that must wait for
+ * a group commit keep their request and reply later; if the client goes
+ * away first, the pending answer is dropped safely.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "dispatch.h"
+#include "http_api.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "store.h"
+#include "timefmt.h"
+
+#define MAX_RECIPIENTS 1000
+
+struct sb_http_api {
+	struct sb_daemon *d;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+};
+
+/* A request whose answer waits for the commit of its messages. */
+struct pending {
+	struct evhttp_request *req;      /* NULL once the client has gone */
+	struct evhttp_connection *conn;
+	json_t *ids;                     /* the answer being built */
+	size_t outstanding;
+	int failed;
+	int any_new;
+	struct sb_error err;
+};
+
+static void
+send_json(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+	if (text != NULL) {
+		evbuffer_add(out, text, strlen(text));
+		evbuffer_add(out, "\n", 1);
+	}
+	free(text);
+	json_decref(body);
+	evhttp_send_reply(req, code, NULL, NULL);
+}
+
+static void
+send_error(struct evhttp_request *req, const struct sb_error *err)
+{
+	send_json(req, sb_err_http_status(err->code), json_pack("{s:{s:s, s:s}}", "error",
+	    "code", sb_err_word(err->code), "message", err->message));
+}
+
+static int
+fail(struct evhttp_request *req, enum sb_err code, const char *msg)
+{
+	struct sb_error err = { .code = code };
+
+	snprintf(err.message, sizeof(err.message), "%s", msg);
+	send_error(req, &err);
+	return -1;
+}
+
+/* ---- API keys ---- */
+
+static void
+sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)s, strlen(s), md);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The subaccount a request's key belongs to, or NULL (answered 401). */
+static const struct sb_config_subaccount *
+authenticate(struct sb_http_api *api, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *auth = evhttp_find_header(h, "Authorization");
+	const char *key = evhttp_find_header(h, "X-API-Key");
+	const struct sb_config *cfg = api->d->cfg;
+	char hex[65];
+
+	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		key = auth + 7;
+	if (key == NULL || *key == '\0') {
+		fail(req, SB_E_UNAUTHORIZED, "missing API key (Authorization: Bearer KEY)");
+		return NULL;
+	}
+	sha256_hex(key, hex);
+	for (size_t i = 0; i < cfg->nsubaccounts; i++) {
+		const struct sb_config_subaccount *sub = &cfg->subaccounts[i];
+
+		for (size_t k = 0; k < sub->napi_keys; k++)
+			if (CRYPTO_memcmp(sub->api_keys[k] + 7, hex, 64) == 0)
+				return sub;
+	}
+	fail(req, SB_E_UNAUTHORIZED, "unknown API key");
+	return NULL;
+}
+
+/* The body as JSON, or NULL (answered). */
+static json_t *
+read_json_body(struct sb_http_api *api, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t jerr;
+	json_t *body;
+	char msg[300];
+
+	if ((int64_t)len > api->d->cfg->daemon.http_max_body) {
+		fail(req, SB_E_TOO_LARGE, "request body too large");
+		return NULL;
+	}
+	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
+	if (body == NULL || !json_is_object(body)) {
+		snprintf(msg, sizeof(msg), "body is not a JSON object%s%s",
+		    body == NULL ? ": " : "", body == NULL ? jerr.text : "");
+		json_decref(body);
+		fail(req, SB_E_BAD_REQUEST, msg);
+		return NULL;
+	}
+	return body;
+}
+
+/* ---- POST /v1/messages ---- */
+
+static void
+pending_finish(struct pending *p)
+{
+	if (p->req != NULL) {
+		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		if (p->failed)
+			send_error(p->req, &p->err);
+		else
+			send_json(p->req, p->any_new ? 202 : 200,
+			    json_pack("{s:O}", "messages", p->ids));
+	}
+	json_decref(p->ids);
+	free(p);
+}
+
+static void
+pending_client_gone(struct evhttp_connection *conn, void *arg)
+{
+	struct pending *p = arg;
+
+	p->req = NULL;
+}
+
+struct recipient_ack {
+	struct pending *p;
+	size_t index;
+};
+
+static void
+message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+{
+	struct recipient_ack *ra = arg;
+	struct pending *p = ra->p;
+	json_t *item = json_array_get(p->ids, ra->index);
+
+	if (err != NULL) {
+		p->failed = 1;
+		p->err = *err;
+	} else {
+		json_object_set_new(item, "id", json_integer(id));
+		json_object_set_new(item, "duplicate", json_boolean(duplicate));
+		if (!duplicate)
+			p->any_new = 1;
+	}
+	free(ra);
+	if (--p->outstanding == 0)
+		pending_finish(p);
+}
+
+static int
+string_field(json_t *body, const char *key, const char **out, struct evhttp_request *req)
+{
+	json_t *v = json_object_get(body, key);
+	char msg[128];
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(msg, sizeof(msg), "'%s' must be a string", key);
+		return fail(req, SB_E_BAD_ARGUMENT, msg);
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static void
+post_messages(struct sb_http_api *api, struct evhttp_request *req)
+{
+	const struct sb_config_subaccount *sub = authenticate(api, req);
+	json_t *body, *to, *tpl, *recipients;
+	struct sb_submit s = { 0 };
+	const char *at = NULL, *why;
+	char *vars = NULL, norm[32], key[300];
+	struct pending *p;
+	struct sb_error err = { 0 };
+	size_t i, n;
+
+	if (sub == NULL || (body = read_json_body(api, req)) == NULL)
+		return;
+	s.subaccount = sub->name;
+	if (string_field(body, "text", &s.text, req) < 0 ||
+	    string_field(body, "chain", &s.chain, req) < 0 ||
+	    string_field(body, "from", &s.from, req) < 0 ||
+	    string_field(body, "send_at", &at, req) < 0 ||
+	    string_field(body, "idempotency_key", &s.idempotency_key, req) < 0)
+		goto out;
+	tpl = json_object_get(body, "template");
+	if (tpl != NULL) {
+		json_t *v = json_object_get(tpl, "variables");
+
+		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name"))) {
+			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}");
+			goto out;
+		}
+		s.template_name = json_string_value(json_object_get(tpl, "name"));
+		s.template_lang = json_string_value(json_object_get(tpl, "language"));
+		if (v != NULL)
+			vars = json_dumps(v, JSON_COMPACT);
+		s.template_vars = vars;
+	}
+	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0) {
+		fail(req, SB_E_BAD_ARGUMENT, "'send_at' must be ISO 8601 with an offset");
+		goto out;
+	}
+	to = json_object_get(body, "to");
+	recipients = json_is_array(to) ? json_incref(to) : json_pack("[O]", to ? to : json_null());
+	n = json_array_size(recipients);
+	if (n == 0 || n > MAX_RECIPIENTS) {
+		json_decref(recipients);
+		fail(req, SB_E_BAD_ARGUMENT, "'to' must be a number or a list of 1 to 1000");
+		goto out;
+	}
+	/* Check every number first: a request is taken whole or not at all. */
+	for (i = 0; i < n; i++) {
+		json_t *r = json_array_get(recipients, i);
+		char msg[200];
+
+		if (!json_is_string(r) || sb_phone_normalize(json_string_value(r),
+		    sub->default_country, norm, sizeof(norm), &why) < 0) {
+			snprintf(msg, sizeof(msg), "invalid phone number at to[%zu]: %s", i,
+			    json_is_string(r) ? why : "not a string");
+			json_decref(recipients);
+			fail(req, SB_E_BAD_ARGUMENT, msg);
+			goto out;
+		}
+	}
+	p = calloc(1, sizeof(*p));
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	p->ids = json_array();
+	p->outstanding = 1; /* held until every submission is handed over */
+	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	for (i = 0; i < n && !p->failed; i++) {
+		struct recipient_ack *ra = malloc(sizeof(*ra));
+		const char *base_key = json_string_value(json_object_get(body, "idempotency_key"));
+
+		s.to = json_string_value(json_array_get(recipients, i));
+		if (base_key != NULL && n > 1) {
+			snprintf(key, sizeof(key), "%s#%zu", base_key, i);
+			s.idempotency_key = key;
+		}
+		json_array_append_new(p->ids, json_pack("{s:s}", "to", s.to));
+		*ra = (struct recipient_ack){ p, i };
+		p->outstanding++;
+		if (sb_dispatch_submit(api->d->dispatch, &s, message_stored, ra, &err) < 0) {
+			p->outstanding--;
+			free(ra);
+			p->failed = 1;
+			p->err = err;
+		}
+	}
+	json_decref(recipients);
+	if (--p->outstanding == 0)
+		pending_finish(p);
+out:
+	free(vars);
+	json_decref(body);
+}
+
+/* ---- GET /v1/messages[/id], POST /v1/messages/id/cancel ---- */
+
+static const char *
+query_param(struct evkeyvalq *q, const char *name)
+{
+	const char *v = evhttp_find_header(q, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static int
+parse_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
+    int64_t *out)
+{
+	const char *v = query_param(q, name);
+	char msg[128];
+
+	*out = 0;
+	if (v == NULL || sb_parse_iso8601_ms(v, out) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "'%s' must be ISO 8601 with an offset", name);
+	return fail(req, SB_E_BAD_ARGUMENT, msg);
+}
+
+static void
+list_messages(struct sb_http_api *api, struct evhttp_request *req,
+    const struct sb_config_subaccount *sub)
+{
+	struct evkeyvalq q;
+	struct sb_list_query lq = { .subaccount = sub->name, .status = -1 };
+	const char *v, *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
+	json_t *res;
+
+	memset(&q, 0, sizeof(q));
+	if (evhttp_parse_query_str(qs != NULL ? qs + 1 : "", &q) < 0) {
+		fail(req, SB_E_BAD_ARGUMENT, "malformed query string");
+		return;
+	}
+	if ((v = query_param(&q, "status")) != NULL && (lq.status = sb_status_parse(v)) < 0) {
+		fail(req, SB_E_BAD_ARGUMENT, "unknown status");
+		goto out;
+	}
+	lq.channel = query_param(&q, "channel");
+	lq.to = query_param(&q, "to");
+	if ((v = query_param(&q, "batch")) != NULL)
+		lq.broadcast_id = strtoll(v, NULL, 10);
+	if ((v = query_param(&q, "before")) != NULL)
+		lq.before_id = strtoll(v, NULL, 10);
+	if ((v = query_param(&q, "limit")) != NULL)
+		lq.limit = atoi(v);
+	if (parse_time_param(req, &q, "from", &lq.from_ms) < 0 ||
+	    parse_time_param(req, &q, "until", &lq.until_ms) < 0)
+		goto out;
+	res = sb_store_message_list(api->d->store, &lq);
+	if (res == NULL)
+		fail(req, SB_E_INTERNAL, "query failed");
+	else
+		send_json(req, 200, res);
+out:
+	evhttp_clear_headers(&q);
+}
+
+static void
+cancel_committed(void *arg, int ok)
+{
+	struct pending *p = arg;
+
+	if (!ok) {
+		p->failed = 1;
+		sb_error_set(&p->err, SB_E_INTERNAL, "the cancellation could not be stored");
+	}
+	if (p->req != NULL) {
+		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		if (p->failed)
+			send_error(p->req, &p->err);
+		else
+			send_json(p->req, 200, json_incref(p->ids));
+	}
+	json_decref(p->ids);
+	free(p);
+}
+
+static void
+cancel_message(struct sb_http_api *api, struct evhttp_request *req,
+    const struct sb_config_subaccount *sub, int64_t id)
+{
+	struct sb_error err = { 0 };
+	struct pending *p;
+
+	if (sb_dispatch_cancel(api->d->dispatch, id, sub->name, &err) < 0) {
+		send_error(req, &err);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	p->ids = json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "cancelled");
+	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_store_after_commit(api->d->store, cancel_committed, p);
+	sb_dispatch_kick(api->d->dispatch);
+}
+
+static void
+route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const struct sb_config_subaccount *sub;
+	char *end;
+	int64_t id;
+
+	if (*rest == '\0' || *rest == '?') {
+		if (method == EVHTTP_REQ_POST) {
+			post_messages(api, req);
+			return;
+		}
+		if (method == EVHTTP_REQ_GET && (sub = authenticate(api, req)) != NULL)
+			list_messages(api, req, sub);
+		else if (method != EVHTTP_REQ_GET)
+			fail(req, SB_E_BAD_REQUEST, "use GET or POST on /v1/messages");
+		return;
+	}
+	id = strtoll(rest + 1, &end, 10);
+	if (*rest != '/' || id <= 0) {
+		fail(req, SB_E_NOT_FOUND, "no such route");
+		return;
+	}
+	if ((sub = authenticate(api, req)) == NULL)
+		return;
+	if ((*end == '\0' || *end == '?') && method == EVHTTP_REQ_GET) {
+		json_t *m = sb_store_message_json(api->d->store, id, sub->name);
+
+		if (m == NULL)
+			fail(req, SB_E_NOT_FOUND, "no such message");
+		else
+			send_json(req, 200, m);
+	} else if (strcmp(end, "/cancel") == 0 && method == EVHTTP_REQ_POST) {
+		cancel_message(api, req, sub, id);
+	} else {
+		fail(req, SB_E_NOT_FOUND, "no such route");
+	}
+}
+
+/* ---- /hooks/<instance> ---- */
+
+struct hook_ctx {
+	struct evhttp_request *req;
+};
+
+static const char *
+hook_header(const struct sb_webhook_request *wr, const char *name)
+{
+	struct hook_ctx *c = wr->host_data;
+
+	return evhttp_find_header(evhttp_request_get_input_headers(c->req), name);
+}
+
+static void
+route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = evhttp_uri_get_path(uri), *query = evhttp_uri_get_query(uri);
+	char name[128], url[4096];
+	size_t nlen = strcspn(rest, "/?");
+	struct sb_instance *inst;
+	struct hook_ctx ctx = { req };
+	struct sb_webhook_request wr;
+	struct sb_webhook_response resp = { 200, "text/plain", "" };
+	struct evbuffer *out;
+
+	if (nlen == 0 || nlen >= sizeof(name)) {
+		fail(req, SB_E_NOT_FOUND, "no such hook");
+		return;
+	}
+	memcpy(name, rest, nlen);
+	name[nlen] = '\0';
+	inst = sb_loader_instance(api->d->loader, name);
+	if (inst == NULL || inst->p->webhook == NULL) {
+		sb_log(SB_LOG_WARN, "http: callback for unknown hook '%s'", name);
+		fail(req, SB_E_NOT_FOUND, "no such hook");
+		return;
+	}
+	if ((int64_t)evbuffer_get_length(in) > api->d->cfg->daemon.http_max_body) {
+		fail(req, SB_E_TOO_LARGE, "callback body too large");
+		return;
+	}
+	snprintf(url, sizeof(url), "%s%s", api->d->cfg->daemon.public_url,
+	    evhttp_request_get_uri(req));
+	wr = (struct sb_webhook_request){
+		.struct_size = sizeof(wr),
+		.method = evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST",
+		.path = path != NULL ? path + strlen("/hooks/") + nlen : "",
+		.query = query != NULL ? query : "",
+		.url = url,
+		.body = (const char *)evbuffer_pullup(in, -1),
+		.body_len = evbuffer_get_length(in),
+		.header = hook_header,
+		.host_data = &ctx,
+	};
+	if (wr.body == NULL)
+		wr.body = "";
+	inst->p->webhook(inst->state, &wr, &resp);
+	sb_metrics_count("sb_webhooks_total", inst->name, 0, 1);
+	out = evhttp_request_get_output_buffer(req);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    resp.content_type != NULL ? resp.content_type : "text/plain");
+	if (resp.body != NULL)
+		evbuffer_add(out, resp.body, strlen(resp.body));
+	evhttp_send_reply(req, resp.status, NULL, NULL);
+}
+
+/* ---- routing ---- */
+
+static void
+get_healthz(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	send_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void
+get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	char *text = sb_metrics_render();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; version=0.0.4");
+	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
+	free(text);
+	evhttp_send_reply(req, 200, NULL, NULL);
+}
+
+static const struct route {
+	const char *prefix;
+	int exact;          /* the path must equal the prefix */
+	void (*handler)(struct sb_http_api *, struct evhttp_request *, const char *rest);
+} routes[] = {
+	{ "/healthz", 1, get_healthz },
+	{ "/metrics", 1, get_metrics },
+	{ "/v1/messages", 0, route_messages },
+	{ "/hooks/", 0, route_hook },
+};
+
+static void
+dispatch_request(struct evhttp_request *req, void *arg)
+{
+	struct sb_http_api *api = arg;
+	const char *uri = evhttp_request_get_uri(req);
+	size_t plen = strcspn(uri, "?");
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		size_t n = strlen(routes[i].prefix);
+
+		if (strncmp(uri, routes[i].prefix, n) != 0 || (routes[i].exact && plen != n))
+			continue;
+		routes[i].handler(api, req, uri + n);
+		return;
+	}
+	fail(req, SB_E_NOT_FOUND, "no such route");
+}
+
+struct sb_http_api *
+sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
+{
+	const char *listen = d->cfg->daemon.http_listen;
+	struct sb_http_api *api;
+	char host[256];
+	const char *colon;
+	int port;
+
+	if (listen == NULL)
+		return NULL;
+	colon = strrchr(listen, ':');
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host)) {
+		sb_error_set(err, SB_E_CONFIG_INVALID, "bad http_listen '%s'", listen);
+		return NULL;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (host[0] == '[') { /* [::1]:8025 */
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	port = atoi(colon + 1);
+	api = calloc(1, sizeof(*api));
+	api->d = d;
+	api->http = evhttp_new(d->base);
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)d->cfg->daemon.http_max_body);
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_timeout(api->http, 60);
+	evhttp_set_gencb(api->http, dispatch_request, api);
+	api->sock = evhttp_bind_socket_with_handle(api->http, host, (ev_uint16_t)port);
+	if (api->sock == NULL) {
+		sb_error_set(err, SB_E_INTERNAL, "cannot listen on %s", listen);
+		sb_http_api_free(api);
+		return NULL;
+	}
+	return api;
+}
+
+void
+sb_http_api_free(struct sb_http_api *api)
+{
+	if (api == NULL)
+		return;
+	evhttp_free(api->http);
+	free(api);
+}

@@ -1,0 +1,53 @@
+/*
+ * instance.h - one configured plugin instance as the daemon sees it.
+ *
+ * Internal to the daemon (loader.c creates them, host.c serves them,
+ * dispatch.c sends through them); plugins only ever see the opaque
+ * `struct sb_instance *`.
+ */
+#ifndef SB_INSTANCE_H
+#define SB_INSTANCE_H
+
+#include <stdint.h>
+
+#include <switchboard/plugin.h>
+
+#include "config.h"
+
+struct sb_daemon;
+struct sb_module;
+struct host_timer;
+struct host_secret;
+
+struct sb_instance {
+	char *name;
+	struct sb_daemon *d;
+	struct sb_module *mod;
+	const struct sb_plugin *p;
+	void *state;                      /* what the plugin's init returned */
+	const struct sb_config_instance *cfg; /* lives as long as the instance */
+	char *webhook_url;
+	unsigned inflight;                /* tickets and HTTP requests not yet done */
+	int draining;                     /* replaced: fini once inflight is 0 */
+	int initialised;
+	struct host_timer *timers;        /* live timers, cancelled at fini */
+	struct host_secret *secrets;      /* resolved secrets, wiped at fini */
+	/* Rate limit: a token bucket refilled at cfg->rate per second. */
+	double tokens;
+	int64_t refill_us;
+	uint64_t sent, accepted, failed;  /* counters for `plugins` and /metrics */
+	struct sb_instance *next_draining;
+};
+
+/* The host services table handed to every plugin (host.c). */
+extern const struct sb_host sb_host_table;
+
+/* Release what host.c holds for an instance (timers, secrets). */
+void sb_host_instance_cleanup(struct sb_instance *inst);
+/* Called when inflight may have dropped to 0 (loader finishes draining). */
+void sb_loader_instance_idle(struct sb_instance *inst);
+
+/* The current generation's instances, for dispatch. */
+size_t sb_loader_instances(struct sb_loader *l, struct sb_instance *const **out);
+
+#endif

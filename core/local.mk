@@ -1,0 +1,38 @@
+# The daemon's modules live in a convenience library so unit tests can link
+# exactly what they exercise; switchboardd adds only main.c.
+include core/control/sources.mk
+
+noinst_LTLIBRARIES += core/libsbcore.la
+core_libsbcore_la_SOURCES = \
+	core/allowlist.c core/allowlist.h \
+	core/cfgnode.c core/config.c core/config.h \
+	core/clock.c core/clock.h \
+	core/daemon.c core/daemon.h \
+	core/dispatch.c core/dispatch.h core/dispatch_impl.h core/dispatch_internal.h \
+	core/errors.c core/errors.h \
+	core/host.c core/instance.h \
+	core/http_api.c core/http_api.h \
+	core/http_client.c core/http_client.h \
+	core/loader.c core/loader.h \
+	core/log.c core/log.h \
+	core/metrics.c core/metrics.h \
+	core/phone.c core/phone.h \
+	core/receipt.c core/submit.c \
+	core/status.c core/status.h \
+	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
+	core/control.h \
+	$(SB_CONTROL_SOURCES)
+core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
+	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS)
+core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
+	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm
+
+sbin_PROGRAMS += core/switchboardd
+core_switchboardd_SOURCES = core/main.c
+core_switchboardd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+core_switchboardd_LDADD = core/libsbcore.la
+
+bin_PROGRAMS += core/switchboardctl
+core_switchboardctl_SOURCES = $(SB_CTL_SOURCES)
+core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+core_switchboardctl_LDADD = $(JANSSON_LIBS)

@@ -1,0 +1,23 @@
+/*
+ * log.h - the daemon's log: one line per event on stderr, with a level.
+ *
+ * Only the daemon's edges log (main, control, http_api, dispatch, loader);
+ * library code returns errors instead. Secrets are never passed here.
+ */
+#ifndef SB_LOG_H
+#define SB_LOG_H
+
+#include <stdarg.h>
+
+#include <switchboard/types.h>
+
+void sb_log(enum sb_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+void sb_log_set_level(enum sb_log_level level);
+enum sb_log_level sb_log_get_level(void);
+/* "error" ... "debug" -> level, or -1. */
+int sb_log_level_parse(const char *word);
+
+#endif

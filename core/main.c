@@ -1,0 +1,134 @@
+/*
+ * main.c - switchboardd: arguments, signals, the event loop; nothing else.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "loader.h"
+#include "log.h"
+
+static const char usage_text[] =
+    "usage: switchboardd [-t] [-T] [-c CONFIG]\n"
+    "  -c CONFIG  configuration file (default: " SB_DEFAULT_CONFIG ")\n"
+    "  -t         check the configuration (and plugin settings), then exit 0 or 1\n"
+    "  -T         test mode: enables test-only control commands (clock.advance)\n"
+    "  -V         print the version\n";
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct sb_daemon *d = arg;
+	struct sb_error err = { 0 };
+
+	if (sig == SIGHUP) {
+		if (sb_daemon_reload_config(d, &err) < 0)
+			sb_log(SB_LOG_ERROR, "config reload refused, keeping the old one:\n%s",
+			    err.message);
+		return;
+	}
+	sb_log(SB_LOG_INFO, "signal %d: shutting down", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+/* -t: everything a start would check, without starting. */
+static int
+check_config(const char *path)
+{
+	struct sb_daemon d = { 0 };
+	struct sb_error err = { 0 };
+	struct sb_config *cfg;
+	char *msg = NULL;
+	int rc = 1;
+
+	cfg = sb_config_load(path, &msg);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", msg != NULL ? msg : "invalid configuration");
+		free(msg);
+		return 1;
+	}
+	d.base = event_base_new();
+	d.cfg = cfg;
+	d.loader = sb_loader_new(&d);
+	if (d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0) {
+		printf("switchboardd: configuration %s is valid\n", path);
+		rc = 0;
+	} else {
+		fprintf(stderr, "%s\n", err.message);
+	}
+	sb_loader_free(d.loader);
+	sb_config_free(cfg);
+	event_base_free(d.base);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sb_daemon d = { .config_path = SB_DEFAULT_CONFIG };
+	struct event *sigs[3];
+	const int signums[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct sb_error err = { 0 };
+	struct sb_config *cfg;
+	char *msg = NULL;
+	int opt, test_only = 0, rc = 0;
+
+	while ((opt = getopt(argc, argv, "c:tTVh")) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'T':
+			d.test_mode = 1;
+			break;
+		case 'V':
+			printf("switchboardd %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			    SB_ABI_MAJOR, SB_ABI_MINOR);
+			return 0;
+		default:
+			fputs(usage_text, opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (test_only)
+		return check_config(d.config_path);
+
+	cfg = sb_config_load(d.config_path, &msg);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", msg != NULL ? msg : "invalid configuration");
+		free(msg);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)getpid());
+	d.base = event_base_new();
+	d.owns_cfg = 1;
+	if (sb_daemon_start(&d, cfg, &err) < 0) {
+		sb_log(SB_LOG_ERROR, "cannot start: %s", err.message);
+		rc = 1;
+	} else {
+		for (int i = 0; i < 3; i++) {
+			sigs[i] = evsignal_new(d.base, signums[i], on_signal, &d);
+			evsignal_add(sigs[i], NULL);
+		}
+		sb_log(SB_LOG_INFO, "switchboardd %s started (pid %d, config %s)",
+		    PACKAGE_VERSION, (int)getpid(), d.config_path);
+		event_base_dispatch(d.base);
+		for (int i = 0; i < 3; i++)
+			event_free(sigs[i]);
+	}
+	sb_daemon_stop(&d);
+	event_base_free(d.base);
+	sb_log(SB_LOG_INFO, "switchboardd stopped");
+	return rc;
+}

@@ -1,0 +1,392 @@
+/*
+ * store.c - SQLite connection, schema migrations, group commit, and the
+ * statements the dispatcher runs on every message.
+ *
+ * One connection, used only from the event loop. A write transaction is
+ * opened lazily by the first write of a group and ended by
+ * sb_store_commit(); the dispatcher calls that from its commit timer, so
+ * one fsync covers every message of the group. Read-only queries for the
+ * API and the CLI live in store_query.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+/* Each entry migrates user_version i to i + 1. Never edit a shipped one. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE broadcasts ("
+	" id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL, name TEXT,"
+	" source TEXT NOT NULL, file_name TEXT, restart_of INTEGER,"
+	" created_ms INTEGER NOT NULL, stopped_ms INTEGER);"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL, chain TEXT NOT NULL,"
+	" to_addr TEXT NOT NULL, from_addr TEXT, body TEXT,"
+	" template_name TEXT, template_lang TEXT, template_vars TEXT,"
+	" idem_key TEXT, status TEXT NOT NULL, reason TEXT,"
+	" step INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+	" send_at_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL, broadcast_id INTEGER, resend_of INTEGER);"
+	"CREATE UNIQUE INDEX messages_idem ON messages(subaccount, idem_key)"
+	" WHERE idem_key IS NOT NULL;"
+	"CREATE INDEX messages_status ON messages(status, id);"
+	"CREATE INDEX messages_due ON messages(send_at_ms) WHERE status = 'scheduled';"
+	"CREATE INDEX messages_broadcast ON messages(broadcast_id)"
+	" WHERE broadcast_id IS NOT NULL;"
+	"CREATE TABLE attempts ("
+	" id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id),"
+	" step INTEGER NOT NULL, instance TEXT NOT NULL, status TEXT NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0, provider_id TEXT, error_code TEXT,"
+	" error_text TEXT, parts INTEGER, next_ms INTEGER, fallback_ms INTEGER,"
+	" created_ms INTEGER NOT NULL, sent_ms INTEGER, accepted_ms INTEGER,"
+	" final_ms INTEGER);"
+	"CREATE INDEX attempts_ready ON attempts(instance, next_ms) WHERE status = 'queued';"
+	"CREATE INDEX attempts_message ON attempts(message_id);"
+	"CREATE INDEX attempts_provider ON attempts(instance, provider_id)"
+	" WHERE provider_id IS NOT NULL;"
+	"CREATE INDEX attempts_fallback ON attempts(fallback_ms)"
+	" WHERE fallback_ms IS NOT NULL AND status = 'accepted';"
+	"CREATE INDEX attempts_sending ON attempts(id) WHERE status = 'sending';"
+	"CREATE TABLE history ("
+	" id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL, attempt_id INTEGER,"
+	" status TEXT NOT NULL, reason TEXT, at_ms INTEGER NOT NULL);"
+	"CREATE INDEX history_message ON history(message_id);"
+	"CREATE TABLE inbound ("
+	" id INTEGER PRIMARY KEY, instance TEXT NOT NULL, from_addr TEXT,"
+	" to_addr TEXT, body TEXT, at_ms INTEGER NOT NULL);"
+	"CREATE TABLE filter_allow ("
+	" id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL DEFAULT '',"
+	" kind TEXT NOT NULL, value TEXT NOT NULL, uid INTEGER, at_ms INTEGER NOT NULL,"
+	" UNIQUE (subaccount, kind, value));",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Every statement the hot path runs, prepared once at open. */
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_MSG_INSERT] =
+	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
+	    " template_name, template_lang, template_vars, idem_key, status, step,"
+	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
+	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
+	[ST_MSG_UPDATE] =
+	    "UPDATE messages SET status = ?, step = coalesce(?, step),"
+	    " reason = coalesce(?, reason), updated_ms = ? WHERE id = ?",
+	[ST_MSG_GET] =
+	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
+	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
+	    " expires_ms, broadcast_id, resend_of FROM messages WHERE id = ?",
+	[ST_MSG_DUE] =
+	    "SELECT id FROM messages WHERE status = 'scheduled' AND send_at_ms <= ?"
+	    " ORDER BY send_at_ms LIMIT ?",
+	[ST_HISTORY_ADD] =
+	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
+	    " VALUES (?,?,?,?,?)",
+	[ST_ATT_INSERT] =
+	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms)"
+	    " VALUES (?,?,?,?,?,?)",
+	[ST_ATT_READY] = ATTEMPT_SELECT
+	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"
+	    " ORDER BY a.next_ms, a.id LIMIT ?",
+	[ST_ATT_FALLBACK_DUE] = ATTEMPT_SELECT
+	    " WHERE a.status = 'accepted' AND a.fallback_ms IS NOT NULL"
+	    " AND a.fallback_ms <= ? ORDER BY a.fallback_ms LIMIT ?",
+	[ST_ATT_SENDING] = ATTEMPT_SELECT " WHERE a.status = 'sending' ORDER BY a.id",
+	[ST_ATT_GET] = ATTEMPT_SELECT " WHERE a.id = ?",
+	[ST_ATT_BY_PROVIDER] = ATTEMPT_SELECT
+	    " WHERE a.instance = ? AND a.provider_id = ? ORDER BY a.id DESC LIMIT 1",
+	[ST_ATT_UPDATE] =
+	    "UPDATE attempts SET status = ?, provider_id = coalesce(?, provider_id),"
+	    " error_code = coalesce(?, error_code), error_text = coalesce(?, error_text),"
+	    " tries = coalesce(?, tries), parts = coalesce(?, parts),"
+	    " next_ms = coalesce(?, next_ms),"
+	    " fallback_ms = CASE WHEN ? THEN ? ELSE fallback_ms END,"
+	    " sent_ms = coalesce(?, sent_ms), accepted_ms = coalesce(?, accepted_ms),"
+	    " final_ms = coalesce(?, final_ms) WHERE id = ?",
+	[ST_ATT_QUEUED_OF] =
+	    "SELECT id FROM attempts WHERE message_id = ? AND status = 'queued'"
+	    " ORDER BY id DESC LIMIT 1",
+	[ST_NEXT_DUE] =
+	    "SELECT min(t) FROM ("
+	    " SELECT min(next_ms) AS t FROM attempts WHERE status = 'queued'"
+	    " UNION ALL SELECT min(fallback_ms) FROM attempts"
+	    "  WHERE fallback_ms IS NOT NULL AND status = 'accepted'"
+	    " UNION ALL SELECT min(send_at_ms) FROM messages WHERE status = 'scheduled')",
+	[ST_INBOUND_ADD] =
+	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms) VALUES (?,?,?,?,?)",
+	[ST_ALLOW_ADD] =
+	    "INSERT OR REPLACE INTO filter_allow (subaccount, kind, value, uid, at_ms)"
+	    " VALUES (?,?,?,?,?)",
+	[ST_ALLOW_REMOVE] =
+	    "DELETE FROM filter_allow WHERE subaccount = ? AND kind = ? AND value = ?",
+	[ST_ALLOW_EACH] =
+	    "SELECT subaccount, kind, value, uid, at_ms FROM filter_allow ORDER BY id",
+};
+
+static int
+set_store_error(struct sb_error *err, sqlite3 *db, const char *path, const char *what)
+{
+	return sb_error_set(err, SB_E_INTERNAL, "database %s: %s: %s", path, what,
+	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static int
+read_user_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Bring the schema to SB_STORE_SCHEMA_VERSION, one transaction per step. */
+static int
+migrate(sqlite3 *db, const char *path, struct sb_error *err)
+{
+	int v = read_user_version(db);
+	char sql[64];
+
+	if (v < 0)
+		return set_store_error(err, db, path, "reading user_version");
+	if (v > NMIGRATIONS)
+		return sb_error_set(err, SB_E_INTERNAL,
+		    "database %s has schema version %d, newer than this build's %d;"
+		    " refusing to touch it", path, v, NMIGRATIONS);
+	for (; v < NMIGRATIONS; v++) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return set_store_error(err, db, path, "starting a migration");
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			set_store_error(err, db, path, "migrating the schema");
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			return set_store_error(err, db, path, "committing a migration");
+	}
+	return 0;
+}
+
+/* A random id per database, so idempotency keys never collide across installs. */
+static int
+load_install_id(struct sb_store *st, struct sb_error *err)
+{
+	unsigned char rnd[16];
+	sqlite3_stmt *s;
+	int fd, ok = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'install_id'",
+	    -1, &s, NULL) != SQLITE_OK)
+		return set_store_error(err, st->db, st->path, "reading meta");
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(st->install_id, sizeof(st->install_id), "%s",
+		    (const char *)sqlite3_column_text(s, 0));
+		ok = 1;
+	}
+	sqlite3_finalize(s);
+	if (ok)
+		return 0;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+		if (fd >= 0)
+			close(fd);
+		return sb_error_set(err, SB_E_INTERNAL, "reading /dev/urandom: %s",
+		    strerror(errno));
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(st->install_id + 2 * i, 3, "%02x", rnd[i]);
+	if (sqlite3_prepare_v2(st->db,
+	    "INSERT INTO meta (key, value) VALUES ('install_id', ?)", -1, &s, NULL) != SQLITE_OK)
+		return set_store_error(err, st->db, st->path, "writing meta");
+	sqlite3_bind_text(s, 1, st->install_id, -1, SQLITE_STATIC);
+	ok = sqlite3_step(s) == SQLITE_DONE;
+	sqlite3_finalize(s);
+	return ok ? 0 : set_store_error(err, st->db, st->path, "writing meta");
+}
+
+struct sb_store *
+sb_store_open(const char *path, int sync_full, struct sb_error *err)
+{
+	struct sb_store *st = calloc(1, sizeof(*st));
+	char pragmas[256];
+
+	if (st == NULL) {
+		sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	st->path = strdup(path);
+	if (st->path == NULL ||
+	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		set_store_error(err, st->db, path, "opening");
+		goto fail;
+	}
+	/* WAL: readers never block the writer, and a commit appends to one
+	 * file. FULL syncs the WAL at every commit: one fsync per group. */
+	snprintf(pragmas, sizeof(pragmas),
+	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+	    " PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 5000;"
+	    " PRAGMA cache_size = -8000; PRAGMA wal_autocheckpoint = 4000;"
+	    " PRAGMA temp_store = MEMORY;",
+	    sync_full ? "FULL" : "NORMAL");
+	if (sqlite3_exec(st->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		set_store_error(err, st->db, path, "setting pragmas");
+		goto fail;
+	}
+	if (migrate(st->db, path, err) < 0 || load_install_id(st, err) < 0)
+		goto fail;
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &st->stmt[i], NULL) != SQLITE_OK) {
+			set_store_error(err, st->db, path, "preparing statements");
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	sb_store_close(st);
+	return NULL;
+}
+
+void
+sb_store_close(struct sb_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->in_txn)
+		sb_store_commit(st);
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	free(st->waiters);
+	free(st->path);
+	free(st);
+}
+
+int
+sb_store_schema_version(struct sb_store *st)
+{
+	return read_user_version(st->db);
+}
+
+const char *
+sb_store_install_id(struct sb_store *st)
+{
+	return st->install_id;
+}
+
+const char *
+sb_store_errmsg(struct sb_store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+/* ---- group commit ---- */
+
+sqlite3_stmt *
+sb_store_stmt(struct sb_store *st, enum store_stmt id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Open the group's transaction if this is its first write. */
+int
+sb_store_write_begin(struct sb_store *st)
+{
+	sqlite3_stmt *s;
+
+	st->pending++;
+	if (st->in_txn)
+		return 0;
+	s = sb_store_stmt(st, ST_BEGIN);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return -1;
+	st->in_txn = 1;
+	return 0;
+}
+
+/* Run a bound write statement inside the group. */
+int
+sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (sb_store_write_begin(st) < 0)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg)
+{
+	if (st->nwaiters == st->capwaiters) {
+		size_t cap = st->capwaiters ? st->capwaiters * 2 : 64;
+		struct store_waiter *w = realloc(st->waiters, cap * sizeof(*w));
+
+		if (w == NULL)
+			return -1;
+		st->waiters = w;
+		st->capwaiters = cap;
+	}
+	st->waiters[st->nwaiters++] = (struct store_waiter){ fn, arg };
+	return 0;
+}
+
+int
+sb_store_commit(struct sb_store *st)
+{
+	int ok = 1;
+	size_t n;
+
+	if (st->in_txn) {
+		sqlite3_stmt *s = sb_store_stmt(st, ST_COMMIT);
+
+		ok = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_reset(s);
+		if (!ok)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_txn = 0;
+	}
+	st->pending = 0;
+	/* Callbacks may register new waiters for the next group: run only
+	 * those present now. */
+	n = st->nwaiters;
+	for (size_t i = 0; i < n; i++)
+		st->waiters[i].fn(st->waiters[i].arg, ok);
+	if (st->nwaiters > n)
+		memmove(st->waiters, st->waiters + n, (st->nwaiters - n) * sizeof(*st->waiters));
+	st->nwaiters -= n;
+	return ok ? 0 : -1;
+}
+
+unsigned
+sb_store_pending(const struct sb_store *st)
+{
+	return st->pending + (unsigned)st->nwaiters;
+}

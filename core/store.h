@@ -1,0 +1,171 @@
+/*
+ * store.h - durable state in SQLite (WAL): messages, attempts, status
+ * history, broadcasts, inbound messages and allowlist entries.
+ *
+ * store.c owns the connection, the schema and its migrations
+ * (PRAGMA user_version), and group commit: the store keeps one write
+ * transaction open, statements run at once (so reads on the connection see
+ * them), and sb_store_commit() ends the group with one fsync. Whoever must
+ * not answer before the data is durable registers with
+ * sb_store_after_commit(). The store never touches the event loop; the
+ * dispatcher decides when to commit.
+ */
+#ifndef SB_STORE_H
+#define SB_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "status.h"
+
+#define SB_STORE_SCHEMA_VERSION 1
+
+struct sb_store;
+
+struct sb_store *sb_store_open(const char *path, int sync_full, struct sb_error *err);
+/* Commits what is pending and closes. */
+void sb_store_close(struct sb_store *st);
+int sb_store_schema_version(struct sb_store *st);
+
+/* ---- group commit ---- */
+typedef void (*sb_store_commit_fn)(void *arg, int ok);
+/* Call fn(arg, ok) once the current group is committed (or failed). */
+int sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg);
+/* Commit the open group now; runs the callbacks. Returns 0 or -1. */
+int sb_store_commit(struct sb_store *st);
+/* Statements in the open group. */
+unsigned sb_store_pending(const struct sb_store *st);
+
+/* ---- messages ---- */
+struct sb_message {
+	int64_t id;
+	const char *subaccount;
+	const char *chain;
+	const char *to;
+	const char *from;         /* or NULL */
+	const char *text;         /* or NULL with template */
+	const char *template_name, *template_lang, *template_vars;
+	const char *idem_key;     /* client idempotency key, or NULL */
+	enum sb_status status;
+	int64_t created_ms;
+	int64_t send_at_ms;       /* when it may start */
+	int64_t expires_ms;       /* validity end */
+	int64_t broadcast_id;     /* 0: none */
+	int64_t resend_of;        /* 0: none */
+};
+
+/* Insert a message; sets m->id. Strings are copied into the database. */
+int sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_error *err);
+/* Id of an earlier message with the same subaccount and idempotency key, or 0. */
+int64_t sb_store_message_by_idem(struct sb_store *st, const char *subaccount, const char *key);
+
+/*
+ * The message as the API and CLI show it: fields, attempts (in order) and
+ * history (every transition with its time). `subaccount` limits the lookup
+ * to that subaccount (API keys); NULL for operators. NULL if not found.
+ * The caller owns the returned reference.
+ */
+json_t *sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount);
+
+struct sb_list_query {
+	const char *subaccount;   /* NULL: all */
+	int status;               /* -1: all */
+	const char *channel;      /* instance name of any attempt, or NULL */
+	const char *to;           /* or NULL */
+	int64_t from_ms, until_ms;/* created between, 0: open */
+	int64_t broadcast_id;     /* 0: all */
+	int64_t before_id;        /* pagination: ids below this, 0: newest */
+	int limit;                /* default 50, max 1000 */
+};
+/* {"messages": [...], "next_before": id or null}. Caller owns it. */
+json_t *sb_store_message_list(struct sb_store *st, const struct sb_list_query *q);
+
+/* ---- attempts and transitions (the dispatcher's side) ---- */
+
+/* An attempt joined with what a channel needs of its message. */
+struct sb_attempt_row {
+	int64_t id, message_id;
+	int step;
+	int tries;
+	enum sb_status status;
+	enum sb_status message_status;
+	int message_step;         /* the message's current step */
+	const char *instance;
+	const char *provider_id;
+	const char *subaccount, *chain, *to, *from, *text;
+	const char *template_name, *template_lang, *template_vars;
+	int64_t next_ms, fallback_ms, expires_ms, created_ms;
+};
+/* Called per row; strings are valid only during the call. Return non-zero to stop. */
+typedef int (*sb_attempt_fn)(void *arg, const struct sb_attempt_row *row);
+
+int64_t sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
+    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms);
+/* Queued attempts of `instance` due by `now_ms`, oldest first. */
+int sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
+    int limit, sb_attempt_fn fn, void *arg);
+/* Accepted attempts whose fallback time has come. */
+int sb_store_attempts_fallback_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg);
+/* Attempts left `sending` by a crash. */
+int sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg);
+/* One attempt by id, or by (instance, provider id). 0 found, 1 not found. */
+int sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg);
+int sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
+    const char *provider_id, sb_attempt_fn fn, void *arg);
+
+/* What changes on an attempt in one transition; NULL/0/-1 leave a field alone. */
+struct sb_attempt_change {
+	enum sb_status status;
+	const char *provider_id;
+	const char *error_code;
+	const char *error_text;
+	int tries;                /* -1: unchanged */
+	int parts;                /* 0: unchanged */
+	int64_t next_ms;          /* -1: unchanged */
+	int64_t fallback_ms;      /* -1: unchanged, 0: clear */
+	int64_t sent_ms, accepted_ms, final_ms; /* 0: unchanged */
+};
+/* The queued attempt of a message, or 0. */
+int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
+int sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c);
+/* Message status (and step, -1: unchanged) with reason (NULL: unchanged). */
+int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status,
+    int step, const char *reason, int64_t now_ms);
+int sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
+    enum sb_status status, const char *reason, int64_t at_ms);
+
+/* Scheduled messages whose time has come: fn gets (arg, id). */
+typedef int (*sb_id_fn)(void *arg, int64_t id);
+int sb_store_messages_due(struct sb_store *st, int64_t now_ms, int limit, sb_id_fn fn,
+    void *arg);
+/* A message's row for the dispatcher (strings valid during fn). */
+int sb_store_message_get(struct sb_store *st, int64_t id,
+    int (*fn)(void *arg, const struct sb_message *m), void *arg);
+
+/* The earliest time anything is due (queued attempt, fallback, schedule), or INT64_MAX. */
+int64_t sb_store_next_due(struct sb_store *st);
+/* Count of messages per status (index by enum sb_status). */
+int sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT]);
+
+/* A stable per-database prefix for idempotency keys (32 hex chars). */
+const char *sb_store_install_id(struct sb_store *st);
+
+/* Inbound messages and allowlist rows. */
+int sb_store_inbound_add(struct sb_store *st, const char *instance, const char *from,
+    const char *to, const char *text, int64_t at_ms);
+int sb_store_allow_add(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value, int64_t uid, int64_t at_ms);
+/* 0 removed, 1 no such row. */
+int sb_store_allow_remove(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value);
+typedef int (*sb_allow_row_fn)(void *arg, const char *subaccount, const char *kind,
+    const char *value, int64_t uid, int64_t at_ms);
+int sb_store_allow_each(struct sb_store *st, sb_allow_row_fn fn, void *arg);
+
+/* The last SQLite error text of the connection. */
+const char *sb_store_errmsg(struct sb_store *st);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * store_internal.h - what store*.c share and nobody else sees.
+ */
+#ifndef SB_STORE_INTERNAL_H
+#define SB_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_MSG_INSERT,
+	ST_MSG_BY_IDEM,
+	ST_MSG_UPDATE,
+	ST_MSG_GET,
+	ST_MSG_DUE,
+	ST_HISTORY_ADD,
+	ST_ATT_INSERT,
+	ST_ATT_READY,
+	ST_ATT_FALLBACK_DUE,
+	ST_ATT_SENDING,
+	ST_ATT_GET,
+	ST_ATT_BY_PROVIDER,
+	ST_ATT_UPDATE,
+	ST_ATT_QUEUED_OF,
+	ST_NEXT_DUE,
+	ST_INBOUND_ADD,
+	ST_ALLOW_ADD,
+	ST_ALLOW_REMOVE,
+	ST_ALLOW_EACH,
+	ST__COUNT
+};
+
+/* The columns struct sb_attempt_row is read from, in order. */
+#define ATTEMPT_SELECT                                                         \
+	"SELECT a.id, a.message_id, a.step, a.tries, a.status, m.status, m.step,"  \
+	" a.instance, a.provider_id, m.subaccount, m.chain, m.to_addr,"         \
+	" m.from_addr, m.body, m.template_name, m.template_lang,"              \
+	" m.template_vars, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms" \
+	" FROM attempts a JOIN messages m ON m.id = a.message_id"
+
+struct store_waiter {
+	sb_store_commit_fn fn;
+	void *arg;
+};
+
+struct sb_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[ST__COUNT];
+	int in_txn;
+	unsigned pending;
+	struct store_waiter *waiters;
+	size_t nwaiters, capwaiters;
+	char install_id[33];
+};
+
+/* A reset statement with cleared bindings. */
+sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);
+int sb_store_write_begin(struct sb_store *st);
+int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * store_msg.c - the writes and reads of the delivery path: messages,
+ * attempts, history, inbound messages and allowlist rows.
+ *
+ * Every write joins the open group (store.c); none of these functions
+ * commits. Strings handed to callbacks point into SQLite's row buffers
+ * and are valid only during the callback.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+static void
+bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void
+bind_int_or_null(sqlite3_stmt *s, int i, int64_t v, int is_null)
+{
+	if (is_null)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static enum sb_status
+col_status(sqlite3_stmt *s, int i)
+{
+	const char *w = col_text(s, i);
+	int st = w != NULL ? sb_status_parse(w) : -1;
+
+	return st < 0 ? SB_ST_FAILED : (enum sb_status)st;
+}
+
+int
+sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_error *err)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_INSERT);
+
+	bind_text_or_null(s, 1, m->subaccount);
+	bind_text_or_null(s, 2, m->chain);
+	bind_text_or_null(s, 3, m->to);
+	bind_text_or_null(s, 4, m->from);
+	bind_text_or_null(s, 5, m->text);
+	bind_text_or_null(s, 6, m->template_name);
+	bind_text_or_null(s, 7, m->template_lang);
+	bind_text_or_null(s, 8, m->template_vars);
+	bind_text_or_null(s, 9, m->idem_key);
+	sqlite3_bind_text(s, 10, sb_status_name(m->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, m->created_ms);
+	sqlite3_bind_int64(s, 12, m->send_at_ms);
+	sqlite3_bind_int64(s, 13, m->expires_ms);
+	sqlite3_bind_int64(s, 14, m->created_ms);
+	bind_int_or_null(s, 15, m->broadcast_id, m->broadcast_id == 0);
+	bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
+	if (sb_store_exec_write(st, s) < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "storing message: %s",
+		    sqlite3_errmsg(st->db));
+	m->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int64_t
+sb_store_message_by_idem(struct sb_store *st, const char *subaccount, const char *key)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_BY_IDEM);
+	int64_t id = 0;
+
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+int
+sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status, int step,
+    const char *reason, int64_t now_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_UPDATE);
+
+	sqlite3_bind_text(s, 1, sb_status_name(status), -1, SQLITE_STATIC);
+	bind_int_or_null(s, 2, step, step < 0);
+	bind_text_or_null(s, 3, reason);
+	sqlite3_bind_int64(s, 4, now_ms);
+	sqlite3_bind_int64(s, 5, id);
+	return sb_store_exec_write(st, s);
+}
+
+int
+sb_store_message_get(struct sb_store *st, int64_t id,
+    int (*fn)(void *arg, const struct sb_message *m), void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_GET);
+	struct sb_message m;
+	int rc = 1;
+
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		m = (struct sb_message){
+			.id = sqlite3_column_int64(s, 0),
+			.subaccount = col_text(s, 1),
+			.chain = col_text(s, 2),
+			.to = col_text(s, 3),
+			.from = col_text(s, 4),
+			.text = col_text(s, 5),
+			.template_name = col_text(s, 6),
+			.template_lang = col_text(s, 7),
+			.template_vars = col_text(s, 8),
+			.idem_key = col_text(s, 9),
+			.status = col_status(s, 10),
+			.created_ms = sqlite3_column_int64(s, 11),
+			.send_at_ms = sqlite3_column_int64(s, 12),
+			.expires_ms = sqlite3_column_int64(s, 13),
+			.broadcast_id = sqlite3_column_int64(s, 14),
+			.resend_of = sqlite3_column_int64(s, 15),
+		};
+		fn(arg, &m);
+		rc = 0;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+sb_store_messages_due(struct sb_store *st, int64_t now_ms, int limit, sb_id_fn fn,
+    void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_DUE);
+	int64_t ids[256];
+	int n = 0;
+
+	/* Collect first: the callback writes to the rows being walked. */
+	if (limit > 256)
+		limit = 256;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int(s, 2, limit);
+	while (n < limit && sqlite3_step(s) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	for (int i = 0; i < n; i++)
+		if (fn(arg, ids[i]) != 0)
+			break;
+	return n;
+}
+
+int
+sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
+    enum sb_status status, const char *reason, int64_t at_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_HISTORY_ADD);
+
+	sqlite3_bind_int64(s, 1, message_id);
+	bind_int_or_null(s, 2, attempt_id, attempt_id == 0);
+	sqlite3_bind_text(s, 3, sb_status_name(status), -1, SQLITE_STATIC);
+	bind_text_or_null(s, 4, reason);
+	sqlite3_bind_int64(s, 5, at_ms);
+	return sb_store_exec_write(st, s);
+}
+
+/* ---- attempts ---- */
+
+int64_t
+sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
+    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
+
+	sqlite3_bind_int64(s, 1, message_id);
+	sqlite3_bind_int(s, 2, step);
+	sqlite3_bind_text(s, 3, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, next_ms);
+	sqlite3_bind_int64(s, 6, now_ms);
+	if (sb_store_exec_write(st, s) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static void
+read_attempt_row(sqlite3_stmt *s, struct sb_attempt_row *r)
+{
+	*r = (struct sb_attempt_row){
+		.id = sqlite3_column_int64(s, 0),
+		.message_id = sqlite3_column_int64(s, 1),
+		.step = sqlite3_column_int(s, 2),
+		.tries = sqlite3_column_int(s, 3),
+		.status = col_status(s, 4),
+		.message_status = col_status(s, 5),
+		.message_step = sqlite3_column_int(s, 6),
+		.instance = col_text(s, 7),
+		.provider_id = col_text(s, 8),
+		.subaccount = col_text(s, 9),
+		.chain = col_text(s, 10),
+		.to = col_text(s, 11),
+		.from = col_text(s, 12),
+		.text = col_text(s, 13),
+		.template_name = col_text(s, 14),
+		.template_lang = col_text(s, 15),
+		.template_vars = col_text(s, 16),
+		.next_ms = sqlite3_column_int64(s, 17),
+		.fallback_ms = sqlite3_column_int64(s, 18),
+		.expires_ms = sqlite3_column_int64(s, 19),
+		.created_ms = sqlite3_column_int64(s, 20),
+	};
+}
+
+/* Walk a bound attempt query. Callbacks must not write to the walked rows. */
+static int
+each_attempt(sqlite3_stmt *s, sb_attempt_fn fn, void *arg)
+{
+	struct sb_attempt_row r;
+	int n = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		read_attempt_row(s, &r);
+		n++;
+		if (fn(arg, &r) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
+    int limit, sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_READY);
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	sqlite3_bind_int(s, 3, limit);
+	return each_attempt(s, fn, arg);
+}
+
+int
+sb_store_attempts_fallback_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_FALLBACK_DUE);
+
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int(s, 2, limit);
+	return each_attempt(s, fn, arg);
+}
+
+int
+sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg)
+{
+	return each_attempt(sb_store_stmt(st, ST_ATT_SENDING), fn, arg);
+}
+
+int
+sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_GET);
+
+	sqlite3_bind_int64(s, 1, id);
+	return each_attempt(s, fn, arg) > 0 ? 0 : 1;
+}
+
+int
+sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
+    const char *provider_id, sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_BY_PROVIDER);
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, provider_id, -1, SQLITE_STATIC);
+	return each_attempt(s, fn, arg) > 0 ? 0 : 1;
+}
+
+int
+sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_UPDATE);
+
+	sqlite3_bind_text(s, 1, sb_status_name(c->status), -1, SQLITE_STATIC);
+	bind_text_or_null(s, 2, c->provider_id);
+	bind_text_or_null(s, 3, c->error_code);
+	bind_text_or_null(s, 4, c->error_text);
+	bind_int_or_null(s, 5, c->tries, c->tries < 0);
+	bind_int_or_null(s, 6, c->parts, c->parts <= 0);
+	bind_int_or_null(s, 7, c->next_ms, c->next_ms < 0);
+	sqlite3_bind_int(s, 8, c->fallback_ms >= 0);
+	bind_int_or_null(s, 9, c->fallback_ms, c->fallback_ms <= 0);
+	bind_int_or_null(s, 10, c->sent_ms, c->sent_ms == 0);
+	bind_int_or_null(s, 11, c->accepted_ms, c->accepted_ms == 0);
+	bind_int_or_null(s, 12, c->final_ms, c->final_ms == 0);
+	sqlite3_bind_int64(s, 13, id);
+	return sb_store_exec_write(st, s);
+}
+
+int64_t
+sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_QUEUED_OF);
+	int64_t id = 0;
+
+	sqlite3_bind_int64(s, 1, message_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+int64_t
+sb_store_next_due(struct sb_store *st)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_NEXT_DUE);
+	int64_t t = INT64_MAX;
+
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		t = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return t;
+}
+
+/* ---- inbound and allowlist ---- */
+
+int
+sb_store_inbound_add(struct sb_store *st, const char *instance, const char *from,
+    const char *to, const char *text, int64_t at_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_INBOUND_ADD);
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	bind_text_or_null(s, 2, from);
+	bind_text_or_null(s, 3, to);
+	bind_text_or_null(s, 4, text);
+	sqlite3_bind_int64(s, 5, at_ms);
+	return sb_store_exec_write(st, s);
+}
+
+int
+sb_store_allow_add(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value, int64_t uid, int64_t at_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ALLOW_ADD);
+
+	sqlite3_bind_text(s, 1, subaccount != NULL ? subaccount : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, uid);
+	sqlite3_bind_int64(s, 5, at_ms);
+	return sb_store_exec_write(st, s);
+}
+
+int
+sb_store_allow_remove(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ALLOW_REMOVE);
+
+	sqlite3_bind_text(s, 1, subaccount != NULL ? subaccount : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	if (sb_store_exec_write(st, s) < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+}
+
+int
+sb_store_allow_each(struct sb_store *st, sb_allow_row_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ALLOW_EACH);
+	int n = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *sub = col_text(s, 0);
+
+		n++;
+		if (fn(arg, sub != NULL && *sub ? sub : NULL, col_text(s, 1), col_text(s, 2),
+		    sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return n;
+}

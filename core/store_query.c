@@ -1,0 +1,208 @@
+/*
+ * store_query.c - read-only queries for people and programs: one message
+ * with its attempts and history, filtered lists, counts for /metrics.
+ *
+ * These run on demand (CLI, API), so they prepare their statements per
+ * call instead of keeping them around; the delivery path never uses them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "timefmt.h"
+
+static json_t *
+json_text_or_null(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v != NULL ? json_string(v) : json_null();
+}
+
+static json_t *
+json_time_or_null(sqlite3_stmt *s, int i)
+{
+	char buf[40];
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	sb_format_iso8601_ms(sqlite3_column_int64(s, i), buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+json_int_or_null(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, i));
+}
+
+/* Column kinds for turning a row into a JSON object by table. */
+enum col_kind { COL_INT, COL_TEXT, COL_TIME };
+struct col_spec {
+	const char *name;
+	enum col_kind kind;
+};
+
+static json_t *
+row_to_json(sqlite3_stmt *s, const struct col_spec *cols, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = cols[i].kind == COL_INT ? json_int_or_null(s, (int)i) :
+		    cols[i].kind == COL_TEXT ? json_text_or_null(s, (int)i) :
+		    json_time_or_null(s, (int)i);
+
+		json_object_set_new(o, cols[i].name, v);
+	}
+	return o;
+}
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct col_spec message_cols[] = {
+	{ "id", COL_INT }, { "subaccount", COL_TEXT }, { "chain", COL_TEXT },
+	{ "to", COL_TEXT }, { "from", COL_TEXT }, { "text", COL_TEXT },
+	{ "template", COL_TEXT }, { "language", COL_TEXT }, { "idempotency_key", COL_TEXT },
+	{ "status", COL_TEXT }, { "reason", COL_TEXT }, { "step", COL_INT },
+	{ "created", COL_TIME }, { "send_at", COL_TIME }, { "expires", COL_TIME },
+	{ "updated", COL_TIME }, { "broadcast", COL_INT }, { "resend_of", COL_INT },
+};
+#define MESSAGE_COLS                                                           \
+	"id, subaccount, chain, to_addr, from_addr, body, template_name,"          \
+	" template_lang, idem_key, status, reason, step, created_ms, send_at_ms,"  \
+	" expires_ms, updated_ms, broadcast_id, resend_of"
+
+static const struct col_spec attempt_cols[] = {
+	{ "id", COL_INT }, { "step", COL_INT }, { "channel", COL_TEXT },
+	{ "status", COL_TEXT }, { "tries", COL_INT }, { "provider_id", COL_TEXT },
+	{ "error_code", COL_TEXT }, { "error", COL_TEXT }, { "parts", COL_INT },
+	{ "created", COL_TIME }, { "sent", COL_TIME }, { "accepted", COL_TIME },
+	{ "final", COL_TIME }, { "next_try", COL_TIME }, { "fallback_at", COL_TIME },
+};
+
+static const struct col_spec history_cols[] = {
+	{ "at", COL_TIME }, { "status", COL_TEXT }, { "attempt", COL_INT },
+	{ "reason", COL_TEXT },
+};
+
+/* Rows of a one-parameter query as a JSON array. */
+static json_t *
+query_array(struct sb_store *st, const char *sql, int64_t param,
+    const struct col_spec *cols, size_t ncols)
+{
+	json_t *a = json_array();
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return a;
+	sqlite3_bind_int64(s, 1, param);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(a, row_to_json(s, cols, ncols));
+	sqlite3_finalize(s);
+	return a;
+}
+
+json_t *
+sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount)
+{
+	sqlite3_stmt *s;
+	json_t *m = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT " MESSAGE_COLS " FROM messages WHERE id = ?"
+	    " AND (?2 IS NULL OR subaccount = ?2)", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(s, 1, id);
+	if (subaccount != NULL)
+		sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		m = row_to_json(s, message_cols, NCOLS(message_cols));
+	sqlite3_finalize(s);
+	if (m == NULL)
+		return NULL;
+	json_object_set_new(m, "attempts", query_array(st,
+	    "SELECT id, step, instance, status, tries, provider_id, error_code, error_text,"
+	    " parts, created_ms, sent_ms, accepted_ms, final_ms,"
+	    " CASE WHEN status = 'queued' THEN next_ms END, fallback_ms"
+	    " FROM attempts WHERE message_id = ? ORDER BY id",
+	    id, attempt_cols, NCOLS(attempt_cols)));
+	json_object_set_new(m, "history", query_array(st,
+	    "SELECT at_ms, status, attempt_id, reason FROM history WHERE message_id = ?"
+	    " ORDER BY id", id, history_cols, NCOLS(history_cols)));
+	return m;
+}
+
+json_t *
+sb_store_message_list(struct sb_store *st, const struct sb_list_query *q)
+{
+	/* Every filter is always bound; a NULL parameter switches it off, so
+	 * the statement text stays constant. */
+	static const char sql[] =
+	    "SELECT " MESSAGE_COLS " FROM messages m WHERE"
+	    " (?1 IS NULL OR subaccount = ?1) AND (?2 IS NULL OR status = ?2)"
+	    " AND (?3 IS NULL OR to_addr = ?3) AND (?4 IS NULL OR created_ms >= ?4)"
+	    " AND (?5 IS NULL OR created_ms < ?5) AND (?6 IS NULL OR broadcast_id = ?6)"
+	    " AND (?7 IS NULL OR id < ?7)"
+	    " AND (?8 IS NULL OR EXISTS (SELECT 1 FROM attempts a"
+	    "  WHERE a.message_id = m.id AND a.instance = ?8))"
+	    " ORDER BY id DESC LIMIT ?9";
+	int limit = q->limit <= 0 ? 50 : q->limit > 1000 ? 1000 : q->limit;
+	json_t *list = json_array(), *res;
+	int64_t last = 0;
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		json_decref(list);
+		return NULL;
+	}
+	if (q->subaccount != NULL)
+		sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_STATIC);
+	if (q->status >= 0)
+		sqlite3_bind_text(s, 2, sb_status_name((enum sb_status)q->status), -1,
+		    SQLITE_STATIC);
+	if (q->to != NULL)
+		sqlite3_bind_text(s, 3, q->to, -1, SQLITE_STATIC);
+	if (q->from_ms > 0)
+		sqlite3_bind_int64(s, 4, q->from_ms);
+	if (q->until_ms > 0)
+		sqlite3_bind_int64(s, 5, q->until_ms);
+	if (q->broadcast_id > 0)
+		sqlite3_bind_int64(s, 6, q->broadcast_id);
+	if (q->before_id > 0)
+		sqlite3_bind_int64(s, 7, q->before_id);
+	if (q->channel != NULL)
+		sqlite3_bind_text(s, 8, q->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, limit);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		last = sqlite3_column_int64(s, 0);
+		json_array_append_new(list, row_to_json(s, message_cols, NCOLS(message_cols)));
+		n++;
+	}
+	sqlite3_finalize(s);
+	res = json_object();
+	json_object_set_new(res, "messages", list);
+	json_object_set_new(res, "next_before", n == limit ? json_integer(last) : json_null());
+	return res;
+}
+
+int
+sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT])
+{
+	sqlite3_stmt *s;
+
+	memset(counts, 0, sizeof(int64_t) * SB_ST_COUNT);
+	if (sqlite3_prepare_v2(st->db, "SELECT status, count(*) FROM messages GROUP BY status",
+	    -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int i = sb_status_parse((const char *)sqlite3_column_text(s, 0));
+
+		if (i >= 0)
+			counts[i] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}

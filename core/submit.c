@@ -1,0 +1,322 @@
+/*
+ * submit.c - how a message enters: validation, content filters, storage,
+ * and the acknowledgement after the group commit. Also cancel, resend and
+ * the activation of scheduled messages whose time has come.
+ *
+ * Nothing here sends: a stored message is picked up by the pump in
+ * dispatch.c once its group is committed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "dispatch_impl.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "store.h"
+
+#define MAX_TEXT_BYTES 65536
+
+struct submit_ack {
+	sb_submit_done_fn done;
+	void *arg;
+	int64_t id;
+	int duplicate;
+};
+
+static void
+submit_committed(void *arg, int ok)
+{
+	struct submit_ack *ack = arg;
+	struct sb_error err = { 0 };
+
+	if (ok)
+		ack->done(ack->arg, ack->id, ack->duplicate, NULL);
+	else {
+		sb_error_set(&err, SB_E_INTERNAL, "the message could not be stored");
+		ack->done(ack->arg, 0, 0, &err);
+	}
+	free(ack);
+}
+
+static int
+ack_after_commit(struct sb_dispatch *dp, sb_submit_done_fn done, void *arg, int64_t id,
+    int duplicate, struct sb_error *err)
+{
+	struct submit_ack *ack = malloc(sizeof(*ack));
+
+	if (ack == NULL)
+		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+	*ack = (struct submit_ack){ done, arg, id, duplicate };
+	if (sb_store_after_commit(dp->d->store, submit_committed, ack) < 0) {
+		free(ack);
+		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+	}
+	sb_dispatch_wake_commit(dp);
+	return 0;
+}
+
+static const struct sb_config_subaccount *
+find_subaccount(const struct sb_config *cfg, const char *name, struct sb_error *err)
+{
+	const struct sb_config_subaccount *sub;
+
+	if (name == NULL) {
+		if (cfg->nsubaccounts == 0)
+			return sb_error_set(err, SB_E_CONFIG_INVALID,
+			    "no subaccount is configured"), NULL;
+		return &cfg->subaccounts[0];
+	}
+	sub = sb_config_subaccount(cfg, name);
+	if (sub == NULL)
+		sb_error_set(err, SB_E_NOT_FOUND, "no subaccount '%s'", name);
+	return sub;
+}
+
+static const char *
+pick_chain(const struct sb_config_subaccount *sub, const char *want, struct sb_error *err)
+{
+	char allowed[512] = "";
+
+	if (want == NULL)
+		return sub->default_chain;
+	for (size_t i = 0; i < sub->nchains; i++) {
+		if (strcmp(sub->chains[i], want) == 0)
+			return sub->chains[i];
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+		    i ? ", " : "", sub->chains[i]);
+	}
+	sb_error_set(err, SB_E_BAD_ARGUMENT, "chain '%s' is not allowed for subaccount '%s'"
+	    " (allowed: %s)", want, sub->name, allowed);
+	return NULL;
+}
+
+int
+sb_dispatch_filter_check(struct sb_dispatch *dp, const char *subaccount, const char *to,
+    const char *text, int *blocked, char *reason, size_t reason_len, struct sb_error *err)
+{
+	struct sb_instance *const *insts;
+	size_t n = sb_loader_instances(dp->d->loader, &insts);
+	struct sb_check_request req = {
+		.struct_size = sizeof(req), .subaccount = subaccount, .to = to, .text = text,
+	};
+
+	*blocked = 0;
+	reason[0] = '\0';
+	for (size_t i = 0; i < n && text != NULL; i++) {
+		struct sb_verdict v = { .verdict = SB_VERDICT_ALLOW };
+
+		if (insts[i]->p->kind != SB_PLUGIN_FILTER)
+			continue;
+		if (insts[i]->p->check(insts[i]->state, &req, &v) != 0)
+			return sb_error_set(err, SB_E_INTERNAL, "filter '%s' failed",
+			    insts[i]->name);
+		if (v.verdict == SB_VERDICT_BLOCK) {
+			v.reason[sizeof(v.reason) - 1] = '\0';
+			snprintf(reason, reason_len, "filter '%s': %s", insts[i]->name, v.reason);
+			*blocked = 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int
+sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn done,
+    void *arg, struct sb_error *err)
+{
+	const struct sb_config *cfg = dp->d->cfg;
+	const struct sb_config_subaccount *sub;
+	struct sb_message m = { 0 };
+	char to[32], reason[300];
+	const char *why;
+	int64_t now = sb_now_ms(), validity;
+	int blocked = 0;
+
+	sub = find_subaccount(cfg, s->subaccount, err);
+	if (sub == NULL)
+		return -1;
+	if (s->to == NULL || *s->to == '\0')
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "missing recipient 'to'");
+	if (sb_phone_normalize(s->to, sub->default_country, to, sizeof(to), &why) < 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "invalid phone number '%.40s': %s",
+		    s->to, why);
+	if ((s->text == NULL || *s->text == '\0') && s->template_name == NULL)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "missing 'text' (or a template)");
+	if (s->text != NULL && strlen(s->text) > MAX_TEXT_BYTES)
+		return sb_error_set(err, SB_E_TOO_LARGE, "text is longer than %d bytes",
+		    MAX_TEXT_BYTES);
+	m.chain = pick_chain(sub, s->chain, err);
+	if (m.chain == NULL)
+		return -1;
+	if (s->idempotency_key != NULL) {
+		int64_t prev = sb_store_message_by_idem(dp->d->store, sub->name,
+		    s->idempotency_key);
+
+		if (prev > 0)
+			return ack_after_commit(dp, done, arg, prev, 1, err);
+	}
+	if (sb_dispatch_filter_check(dp, sub->name, to, s->text, &blocked, reason,
+	    sizeof(reason), err) < 0)
+		return -1;
+
+	validity = sub->validity_ms > 0 ? sub->validity_ms : cfg->validity_ms;
+	m.subaccount = sub->name;
+	m.to = to;
+	m.from = s->from != NULL ? s->from : sub->sender;
+	m.text = s->text;
+	m.template_name = s->template_name;
+	m.template_lang = s->template_lang;
+	m.template_vars = s->template_vars;
+	m.idem_key = s->idempotency_key;
+	m.created_ms = now;
+	m.send_at_ms = s->send_at_ms > now ? s->send_at_ms : now;
+	m.expires_ms = m.send_at_ms + validity;
+	m.broadcast_id = s->broadcast_id;
+	m.resend_of = s->resend_of;
+	m.status = blocked ? SB_ST_REJECTED : s->send_at_ms > now ? SB_ST_SCHEDULED :
+	    SB_ST_QUEUED;
+	if (sb_store_message_insert(dp->d->store, &m, err) < 0)
+		return -1;
+	sb_metrics_status_move(-1, m.status);
+	if (blocked) {
+		sb_store_message_update(dp->d->store, m.id, SB_ST_REJECTED, -1, reason, now);
+		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_REJECTED, reason, now);
+		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
+	} else if (m.status == SB_ST_SCHEDULED) {
+		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_SCHEDULED, NULL, now);
+	} else {
+		activate_message(dp, m.id);
+	}
+	return ack_after_commit(dp, done, arg, m.id, 0, err);
+}
+
+/* What activation and resend need of a stored message. */
+struct message_copy {
+	int found;
+	enum sb_status status;
+	char subaccount[128], chain[128], to[32];
+	char *text, *from, *template_name, *template_lang, *template_vars;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static int
+copy_message(void *arg, const struct sb_message *m)
+{
+	struct message_copy *c = arg;
+
+	c->found = 1;
+	c->status = m->status;
+	snprintf(c->subaccount, sizeof(c->subaccount), "%s", m->subaccount);
+	snprintf(c->chain, sizeof(c->chain), "%s", m->chain);
+	snprintf(c->to, sizeof(c->to), "%s", m->to);
+	c->text = dup_or_null(m->text);
+	c->from = dup_or_null(m->from);
+	c->template_name = dup_or_null(m->template_name);
+	c->template_lang = dup_or_null(m->template_lang);
+	c->template_vars = dup_or_null(m->template_vars);
+	return 0;
+}
+
+static void
+message_copy_clear(struct message_copy *c)
+{
+	free(c->text);
+	free(c->from);
+	free(c->template_name);
+	free(c->template_lang);
+	free(c->template_vars);
+}
+
+/* A message may start: queue the first step of its chain. */
+void
+activate_message(struct sb_dispatch *dp, int64_t id)
+{
+	struct message_copy c = { 0 };
+
+	sb_store_message_get(dp->d->store, id, copy_message, &c);
+	if (c.found && (c.status == SB_ST_SCHEDULED || c.status == SB_ST_QUEUED))
+		start_step(dp, id, c.status, c.chain, 0, NULL);
+	message_copy_clear(&c);
+}
+
+int
+collect_id(void *arg, int64_t id)
+{
+	struct due_collect *c = arg;
+
+	if (c->n == c->cap)
+		return 1;
+	c->ids[c->n++] = id;
+	return 0;
+}
+
+int
+sb_dispatch_cancel(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    struct sb_error *err)
+{
+	struct message_copy c = { 0 };
+	struct sb_attempt_change ch = {
+		.status = SB_ST_CANCELLED, .tries = -1, .next_ms = -1, .fallback_ms = 0,
+		.final_ms = sb_now_ms(),
+	};
+	int64_t att;
+
+	sb_store_message_get(dp->d->store, id, copy_message, &c);
+	message_copy_clear(&c);
+	if (!c.found || (subaccount != NULL && strcmp(subaccount, c.subaccount) != 0))
+		return sb_error_set(err, SB_E_NOT_FOUND, "no message %lld", (long long)id);
+	if (c.status != SB_ST_SCHEDULED && c.status != SB_ST_QUEUED)
+		return sb_error_set(err, SB_E_INVALID_STATE,
+		    "message %lld is %s; only scheduled or queued messages can be cancelled",
+		    (long long)id, sb_status_name(c.status));
+	/* A queued message has exactly one live attempt: the queued one. */
+	att = sb_store_attempt_queued_of(dp->d->store, id);
+	transition(dp, &(struct transition_req){
+	    .message_id = id, .attempt_id = att > 0 ? att : 0,
+	    .change = att > 0 ? &ch : NULL, .old_message_status = c.status,
+	    .message_status = SB_ST_CANCELLED, .step = -1, .reason = "cancelled by request",
+	});
+	return 0;
+}
+
+int
+sb_dispatch_resend(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    sb_submit_done_fn done, void *arg, struct sb_error *err)
+{
+	struct message_copy c = { 0 };
+	struct sb_submit s;
+	int rc;
+
+	sb_store_message_get(dp->d->store, id, copy_message, &c);
+	if (!c.found || (subaccount != NULL && strcmp(subaccount, c.subaccount) != 0)) {
+		message_copy_clear(&c);
+		return sb_error_set(err, SB_E_NOT_FOUND, "no message %lld", (long long)id);
+	}
+	if (!sb_status_final(c.status)) {
+		message_copy_clear(&c);
+		return sb_error_set(err, SB_E_INVALID_STATE,
+		    "message %lld is %s; only a message with a final status can be resent",
+		    (long long)id, sb_status_name(c.status));
+	}
+	s = (struct sb_submit){
+		.subaccount = c.subaccount, .chain = c.chain, .to = c.to, .from = c.from,
+		.text = c.text, .template_name = c.template_name,
+		.template_lang = c.template_lang, .template_vars = c.template_vars,
+		.resend_of = id,
+	};
+	rc = sb_dispatch_submit(dp, &s, done, arg, err);
+	message_copy_clear(&c);
+	return rc;
+}

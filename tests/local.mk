@@ -1,0 +1,49 @@
+# make check: cmocka unit tests, then the end-to-end suite (pytest) that
+# starts the real daemon with real plugins and mock providers on 127.0.0.1.
+include tests/unit/config.mk
+include tests/unit/http.mk
+include tests/unit/control.mk
+include tests/unit/content_filter.mk
+include tests/tools/tools.mk
+include tests/tools/loadgen.mk
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+UNIT_LDADD = core/libsbcore.la $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_store tests/unit/test_loader tests/unit/test_phone
+TESTS += tests/unit/test_store tests/unit/test_loader tests/unit/test_phone
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
+tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS) -DABI_PLUGIN_DIR=\"$(abs_top_builddir)/tests/plugins\"
+tests_unit_test_loader_LDADD = $(UNIT_LDADD)
+tests_unit_test_phone_SOURCES = tests/unit/test_phone.c
+tests_unit_test_phone_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_phone_LDADD = $(UNIT_LDADD)
+
+# Plugins the loader must refuse (and one it must take), for both suites.
+check_LTLIBRARIES += tests/plugins/abi_major.la tests/plugins/abi_minor.la \
+	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la
+tests_plugins_abi_major_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_major_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_MAJOR
+tests_plugins_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_minor_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_minor_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_MINOR
+tests_plugins_abi_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_size_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_size_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_SIZE
+tests_plugins_abi_size_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_nosym_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_NO_SYMBOL
+tests_plugins_abi_nosym_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_good_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_good_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+# The end-to-end suite runs last; it needs the plugins and tools built.
+TESTS += tests/e2e/run-e2e
+dist_noinst_SCRIPTS += tests/e2e/run-e2e
+EXTRA_DIST += tests/e2e/conftest.py tests/e2e/test_foundation.py tests/e2e/mock_carrier.py \
+	tests/e2e/util.py tests/e2e/test_http_sms.py
+AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \
+	export SB_BUILDDIR SB_SRCDIR;

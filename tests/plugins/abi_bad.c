@@ -1,0 +1,54 @@
+/*
+ * abi_bad.c - plugins the loader must refuse, one per build flag:
+ * ABI_BAD_MAJOR, ABI_BAD_MINOR (newer than the host), ABI_BAD_SIZE (a
+ * struct too small), ABI_NO_SYMBOL (no sb_plugin at all).
+ */
+#include <switchboard/plugin.h>
+
+#ifndef ABI_NO_SYMBOL
+static int
+bad_init(const struct sb_host *host, struct sb_instance *inst, void **state)
+{
+	*state = 0;
+	return 0;
+}
+
+static void
+bad_fini(void *state)
+{
+}
+
+static int
+bad_send(void *state, const struct sb_send_request *req)
+{
+	return -1;
+}
+
+#if defined(ABI_BAD_MAJOR)
+#define MODULE abi_major
+#define HEAD .abi_major = SB_ABI_MAJOR + 1, .abi_minor = 0, .struct_size = sizeof(struct sb_plugin)
+#elif defined(ABI_BAD_MINOR)
+#define MODULE abi_minor
+#define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR + 1, .struct_size = sizeof(struct sb_plugin)
+#elif defined(ABI_BAD_SIZE)
+#define MODULE abi_size
+#define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = 16
+#else
+#define MODULE abi_good
+#define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = sizeof(struct sb_plugin)
+#endif
+
+#define DEFINE_FOR(m) SB_PLUGIN_DEFINE(m)
+DEFINE_FOR(MODULE) = {
+	HEAD,
+	.name = "abi_test",
+	.version = "0",
+	.kind = SB_PLUGIN_CHANNEL,
+	.init = bad_init,
+	.fini = bad_fini,
+	.send = bad_send,
+};
+#else
+/* Exports something, just not what the loader looks for. */
+int abi_nosym_present = 1;
+#endif

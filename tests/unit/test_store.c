@@ -1,0 +1,235 @@
+/*
+ * test_store.c - schema migration, refusal of a newer schema, group commit
+ * callbacks, and the delivery-path statements of the store.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+static char dbpath[256];
+
+static int
+setup(void **state)
+{
+	snprintf(dbpath, sizeof(dbpath), "/tmp/sb-test-store-%d.db", (int)getpid());
+	unlink(dbpath);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[300];
+
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	return 0;
+}
+
+static void
+test_migrates_empty_database(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_schema_version(st), SB_STORE_SCHEMA_VERSION);
+	assert_int_equal(strlen(sb_store_install_id(st)), 32);
+	sb_store_close(st);
+	/* Opening again keeps the version and the install id. */
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_int_equal(sb_store_schema_version(st), SB_STORE_SCHEMA_VERSION);
+	sb_store_close(st);
+}
+
+static void
+test_refuses_newer_schema(void **state)
+{
+	struct sb_error err = { 0 };
+	sqlite3 *db;
+	struct sb_store *st;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_null(st);
+	assert_non_null(strstr(err.message, "schema version 99"));
+	assert_non_null(strstr(err.message, "newer"));
+}
+
+static void
+test_migrates_from_old_version_keeping_rows(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 100,
+	};
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	sb_store_close(st);
+	/* A database already at the current version is left as it is. */
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	json_t *j = sb_store_message_json(st, m.id, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "text")), "hello");
+	json_decref(j);
+	sb_store_close(st);
+}
+
+static int commits_seen;
+
+static void
+count_commit(void *arg, int ok)
+{
+	int *flag = arg;
+
+	*flag = ok ? 1 : -1;
+	commits_seen++;
+}
+
+static int
+keep_first(void *arg, const struct sb_attempt_row *r)
+{
+	int64_t *id = arg;
+
+	*id = r->id;
+	return 1;
+}
+
+static void
+test_group_commit_and_attempts(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 10, .send_at_ms = 10,
+		.expires_ms = 1000,
+	};
+	int flag_a = 0, flag_b = 0;
+	int64_t att, found = 0;
+	struct sb_attempt_change ch = {
+		.status = SB_ST_ACCEPTED, .provider_id = "prov-1", .tries = 1, .next_ms = -1,
+		.fallback_ms = 500,
+	};
+
+	commits_seen = 0;
+	for (int i = 0; i < 100; i++) {
+		m.idem_key = NULL;
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	}
+	sb_store_after_commit(st, count_commit, &flag_a);
+	sb_store_after_commit(st, count_commit, &flag_b);
+	assert_true(sb_store_pending(st) >= 100);
+	assert_int_equal(commits_seen, 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(commits_seen, 2);
+	assert_int_equal(flag_a, 1);
+	assert_int_equal(flag_b, 1);
+	assert_int_equal(sb_store_pending(st), 0);
+
+	att = sb_store_attempt_insert(st, m.id, 0, "sms", SB_ST_QUEUED, 10, 10);
+	assert_true(att > 0);
+	assert_int_equal(sb_store_attempts_ready(st, "sms", 5, 10, keep_first, &found), 0);
+	assert_int_equal(sb_store_attempts_ready(st, "sms", 10, 10, keep_first, &found), 1);
+	assert_int_equal(found, att);
+	assert_int_equal(sb_store_next_due(st), 10);
+	assert_int_equal(sb_store_attempt_update(st, att, &ch), 0);
+	found = 0;
+	assert_int_equal(sb_store_attempt_by_provider(st, "sms", "prov-1", keep_first, &found), 0);
+	assert_int_equal(found, att);
+	assert_int_equal(sb_store_attempt_by_provider(st, "other", "prov-1", keep_first, &found), 1);
+	assert_int_equal(sb_store_next_due(st), 500);
+	assert_int_equal(sb_store_attempts_fallback_due(st, 499, 10, keep_first, &found), 0);
+	assert_int_equal(sb_store_attempts_fallback_due(st, 500, 10, keep_first, &found), 1);
+	sb_store_close(st);
+}
+
+static void
+test_idempotency_key_unique_per_subaccount(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "c", .to = "+5511999990000", .text = "x",
+		.status = SB_ST_QUEUED, .idem_key = "k", .expires_ms = 1,
+	};
+
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_message_by_idem(st, "acme", "k"), m.id);
+	assert_int_equal(sb_store_message_by_idem(st, "other", "k"), 0);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), -1);
+	assert_int_equal(err.code, SB_E_INTERNAL);
+	m.subaccount = "other";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	sb_store_close(st);
+}
+
+static void
+test_list_filters_and_pages(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "c", .to = "+5511999990000", .text = "x",
+		.status = SB_ST_QUEUED, .expires_ms = 1,
+	};
+	struct sb_list_query q = { .status = -1, .limit = 3 };
+	json_t *res;
+
+	for (int i = 0; i < 5; i++) {
+		m.status = i % 2 ? SB_ST_DELIVERED : SB_ST_QUEUED;
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	}
+	res = sb_store_message_list(st, &q);
+	assert_int_equal(json_array_size(json_object_get(res, "messages")), 3);
+	q.before_id = json_integer_value(json_object_get(res, "next_before"));
+	json_decref(res);
+	res = sb_store_message_list(st, &q);
+	assert_int_equal(json_array_size(json_object_get(res, "messages")), 2);
+	assert_true(json_is_null(json_object_get(res, "next_before")));
+	json_decref(res);
+	q = (struct sb_list_query){ .status = SB_ST_DELIVERED };
+	res = sb_store_message_list(st, &q);
+	assert_int_equal(json_array_size(json_object_get(res, "messages")), 2);
+	json_decref(res);
+	sb_store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_and_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency_key_unique_per_subaccount, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_and_pages, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
