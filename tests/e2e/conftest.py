@@ -4,6 +4,7 @@ directory, its control socket, and helpers to wait for a status.
 Configs are written as JSON, which is valid YAML, so the tests need only
 the standard library. Every wait is bounded.
 """
+import glob
 import json
 import os
 import signal
@@ -17,7 +18,9 @@ BUILDDIR = os.environ.get("SB_BUILDDIR", os.path.abspath(os.path.join(os.path.di
 SRCDIR = os.environ.get("SB_SRCDIR", BUILDDIR)
 DAEMON = os.path.join(BUILDDIR, "core", "switchboardd")
 CTL = os.path.join(BUILDDIR, "core", "switchboardctl")
-PLUGIN_PATH = ":".join(os.path.join(BUILDDIR, p) for p in ("plugins/test", "plugins/http_sms", "plugins/content_filter", "tests/plugins"))
+# Every plugin folder of the build, plus the ABI test modules.
+PLUGIN_PATH = ":".join(sorted(glob.glob(os.path.join(BUILDDIR, "plugins", "*", ""))) +
+                       [os.path.join(BUILDDIR, "tests", "plugins")])
 
 
 def free_port():
