@@ -50,7 +50,8 @@ transition(struct sb_dispatch *dp, const struct transition_req *t)
 		if (t->old_message_status != t->message_status)
 			sb_metrics_status_move(t->old_message_status, t->message_status);
 	}
-	hist = (int)t->message_status >= 0 ? t->message_status : t->change->status;
+	hist = (int)t->message_status >= 0 ? t->message_status :
+	    t->change != NULL ? t->change->status : t->old_message_status;
 	sb_store_history_add(st, t->message_id, t->attempt_id, hist, t->reason, now);
 	sb_dispatch_wake_commit(dp);
 }
@@ -118,7 +119,8 @@ start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status
 	att = sb_store_attempt_insert(dp->d->store, message_id, step,
 	    chain->steps[step].channel, SB_ST_QUEUED, now, now);
 	t.attempt_id = att > 0 ? att : 0;
-	t.message_status = SB_ST_QUEUED;
+	/* A message just stored as queued needs only its history row. */
+	t.message_status = old_status == SB_ST_QUEUED && step == 0 ? -1 : SB_ST_QUEUED;
 	transition(dp, &t);
 	dp->new_work = 1;
 }

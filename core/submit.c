@@ -192,7 +192,7 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	} else if (m.status == SB_ST_SCHEDULED) {
 		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_SCHEDULED, NULL, now);
 	} else {
-		activate_message(dp, m.id);
+		start_step(dp, m.id, SB_ST_QUEUED, m.chain, 0, NULL);
 	}
 	return ack_after_commit(dp, done, arg, m.id, 0, err);
 }
