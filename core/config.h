@@ -199,6 +199,14 @@ const struct sb_config_chain *sb_config_chain(const struct sb_config *cfg,
 const struct sb_config_subaccount *sb_config_subaccount(const struct sb_config *cfg,
     const char *name);
 
+/*
+ * Parse an `allowed_hours` mapping into *h (config_hours.c), recording
+ * errors against its nodes. Days not mentioned are closed.
+ */
+void sb_config_hours_parse(struct sb_cfg *node, struct sb_allowed_hours *h);
+/* "sun" ... "sat" for 0 ... 6. */
+const char *sb_weekday_name(int day);
+
 /* 1 if a zone name exists in the zoneinfo database (TZDIR or /usr/share/zoneinfo). */
 int sb_timezone_exists(const char *name);
 
