@@ -179,7 +179,10 @@ module_open(const char *name, int fresh_copy, struct sb_error *err)
 	m->name = strdup(name);
 	m->handle = lt_dlopenext(name);
 	if (m->handle == NULL) {
-		sb_error_set(err, SB_E_PLUGIN, "plugin module '%s': %s", name, lt_dlerror());
+		const char *path = lt_dlgetsearchpath();
+
+		sb_error_set(err, SB_E_PLUGIN, "plugin module '%s': %s (searched %s)", name,
+		    lt_dlerror(), path != NULL ? path : "nothing");
 		goto fail;
 	}
 	info = lt_dlgetinfo(m->handle);
