@@ -531,9 +531,24 @@ get_healthz(struct sb_http_api *api, struct evhttp_request *req, const char *res
 }
 
 static void
+set_queue_gauge(void *arg, const char *instance, int64_t n)
+{
+	sb_metrics_gauge("sb_queue_depth", instance, n);
+}
+
+static void
 get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
-	char *text = sb_metrics_render();
+	struct sb_instance *const *insts;
+	size_t n = sb_loader_instances(api->d->loader, &insts);
+	char *text;
+
+	/* Every channel gets a gauge, 0 when nothing waits for it. */
+	for (size_t i = 0; i < n; i++)
+		if (insts[i]->p->kind == SB_PLUGIN_CHANNEL)
+			sb_metrics_gauge("sb_queue_depth", insts[i]->name, 0);
+	sb_store_queue_depth(api->d->store, set_queue_gauge, NULL);
+	text = sb_metrics_render();
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "text/plain; version=0.0.4");

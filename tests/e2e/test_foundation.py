@@ -255,6 +255,9 @@ def test_http_api_submit_query_and_errors(make_daemon):
     with urllib.request.urlopen(d.http + "/metrics", timeout=5) as r:
         text = r.read().decode()
     assert 'sb_messages{status="delivered"} 2' in text
+    assert 'sb_queue_depth{instance="fake"} 0' in text
+    assert 'sb_provider_latency_seconds_count{instance="fake"} 2' in text
+    assert 'sb_attempt_results_total{instance="fake",outcome="accepted"} 2' in text
 
 
 def test_idempotency_key_returns_first_message(make_daemon):
