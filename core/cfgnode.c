@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "xalloc.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* Deeper than any sane config; bounds recursion on hostile input. */
@@ -49,64 +50,14 @@ struct sb_cfg_doc {
 	size_t nasked;
 };
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
-{
-	if (size && n > SIZE_MAX / size)
-		abort();
-	if (!(p = realloc(p, n && size ? n * size : 1))) {
-		fputs("switchboard: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return memcpy(xrealloc(NULL, strlen(s) + 1, 1), s, strlen(s) + 1);
-}
-
-static char *
-xvasprintf(const char *fmt, va_list ap)
-{
-	va_list cp;
-	int n;
-	char *s;
-
-	va_copy(cp, ap);
-	n = fmt ? vsnprintf(NULL, 0, fmt, cp) : -1;
-	va_end(cp);
-	if (n < 0)
-		return xstrdup("(unformattable error)");
-	s = xrealloc(NULL, (size_t)n + 1, 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
-static char *
-xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* Inserted in file order (stable): an operator fixes a file top to bottom. */
 static void
 doc_verror(struct sb_cfg_doc *doc, int line, int col, const char *fmt, va_list ap)
 {
-	char *msg = xvasprintf(fmt, ap);
+	char *msg = sb_xvasprintf(fmt, ap);
 	size_t i = doc->nerrs;
 
-	doc->errs = xrealloc(doc->errs, doc->nerrs + 1, sizeof(*doc->errs));
+	doc->errs = sb_xrealloc(doc->errs, doc->nerrs + 1, sizeof(*doc->errs));
 	while (i > 0 && (doc->errs[i - 1].line > line ||
 	    (doc->errs[i - 1].line == line && doc->errs[i - 1].col > col))) {
 		doc->errs[i] = doc->errs[i - 1];
@@ -114,7 +65,7 @@ doc_verror(struct sb_cfg_doc *doc, int line, int col, const char *fmt, va_list a
 	}
 	doc->errs[i].line = line;
 	doc->errs[i].col = col;
-	doc->errs[i].text = xasprintf("%s:%d:%d: %s", doc->name, line, col, msg);
+	doc->errs[i].text = sb_xasprintf("%s:%d:%d: %s", doc->name, line, col, msg);
 	doc->nerrs++;
 	free(msg);
 }
@@ -168,7 +119,7 @@ sb_cfg_doc_errors(const struct sb_cfg_doc *doc)
 
 	for (size_t i = 0; i < nerrs; i++)
 		len += strlen(doc->errs[i].text) + 1;
-	p = s = xrealloc(NULL, len, 1);
+	p = s = sb_xrealloc(NULL, len, 1);
 	*p = '\0';
 	for (size_t i = 0; i < nerrs; i++)
 		p += sprintf(p, "%s%s", i ? "\n" : "", doc->errs[i].text);
@@ -180,7 +131,7 @@ sb_cfg_doc_errors(const struct sb_cfg_doc *doc)
 static struct sb_cfg *
 node_new(struct sb_cfg_doc *doc, enum sb_cfg_type type, yaml_mark_t m)
 {
-	struct sb_cfg *n = xrealloc(NULL, 1, sizeof(*n));
+	struct sb_cfg *n = sb_xrealloc(NULL, 1, sizeof(*n));
 
 	*n = (struct sb_cfg){
 		.type = type, .doc = doc,
@@ -210,11 +161,11 @@ node_free(struct sb_cfg *n)
 static void
 node_append(struct sb_cfg *parent, char *key, struct sb_cfg *child)
 {
-	parent->items = xrealloc(parent->items, parent->n + 1, sizeof(*parent->items));
+	parent->items = sb_xrealloc(parent->items, parent->n + 1, sizeof(*parent->items));
 	parent->items[parent->n] = child;
 	if (parent->type == SB_CFG_MAP) {
-		parent->keys = xrealloc(parent->keys, parent->n + 1, sizeof(*parent->keys));
-		parent->used = xrealloc(parent->used, parent->n + 1, 1);
+		parent->keys = sb_xrealloc(parent->keys, parent->n + 1, sizeof(*parent->keys));
+		parent->used = sb_xrealloc(parent->used, parent->n + 1, 1);
 		parent->keys[parent->n] = key;
 		parent->used[parent->n] = 0;
 	}
@@ -285,7 +236,7 @@ parse_map_entry(struct cfg_parser *ps, struct sb_cfg *map, yaml_event_t *ev,
 	struct sb_cfg *key, *val;
 	/* The text, not the node: a key "null" or "~" is still that key. */
 	char *text = ev->type == YAML_SCALAR_EVENT ?
-	    xstrdup((const char *)ev->data.scalar.value) : NULL;
+	    sb_xstrdup((const char *)ev->data.scalar.value) : NULL;
 
 	if (!text)
 		doc_error(ps->doc, km, "map keys must be plain strings");
@@ -337,7 +288,7 @@ parse_node(struct cfg_parser *ps, yaml_event_t *ev, int depth)
 		n = node_new(ps->doc, is_plain_null(ev) ? SB_CFG_NULL : SB_CFG_SCALAR,
 		    ev->start_mark);
 		if (n->type == SB_CFG_SCALAR)
-			n->scalar = xstrdup((const char *)ev->data.scalar.value);
+			n->scalar = sb_xstrdup((const char *)ev->data.scalar.value);
 		/* An escaped NUL would silently cut the string short. */
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
 			sb_cfg_error(n, "strings may not contain NUL bytes");
@@ -405,10 +356,10 @@ parse_stream(struct cfg_parser *ps)
 struct sb_cfg_doc *
 sb_cfg_doc_parse(const char *name, const char *text, size_t len, char **err)
 {
-	struct sb_cfg_doc *doc = xrealloc(NULL, 1, sizeof(*doc));
+	struct sb_cfg_doc *doc = sb_xrealloc(NULL, 1, sizeof(*doc));
 	struct cfg_parser ps = { .doc = doc, .text = text, .len = len };
 
-	*doc = (struct sb_cfg_doc){ .name = xstrdup(name ? name : "(config)") };
+	*doc = (struct sb_cfg_doc){ .name = sb_xstrdup(name ? name : "(config)") };
 	if (!yaml_parser_initialize(&ps.yp))
 		abort();
 	yaml_parser_set_input_string(&ps.yp, (const unsigned char *)text, len);
@@ -432,7 +383,7 @@ sb_cfg_doc_load(const char *path, char **err)
 	struct sb_cfg_doc *doc = NULL;
 
 	while (f && got && len <= CFG_MAX_FILE) {
-		buf = xrealloc(buf, len + 65536, 1);
+		buf = sb_xrealloc(buf, len + 65536, 1);
 		len += got = fread(buf + len, 1, 65536, f);
 	}
 	if (f) {
@@ -441,7 +392,7 @@ sb_cfg_doc_load(const char *path, char **err)
 	}
 	if (e || len > CFG_MAX_FILE) {
 		if (err)
-			*err = xasprintf("%s: %s", path, e ? strerror(e) :
+			*err = sb_xasprintf("%s: %s", path, e ? strerror(e) :
 			    "too large for a configuration file (over 16 MiB)");
 	} else {
 		doc = sb_cfg_doc_parse(path, buf, len, err);
@@ -494,8 +445,8 @@ sb_cfg_get(struct sb_cfg *map, const char *key)
 		if (doc->asked[i].map == map && strcmp(doc->asked[i].key, key) == 0)
 			break;
 	if (i == doc->nasked) {
-		doc->asked = xrealloc(doc->asked, doc->nasked + 1, sizeof(*doc->asked));
-		doc->asked[doc->nasked++] = (struct cfg_asked){ map, xstrdup(key) };
+		doc->asked = sb_xrealloc(doc->asked, doc->nasked + 1, sizeof(*doc->asked));
+		doc->asked[doc->nasked++] = (struct cfg_asked){ map, sb_xstrdup(key) };
 	}
 	for (i = 0; i < map->n; i++) {
 		if (strcmp(map->keys[i], key) == 0) {
@@ -701,8 +652,8 @@ sb_cfg_check_unused(struct sb_cfg *map, const char *where)
 			if (map->doc->asked[k].map != map)
 				continue;
 			tmp = list;
-			list = tmp ? xasprintf("%s, %s", tmp, map->doc->asked[k].key) :
-			    xasprintf("expected one of: %s", map->doc->asked[k].key);
+			list = tmp ? sb_xasprintf("%s, %s", tmp, map->doc->asked[k].key) :
+			    sb_xasprintf("expected one of: %s", map->doc->asked[k].key);
 			free(tmp);
 		}
 		listed = 1;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "xalloc.h"
 
 /* Enum fields are stored through an int pointer by the tables below. */
 _Static_assert(sizeof(enum sb_log_level) == sizeof(int), "enum size");
@@ -33,46 +34,11 @@ _Static_assert(sizeof(enum sb_undeliverable_policy) == sizeof(int), "enum size")
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 #define MAX_RATE 1e9
 
-static void *
-xrealloc(void *p, size_t n, size_t size)
-{
-	if (size && n > SIZE_MAX / size)
-		abort();
-	if (!(p = realloc(p, n && size ? n * size : 1))) {
-		fputs("switchboard: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return memcpy(xrealloc(NULL, strlen(s) + 1, 1), s, strlen(s) + 1);
-}
-
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = xrealloc(NULL, (size_t)(n < 0 ? 0 : n) + 1, 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* Appends to a "a, b" list; `list` is malloc'd or NULL. */
 static char *
 list_add(char *list, const char *item)
 {
-	char *s = list ? xasprintf("%s, %s", list, item) : xstrdup(item);
+	char *s = list ? sb_xasprintf("%s, %s", list, item) : sb_xstrdup(item);
 
 	free(list);
 	return s;
@@ -80,7 +46,7 @@ list_add(char *list, const char *item)
 
 /* A new zeroed element at the end of a growing array. */
 #define GROW(arr, n) \
-	((arr) = xrealloc((arr), (n) + 1, sizeof(*(arr))), \
+	((arr) = sb_xrealloc((arr), (n) + 1, sizeof(*(arr))), \
 	memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 static const char *
@@ -221,7 +187,7 @@ set_str(struct load *ld, const struct field *f, struct sb_cfg *map, void *p)
 	    (f->check && f->check(ld, sb_cfg_get(map, f->key), f->key, s) < 0))
 		return;
 	free(*(char **)p);
-	*(char **)p = xstrdup(s);
+	*(char **)p = sb_xstrdup(s);
 }
 
 static void
@@ -317,7 +283,7 @@ static void
 set_default(const struct field *f, void *p)
 {
 	if (f->type == F_STR && f->defs)
-		*(char **)p = xstrdup(f->defs);
+		*(char **)p = sb_xstrdup(f->defs);
 	else if (f->type == F_INT || f->type == F_DUR)
 		*(int64_t *)p = f->defi;
 	else if (f->type == F_ENUM || f->type == F_MODE)
@@ -539,9 +505,9 @@ load_instances(struct load *ld, struct sb_cfg *root, const struct field *f,
 			continue;
 		}
 		inst = GROW(cfg->instances, cfg->ninstances);
-		*inst = (struct sb_config_instance){ .name = xstrdup(name), .kind = f->arg,
+		*inst = (struct sb_config_instance){ .name = sb_xstrdup(name), .kind = f->arg,
 			.node = node };
-		sub.where = xasprintf("%s.%s", f->key, name);
+		sub.where = sb_xasprintf("%s.%s", f->key, name);
 		apply_fields(&sub, node, instance_fields, NELEM(instance_fields), inst);
 		free((char *)sub.where);
 		/* Default bucket: one second's worth, and at least one token. */
@@ -613,7 +579,7 @@ load_chains(struct load *ld, struct sb_cfg *root, const struct field *f,
 			continue;
 		/* Kept even when broken, so subaccounts naming it add no noise. */
 		ch = GROW(cfg->chains, cfg->nchains);
-		ch->name = xstrdup(name);
+		ch->name = sb_xstrdup(name);
 		if (seq->type != SB_CFG_SEQ && seq->type != SB_CFG_NULL) {
 			sb_cfg_error(seq, "expected a sequence of steps for chain '%s', got %s",
 			    name, type_name(seq));
@@ -624,7 +590,7 @@ load_chains(struct load *ld, struct sb_cfg *root, const struct field *f,
 			    name);
 			continue;
 		}
-		ch->steps = xrealloc(NULL, seq->n, sizeof(*ch->steps));
+		ch->steps = sb_xrealloc(NULL, seq->n, sizeof(*ch->steps));
 		memset(ch->steps, 0, seq->n * sizeof(*ch->steps));
 		ch->nsteps = seq->n;
 		for (size_t k = 0; k < seq->n; k++) {
@@ -636,7 +602,7 @@ load_chains(struct load *ld, struct sb_cfg *root, const struct field *f,
 				    k + 1, name, type_name(step));
 				continue;
 			}
-			sub.where = xasprintf("chains.%s[%zu]", name, k);
+			sub.where = sb_xasprintf("chains.%s[%zu]", name, k);
 			apply_fields(&sub, step, step_fields, NELEM(step_fields), &ch->steps[k]);
 			resolve_step(&sub, step, &ch->steps[k]);
 			sb_cfg_check_unused(step, sub.where);
@@ -665,7 +631,7 @@ load_list(struct load *ld, struct sb_cfg *map, const char *key, char ***out,
 {
 	struct sb_cfg *node = sb_cfg_get(map, key);
 
-	*out = xrealloc(NULL, sb_cfg_len(node) + 1, sizeof(**out));
+	*out = sb_xrealloc(NULL, sb_cfg_len(node) + 1, sizeof(**out));
 	**out = NULL;
 	*n = 0;
 	if (!node || node->type == SB_CFG_NULL) {
@@ -691,7 +657,7 @@ load_list(struct load *ld, struct sb_cfg *map, const char *key, char ***out,
 		if (k < *n)
 			sb_cfg_error(it, "the same entry is listed twice in '%s'", key);
 		else if (check(ld, it, key, it->scalar) == 0)
-			(*out)[(*n)++] = xstrdup(it->scalar);
+			(*out)[(*n)++] = sb_xstrdup(it->scalar);
 		(*out)[*n] = NULL;
 	}
 }
@@ -749,14 +715,14 @@ load_subaccounts(struct load *ld, struct sb_cfg *root, const struct field *f,
 		if (!(node = get_entry(sec, i, "subaccount", &name, SB_CFG_MAP)))
 			continue;
 		sa = GROW(cfg->subaccounts, cfg->nsubaccounts);
-		sa->name = xstrdup(name);
-		sub.where = xasprintf("subaccounts.%s", name);
+		sa->name = sb_xstrdup(name);
+		sub.where = sb_xasprintf("subaccounts.%s", name);
 		apply_fields(&sub, node, subaccount_fields, NELEM(subaccount_fields), sa);
 		sb_cfg_check_unused(node, sub.where);
 		free((char *)sub.where);
 		if (!sa->default_chain) {
 			if (sa->nchains)
-				sa->default_chain = xstrdup(sa->chains[0]);
+				sa->default_chain = sb_xstrdup(sa->chains[0]);
 			continue;
 		}
 		for (; k < sa->nchains && strcmp(sa->chains[k], sa->default_chain); k++)
@@ -791,7 +757,7 @@ finish(struct sb_config *cfg, struct sb_cfg *root)
 	struct sb_cfg *retry_max = sb_cfg_get(get_map(root, "retry"), "max");
 
 	if (d->http_listen && !d->public_url)
-		d->public_url = xasprintf("http://%s", d->http_listen);
+		d->public_url = sb_xasprintf("http://%s", d->http_listen);
 	if (cfg->retry.max_ms < cfg->retry.initial_ms)
 		sb_cfg_error(retry_max ? retry_max : root,
 		    "retry 'max' is shorter than 'initial' (expected max >= initial)");
@@ -801,11 +767,11 @@ finish(struct sb_config *cfg, struct sb_cfg *root)
 static struct sb_config *
 config_from_doc(struct sb_cfg_doc *doc, const char *name, char **err)
 {
-	struct sb_config *cfg = xrealloc(NULL, 1, sizeof(*cfg));
+	struct sb_config *cfg = sb_xrealloc(NULL, 1, sizeof(*cfg));
 	struct sb_cfg *root = sb_cfg_doc_root(doc);
 	struct load ld = { cfg, "the top level" };
 
-	*cfg = (struct sb_config){ .path = xstrdup(name), .doc = doc };
+	*cfg = (struct sb_config){ .path = sb_xstrdup(name), .doc = doc };
 	if (root->type == SB_CFG_NULL) {
 		sb_cfg_error(root, "empty configuration (expected a mapping with daemon, plugins, chains, subaccounts...)");
 	} else if (root->type != SB_CFG_MAP) {

@@ -5,7 +5,7 @@ include core/control/sources.mk
 noinst_LTLIBRARIES += core/libsbcore.la
 core_libsbcore_la_SOURCES = \
 	core/allowlist.c core/allowlist.h \
-	core/cfgnode.c core/config.c core/config_hours.c core/config.h \
+	core/cfgnode.c core/config.c core/config_hours.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \
 	core/dispatch.c core/dispatch.h core/dispatch_impl.h core/dispatch_internal.h \
