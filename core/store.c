@@ -83,7 +83,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?, step = coalesce(?, step),"
-	    " reason = coalesce(?, reason), updated_ms = ? WHERE id = ?",
+	    " reason = ?, updated_ms = ? WHERE id = ?",
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"

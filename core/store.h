@@ -131,7 +131,12 @@ struct sb_attempt_change {
 /* The queued attempt of a message, or 0. */
 int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
 int sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c);
-/* Message status (and step, -1: unchanged) with reason (NULL: unchanged). */
+/*
+ * Message status (and step, -1: unchanged) with the reason for that status
+ * (NULL: none). The reason always belongs to the current status, so a move
+ * without one clears it: an error that was retried past is in the history,
+ * not on a message that is now accepted or delivered.
+ */
 int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status,
     int step, const char *reason, int64_t now_ms);
 int sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
