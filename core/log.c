@@ -1,6 +1,9 @@
 /*
  * log.c - timestamped log lines on stderr. Lines below the configured
- * level cost one comparison.
+ * level cost one comparison. One event is one line, whatever it quotes:
+ * control characters are escaped here, at the edge, so no value from a
+ * request (a receipt's id, a hook name) can forge a line or drive a
+ * terminal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,10 +42,48 @@ sb_log_level_parse(const char *word)
 	return -1;
 }
 
+/*
+ * Copy `in` to `out` so that it cannot pass for more than one event: a
+ * newline (config errors list one per line) continues the event on an
+ * indented line, so nothing quoted can start a line of its own; other C0
+ * controls, DEL and C1 controls (U+0080..U+009F, "\xc2\x80".."\xc2\x9f" in
+ * UTF-8) are written as \xNN. Other bytes pass as they are.
+ */
+static void
+escape_controls(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (; *p != '\0' && o + 1 < cap; p++) {
+		int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+		if (*p >= 0x20 && *p != 0x7f && !c1) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		if (o + 5 >= cap)
+			break;
+		if (*p == '\n') {
+			memcpy(out + o, "\n    ", 5);
+			o += 5;
+			continue;
+		}
+		if (c1)
+			p++;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 0xf];
+	}
+	out[o] = '\0';
+}
+
 void
 sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
 {
-	char stamp[32], line[2048];
+	char stamp[32], line[2048], safe[4096];
 	struct timeval tv;
 	struct tm tm;
 
@@ -54,8 +95,9 @@ sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
+	escape_controls(line, safe, sizeof(safe));
 	fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, (long)(tv.tv_usec / 1000),
-	    level_names[level], line);
+	    level_names[level], safe);
 }
 
 void
