@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 
@@ -112,20 +113,184 @@ sb_allowlist_free(struct sb_allowlist *al)
 	free(al);
 }
 
+/* ---- the stored form of a value ---- */
+
+/* RFC 3492 bias adaptation. */
+static uint32_t
+puny_adapt(uint32_t delta, uint32_t points, int first)
+{
+	uint32_t k = 0;
+
+	delta = first ? delta / 700 : delta / 2;
+	delta += delta / points;
+	while (delta > 35 * 26 / 2) {
+		delta /= 35;
+		k += 36;
+	}
+	return k + 36 * delta / (delta + 38);
+}
+
 /*
- * Domains are compared in lower case. Terms are folded the way the content
- * filter folds text (compatibility forms, case, accents, runs of spaces),
- * so support may type "GRÁTIS" for the filter's "gratis".
+ * Decode the punycode of one label (what follows "xn--", `n` bytes) and
+ * append it to `out` as UTF-8. -1 if it is not valid punycode.
  */
-static void
-normalise(const char *kind, const char *value, char *out, size_t len)
+static int
+puny_append(const char *in, size_t n, char *out, size_t *o, size_t cap)
+{
+	uint32_t cps[64], cp = 128, i = 0, bias = 72;
+	size_t b = 0, j, ncp = 0, ic = 0;
+
+	for (j = 0; j < n; j++)
+		if (in[j] == '-')
+			b = j; /* the basic code points end at the last '-' */
+	if (b > sizeof(cps) / sizeof(cps[0]))
+		return -1;
+	for (j = 0; j < b; j++) {
+		if ((unsigned char)in[j] >= 0x80)
+			return -1;
+		cps[ncp++] = (uint32_t)tolower((unsigned char)in[j]);
+	}
+	ic = b > 0 ? b + 1 : 0;
+	while (ic < n) {
+		uint32_t oldi = i, w = 1, k, digit, t;
+
+		for (k = 36;; k += 36) {
+			int c;
+
+			if (ic >= n)
+				return -1;
+			c = tolower((unsigned char)in[ic++]);
+			digit = c >= 'a' && c <= 'z' ? (uint32_t)(c - 'a') :
+			    c >= '0' && c <= '9' ? (uint32_t)(c - '0' + 26) : 36;
+			if (digit >= 36 || digit > (UINT32_MAX - i) / w)
+				return -1;
+			i += digit * w;
+			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+			if (digit < t)
+				break;
+			if (w > UINT32_MAX / (36 - t))
+				return -1;
+			w *= 36 - t;
+		}
+		bias = puny_adapt(i - oldi, (uint32_t)ncp + 1, oldi == 0);
+		if (i / (ncp + 1) > 0x10FFFF - cp)
+			return -1;
+		cp += i / (uint32_t)(ncp + 1);
+		i %= (uint32_t)(ncp + 1);
+		if (ncp >= sizeof(cps) / sizeof(cps[0]) ||
+		    !utf8proc_codepoint_valid((utf8proc_int32_t)cp))
+			return -1;
+		memmove(cps + i + 1, cps + i, (ncp - i) * sizeof(cps[0]));
+		cps[i++] = cp;
+		ncp++;
+	}
+	for (j = 0; j < ncp; j++) {
+		if (*o + 4 >= cap)
+			return -1;
+		*o += (size_t)utf8proc_encode_char((utf8proc_int32_t)cps[j],
+		    (utf8proc_uint8_t *)out + *o);
+	}
+	return 0;
+}
+
+/* A bracketed IPv6 literal, as the filter reports one: lower case. */
+static int
+ipv6_canon(const char *v, char *out, size_t len)
+{
+	size_t n = strlen(v), i;
+
+	if (n < 3 || v[n - 1] != ']' || n >= len)
+		return -1;
+	for (i = 1; i + 1 < n; i++)
+		if (!isxdigit((unsigned char)v[i]) && v[i] != ':' && v[i] != '.')
+			return -1;
+	for (i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)v[i]);
+	return 0;
+}
+
+/*
+ * A domain in the content filter's canonical host form (cf_host_canon in
+ * plugins/content_filter/cf_link.c): punycode labels decoded, NFKC and case
+ * folded, no trailing dot. Like the filter's `domains:`, a leading "*." or
+ * "." means the domain itself. Anything that cannot be a host name is
+ * refused: stored, it would never match and support would not know why.
+ */
+static int
+domain_canon(const char *value, char *out, size_t len, const char **why)
+{
+	char raw[512];
+	utf8proc_uint8_t *folded = NULL;
+	const char *s = value, *lab;
+	size_t n, o = 0;
+
+	if (value[0] == '[')
+		return ipv6_canon(value, out, len) < 0 ?
+		    (*why = "not an IPv6 address in brackets", -1) : 0;
+	if (strncmp(s, "*.", 2) == 0)
+		s += 2;
+	else if (s[0] == '.')
+		s++;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return *why = "empty domain", -1;
+	if (n >= sizeof(raw))
+		return *why = "domain too long", -1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || strchr("/\\:@?#*%[]<>\"',;=&", s[i]) != NULL)
+			return *why = "give a domain name such as example.com, not a URL,"
+			    " address or pattern", -1;
+	for (lab = s; lab < s + n;) {
+		const char *end = memchr(lab, '.', (size_t)(s + n - lab));
+		size_t ll = end != NULL ? (size_t)(end - lab) : (size_t)(s + n - lab);
+
+		if (ll == 0)
+			return *why = "empty label in domain", -1;
+		if (ll > 4 && strncasecmp(lab, "xn--", 4) == 0) {
+			if (puny_append(lab + 4, ll - 4, raw, &o, sizeof(raw)) < 0)
+				return *why = "invalid punycode label", -1;
+		} else {
+			memcpy(raw + o, lab, ll);
+			o += ll;
+		}
+		lab += ll;
+		if (lab < s + n) {
+			raw[o++] = '.';
+			lab++;
+		}
+	}
+	raw[o] = '\0';
+	if (utf8proc_map((const utf8proc_uint8_t *)raw, 0, &folded, UTF8PROC_NULLTERM |
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+	    UTF8PROC_IGNORE) < 0)
+		return *why = "domain is not valid UTF-8", -1;
+	n = strlen((const char *)folded);
+	if (strchr((const char *)folded, '.') == NULL || n == 0 || n >= len) {
+		free(folded);
+		/* The filter never asks about a bare TLD, and "com" would open too much. */
+		return *why = n >= len ? "domain too long" :
+		    "a domain needs at least two labels (example.com)", -1;
+	}
+	memcpy(out, folded, n + 1);
+	free(folded);
+	return 0;
+}
+
+/*
+ * Terms are folded the way the content filter folds text (compatibility
+ * forms, case, accents, runs of spaces), so support may type "GRÁTIS" for
+ * the filter's "gratis".
+ */
+static int
+term_fold(const char *value, char *out, size_t len)
 {
 	utf8proc_uint8_t *folded = NULL;
 	size_t i = 0, o = 0;
 	const char *src = value;
 
-	if (strcmp(kind, "term") == 0 &&
-	    utf8proc_map((const utf8proc_uint8_t *)value, 0, &folded, UTF8PROC_NULLTERM |
+	if (utf8proc_map((const utf8proc_uint8_t *)value, 0, &folded, UTF8PROC_NULLTERM |
 	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
 	    UTF8PROC_IGNORE | UTF8PROC_LUMP | UTF8PROC_STRIPMARK) >= 0)
 		src = (const char *)folded;
@@ -134,13 +299,29 @@ normalise(const char *kind, const char *value, char *out, size_t len)
 	for (; src[i] != '\0' && o + 1 < len; i++) {
 		if (src[i] == ' ' && (src[i + 1] == ' ' || src[i + 1] == '\0'))
 			continue;
-		out[o++] = strcmp(kind, "domain") == 0 ? (char)tolower((unsigned char)src[i]) :
-		    src[i];
+		out[o++] = src[i];
 	}
 	out[o] = '\0';
-	while (o > 0 && out[o - 1] == '.')
-		out[--o] = '\0';
 	free(folded);
+	return o > 0 ? 0 : -1;
+}
+
+int
+sb_allowlist_normalise(const char *kind, const char *value, char *out, size_t len,
+    struct sb_error *err)
+{
+	const char *why = NULL;
+
+	if (!kind_valid(kind))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "kind must be term or domain");
+	if (strcmp(kind, "term") == 0) {
+		if (term_fold(value, out, len) < 0)
+			return sb_error_set(err, SB_E_BAD_ARGUMENT, "empty term");
+		return 0;
+	}
+	if (domain_canon(value, out, len, &why) < 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "domain '%.100s': %s", value, why);
+	return 0;
 }
 
 int
@@ -150,11 +331,8 @@ sb_allowlist_add(struct sb_allowlist *al, const char *subaccount, const char *ki
 	char v[512];
 	int64_t now = sb_now_ms();
 
-	if (!kind_valid(kind))
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "kind must be term or domain");
-	normalise(kind, value, v, sizeof(v));
-	if (v[0] == '\0')
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "empty %s", kind);
+	if (sb_allowlist_normalise(kind, value, v, sizeof(v), err) < 0)
+		return -1;
 	if (find(al, subaccount, kind, v) >= 0)
 		return 0;
 	if (sb_store_allow_add(al->st, subaccount, kind, v, (int64_t)uid, now) < 0)
@@ -170,16 +348,21 @@ sb_allowlist_revoke(struct sb_allowlist *al, const char *subaccount, const char 
     const char *value, struct sb_error *err)
 {
 	char v[512];
+	const char *stored = v;
 	ssize_t i;
 
 	if (!kind_valid(kind))
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "kind must be term or domain");
-	normalise(kind, value, v, sizeof(v));
+	if (sb_allowlist_normalise(kind, value, v, sizeof(v), NULL) < 0)
+		snprintf(v, sizeof(v), "%s", value);
 	i = find(al, subaccount, kind, v);
+	/* An entry stored before values were normalised as they are now. */
+	if (i < 0 && (i = find(al, subaccount, kind, value)) >= 0)
+		stored = value;
 	if (i < 0)
 		return sb_error_set(err, SB_E_NOT_FOUND, "no allowlist entry %s '%s' for %s",
 		    kind, v, subaccount != NULL ? subaccount : "all subaccounts");
-	if (sb_store_allow_remove(al->st, subaccount, kind, v) < 0)
+	if (sb_store_allow_remove(al->st, subaccount, kind, stored) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "removing the allowlist entry: %s",
 		    sb_store_errmsg(al->st));
 	free(al->e[i].subaccount);
@@ -193,19 +376,26 @@ int
 sb_allowlist_allowed(const struct sb_allowlist *al, const char *subaccount,
     const char *kind, const char *value)
 {
-	int domain = strcmp(kind, "domain") == 0;
+	int parents = strcmp(kind, "domain") == 0;
 	char v[512];
 	const char *p;
 
-	normalise(kind, value, v, sizeof(v));
-	for (p = v; p != NULL; p = domain ? strchr(p, '.') : NULL) {
+	/* The filter asks in canonical form; anything odd is compared as it is. */
+	if (sb_allowlist_normalise(kind, value, v, sizeof(v), NULL) < 0)
+		snprintf(v, sizeof(v), "%s", value);
+	/* IP addresses have no parent domains. */
+	p = strrchr(v, '.');
+	if (v[0] == '[' || (p != NULL && isdigit((unsigned char)p[1])))
+		parents = 0;
+	/* A domain is open if it or a parent is, but never through a bare TLD. */
+	for (p = v; p != NULL; p = parents ? strchr(p, '.') : NULL) {
 		if (*p == '.')
 			p++;
+		if (p != v && strchr(p, '.') == NULL)
+			break;
 		if (find(al, NULL, kind, p) >= 0 ||
 		    (subaccount != NULL && find(al, subaccount, kind, p) >= 0))
 			return 1;
-		if (!domain)
-			break;
 	}
 	return 0;
 }

@@ -24,7 +24,16 @@ struct sb_allowlist;
 struct sb_allowlist *sb_allowlist_new(struct sb_store *st, struct sb_error *err);
 void sb_allowlist_free(struct sb_allowlist *al);
 
-/* `subaccount` NULL means global. Values are folded (terms) or lowercased (domains). */
+/*
+ * The form a value is stored and compared in, into `out`: terms folded as
+ * the content filter folds text; domains in the filter's canonical host
+ * form (punycode decoded, NFKC and case folded, no trailing dot, a leading
+ * "*." or "." dropped). 0, or -1 with a bad_argument error naming what is
+ * wrong (empty, a URL or pattern, bad punycode, a bare TLD).
+ */
+int sb_allowlist_normalise(const char *kind, const char *value, char *out, size_t len,
+    struct sb_error *err);
+/* `subaccount` NULL means global. `value` is normalised first (above). */
 int sb_allowlist_add(struct sb_allowlist *al, const char *subaccount, const char *kind,
     const char *value, uid_t uid, struct sb_error *err);
 /* not_found if there was no such entry. */
