@@ -20,7 +20,8 @@ entries:
 `requests` is a snapshot list of dicts: method, path, query (dict, first
 value of each name), raw_query, headers (case-insensitive dict), body
 (bytes), form (dict, for form bodies), json (parsed, for JSON bodies, else
-None), and the answer given (status, or "hang"/"close").
+None), the answer given (status, or "hang"/"close"), and at (time.monotonic()
+when the request arrived, for tests of retry timing).
 
 Everything is thread-safe and bounded: the server runs in one daemon thread,
 handler threads are daemons, sockets time out, stop() returns within a few
@@ -86,12 +87,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.carrier._track(self.connection, False)
 
     def _handle(self):
+        arrived = time.monotonic()
         carrier = self.server.carrier
         split = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
         ctype = (self.headers.get("Content-Type") or "").lower()
         rec = {
+            "at": arrived,
             "method": self.command,
             "path": split.path,
             "query": _first_values(split.query),
