@@ -317,6 +317,18 @@ ticket_free(struct sb_dispatch *dp, struct inflight *f)
 	dp->free_slot = (uint32_t)(f - dp->slots);
 }
 
+static int
+refresh_ref(void *arg, const struct sb_attempt_row *r)
+{
+	struct attempt_ref *a = arg;
+
+	a->status = r->status;
+	a->message_status = r->message_status;
+	a->message_step = r->message_step;
+	a->tries = r->tries;
+	return 1;
+}
+
 void
 sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64_t ticket,
     const struct sb_send_result *res)
@@ -332,6 +344,9 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	a = f->ref;
 	a.chain = f->chain;
 	a.instance = inst->name;
+	/* A receipt may have come while the request was out: judge the
+	 * result against the attempt as it is now, not as it was sent. */
+	sb_store_attempt_get(dp->d->store, a.attempt_id, refresh_ref, &a);
 	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
 	ticket_free(dp, f);
 	inst->inflight--;
@@ -445,9 +460,10 @@ static int
 mark_sending(struct sb_dispatch *dp, struct ready *rd, int64_t now)
 {
 	const struct sb_attempt_row *r = &rd->row;
+	char key[48];
 	struct sb_attempt_change ch = {
 		.status = SB_ST_SENDING, .tries = r->tries + 1, .next_ms = -1,
-		.fallback_ms = -1, .sent_ms = now,
+		.fallback_ms = -1, .sent_ms = now, .provider_id = key,
 	};
 	struct transition_req t = {
 		.message_id = r->message_id, .attempt_id = r->id, .change = &ch,
@@ -455,6 +471,9 @@ mark_sending(struct sb_dispatch *dp, struct ready *rd, int64_t now)
 		.message_status = r->step == r->message_step ? SB_ST_SENDING : -1,
 	};
 
+	/* Until the provider names its own id, receipts find the attempt by
+	 * its key: a Kannel-style report can beat the HTTP answer. */
+	make_attempt_key(dp, r->id, key, sizeof(key));
 	if (r->expires_ms <= now) {
 		ch.status = SB_ST_EXPIRED;
 		ch.tries = -1;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
+#include "status.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -41,6 +42,7 @@ struct sb_http_api {
 
 /* A request whose answer waits for the commit of its messages. */
 struct pending {
+	struct sb_http_api *api;
 	struct evhttp_request *req;      /* NULL once the client has gone */
 	struct evhttp_connection *conn;
 	json_t *ids;                     /* the answer being built */
@@ -192,6 +194,9 @@ message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
 	} else {
 		json_object_set_new(item, "id", json_integer(id));
 		json_object_set_new(item, "duplicate", json_boolean(duplicate));
+		/* Say at once what became of it: rejected by a filter, scheduled... */
+		json_object_set_new(item, "status", json_string(sb_status_name(
+		    (enum sb_status)sb_store_message_status(p->api->d->store, id))));
 		if (!duplicate)
 			p->any_new = 1;
 	}
@@ -279,6 +284,7 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		}
 	}
 	p = calloc(1, sizeof(*p));
+	p->api = api;
 	p->req = req;
 	p->conn = evhttp_request_get_connection(req);
 	p->ids = json_array();

@@ -142,6 +142,9 @@ int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status stat
 int sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
     enum sb_status status, const char *reason, int64_t at_ms);
 
+/* A message's current status, or -1 if there is no such message. */
+int sb_store_message_status(struct sb_store *st, int64_t id);
+
 /* Scheduled messages whose time has come: fn gets (arg, id). */
 typedef int (*sb_id_fn)(void *arg, int64_t id);
 int sb_store_messages_due(struct sb_store *st, int64_t now_ms, int limit, sb_id_fn fn,

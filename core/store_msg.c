@@ -136,6 +136,19 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 }
 
 int
+sb_store_message_status(struct sb_store *st, int64_t id)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_GET);
+	int status = -1;
+
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		status = (int)col_status(s, 10);
+	sqlite3_reset(s);
+	return status;
+}
+
+int
 sb_store_messages_due(struct sb_store *st, int64_t now_ms, int limit, sb_id_fn fn,
     void *arg)
 {

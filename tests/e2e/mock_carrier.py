@@ -16,6 +16,8 @@ entries:
     ("hang", seconds)           hold the request that long (or until stop),
                                 then close the connection without answering
     ("close",)                  close the connection at once, no answer
+    ("delay", seconds, status, body[, headers])
+                                answer normally, but only after `seconds`
 
 `requests` is a snapshot list of dicts: method, path, query (dict, first
 value of each name), raw_query, headers (case-insensitive dict), body
@@ -123,6 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "close":
             self.close_connection = True
             return
+        if kind == "delay":  # ("delay", seconds, status, body[, headers])
+            carrier._stopping.wait(float(answer[1]))
+            answer = answer[2:]
         status, payload = answer[0], answer[1]
         headers = answer[2] if len(answer) > 2 and answer[2] else {}
         if isinstance(payload, (dict, list)):
@@ -217,10 +222,12 @@ class MockCarrier:
         with self._lock:
             for a in answers:
                 a = tuple(a)
-                if a[0] not in ("hang", "close") and not isinstance(a[0], int):
+                if a[0] not in ("hang", "close", "delay") and not isinstance(a[0], int):
                     raise ValueError(f"bad scripted answer {a!r}")
                 if a[0] == "hang" and len(a) != 2:
                     raise ValueError("hang needs seconds: ('hang', 2.0)")
+                if a[0] == "delay" and (len(a) < 4 or not isinstance(a[2], int)):
+                    raise ValueError("delay needs ('delay', seconds, status, body[, headers])")
                 self._script.append(a)
 
     def pending_script(self):

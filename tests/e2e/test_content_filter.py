@@ -134,14 +134,14 @@ def test_filter_check_says_allow_or_block_and_stores_nothing(fd):
 
 
 def test_http_api_blocked_text_is_accepted_then_rejected(fd):
-    # Current behaviour: the API stores the message and answers 202 with its
-    # id, like any other; the rejection is its status, not an HTTP error.
+    # The API stores the message and answers 202 with its id, like any
+    # other; the rejection is its status (in the answer), not an HTTP error.
     d = fd
     code, body = http(d, "POST", "/v1/messages", {"to": "+5511999990001",
                                                    "text": "100% GRATIS"})
     assert code == 202, body
     (msg,) = body["messages"]
-    assert msg["to"] == "+5511999990001" and "status" not in msg
+    assert msg["to"] == "+5511999990001" and msg["status"] == "rejected"
     code, m = http(d, "GET", f"/v1/messages/{msg['id']}")
     assert code == 200 and m["status"] == "rejected"
     assert m["reason"] == "filter 'content': word 'gratis'"

@@ -367,6 +367,24 @@ def test_kannel_style_get_202_and_kannel_receipt(make_daemon, carrier, secrets, 
     assert "kpass" not in d.log()
 
 
+def test_kannel_receipt_that_beats_the_http_answer(make_daemon, carrier, secrets):
+    """Kannel may report delivery before its sendsms answer reaches us: the
+    receipt must find the attempt (by its key) and the late answer must not
+    turn `delivered` back into `accepted`."""
+    carrier.script([("delay", 1.0, 202, "0: Accepted for delivery", {"Content-Type": "text/plain"})])
+    d = daemon_with(make_daemon, carrier, accept_status=[202],
+                    dlr={"kannel": True, "token": "{secret:dlr_token}"})
+    mid = d.send(text="fast handset")
+    dlr_url = carrier.wait_requests(1)[0]["form"]["dlr_url"]
+    assert d.status(mid)["status"] == "sending"
+    assert carrier.send_dlr(dlr_url.replace("%d", "1")) == (200, "OK")
+    d.wait_status(mid, "delivered")
+    time.sleep(1.3)  # the HTTP answer arrives now
+    m = d.status(mid)
+    assert m["status"] == "delivered" and m["attempts"][0]["status"] == "delivered"
+    assert history(m) == ["queued", "sending", "delivered"]
+
+
 def test_kannel_temporal_failure_and_not_routable(make_daemon, carrier, secrets):
     carrier.script([(503, "Temporal failure, try again later."),
                     (202, "0: Accepted for delivery"),
