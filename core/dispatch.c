@@ -427,8 +427,7 @@ collect_ready(void *arg, const struct sb_attempt_row *r)
 static int
 rate_allowance(struct sb_instance *inst, int64_t *wait_ms)
 {
-	double rate = inst->cfg->rate, burst = inst->cfg->burst > 0 ?
-	    (double)inst->cfg->burst : (rate > 1 ? rate : 1);
+	double rate = inst->rate, burst = inst->burst > 0 ? inst->burst : 1;
 	int64_t now = sb_mono_us();
 
 	*wait_ms = 0;
@@ -623,7 +622,7 @@ pump(evutil_socket_t fd, short what, void *arg)
 			dp->ready[k].inst = inst;
 			dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
 		}
-		if (inst->cfg->rate > 0)
+		if (inst->rate > 0)
 			inst->tokens -= (double)(dp->nready - first);
 		nsend = dp->nready;
 	}

@@ -32,7 +32,11 @@ struct sb_instance {
 	int initialised;
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */
-	/* Rate limit: a token bucket refilled at cfg->rate per second. */
+	/*
+	 * Rate limit: a token bucket of `burst` refilled at `rate` per second:
+	 * the config's rate, else the plugin's caps.default_rate (0: none).
+	 */
+	double rate, burst;
 	double tokens;
 	int64_t refill_us;
 	uint64_t sent, accepted, failed;  /* counters for `plugins` and /metrics */

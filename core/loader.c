@@ -297,7 +297,12 @@ instance_create(struct sb_loader *l, const struct sb_config *cfg,
 	inst->mod = m;
 	inst->p = m->p;
 	inst->cfg = ci;
-	inst->tokens = ci->burst > 0 ? (double)ci->burst : 1.0;
+	inst->rate = ci->rate > 0 ? ci->rate : m->p->caps.default_rate;
+	inst->burst = ci->burst > 0 ? (double)ci->burst : 1.0;
+	/* The plugin's default rate gets the config's default bucket: one second's worth. */
+	if (ci->rate <= 0 && inst->rate > inst->burst)
+		inst->burst = inst->rate;
+	inst->tokens = inst->burst;
 	m->refs++;
 	if (asprintf(&inst->webhook_url, "%s/hooks/%s",
 	    cfg->daemon.public_url != NULL ? cfg->daemon.public_url : "", ci->name) < 0)
@@ -601,10 +606,10 @@ sb_loader_json(struct sb_loader *l)
 
 			if (inst->mod != m)
 				continue;
-			ji = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", inst->name,
+			ji = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f}", "name", inst->name,
 			    "inflight", (json_int_t)inst->inflight, "sent", (json_int_t)inst->sent,
 			    "accepted", (json_int_t)inst->accepted, "failed",
-			    (json_int_t)inst->failed);
+			    (json_int_t)inst->failed, "rate", inst->rate);
 			json_array_append_new(insts, ji);
 		}
 		for (struct sb_instance *inst = l->draining; inst != NULL;

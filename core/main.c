@@ -61,7 +61,11 @@ check_config(const char *path)
 		printf("switchboardd: configuration %s is valid\n", path);
 		rc = 0;
 	} else {
-		fprintf(stderr, "%s\n", err.message);
+		/* Every plugin key error in full: err.message holds only the first ~500 bytes. */
+		char *all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
+
+		fprintf(stderr, "%s\n", all != NULL ? all : err.message);
+		free(all);
 	}
 	sb_loader_free(d.loader);
 	sb_config_free(cfg);

@@ -2,3 +2,5 @@
 include plugins/test/local.mk
 include plugins/http_sms/local.mk
 include plugins/content_filter/local.mk
+include plugins/line_push/local.mk
+include plugins/line_notify/local.mk
