@@ -60,6 +60,10 @@ check_config(const char *path)
 	if (d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0) {
 		printf("switchboardd: configuration %s is valid\n", path);
 		rc = 0;
+	} else if (sb_cfg_doc_nerrors(cfg->doc) > 0 && (msg = sb_cfg_doc_errors(cfg->doc)) != NULL) {
+		/* err.message holds 512 bytes; plugin errors with long paths need more. */
+		fprintf(stderr, "%s\n", msg);
+		free(msg);
 	} else {
 		fprintf(stderr, "%s\n", err.message);
 	}
