@@ -2,3 +2,4 @@
 include plugins/test/local.mk
 include plugins/http_sms/local.mk
 include plugins/content_filter/local.mk
+include plugins/whatsapp/local.mk
