@@ -28,7 +28,7 @@ enum sb_err {
 
 struct sb_error {
 	enum sb_err code;
-	char message[512];
+	char message[4096];   /* a reload's error list can be long */
 };
 
 const char *sb_err_word(enum sb_err code);      /* "not_found" */

@@ -61,7 +61,7 @@ check_config(const char *path)
 		printf("switchboardd: configuration %s is valid\n", path);
 		rc = 0;
 	} else {
-		/* Every plugin key error in full: err.message holds only the first ~500 bytes. */
+		/* Every error in full: err.message is bounded, the list is not. */
 		char *all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
 
 		fprintf(stderr, "%s\n", all != NULL ? all : err.message);

@@ -4,3 +4,4 @@ include plugins/http_sms/local.mk
 include plugins/content_filter/local.mk
 include plugins/line_push/local.mk
 include plugins/line_notify/local.mk
+include plugins/whatsapp/local.mk

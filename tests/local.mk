@@ -6,6 +6,7 @@ include tests/unit/control.mk
 include tests/unit/content_filter.mk
 include tests/unit/allowlist.mk
 include tests/unit/line.mk
+include tests/unit/whatsapp.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 
