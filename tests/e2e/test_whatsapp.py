@@ -2,6 +2,7 @@
 against a mock Graph API (mock_graph.py) that checks every request the way
 Meta does and replays the documented, signed webhook payloads."""
 import json
+import re
 import os
 import sqlite3
 import subprocess
@@ -192,7 +193,9 @@ def test_answers_that_are_not_graph_errors(wa, graph):
     graph.script("5511999990004", [(200, {"messaging_product": "whatsapp"}, {})])
     mid = d.send(to="+5511999990004")
     m = d.wait_status(mid, "accepted")
-    assert m["attempts"][0]["provider_id"] is None
+    # No wamid: the attempt keeps its own key as the id receipts can use.
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}",
+                        m["attempts"][0]["provider_id"])
     wait_for(lambda: "without messages[0].id" in d.log(), what="the missing id logged")
     # held for quality assessment is accepted too, and said so
     graph.script("5511999990005", [(200, {"messaging_product": "whatsapp", "contacts": [
