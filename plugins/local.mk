@@ -1,4 +1,5 @@
 # One folder per plugin; each adds itself to plugin_LTLIBRARIES.
 include plugins/test/local.mk
+include plugins/stub/local.mk
 include plugins/http_sms/local.mk
 include plugins/content_filter/local.mk

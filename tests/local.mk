@@ -47,3 +47,6 @@ dist_noinst_SCRIPTS += tests/e2e/run-e2e
 EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c
 AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \
 	export SB_BUILDDIR SB_SRCDIR;
+
+# After AM_TESTS_ENVIRONMENT above: install.mk appends to it.
+include tests/install.mk
