@@ -24,7 +24,8 @@ tests_unit_test_phone_LDADD = $(UNIT_LDADD)
 
 # Plugins the loader must refuse (and one it must take), for both suites.
 check_LTLIBRARIES += tests/plugins/abi_major.la tests/plugins/abi_minor.la \
-	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la
+	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la \
+	tests/plugins/abi_undef.la
 tests_plugins_abi_major_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_major_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_MAJOR
 tests_plugins_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -37,6 +38,9 @@ tests_plugins_abi_size_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi_nosym_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_NO_SYMBOL
 tests_plugins_abi_nosym_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_undef_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_undef_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_UNDEFINED
+tests_plugins_abi_undef_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi_good_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_good_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
