@@ -272,15 +272,20 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	if (tpl != NULL) {
 		json_t *v = json_object_get(tpl, "variables");
 
-		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name"))) {
+		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name")) ||
+		    (v != NULL && !json_is_null(v) && !json_is_object(v))) {
 			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}");
 			goto out;
 		}
 		s.template_name = json_string_value(json_object_get(tpl, "name"));
 		s.template_lang = json_string_value(json_object_get(tpl, "language"));
-		if (v != NULL)
+		if (v != NULL && !json_is_null(v))
 			vars = json_dumps(v, JSON_COMPACT);
 		s.template_vars = vars;
+	}
+	if ((s.text == NULL) == (s.template_name == NULL)) {
+		fail(req, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
+		goto out;
 	}
 	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0) {
 		fail(req, SB_E_BAD_ARGUMENT, "'send_at' must be ISO 8601 with an offset");

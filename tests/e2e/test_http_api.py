@@ -99,6 +99,12 @@ def test_submit_refusals_store_nothing(make_daemon):
          "chain 'nope' is not allowed"),
         ({"to": "+5511999990001", "text": "x", "sendAt": "2099-01-01T00:00:00Z"}, 400,
          "bad_argument", "unknown field 'sendAt'"),
+        ({"to": "+5511999990001", "text": "x", "template": {"name": "welcome"}}, 400,
+         "bad_argument", "either 'text' or 'template'"),
+        ({"to": "+5511999990001"}, 400, "bad_argument", "either 'text' or 'template'"),
+        ({"to": "+5511999990001", "template": {"name": "welcome", "variables": ["Ana"]}}, 400,
+         "bad_argument", "'template' must be {name, language, variables}"),
+        ({"to": "+5511999990001", "text": "x" * 65537}, 413, "too_large", "65536 bytes"),
     ]
     for body, status, code, words in cases:
         got, res, _ = call(d, "POST", "/v1/messages", body)
@@ -107,6 +113,16 @@ def test_submit_refusals_store_nothing(make_daemon):
     got, res, _ = call(d, "POST", "/v1/messages", raw=b"[1, 2]")
     assert got == 400 and res["error"]["code"] == "bad_request"
     assert d.ok("message.list")["messages"] == []
+
+
+def test_template_submission(make_daemon):
+    d = make_daemon()
+    code, res, _ = call(d, "POST", "/v1/messages", {
+        "to": "+5511999990001", "from": "ACME",
+        "template": {"name": "welcome", "language": "pt_BR", "variables": {"name": "Ana"}}})
+    assert code == 202, res
+    m = d.wait_status(res["messages"][0]["id"], "delivered")
+    assert (m["template"], m["language"], m["text"], m["from"]) == ("welcome", "pt_BR", None, "ACME")
 
 
 def test_api_keys_bearer_and_x_api_key(make_daemon):
