@@ -114,7 +114,7 @@ stub_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 	}
 	if (st->delay_ms > 60000) {
 		/* An error against the key: the operator sees file:line:column. */
-		host->cfg_error(host->cfg_get(root, "delay"), "delay must be at most 1m");
+		host->cfg_error(host->cfg_get(root, "delay"), "'delay' must be at most 1m");
 		free(st);
 		return -1;
 	}

@@ -35,7 +35,7 @@ def check_config(d):
 def test_stub_config_errors_name_the_key(make_daemon):
     d = stub_daemon(make_daemon, start=False)
     cfg = d.cfg
-    for value, words in [("2m", "delay must be at most 1m"), ("soon", "duration")]:
+    for value, words in [("2m", "'delay' must be at most 1m"), ("soon", "duration")]:
         cfg["plugins"]["sandbox"]["delay"] = value
         d.write_config(cfg)
         r = check_config(d)

@@ -72,6 +72,13 @@ done
 daemon=$dest$SB_SBINDIR/switchboardd
 ctl_bin=$dest$SB_BINDIR/switchboardctl
 plugindir=$dest$SB_PLUGINDIR
+# An installed .la names its final directory, which libltdl tries first: if
+# this machine has a real switchboard there, the staged .so files are used
+# directly so that this build, not that one, is tested.
+if [ -e "$SB_PLUGINDIR/stub.so" ] || [ -e "$SB_PLUGINDIR/stub.la" ]; then
+	echo "note: $SB_PLUGINDIR holds an installed switchboard; using the staged .so files"
+	rm -f "$plugindir"/*.la
+fi
 
 # ---- 2. the example, out of tree ----
 step "build examples/carrier_example against the installed headers"
@@ -144,6 +151,11 @@ wait_for 100 ctl ping || fail "the installed daemon does not answer"
 status_is() { [ "$(ctl --json status "$1" | json_get 'd["status"]')" = "$2" ]; }
 wait_status() { wait_for 100 status_is "$1" "$2" || fail "message $1 never became $2"; }
 
+stub_file=$(ctl --json plugins | json_get '[m["file"] for m in d["modules"] if m["name"] == "stub"][0]')
+case $stub_file in
+"$plugindir"/*) ;;
+*) fail "stub was loaded from $stub_file, not from $plugindir" ;;
+esac
 id=$(ctl --json send --to +5511999990001 --text "via the installed stub" | json_get 'd["id"]') ||
 	fail "send through the stub"
 wait_status "$id" accepted
