@@ -7,6 +7,7 @@
  * a group commit keep their request and reply later; if the client goes
  * away first, the pending answer is dropped safely.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,34 @@ string_field(json_t *body, const char *key, const char **out, struct evhttp_requ
 	return 0;
 }
 
+/* The fields of a submission; any other is refused, so a typo ("sendAt")
+ * never sends a message at the wrong time. */
+static const char *const submit_fields[] = {
+	"to", "text", "template", "chain", "from", "send_at", "idempotency_key", NULL,
+};
+
+static int
+check_fields(json_t *body, struct evhttp_request *req)
+{
+	const char *key;
+	json_t *v;
+	char msg[200];
+
+	json_object_foreach(body, key, v) {
+		size_t i;
+
+		for (i = 0; submit_fields[i] != NULL; i++)
+			if (strcmp(key, submit_fields[i]) == 0)
+				break;
+		if (submit_fields[i] != NULL)
+			continue;
+		snprintf(msg, sizeof(msg), "unknown field '%.64s' (expected to, text, template,"
+		    " chain, from, send_at, idempotency_key)", key);
+		return fail(req, SB_E_BAD_ARGUMENT, msg);
+	}
+	return 0;
+}
+
 static void
 post_messages(struct sb_http_api *api, struct evhttp_request *req)
 {
@@ -237,7 +266,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	if (sub == NULL || (body = read_json_body(api, req)) == NULL)
 		return;
 	s.subaccount = sub->name;
-	if (string_field(body, "text", &s.text, req) < 0 ||
+	if (check_fields(body, req) < 0 ||
+	    string_field(body, "text", &s.text, req) < 0 ||
 	    string_field(body, "chain", &s.chain, req) < 0 ||
 	    string_field(body, "from", &s.from, req) < 0 ||
 	    string_field(body, "send_at", &at, req) < 0 ||
@@ -247,21 +277,30 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	if (tpl != NULL) {
 		json_t *v = json_object_get(tpl, "variables");
 
-		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name"))) {
+		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name")) ||
+		    (v != NULL && !json_is_null(v) && !json_is_object(v))) {
 			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}");
 			goto out;
 		}
 		s.template_name = json_string_value(json_object_get(tpl, "name"));
 		s.template_lang = json_string_value(json_object_get(tpl, "language"));
-		if (v != NULL)
+		if (v != NULL && !json_is_null(v))
 			vars = json_dumps(v, JSON_COMPACT);
 		s.template_vars = vars;
+	}
+	if ((s.text == NULL) == (s.template_name == NULL)) {
+		fail(req, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
+		goto out;
 	}
 	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0) {
 		fail(req, SB_E_BAD_ARGUMENT, "'send_at' must be ISO 8601 with an offset");
 		goto out;
 	}
 	to = json_object_get(body, "to");
+	if (to == NULL || json_is_null(to)) {
+		fail(req, SB_E_BAD_ARGUMENT, "missing 'to' (a number or a list of 1 to 1000)");
+		goto out;
+	}
 	recipients = json_is_array(to) ? json_incref(to) : json_pack("[O]", to ? to : json_null());
 	n = json_array_size(recipients);
 	if (n == 0 || n > MAX_RECIPIENTS) {
@@ -341,13 +380,41 @@ parse_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *na
 	return fail(req, SB_E_BAD_ARGUMENT, msg);
 }
 
+/* An optional integer parameter within [min, max]; garbage is an error, not 0. */
+static int
+int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char *v = query_param(q, name);
+	char msg[128], *end;
+	long long n;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end == '\0' && errno == 0 && n >= min && n <= max) {
+		*out = n;
+		return 0;
+	}
+	if (max == INT64_MAX)
+		snprintf(msg, sizeof(msg), "'%s' must be an integer of at least %lld", name,
+		    (long long)min);
+	else
+		snprintf(msg, sizeof(msg), "'%s' must be an integer from %lld to %lld", name,
+		    (long long)min, (long long)max);
+	return fail(req, SB_E_BAD_ARGUMENT, msg);
+}
+
 static void
 list_messages(struct sb_http_api *api, struct evhttp_request *req,
     const struct sb_config_subaccount *sub)
 {
 	struct evkeyvalq q;
 	struct sb_list_query lq = { .subaccount = sub->name, .status = -1 };
-	const char *v, *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
+	const char *v, *why, *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
+	int64_t limit = 50;
+	char to[32], msg[200];
 	json_t *res;
 
 	memset(&q, 0, sizeof(q));
@@ -356,20 +423,34 @@ list_messages(struct sb_http_api *api, struct evhttp_request *req,
 		return;
 	}
 	if ((v = query_param(&q, "status")) != NULL && (lq.status = sb_status_parse(v)) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, "unknown status");
+		snprintf(msg, sizeof(msg), "unknown status '%.32s'", v);
+		fail(req, SB_E_BAD_ARGUMENT, msg);
 		goto out;
 	}
 	lq.channel = query_param(&q, "channel");
-	lq.to = query_param(&q, "to");
-	if ((v = query_param(&q, "batch")) != NULL)
-		lq.broadcast_id = strtoll(v, NULL, 10);
-	if ((v = query_param(&q, "before")) != NULL)
-		lq.before_id = strtoll(v, NULL, 10);
-	if ((v = query_param(&q, "limit")) != NULL)
-		lq.limit = atoi(v);
-	if (parse_time_param(req, &q, "from", &lq.from_ms) < 0 ||
+	/* Numbers are stored in E.164: look for what a submission would have stored.
+	 * An unescaped "+" arrives decoded as a space; no number starts with one. */
+	if ((v = query_param(&q, "to")) != NULL) {
+		char plus[32];
+
+		if (v[0] == ' ' && strlen(v) < sizeof(plus)) {
+			snprintf(plus, sizeof(plus), "+%s", v + 1);
+			v = plus;
+		}
+		if (sb_phone_normalize(v, sub->default_country, to, sizeof(to), &why) < 0) {
+			snprintf(msg, sizeof(msg), "invalid phone number in 'to': %s", why);
+			fail(req, SB_E_BAD_ARGUMENT, msg);
+			goto out;
+		}
+		lq.to = to;
+	}
+	if (int_param(req, &q, "batch", 1, INT64_MAX, &lq.broadcast_id) < 0 ||
+	    int_param(req, &q, "before", 1, INT64_MAX, &lq.before_id) < 0 ||
+	    int_param(req, &q, "limit", 1, 1000, &limit) < 0 ||
+	    parse_time_param(req, &q, "from", &lq.from_ms) < 0 ||
 	    parse_time_param(req, &q, "until", &lq.until_ms) < 0)
 		goto out;
+	lq.limit = (int)limit;
 	res = sb_store_message_list(api->d->store, &lq);
 	if (res == NULL)
 		fail(req, SB_E_INTERNAL, "query failed");

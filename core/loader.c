@@ -9,6 +9,7 @@
  * whose file is reloaded is opened from a private copy, because dlopen()
  * would hand back the old mapping for the same path.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -165,6 +166,30 @@ module_free(struct sb_module *m)
 }
 
 /*
+ * Map `path` with every symbol bound now. libltdl binds lazily: a module
+ * with an undefined symbol would load, and kill the daemon at the first
+ * call of that function ("symbol lookup error"). An RTLD_NOW open of the
+ * same file first turns that into a refusal; libltdl's open then shares
+ * the bound mapping. NULL with err on failure.
+ */
+static lt_dlhandle
+open_bound(const char *path, const char *file, struct sb_error *err)
+{
+	void *probe = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	lt_dlhandle h;
+
+	if (probe == NULL) {
+		sb_error_set(err, SB_E_PLUGIN, "plugin %s refused: %s", file, dlerror());
+		return NULL;
+	}
+	h = lt_dlopen(path);
+	if (h == NULL)
+		sb_error_set(err, SB_E_PLUGIN, "plugin %s: %s", file, lt_dlerror());
+	dlclose(probe);
+	return h;
+}
+
+/*
  * Open a module by name (searched on the plugin path) or by file, and check
  * its ABI. With `fresh_copy`, map a private copy of the file instead.
  */
@@ -173,10 +198,11 @@ module_open(const char *name, int fresh_copy, struct sb_error *err)
 {
 	const lt_dlinfo *info;
 	struct sb_module *m;
-	char *copy;
+	char *copy = NULL;
 
 	m = calloc(1, sizeof(*m));
 	m->name = strdup(name);
+	/* libltdl finds the file (.la or .so, along the search path)... */
 	m->handle = lt_dlopenext(name);
 	if (m->handle == NULL) {
 		const char *path = lt_dlgetsearchpath();
@@ -187,21 +213,18 @@ module_open(const char *name, int fresh_copy, struct sb_error *err)
 	}
 	info = lt_dlgetinfo(m->handle);
 	m->file = strdup(info != NULL && info->filename != NULL ? info->filename : name);
-	if (fresh_copy) {
-		copy = copy_module_file(m->file);
-		if (copy == NULL) {
-			sb_error_set(err, SB_E_PLUGIN, "plugin %s: cannot copy for reload: %s",
-			    m->file, strerror(errno));
-			goto fail;
-		}
-		lt_dlclose(m->handle);
-		m->handle = lt_dlopen(copy);
-		remove_module_copy(copy);
-		if (m->handle == NULL) {
-			sb_error_set(err, SB_E_PLUGIN, "plugin %s: %s", m->file, lt_dlerror());
-			goto fail;
-		}
+	if (fresh_copy && (copy = copy_module_file(m->file)) == NULL) {
+		sb_error_set(err, SB_E_PLUGIN, "plugin %s: cannot copy for reload: %s",
+		    m->file, strerror(errno));
+		goto fail;
 	}
+	/* ...and is reopened bound (its lazy mapping is gone once closed). */
+	lt_dlclose(m->handle);
+	m->handle = open_bound(copy != NULL ? copy : m->file, m->file, err);
+	if (copy != NULL)
+		remove_module_copy(copy);
+	if (m->handle == NULL)
+		goto fail;
 	/* lt_dlsym tries "<module>_LTX_sb_plugin" first, then "sb_plugin". */
 	m->p = lt_dlsym(m->handle, "sb_plugin");
 	if (check_plugin(m->file, m->p, err) < 0)

@@ -1,5 +1,6 @@
 # One folder per plugin; each adds itself to plugin_LTLIBRARIES.
 include plugins/test/local.mk
+include plugins/stub/local.mk
 include plugins/http_sms/local.mk
 include plugins/content_filter/local.mk
 include plugins/line_push/local.mk

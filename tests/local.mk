@@ -27,7 +27,8 @@ tests_unit_test_phone_LDADD = $(UNIT_LDADD)
 
 # Plugins the loader must refuse (and one it must take), for both suites.
 check_LTLIBRARIES += tests/plugins/abi_major.la tests/plugins/abi_minor.la \
-	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la
+	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la \
+	tests/plugins/abi_undef.la
 tests_plugins_abi_major_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_major_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_MAJOR
 tests_plugins_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -40,6 +41,9 @@ tests_plugins_abi_size_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi_nosym_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_NO_SYMBOL
 tests_plugins_abi_nosym_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_undef_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_undef_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_UNDEFINED
+tests_plugins_abi_undef_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi_good_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_good_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
@@ -50,3 +54,6 @@ dist_noinst_SCRIPTS += tests/e2e/run-e2e
 EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c
 AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \
 	export SB_BUILDDIR SB_SRCDIR;
+
+# After AM_TESTS_ENVIRONMENT above: install.mk appends to it.
+include tests/install.mk

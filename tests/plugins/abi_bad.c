@@ -1,7 +1,9 @@
 /*
  * abi_bad.c - plugins the loader must refuse, one per build flag:
  * ABI_BAD_MAJOR, ABI_BAD_MINOR (newer than the host), ABI_BAD_SIZE (a
- * struct too small), ABI_NO_SYMBOL (no sb_plugin at all).
+ * struct too small), ABI_NO_SYMBOL (no sb_plugin at all), ABI_UNDEFINED
+ * (a correct head, but `send` calls a function nothing defines: bound
+ * lazily, it would load and then kill the daemon at the first send).
  */
 #include <switchboard/plugin.h>
 
@@ -18,10 +20,18 @@ bad_fini(void *state)
 {
 }
 
+#ifdef ABI_UNDEFINED
+extern int sb_test_no_such_symbol(void);
+#endif
+
 static int
 bad_send(void *state, const struct sb_send_request *req)
 {
+#ifdef ABI_UNDEFINED
+	return sb_test_no_such_symbol();
+#else
 	return -1;
+#endif
 }
 
 #if defined(ABI_BAD_MAJOR)
@@ -30,6 +40,9 @@ bad_send(void *state, const struct sb_send_request *req)
 #elif defined(ABI_BAD_MINOR)
 #define MODULE abi_minor
 #define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR + 1, .struct_size = sizeof(struct sb_plugin)
+#elif defined(ABI_UNDEFINED)
+#define MODULE abi_undef
+#define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = sizeof(struct sb_plugin)
 #elif defined(ABI_BAD_SIZE)
 #define MODULE abi_size
 #define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = 16
