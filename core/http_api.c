@@ -278,8 +278,9 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		json_t *v = json_object_get(tpl, "variables");
 
 		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name")) ||
-		    (v != NULL && !json_is_null(v) && !json_is_object(v))) {
-			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}");
+		    (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v))) {
+			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}"
+			    " (variables: an object or a list)");
 			goto out;
 		}
 		s.template_name = json_string_value(json_object_get(tpl, "name"));

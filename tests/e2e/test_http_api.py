@@ -102,8 +102,8 @@ def test_submit_refusals_store_nothing(make_daemon):
         ({"to": "+5511999990001", "text": "x", "template": {"name": "welcome"}}, 400,
          "bad_argument", "either 'text' or 'template'"),
         ({"to": "+5511999990001"}, 400, "bad_argument", "either 'text' or 'template'"),
-        ({"to": "+5511999990001", "template": {"name": "welcome", "variables": ["Ana"]}}, 400,
-         "bad_argument", "'template' must be {name, language, variables}"),
+        ({"to": "+5511999990001", "template": {"name": "welcome", "variables": "Ana"}}, 400,
+         "bad_argument", "'template' must be {name, language, variables} (variables: an object or a list)"),
         ({"to": "+5511999990001", "text": "x" * 65537}, 413, "too_large", "65536 bytes"),
     ]
     for body, status, code, words in cases:
