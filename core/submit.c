@@ -191,6 +191,9 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
 	} else if (m.status == SB_ST_SCHEDULED) {
 		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_SCHEDULED, NULL, now);
+		/* A pass after the commit re-arms the due timer for this send time;
+		 * an idle daemon has no timer armed at all. */
+		dp->new_work = 1;
 	} else {
 		activate_message(dp, m.id);
 	}
