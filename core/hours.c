@@ -159,7 +159,7 @@ sb_hours_format(const struct sb_allowed_hours *h, const char *tzname, char *buf,
 		append(buf, len, "allowed at any time");
 		return buf;
 	}
-	append(buf, len, all_closed(h) ? "no allowed hours: every day is closed" : "allowed ");
+	append(buf, len, all_closed(h) ? "every day closed" : "allowed ");
 	for (int i = 0; i < SB_WEEKDAYS; i++) {
 		int d = week_order[i], in[SB_WEEKDAYS] = { 0 }, runs = 0;
 

@@ -44,7 +44,8 @@ int sb_hours_check(const struct sb_allowed_hours *h, const struct sb_tz *tz, int
 /*
  * The windows as people read them, e.g. "allowed mon-fri 08:00-20:00,
  * sat 09:00-13:00 (America/Sao_Paulo)"; days with the same windows are
- * grouped, closed days left out. Truncates to `len`; returns buf.
+ * grouped, closed days left out ("every day closed (UTC)" if all are).
+ * Truncates to `len`; returns buf.
  */
 char *sb_hours_format(const struct sb_allowed_hours *h, const char *tzname, char *buf,
     size_t len);

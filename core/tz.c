@@ -64,6 +64,12 @@ struct sb_tz {
 
 static struct sb_tz *cache;
 
+static int64_t
+mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 /* ---- calendar ---- */
 
 static int64_t
@@ -511,7 +517,8 @@ parse_into(struct sb_tz *tz, const unsigned char *data, size_t len)
 	footer[nl - p - 1] = '\0';
 	if (footer[0] == '\0')
 		return NULL;
-	if (memchr(footer, '\0', (size_t)(nl - p - 1)) != NULL || parse_posix(footer, &tz->rule) < 0)
+	if (memchr(footer, '\0', (size_t)(nl - p - 1)) != NULL ||
+	    parse_posix(footer, &tz->rule) < 0)
 		return "malformed TZ string in the TZif footer";
 	tz->has_rule = 1;
 	return NULL;
@@ -650,7 +657,7 @@ sb_tz_get(const char *name, const char **why)
 	for (tz = cache; tz != NULL; tz = tz->next)
 		if (strcmp(tz->path, path) == 0 && strcmp(tz->name, name) == 0 &&
 		    tz->dev == st.st_dev && tz->ino == st.st_ino && tz->size == st.st_size &&
-		    tz->mtime_ns == (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec) {
+		    tz->mtime_ns == mtime_ns(&st)) {
 			close(fd);
 			return tz;
 		}
@@ -670,7 +677,7 @@ sb_tz_get(const char *name, const char **why)
 	tz->dev = st.st_dev;
 	tz->ino = st.st_ino;
 	tz->size = st.st_size;
-	tz->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	tz->mtime_ns = mtime_ns(&st);
 	/* Older entries stay: a configuration still running may point at them. */
 	tz->next = cache;
 	cache = tz;

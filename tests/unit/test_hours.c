@@ -363,7 +363,7 @@ test_format(void **state)
 	assert_string_equal(sb_hours_format(&g, "Europe/Berlin", buf, sizeof(buf)),
 	    "allowed mon-tue,thu-sun 07:30-19:45 (Europe/Berlin)");
 	assert_string_equal(sb_hours_format(&c, "UTC", buf, sizeof(buf)),
-	    "no allowed hours: every day is closed (UTC)");
+	    "every day closed (UTC)");
 	assert_string_equal(sb_hours_format(NULL, "UTC", buf, sizeof(buf)), "allowed at any time");
 	assert_string_equal(sb_hours_format(&h, NULL, buf, 20), "allowed mon-fri 08:");
 }
