@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "xalloc.h"
+#include "tz.h"
 
 /* Enum fields are stored through an int pointer by the tables below. */
 _Static_assert(sizeof(enum sb_log_level) == sizeof(int), "enum size");
@@ -391,13 +392,19 @@ check_url(struct load *ld, struct sb_cfg *node, const char *key, const char *v)
 	return -1;
 }
 
+/* The zone file is read here, at load, never per message (tz.c caches it). */
 static int
 check_timezone(struct load *ld, struct sb_cfg *node, const char *key, const char *v)
 {
-	if (sb_timezone_exists(v))
+	const char *why = NULL;
+
+	if (sb_tz_get(v, &why) != NULL)
 		return 0;
-	sb_cfg_error(node,
-	    "unknown timezone '%.60s' (expected an IANA name such as America/Sao_Paulo)", v);
+	if (sb_timezone_exists(v))
+		sb_cfg_error(node, "timezone '%.60s' cannot be used: %s", v, why);
+	else
+		sb_cfg_error(node,
+		    "unknown timezone '%.60s' (expected an IANA name such as America/Sao_Paulo)", v);
 	return -1;
 }
 
@@ -718,6 +725,8 @@ load_subaccounts(struct load *ld, struct sb_cfg *root, const struct field *f,
 		sa->name = sb_xstrdup(name);
 		sub.where = sb_xasprintf("subaccounts.%s", name);
 		apply_fields(&sub, node, subaccount_fields, NELEM(subaccount_fields), sa);
+		if (sa->timezone != NULL)
+			sa->tz = sb_tz_get(sa->timezone, NULL);
 		sb_cfg_check_unused(node, sub.where);
 		free((char *)sub.where);
 		if (!sa->default_chain) {

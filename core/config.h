@@ -128,9 +128,12 @@ struct sb_config_chain {
 	struct sb_config_step *steps;
 };
 
+struct sb_tz;
+
 struct sb_config_subaccount {
 	char *name;
 	char *timezone;            /* IANA name, checked against the zoneinfo db */
+	const struct sb_tz *tz;    /* that zone, read at load (tz.c's cache owns it) */
 	struct sb_allowed_hours hours;
 	enum sb_outside_policy outside;
 	char **chains;             /* chains it may use; NULL-terminated */

@@ -47,12 +47,16 @@ transition(struct sb_dispatch *dp, const struct transition_req *t)
 	if ((int)t->message_status >= 0) {
 		sb_store_message_update(st, t->message_id, t->message_status, t->step,
 		    t->reason, now);
+		if (t->send_at_ms > 0)
+			sb_store_message_set_times(st, t->message_id, t->send_at_ms,
+			    t->expires_ms);
 		if (t->old_message_status != t->message_status)
 			sb_metrics_status_move(t->old_message_status, t->message_status);
 	}
 	hist = (int)t->message_status >= 0 ? t->message_status :
 	    t->change != NULL ? t->change->status : t->old_message_status;
-	sb_store_history_add(st, t->message_id, t->attempt_id, hist, t->reason, now);
+	sb_store_history_add(st, t->message_id, t->attempt_id, hist,
+	    t->reason != NULL && *t->reason != '\0' ? t->reason : NULL, now);
 	sb_dispatch_wake_commit(dp);
 }
 
@@ -98,7 +102,12 @@ chain_of(struct sb_dispatch *dp, const char *name)
 	return sb_config_chain(dp->d->cfg, name);
 }
 
-/* Queue step `step` of a message's chain, or end the message if there is none. */
+/*
+ * Queue step `step` of a message's chain, or end the message if there is
+ * none. Outside the subaccount's allowed hours the step does not start:
+ * the message waits `scheduled` at this step until the window opens
+ * (activate_message starts it then), or ends `blocked_time` (schedule.c).
+ */
 void
 start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     const char *chain_name, int step, const char *reason)
@@ -109,11 +118,18 @@ start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status
 		.message_id = message_id, .old_message_status = old_status,
 		.step = step, .reason = reason,
 	};
+	char why[400];
 
 	if (chain == NULL) {
 		t.message_status = SB_ST_FAILED;
 		t.reason = "its chain is no longer configured";
 		transition(dp, &t);
+		return;
+	}
+	if (hours_gate(dp, message_id, step, now, &t, why, sizeof(why))) {
+		transition(dp, &t);
+		/* A wait: the pass after the commit arms the due timer for it. */
+		dp->new_work |= t.message_status == SB_ST_SCHEDULED;
 		return;
 	}
 	att = sb_store_attempt_insert(dp->d->store, message_id, step,

@@ -63,6 +63,18 @@ int sb_dispatch_cancel(struct sb_dispatch *dp, int64_t id, const char *subaccoun
     struct sb_error *err);
 
 /*
+ * Move a scheduled message to a new send time *at_ms (a past time means
+ * now: *at_ms is set to the time stored), and give it a new text if `text`
+ * is not NULL; the text passes the
+ * content filters again, and a blocked text changes nothing. Returns 0
+ * (the change is in the open group: acknowledge after the commit) or -1
+ * with err: not_found, invalid_state (not scheduled), bad_argument,
+ * too_large, forbidden (a filter blocked the text).
+ */
+int sb_dispatch_reschedule(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    int64_t *at_ms, const char *text, struct sb_error *err);
+
+/*
  * Run the filter instances on a text without sending anything. Returns 0
  * with *blocked and `reason` ("filter 'content': word 'gratis'") filled.
  */

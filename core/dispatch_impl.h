@@ -15,6 +15,8 @@
 struct sb_instance;
 struct sb_config_chain;
 
+#define MAX_TEXT_BYTES 65536   /* of a message's text */
+
 /* What the state machine needs to know about one attempt. */
 struct attempt_ref {
 	int64_t attempt_id, message_id;
@@ -36,7 +38,9 @@ struct transition_req {
 	enum sb_status old_message_status;
 	enum sb_status message_status;       /* (enum sb_status)-1: unchanged */
 	int step;                            /* new current step, -1: unchanged */
-	const char *reason;
+	const char *reason;                  /* NULL: unchanged, "": cleared */
+	int64_t send_at_ms;                  /* new send time, 0: unchanged */
+	int64_t expires_ms;                  /* with send_at_ms: new validity end, 0: unchanged */
 };
 
 struct inflight {
@@ -90,5 +94,16 @@ void attempt_ref_from_row(struct attempt_ref *a, const struct sb_attempt_row *r,
 /* submit.c: a scheduled message whose time has come. */
 void activate_message(struct sb_dispatch *dp, int64_t id);
 int collect_id(void *arg, int64_t id);
+
+/*
+ * schedule.c: may step `step` of a message start now under its
+ * subaccount's allowed hours? 0: yes. 1: no, and `t` (the step's message
+ * transition) is filled with what happens instead: `scheduled` at the
+ * next allowed minute (send_at_ms, expires_ms), or `blocked_time`, or
+ * `expired` if its validity ends first; reason in `why`, which must
+ * outlive the transition.
+ */
+int hours_gate(struct sb_dispatch *dp, int64_t message_id, int step, int64_t now_ms,
+    struct transition_req *t, char *why, size_t why_len);
 
 #endif

@@ -357,7 +357,7 @@ out:
 	json_decref(body);
 }
 
-/* ---- GET /v1/messages[/id], POST /v1/messages/id/cancel ---- */
+/* ---- GET /v1/messages[/id], POST /v1/messages/id/{cancel,reschedule} ---- */
 
 static const char *
 query_param(struct evkeyvalq *q, const char *name)
@@ -461,14 +461,15 @@ out:
 	evhttp_clear_headers(&q);
 }
 
+/* Answer a change (cancel, reschedule) once it is committed. */
 static void
-cancel_committed(void *arg, int ok)
+change_committed(void *arg, int ok)
 {
 	struct pending *p = arg;
 
 	if (!ok) {
 		p->failed = 1;
-		sb_error_set(&p->err, SB_E_INTERNAL, "the cancellation could not be stored");
+		sb_error_set(&p->err, SB_E_INTERNAL, "the change could not be stored");
 	}
 	if (p->req != NULL) {
 		evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -481,24 +482,68 @@ cancel_committed(void *arg, int ok)
 	free(p);
 }
 
+/* Reply `answer` (taken) after the commit of the change just made. */
+static void
+reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, json_t *answer)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		json_decref(answer);
+		fail(req, SB_E_INTERNAL, "out of memory");
+		return;
+	}
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	p->ids = answer;
+	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_store_after_commit(api->d->store, change_committed, p);
+	sb_dispatch_kick(api->d->dispatch);
+}
+
 static void
 cancel_message(struct sb_http_api *api, struct evhttp_request *req,
     const struct sb_config_subaccount *sub, int64_t id)
 {
 	struct sb_error err = { 0 };
-	struct pending *p;
 
 	if (sb_dispatch_cancel(api->d->dispatch, id, sub->name, &err) < 0) {
 		send_error(req, &err);
 		return;
 	}
-	p = calloc(1, sizeof(*p));
-	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
-	p->ids = json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "cancelled");
-	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
-	sb_store_after_commit(api->d->store, cancel_committed, p);
-	sb_dispatch_kick(api->d->dispatch);
+	reply_after_commit(api, req, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status",
+	    "cancelled"));
+}
+
+/* POST /v1/messages/{id}/reschedule {"send_at": ..., "text": ...} */
+static void
+reschedule_message(struct sb_http_api *api, struct evhttp_request *req,
+    const struct sb_config_subaccount *sub, int64_t id)
+{
+	struct sb_error err = { 0 };
+	const char *at = NULL, *text = NULL;
+	char when[40];
+	int64_t at_ms;
+	json_t *body = read_json_body(api, req);
+
+	if (body == NULL)
+		return;
+	if (string_field(body, "send_at", &at, req) < 0 ||
+	    string_field(body, "text", &text, req) < 0)
+		goto out;
+	if (at == NULL || sb_parse_iso8601_ms(at, &at_ms) < 0) {
+		fail(req, SB_E_BAD_ARGUMENT, at == NULL ? "missing 'send_at'" :
+		    "'send_at' must be ISO 8601 with an offset");
+		goto out;
+	}
+	if (sb_dispatch_reschedule(api->d->dispatch, id, sub->name, &at_ms, text, &err) < 0) {
+		send_error(req, &err);
+		goto out;
+	}
+	reply_after_commit(api, req, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
+	    "status", "scheduled", "send_at", sb_format_iso8601_ms(at_ms, when, sizeof(when))));
+out:
+	json_decref(body);
 }
 
 static void
@@ -536,6 +581,8 @@ route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *
 			send_json(req, 200, m);
 	} else if (strcmp(end, "/cancel") == 0 && method == EVHTTP_REQ_POST) {
 		cancel_message(api, req, sub, id);
+	} else if (strcmp(end, "/reschedule") == 0 && method == EVHTTP_REQ_POST) {
+		reschedule_message(api, req, sub, id);
 	} else {
 		fail(req, SB_E_NOT_FOUND, "no such route");
 	}

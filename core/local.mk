@@ -12,13 +12,15 @@ core_libsbcore_la_SOURCES = \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
 	core/http_api.c core/http_api.h \
+	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
 	core/loader.c core/loader.h \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \
-	core/receipt.c core/submit.c \
+	core/receipt.c core/schedule.c core/submit.c \
 	core/status.c core/status.h \
+	core/tz.c core/tz.h \
 	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)

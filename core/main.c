@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "loader.h"
 #include "log.h"
+#include "tz.h"
 
 static const char usage_text[] =
     "usage: switchboardd [-t] [-T] [-c CONFIG]\n"
@@ -132,6 +133,7 @@ main(int argc, char **argv)
 			event_free(sigs[i]);
 	}
 	sb_daemon_stop(&d);
+	sb_tz_cache_clear(); /* no configuration refers to a zone any more */
 	event_base_free(d.base);
 	sb_log(SB_LOG_INFO, "switchboardd stopped");
 	return rc;

@@ -82,15 +82,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	[ST_MSG_UPDATE] =
-	    "UPDATE messages SET status = ?, step = coalesce(?, step),"
-	    " reason = ?, updated_ms = ? WHERE id = ?",
+	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
+	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5",
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
-	    " expires_ms, broadcast_id, resend_of FROM messages WHERE id = ?",
+	    " expires_ms, broadcast_id, resend_of, step FROM messages WHERE id = ?",
 	[ST_MSG_DUE] =
 	    "SELECT id FROM messages WHERE status = 'scheduled' AND send_at_ms <= ?"
 	    " ORDER BY send_at_ms LIMIT ?",
+	[ST_MSG_TIMES] =
+	    "UPDATE messages SET send_at_ms = ?, expires_ms = coalesce(?, expires_ms)"
+	    " WHERE id = ?",
+	[ST_MSG_TEXT] = "UPDATE messages SET body = ? WHERE id = ?",
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
 	    " VALUES (?,?,?,?,?)",

@@ -54,6 +54,7 @@ struct sb_message {
 	int64_t expires_ms;       /* validity end */
 	int64_t broadcast_id;     /* 0: none */
 	int64_t resend_of;        /* 0: none */
+	int step;                 /* current chain step (read only) */
 };
 
 /* Insert a message; sets m->id. Strings are copied into the database. */
@@ -133,12 +134,17 @@ int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
 int sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c);
 /*
  * Message status (and step, -1: unchanged) with the reason for that status
- * (NULL: none). The reason always belongs to the current status, so a move
- * without one clears it: an error that was retried past is in the history,
- * not on a message that is now accepted or delivered.
+ * (NULL or "": none). The reason always belongs to the current status, so a
+ * move without one clears it: an error that was retried past is in the
+ * history, not on a message that is now accepted or delivered.
  */
 int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status,
     int step, const char *reason, int64_t now_ms);
+/* A new send time, and validity end (0: unchanged). */
+int sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
+    int64_t expires_ms);
+/* A new text (a scheduled message being edited). */
+int sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text);
 int sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
     enum sb_status status, const char *reason, int64_t at_ms);
 

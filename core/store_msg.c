@@ -101,6 +101,28 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status, 
 }
 
 int
+sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
+    int64_t expires_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TIMES);
+
+	sqlite3_bind_int64(s, 1, send_at_ms);
+	bind_int_or_null(s, 2, expires_ms, expires_ms == 0);
+	sqlite3_bind_int64(s, 3, id);
+	return sb_store_exec_write(st, s);
+}
+
+int
+sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TEXT);
+
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return sb_store_exec_write(st, s);
+}
+
+int
 sb_store_message_get(struct sb_store *st, int64_t id,
     int (*fn)(void *arg, const struct sb_message *m), void *arg)
 {
@@ -127,6 +149,7 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 			.expires_ms = sqlite3_column_int64(s, 13),
 			.broadcast_id = sqlite3_column_int64(s, 14),
 			.resend_of = sqlite3_column_int64(s, 15),
+			.step = sqlite3_column_int(s, 16),
 		};
 		fn(arg, &m);
 		rc = 0;

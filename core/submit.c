@@ -21,8 +21,6 @@
 #include "phone.h"
 #include "store.h"
 
-#define MAX_TEXT_BYTES 65536
-
 struct submit_ack {
 	sb_submit_done_fn done;
 	void *arg;
@@ -191,6 +189,9 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
 	} else if (m.status == SB_ST_SCHEDULED) {
 		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_SCHEDULED, NULL, now);
+		/* A pass after the commit re-arms the due timer for this send time;
+		 * an idle daemon has no timer armed at all. */
+		dp->new_work = 1;
 	} else {
 		start_step(dp, m.id, SB_ST_QUEUED, m.chain, 0, NULL);
 	}
@@ -201,6 +202,7 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 struct message_copy {
 	int found;
 	enum sb_status status;
+	int step;
 	char subaccount[128], chain[128], to[32];
 	char *text, *from, *template_name, *template_lang, *template_vars;
 };
@@ -218,6 +220,7 @@ copy_message(void *arg, const struct sb_message *m)
 
 	c->found = 1;
 	c->status = m->status;
+	c->step = m->step;
 	snprintf(c->subaccount, sizeof(c->subaccount), "%s", m->subaccount);
 	snprintf(c->chain, sizeof(c->chain), "%s", m->chain);
 	snprintf(c->to, sizeof(c->to), "%s", m->to);
@@ -239,14 +242,20 @@ message_copy_clear(struct message_copy *c)
 	free(c->template_vars);
 }
 
-/* A message may start: queue the first step of its chain. */
+/*
+ * A message may start: queue the first step of its chain. A scheduled
+ * message resumes at its current step (a fallback step that waited for
+ * allowed hours); the reason it waited no longer holds and is cleared.
+ */
 void
 activate_message(struct sb_dispatch *dp, int64_t id)
 {
 	struct message_copy c = { 0 };
 
 	sb_store_message_get(dp->d->store, id, copy_message, &c);
-	if (c.found && (c.status == SB_ST_SCHEDULED || c.status == SB_ST_QUEUED))
+	if (c.found && c.status == SB_ST_SCHEDULED)
+		start_step(dp, id, c.status, c.chain, c.step, "");
+	else if (c.found && c.status == SB_ST_QUEUED)
 		start_step(dp, id, c.status, c.chain, 0, NULL);
 	message_copy_clear(&c);
 }

@@ -7,6 +7,7 @@ include tests/unit/content_filter.mk
 include tests/unit/allowlist.mk
 include tests/unit/line.mk
 include tests/unit/whatsapp.mk
+include tests/unit/hours.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 
@@ -52,6 +53,14 @@ TESTS += tests/e2e/run-e2e
 dist_noinst_SCRIPTS += tests/e2e/run-e2e
 # Every file of the suite (new test_*.py files need no listing here).
 EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c
+# A directory in EXTRA_DIST is copied from the build tree too: leave out
+# the results of an earlier `make check` there (run-e2e.log, .trs) and
+# Python caches, or distcheck finds a stale log "up to date".
+dist-hook: dist-e2e-clean
+dist-e2e-clean:
+	rm -rf $(distdir)/tests/e2e/*.log $(distdir)/tests/e2e/*.trs \
+		$(distdir)/tests/e2e/__pycache__
+.PHONY: dist-e2e-clean
 AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \
 	export SB_BUILDDIR SB_SRCDIR;
 

@@ -15,6 +15,7 @@ const struct sb_cmd *const sb_cmd_table[] = {
 	&sb_cmd_message_status,
 	&sb_cmd_message_list,
 	&sb_cmd_message_cancel,
+	&sb_cmd_message_reschedule,
 	&sb_cmd_message_resend,
 	&sb_cmd_filter_check,
 	&sb_cmd_filter_allow,

@@ -19,6 +19,7 @@ extern const struct sb_cmd sb_cmd_message_resend;   /* cmd-message-send.c */
 extern const struct sb_cmd sb_cmd_message_status;   /* cmd-message-status.c */
 extern const struct sb_cmd sb_cmd_message_list;     /* cmd-message-status.c */
 extern const struct sb_cmd sb_cmd_message_cancel;   /* cmd-message-cancel.c */
+extern const struct sb_cmd sb_cmd_message_reschedule; /* cmd-message-reschedule.c */
 extern const struct sb_cmd sb_cmd_filter_check;     /* cmd-filter-check.c */
 extern const struct sb_cmd sb_cmd_filter_allow;     /* cmd-filter-allow.c */
 extern const struct sb_cmd sb_cmd_filter_revoke;    /* cmd-filter-allow.c */

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "tz.h"
 
 static char tzdir[64];
 
@@ -29,6 +30,25 @@ write_file(const char *path, const char *body)
 
 	assert_non_null(f);
 	fputs(body, f);
+	fclose(f);
+}
+
+/* The smallest valid zone: version 2, one type (UTC), footer "UTC0". */
+static void
+write_zone(const char *path)
+{
+	static const unsigned char head[44] = {
+		'T', 'Z', 'i', 'f', '2', [39] = 1, [43] = 4,
+	};
+	static const unsigned char block[10] = { 0, 0, 0, 0, 0, 0, 'U', 'T', 'C', 0 };
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	for (int i = 0; i < 2; i++) {
+		fwrite(head, 1, sizeof(head), f);
+		fwrite(block, 1, sizeof(block), f);
+	}
+	fputs("\nUTC0\n", f);
 	fclose(f);
 }
 
@@ -43,9 +63,11 @@ setup_tz(void **state)
 	snprintf(p, sizeof(p), "%s/America", tzdir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/America/Sao_Paulo", tzdir);
-	write_file(p, "TZif2 fake zone");
+	write_zone(p);
 	snprintf(p, sizeof(p), "%s/UTC", tzdir);
-	write_file(p, "TZif2 fake zone");
+	write_zone(p);
+	snprintf(p, sizeof(p), "%s/America/Broken", tzdir);
+	write_file(p, "TZif2 but nothing after the magic");
 	snprintf(p, sizeof(p), "%s/notazone", tzdir);
 	write_file(p, "hello");
 	setenv("TZDIR", tzdir, 1);
@@ -56,10 +78,11 @@ static int
 teardown_tz(void **state)
 {
 	static const char *const files[] = {
-		"America/Sao_Paulo", "UTC", "notazone", "sb.yaml", "America",
+		"America/Sao_Paulo", "America/Broken", "UTC", "notazone", "sb.yaml", "America",
 	};
 	char p[128];
 
+	sb_tz_cache_clear();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tzdir, files[i]);
 		if (unlink(p) < 0)
@@ -260,6 +283,8 @@ test_full_config(void **state)
 	assert_non_null(acme);
 	assert_null(sb_config_subaccount(cfg, "nope"));
 	assert_string_equal(acme->timezone, "America/Sao_Paulo");
+	assert_non_null(acme->tz); /* read at load: nothing reads zone files later */
+	assert_string_equal(sb_tz_name(acme->tz), "America/Sao_Paulo");
 	assert_int_equal(acme->hours.set, 1);
 	for (int d = 1; d <= 5; d++) {
 		assert_int_equal(acme->hours.n[d], 1);
@@ -440,6 +465,9 @@ test_unknown_timezone(void **state)
 	    "t.yaml:4:13: expected a non-empty sequence of strings for 'chains', got an empty one");
 	expect_error("subaccounts:\n  s:\n    timezone: ../../etc/passwd\n    chains: [x]\n",
 	    "t.yaml:3:15: unknown timezone '../../etc/passwd'");
+	/* The file exists and says TZif, but the zone cannot be read. */
+	expect_error("subaccounts:\n  s:\n    timezone: America/Broken\n    chains: [x]\n",
+	    "t.yaml:3:15: timezone 'America/Broken' cannot be used: truncated TZif file");
 }
 
 static void

@@ -217,6 +217,66 @@ test_list_filters_and_pages(void **state)
 	sb_store_close(st);
 }
 
+static int
+copy_row(void *arg, const struct sb_message *m)
+{
+	struct sb_message *out = arg;
+
+	*out = *m;
+	out->text = NULL; /* valid only during the call */
+	out->subaccount = out->chain = out->to = out->from = NULL;
+	out->template_name = out->template_lang = out->template_vars = out->idem_key = NULL;
+	return 0;
+}
+
+/* What schedules and allowed hours write: send time, validity, text, step, reason. */
+static void
+test_schedule_fields(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_SCHEDULED, .created_ms = 10, .send_at_ms = 5000,
+		.expires_ms = 9000,
+	}, got;
+	json_t *j;
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, 2, "waiting", 20), 0);
+	assert_int_equal(sb_store_message_set_times(st, m.id, 7000, 0), 0);
+	assert_int_equal(sb_store_message_get(st, m.id, copy_row, &got), 0);
+	assert_int_equal(got.step, 2);
+	assert_int_equal(got.send_at_ms, 7000);
+	assert_int_equal(got.expires_ms, 9000);  /* 0: unchanged */
+	assert_int_equal(sb_store_next_due(st), 7000);
+	assert_int_equal(sb_store_message_set_times(st, m.id, 8000, 12000), 0);
+	assert_int_equal(sb_store_message_set_text(st, m.id, "hello again"), 0);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "text")), "hello again");
+	assert_string_equal(json_string_value(json_object_get(j, "reason")), "waiting");
+	assert_string_equal(json_string_value(json_object_get(j, "expires")),
+	    "1970-01-01T00:00:12.000Z");
+	json_decref(j);
+	/* The reason belongs to the status: a move without one clears it. */
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "again", 30), 0);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "reason")), "again");
+	json_decref(j);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "", 40), 0);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_true(json_is_null(json_object_get(j, "reason")));
+	json_decref(j);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "x", 41), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, NULL, 42), 0);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_true(json_is_null(json_object_get(j, "reason")));
+	assert_int_equal(json_integer_value(json_object_get(j, "step")), 2);
+	json_decref(j);
+	sb_store_close(st);
+}
+
 int
 main(void)
 {
@@ -229,6 +289,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_idempotency_key_unique_per_subaccount, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_and_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_fields, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
