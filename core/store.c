@@ -88,8 +88,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
 	    " expires_ms, broadcast_id, resend_of FROM messages WHERE id = ?",
+	/* INDEXED BY: without statistics SQLite prefers messages_status and
+	 * would walk every scheduled message on each pass. */
 	[ST_MSG_DUE] =
-	    "SELECT id FROM messages WHERE status = 'scheduled' AND send_at_ms <= ?"
+	    "SELECT id FROM messages INDEXED BY messages_due"
+	    " WHERE status = 'scheduled' AND send_at_ms <= ?"
 	    " ORDER BY send_at_ms LIMIT ?",
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
@@ -123,7 +126,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " SELECT min(next_ms) AS t FROM attempts WHERE status = 'queued'"
 	    " UNION ALL SELECT min(fallback_ms) FROM attempts"
 	    "  WHERE fallback_ms IS NOT NULL AND status = 'accepted'"
-	    " UNION ALL SELECT min(send_at_ms) FROM messages WHERE status = 'scheduled')",
+	    " UNION ALL SELECT min(send_at_ms) FROM messages INDEXED BY messages_due"
+	    "  WHERE status = 'scheduled')",
 	[ST_INBOUND_ADD] =
 	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms) VALUES (?,?,?,?,?)",
 	[ST_ALLOW_ADD] =
