@@ -294,7 +294,7 @@ instance_create(struct sb_loader *l, const struct sb_config *cfg,
 	inst->mod = m;
 	inst->p = m->p;
 	inst->cfg = ci;
-	inst->tokens = ci->burst > 0 ? (double)ci->burst : 1.0;
+	/* inst->bucket starts full at its first use (ratelimit.h). */
 	m->refs++;
 	if (asprintf(&inst->webhook_url, "%s/hooks/%s",
 	    cfg->daemon.public_url != NULL ? cfg->daemon.public_url : "", ci->name) < 0)
@@ -598,10 +598,10 @@ sb_loader_json(struct sb_loader *l)
 
 			if (inst->mod != m)
 				continue;
-			ji = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", inst->name,
+			ji = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", inst->name,
 			    "inflight", (json_int_t)inst->inflight, "sent", (json_int_t)inst->sent,
 			    "accepted", (json_int_t)inst->accepted, "failed",
-			    (json_int_t)inst->failed);
+			    (json_int_t)inst->failed, "polled", (json_int_t)inst->polled);
 			json_array_append_new(insts, ji);
 		}
 		for (struct sb_instance *inst = l->draining; inst != NULL;

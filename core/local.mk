@@ -17,6 +17,8 @@ core_libsbcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \
+	core/polling.c core/polling.h \
+	core/ratelimit.c core/ratelimit.h \
 	core/receipt.c core/submit.c \
 	core/status.c core/status.h \
 	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
