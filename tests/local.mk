@@ -4,6 +4,7 @@ include tests/unit/config.mk
 include tests/unit/http.mk
 include tests/unit/control.mk
 include tests/unit/content_filter.mk
+include tests/unit/engine.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 
