@@ -29,6 +29,7 @@
 _Static_assert(sizeof(enum sb_log_level) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sb_outside_policy) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sb_undeliverable_policy) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sb_poll_mode) == sizeof(int), "enum size");
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define NAME_MAX_LEN 64
@@ -479,6 +480,54 @@ static const struct field retry_fields[] = {
 
 /* ---- plugins and filters ---- */
 
+/* Minutes at first, hours later: most receipts come in the first minutes. */
+static const int64_t default_poll_intervals[] = {
+	60000, 5 * 60000, 15 * 60000, 3600000, 4 * 3600000,
+};
+
+/* poll: {enabled, intervals: [1m, 5m, ...], until: 24h}; absent: auto. */
+static void
+load_poll(struct load *ld, struct sb_cfg *map, const struct field *f, void *base)
+{
+	struct sb_config_poll *p = &((struct sb_config_instance *)base)->poll;
+	struct sb_cfg *sec = get_map(map, f->key), *iv;
+	char *where;
+	int on = 1;
+
+	p->mode = SB_POLL_AUTO;
+	p->nintervals = NELEM(default_poll_intervals);
+	memcpy(p->intervals_ms, default_poll_intervals, sizeof(default_poll_intervals));
+	p->until_ms = 24 * 3600000LL;
+	if (!sec)
+		return;
+	sb_cfg_bool(sec, "enabled", 1, &on);
+	p->mode = on ? SB_POLL_ON : SB_POLL_OFF;
+	if (sb_cfg_duration_ms(sec, "until", p->until_ms, &p->until_ms) == 0 &&
+	    p->until_ms <= 0)
+		sb_cfg_error(sb_cfg_get(sec, "until"),
+		    "bad duration for 'until' (expected more than 0, e.g. 24h)");
+	iv = sb_cfg_get(sec, "intervals");
+	if (iv && iv->type != SB_CFG_NULL) {
+		if (iv->type != SB_CFG_SEQ || iv->n == 0 || iv->n > SB_POLL_MAX_INTERVALS) {
+			sb_cfg_error(iv, "expected a sequence of 1 to %d durations for 'intervals',"
+			    " e.g. [1m, 5m, 15m, 1h, 4h]", SB_POLL_MAX_INTERVALS);
+		} else {
+			p->nintervals = iv->n;
+			for (size_t i = 0; i < iv->n; i++) {
+				const char *v = sb_cfg_scalar(iv->items[i]);
+
+				if (!v || sb_parse_duration_ms(v, &p->intervals_ms[i]) < 0 ||
+				    p->intervals_ms[i] <= 0)
+					sb_cfg_error(iv->items[i], "bad poll interval '%.60s' (expected a"
+					    " duration of more than 0, e.g. 5m)", v ? v : "");
+			}
+		}
+	}
+	where = sb_xasprintf("%s.%s", ld->where, f->key);
+	sb_cfg_check_unused(sec, where);
+	free(where);
+}
+
 #define I(m) offsetof(struct sb_config_instance, m)
 static const struct field instance_fields[] = {
 	{ .key = "module", .type = F_STR, .off = I(module), .required = 1, .pat = &pat_module },
@@ -486,7 +535,19 @@ static const struct field instance_fields[] = {
 	{ .key = "burst", .type = F_INT, .off = I(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
 	{ .key = "max_in_flight", .type = F_INT, .off = I(max_in_flight), .min = 1, .max = 1000000, .defi = 64 },
 	{ .key = "timeout", .type = F_DUR, .off = I(timeout_ms), .min = 1, .max = INT64_MAX, .defi = 10000 },
+	{ .key = "poll", .type = F_CUSTOM, .custom = load_poll },
 };
+
+/* Default bucket: one second's worth, and at least one token. */
+static void
+default_burst(int64_t *burst, double rate)
+{
+	if (*burst >= 0)
+		return;
+	*burst = (int64_t)rate;
+	*burst += *burst < rate;
+	*burst += *burst < 1;
+}
 
 /* plugins: and filters: alike; f->arg is the kind. */
 static void
@@ -517,12 +578,7 @@ load_instances(struct load *ld, struct sb_cfg *root, const struct field *f,
 		sub.where = sb_xasprintf("%s.%s", f->key, name);
 		apply_fields(&sub, node, instance_fields, NELEM(instance_fields), inst);
 		free((char *)sub.where);
-		/* Default bucket: one second's worth, and at least one token. */
-		if (inst->burst < 0) {
-			inst->burst = (int64_t)inst->rate;
-			inst->burst += inst->burst < inst->rate;
-			inst->burst += inst->burst < 1;
-		}
+		default_burst(&inst->burst, inst->rate);
 	}
 }
 
@@ -700,6 +756,7 @@ static const struct field subaccount_fields[] = {
 	{ .key = "default_chain", .type = F_STR, .off = A(default_chain), .pat = &pat_text },
 	{ .key = "api_keys", .type = F_CUSTOM, .custom = load_api_keys },
 	{ .key = "rate", .type = F_NUM, .off = A(rate), .fmin = 0, .fmax = MAX_RATE },
+	{ .key = "burst", .type = F_INT, .off = A(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
 	{ .key = "default_country", .type = F_STR, .off = A(default_country), .pat = &pat_country },
 	{ .key = "sender", .type = F_STR, .off = A(sender), .pat = &pat_text },
 	{ .key = "validity", .type = F_DUR, .off = A(validity_ms), .min = 1, .max = INT64_MAX },
@@ -727,6 +784,7 @@ load_subaccounts(struct load *ld, struct sb_cfg *root, const struct field *f,
 		apply_fields(&sub, node, subaccount_fields, NELEM(subaccount_fields), sa);
 		if (sa->timezone != NULL)
 			sa->tz = sb_tz_get(sa->timezone, NULL);
+		default_burst(&sa->burst, sa->rate);
 		sb_cfg_check_unused(node, sub.where);
 		free((char *)sub.where);
 		if (!sa->default_chain) {

@@ -98,6 +98,22 @@ struct sb_allowed_hours {
 
 enum sb_outside_policy { SB_OUTSIDE_DEFER = 0, SB_OUTSIDE_BLOCK = 1 };
 
+#define SB_POLL_MAX_INTERVALS 16
+
+/* Receipt polling of a channel instance (its `poll:` mapping). */
+enum sb_poll_mode {
+	SB_POLL_AUTO = 0,          /* poll if the channel has no webhook receipts */
+	SB_POLL_ON = 1,            /* a `poll:` section: poll if the channel can */
+	SB_POLL_OFF = 2,           /* `enabled: false` */
+};
+
+struct sb_config_poll {
+	enum sb_poll_mode mode;
+	size_t nintervals;         /* at least 1; the last one repeats */
+	int64_t intervals_ms[SB_POLL_MAX_INTERVALS]; /* default 1m 5m 15m 1h 4h */
+	int64_t until_ms;          /* last poll this long after acceptance, default 24h */
+};
+
 /* A plugin instance from `plugins:` (channels) or `filters:`. */
 struct sb_config_instance {
 	char *name;
@@ -107,6 +123,7 @@ struct sb_config_instance {
 	int64_t burst;             /* token bucket size, default max(1, rate) */
 	int64_t max_in_flight;     /* concurrent requests, default 64 */
 	int64_t timeout_ms;        /* per HTTP request, default 10s */
+	struct sb_config_poll poll;
 	struct sb_cfg *node;       /* the instance's mapping; host keys marked used */
 };
 
@@ -142,6 +159,7 @@ struct sb_config_subaccount {
 	char **api_keys;           /* "sha256:<64 hex>" each; NULL-terminated */
 	size_t napi_keys;
 	double rate;               /* messages per second, 0 = unlimited */
+	int64_t burst;             /* token bucket size, default max(1, rate) */
 	char *default_country;     /* calling code digits, e.g. "55"; or NULL */
 	char *sender;              /* default sender id, or NULL */
 	int64_t validity_ms;       /* 0: the global default */

@@ -12,7 +12,6 @@
  * apply_outcome(), and every status change goes through transition():
  * those two functions are the whole state machine.
  */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +202,7 @@ apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a, enum sb_outco
 			return; /* a late or repeated "accepted" changes nothing */
 		ch.status = SB_ST_ACCEPTED;
 		ch.accepted_ms = now;
+		ch.poll_ms = sb_poll_first(dp, a->instance, now);
 		if (chain != NULL && (size_t)a->step + 1 < chain->nsteps &&
 		    chain->steps[a->step].fallback_after_ms > 0)
 			ch.fallback_ms = now + chain->steps[a->step].fallback_after_ms;
@@ -220,6 +220,12 @@ apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a, enum sb_outco
 		if (!sb_status_final(a->message_status) ||
 		    (a->message_status == SB_ST_DELIVERED && ch.status == SB_ST_READ))
 			t.message_status = ch.status;
+		/* `expired` means "no receipt in time", not "not delivered". */
+		if (a->message_status == SB_ST_EXPIRED && a->status == SB_ST_EXPIRED &&
+		    a->step == a->message_step) {
+			t.message_status = ch.status;
+			t.reason = "the receipt came after the validity period";
+		}
 		if (a->step != a->message_step && t.message_status == ch.status)
 			t.reason = "receipt of an earlier step after fallback";
 		transition(dp, &t);
@@ -414,7 +420,7 @@ arena_dup(struct sb_dispatch *dp, const char *s)
 	return p;
 }
 
-static int
+int
 collect_ready(void *arg, const struct sb_attempt_row *r)
 {
 	struct sb_dispatch *dp = arg;
@@ -439,28 +445,7 @@ collect_ready(void *arg, const struct sb_attempt_row *r)
 	return 0;
 }
 
-/* Refill the instance's bucket; how many sends it may start now. */
-static int
-rate_allowance(struct sb_instance *inst, int64_t *wait_ms)
-{
-	double rate = inst->rate, burst = inst->burst > 0 ? inst->burst : 1;
-	int64_t now = sb_mono_us();
-
-	*wait_ms = 0;
-	if (rate <= 0)
-		return INT_MAX;
-	inst->tokens += (double)(now - inst->refill_us) / 1e6 * rate;
-	if (inst->tokens > burst)
-		inst->tokens = burst;
-	inst->refill_us = now;
-	if (inst->tokens < 1.0) {
-		*wait_ms = (int64_t)ceil((1.0 - inst->tokens) / rate * 1000.0);
-		return 0;
-	}
-	return (int)inst->tokens;
-}
-
-static void
+void
 make_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len)
 {
 	const char *iid = sb_store_install_id(dp->d->store);
@@ -598,6 +583,42 @@ arm_due_timer(struct sb_dispatch *dp, int64_t wait_ms)
 	event_add(dp->due_ev, &tv);
 }
 
+/*
+ * One instance's share of a pass: as many ready attempts as its free
+ * slots, its bucket and the subaccounts' buckets allow, marked `sending`
+ * (sent after the commit). Lowers *wait to when held-back work may go; an
+ * instance out of slots needs no timer: a finished send wakes the pump.
+ */
+static void
+pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
+    int64_t *wait)
+{
+	int64_t cap = inst->cfg->max_in_flight - (int64_t)inst->inflight, rate_wait;
+	int allowance, started = 0;
+	size_t first = dp->nready;
+
+	if (cap > PUMP_BATCH)
+		cap = PUMP_BATCH;
+	if (cap <= 0)
+		return;
+	allowance = sb_bucket_allowance(&inst->bucket, inst->cfg->rate,
+	    (double)inst->cfg->burst, sb_mono_us(), &rate_wait);
+	if (allowance == 0) {
+		if (rate_wait < *wait)
+			*wait = rate_wait;
+		return;
+	}
+	if (cap > allowance)
+		cap = allowance;
+	sb_pump_select(dp, inst, now, (int)cap, wait);
+	for (size_t k = first; k < dp->nready; k++) {
+		dp->ready[k].inst = inst;
+		dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
+		started += !dp->ready[k].skip;
+	}
+	sb_bucket_take(&inst->bucket, started);
+}
+
 static void
 pump(evutil_socket_t fd, short what, void *arg)
 {
@@ -605,43 +626,25 @@ pump(evutil_socket_t fd, short what, void *arg)
 	struct sb_instance *const *insts;
 	size_t ninst = sb_loader_instances(dp->d->loader, &insts);
 	int64_t now = sb_now_ms(), wait = INT64_MAX, next;
-	size_t nsend = 0;
+	size_t nsend;
 
 	if (dp->d->stopping)
 		return;
 	activate_due(dp, now);
 	fallback_due(dp, now);
+	sb_expire_due(dp, now);
+	sb_poll_due(dp, now);
+	dp->nready = 0;
+	dp->arena_used = 0;
+	/* The batch may fill up: start at another instance each pass. */
 	for (size_t i = 0; i < ninst; i++) {
-		struct sb_instance *inst = insts[i];
-		int64_t rate_wait, cap, allowance;
-		size_t first = nsend;
+		struct sb_instance *inst = insts[(i + dp->first_inst) % ninst];
 
-		if (inst->p->kind != SB_PLUGIN_CHANNEL)
-			continue;
-		cap = inst->cfg->max_in_flight - (int64_t)inst->inflight;
-		if (cap > PUMP_BATCH)
-			cap = PUMP_BATCH;
-		allowance = rate_allowance(inst, &rate_wait);
-		if (cap > allowance)
-			cap = allowance;
-		if (rate_wait > 0 && rate_wait < wait)
-			wait = rate_wait;
-		if (cap <= 0)
-			continue;
-		if (nsend == 0) {
-			dp->nready = 0;
-			dp->arena_used = 0;
-		}
-		sb_store_attempts_ready(dp->d->store, inst->name, now, (int)cap,
-		    collect_ready, dp);
-		for (size_t k = first; k < dp->nready; k++) {
-			dp->ready[k].inst = inst;
-			dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
-		}
-		if (inst->rate > 0)
-			inst->tokens -= (double)(dp->nready - first);
-		nsend = dp->nready;
+		if (inst->p->kind == SB_PLUGIN_CHANNEL)
+			pump_instance(dp, inst, now, &wait);
 	}
+	dp->first_inst++;
+	nsend = dp->nready;
 	if (nsend > 0) {
 		/* `sending` is durable before any provider hears of it. */
 		if (sb_store_commit(dp->d->store) < 0)
@@ -685,11 +688,12 @@ sb_dispatch_new(struct sb_daemon *d)
 	dp->ready = calloc(dp->capready, sizeof(*dp->ready));
 	dp->arena_cap = 4u << 20;
 	dp->arena = malloc(dp->arena_cap);
+	dp->lanes = malloc(SB_MAX_LANES * sizeof(*dp->lanes));
 	dp->pump_ev = event_new(d->base, -1, 0, pump, dp);
 	dp->due_ev = evtimer_new(d->base, due_cb, dp);
 	dp->commit_ev = evtimer_new(d->base, commit_cb, dp);
-	if (dp->ready == NULL || dp->arena == NULL || dp->pump_ev == NULL ||
-	    dp->due_ev == NULL || dp->commit_ev == NULL) {
+	if (dp->ready == NULL || dp->arena == NULL || dp->lanes == NULL ||
+	    dp->pump_ev == NULL || dp->due_ev == NULL || dp->commit_ev == NULL) {
 		sb_dispatch_free(dp);
 		return NULL;
 	}
@@ -708,6 +712,8 @@ sb_dispatch_free(struct sb_dispatch *dp)
 	if (dp->commit_ev != NULL)
 		event_free(dp->commit_ev);
 	free(dp->slots);
+	free(dp->subs);
+	free(dp->lanes);
 	free(dp->ready);
 	free(dp->arena);
 	free(dp);

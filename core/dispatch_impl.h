@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "dispatch_internal.h"
+#include "ratelimit.h"
 #include "status.h"
 #include "store.h"
 
@@ -60,6 +61,15 @@ struct ready {
 	int skip;
 };
 
+/* A subaccount's token bucket (subaccounts.X.rate), by name. */
+struct sub_bucket {
+	char name[72];
+	struct sb_bucket bucket;
+};
+
+/* Subaccounts with queued attempts on one instance looked at per pass. */
+#define SB_MAX_LANES 1024
+
 struct due_collect {
 	int64_t *ids;
 	size_t n, cap;
@@ -79,6 +89,10 @@ struct sb_dispatch {
 	size_t nready, capready;
 	char *arena;
 	size_t arena_used, arena_cap;
+	size_t first_inst;           /* the instance a pass starts with */
+	struct sub_bucket *subs;     /* subaccount buckets (ratelimit.c) */
+	size_t nsubs, capsubs;
+	char (*lanes)[72];           /* SB_MAX_LANES names, one pass's lanes */
 };
 
 void transition(struct sb_dispatch *dp, const struct transition_req *t);
@@ -88,8 +102,31 @@ void apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a,
 void start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     const char *chain_name, int step, const char *reason);
 const struct sb_config_chain *chain_of(struct sb_dispatch *dp, const char *name);
+/* The attempt's idempotency key, also its provider id until the provider names one. */
+void make_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len);
 void attempt_ref_from_row(struct attempt_ref *a, const struct sb_attempt_row *r,
     char *chain_buf, size_t chain_len, char *inst_buf, size_t inst_len);
+
+/* dispatch.c: copy a row into the pass's batch; 1 when the batch is full. */
+int collect_ready(void *arg, const struct sb_attempt_row *r);
+
+/*
+ * ratelimit.c: append up to `cap` ready attempts of `inst` to dp->ready,
+ * within the subaccounts' buckets (the caller applies the instance's).
+ * Lowers *wait (ms from now) to when held-back work may go. Returns the
+ * number appended.
+ */
+size_t sb_pump_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
+    int cap, int64_t *wait);
+
+/*
+ * polling.c: receipt polling and expiry, run by the pump. The first poll
+ * time of an attempt of `instance` accepted at `now`, or 0 when that
+ * channel is not polled.
+ */
+int64_t sb_poll_first(struct sb_dispatch *dp, const char *instance, int64_t now);
+void sb_poll_due(struct sb_dispatch *dp, int64_t now);
+void sb_expire_due(struct sb_dispatch *dp, int64_t now);
 
 /* submit.c: a scheduled message whose time has come. */
 void activate_message(struct sb_dispatch *dp, int64_t id);

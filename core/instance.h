@@ -13,6 +13,7 @@
 #include <switchboard/plugin.h>
 
 #include "config.h"
+#include "ratelimit.h"
 
 struct sb_daemon;
 struct sb_module;
@@ -37,9 +38,10 @@ struct sb_instance {
 	 * the config's rate, else the plugin's caps.default_rate (0: none).
 	 */
 	double rate, burst;
-	double tokens;
-	int64_t refill_us;
+	struct sb_bucket bucket;
+	unsigned lane_rr;                 /* rotates the first subaccount lane per pass */
 	uint64_t sent, accepted, failed;  /* counters for `plugins` and /metrics */
+	uint64_t polled;                  /* receipt polls asked of the plugin */
 	struct sb_instance *next_draining;
 };
 

@@ -325,7 +325,7 @@ instance_create(struct sb_loader *l, const struct sb_config *cfg,
 	/* The plugin's default rate gets the config's default bucket: one second's worth. */
 	if (ci->rate <= 0 && inst->rate > inst->burst)
 		inst->burst = inst->rate;
-	inst->tokens = inst->burst;
+	/* inst->bucket starts full at its first use (ratelimit.h). */
 	m->refs++;
 	if (asprintf(&inst->webhook_url, "%s/hooks/%s",
 	    cfg->daemon.public_url != NULL ? cfg->daemon.public_url : "", ci->name) < 0)
@@ -629,10 +629,11 @@ sb_loader_json(struct sb_loader *l)
 
 			if (inst->mod != m)
 				continue;
-			ji = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f}", "name", inst->name,
+			ji = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:I}", "name", inst->name,
 			    "inflight", (json_int_t)inst->inflight, "sent", (json_int_t)inst->sent,
 			    "accepted", (json_int_t)inst->accepted, "failed",
-			    (json_int_t)inst->failed, "rate", inst->rate);
+			    (json_int_t)inst->failed, "rate", inst->rate, "polled",
+			    (json_int_t)inst->polled);
 			json_array_append_new(insts, ji);
 		}
 		for (struct sb_instance *inst = l->draining; inst != NULL;

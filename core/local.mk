@@ -18,6 +18,8 @@ core_libsbcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \
+	core/polling.c core/polling.h \
+	core/ratelimit.c core/ratelimit.h \
 	core/receipt.c core/schedule.c core/submit.c \
 	core/status.c core/status.h \
 	core/tz.c core/tz.h \

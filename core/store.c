@@ -68,8 +68,36 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL DEFAULT '',"
 	" kind TEXT NOT NULL, value TEXT NOT NULL, uid INTEGER, at_ms INTEGER NOT NULL,"
 	" UNIQUE (subaccount, kind, value));",
+	/*
+	 * 1 -> 2: the delivery engine's timers on the attempt itself. Each
+	 * attempt carries its subaccount (per-subaccount rate limits read
+	 * ready attempts by (instance, subaccount) without a join), its
+	 * message's validity end (expiry is one index range, not a scan of
+	 * every accepted attempt), and its next receipt poll with a count.
+	 */
+	"ALTER TABLE attempts ADD COLUMN subaccount TEXT;"
+	"ALTER TABLE attempts ADD COLUMN expire_ms INTEGER;"
+	"ALTER TABLE attempts ADD COLUMN poll_ms INTEGER;"
+	"ALTER TABLE attempts ADD COLUMN polls INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE attempts SET"
+	" subaccount = (SELECT m.subaccount FROM messages m WHERE m.id = attempts.message_id),"
+	" expire_ms = CASE WHEN status IN ('queued', 'accepted') THEN"
+	"  (SELECT m.expires_ms FROM messages m WHERE m.id = attempts.message_id) END;"
+	"CREATE INDEX attempts_lane ON attempts(instance, subaccount, next_ms)"
+	" WHERE status = 'queued';"
+	"CREATE INDEX attempts_poll ON attempts(poll_ms)"
+	" WHERE poll_ms IS NOT NULL AND status = 'accepted';"
+	"CREATE INDEX attempts_expire ON attempts(expire_ms)"
+	" WHERE expire_ms IS NOT NULL AND status IN ('queued', 'accepted');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
+
+const char *
+sb_store_migration_sql(int from)
+{
+	return from >= 0 && from < NMIGRATIONS ? migrations[from] : NULL;
+}
 
 /* Every statement the hot path runs, prepared once at open. */
 static const char *const stmt_sql[ST__COUNT] = {
@@ -89,7 +117,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
 	    " expires_ms, broadcast_id, resend_of, step FROM messages WHERE id = ?",
 	[ST_MSG_DUE] =
-	    "SELECT id FROM messages WHERE status = 'scheduled' AND send_at_ms <= ?"
+	    "SELECT id FROM messages INDEXED BY messages_due"
+	    " WHERE status = 'scheduled' AND send_at_ms <= ?"
 	    " ORDER BY send_at_ms LIMIT ?",
 	[ST_MSG_TIMES] =
 	    "UPDATE messages SET send_at_ms = ?, expires_ms = coalesce(?, expires_ms)"
@@ -98,12 +127,30 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
 	    " VALUES (?,?,?,?,?)",
+	/* The subaccount and validity end come from the message. */
 	[ST_ATT_INSERT] =
-	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms)"
-	    " VALUES (?,?,?,?,?,?)",
+	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms,"
+	    " subaccount, expire_ms)"
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, subaccount, expires_ms FROM messages WHERE id = ?1",
 	[ST_ATT_READY] = ATTEMPT_SELECT
 	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"
 	    " ORDER BY a.next_ms, a.id LIMIT ?",
+	[ST_ATT_READY_LANE] = ATTEMPT_SELECT
+	    " WHERE a.status = 'queued' AND a.instance = ? AND a.subaccount = ?"
+	    " AND a.next_ms <= ? ORDER BY a.next_ms, a.id LIMIT ?",
+	/* A loose index scan: the next subaccount with queued attempts. */
+	[ST_ATT_LANE_NEXT] =
+	    "SELECT subaccount FROM attempts WHERE status = 'queued' AND instance = ?"
+	    " AND subaccount > ? ORDER BY subaccount LIMIT 1",
+	[ST_ATT_NEXT_QUEUED] =
+	    "SELECT min(next_ms) FROM attempts WHERE status = 'queued' AND instance = ?"
+	    " AND next_ms > ?",
+	[ST_ATT_POLL_DUE] = ATTEMPT_SELECT
+	    " WHERE a.status = 'accepted' AND a.poll_ms IS NOT NULL AND a.poll_ms <= ?"
+	    " ORDER BY a.poll_ms LIMIT ?",
+	[ST_ATT_EXPIRE_DUE] = ATTEMPT_SELECT
+	    " WHERE a.status IN ('queued', 'accepted') AND a.expire_ms IS NOT NULL"
+	    " AND a.expire_ms <= ? ORDER BY a.expire_ms LIMIT ?",
 	[ST_ATT_FALLBACK_DUE] = ATTEMPT_SELECT
 	    " WHERE a.status = 'accepted' AND a.fallback_ms IS NOT NULL"
 	    " AND a.fallback_ms <= ? ORDER BY a.fallback_ms LIMIT ?",
@@ -112,22 +159,30 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ATT_BY_PROVIDER] = ATTEMPT_SELECT
 	    " WHERE a.instance = ? AND a.provider_id = ? ORDER BY a.id DESC LIMIT 1",
 	[ST_ATT_UPDATE] =
-	    "UPDATE attempts SET status = ?, provider_id = coalesce(?, provider_id),"
-	    " error_code = coalesce(?, error_code), error_text = coalesce(?, error_text),"
-	    " tries = coalesce(?, tries), parts = coalesce(?, parts),"
-	    " next_ms = coalesce(?, next_ms),"
-	    " fallback_ms = CASE WHEN ? THEN ? ELSE fallback_ms END,"
-	    " sent_ms = coalesce(?, sent_ms), accepted_ms = coalesce(?, accepted_ms),"
-	    " final_ms = coalesce(?, final_ms) WHERE id = ?",
+	    "UPDATE attempts SET status = ?1, provider_id = coalesce(?2, provider_id),"
+	    " error_code = coalesce(?3, error_code), error_text = coalesce(?4, error_text),"
+	    " tries = coalesce(?5, tries), parts = coalesce(?6, parts),"
+	    " next_ms = coalesce(?7, next_ms),"
+	    " fallback_ms = CASE WHEN ?8 THEN ?9 ELSE fallback_ms END,"
+	    " sent_ms = coalesce(?10, sent_ms), accepted_ms = coalesce(?11, accepted_ms),"
+	    " final_ms = coalesce(?12, final_ms),"
+	    " poll_ms = CASE WHEN ?14 THEN ?15 ELSE poll_ms END,"
+	    " polls = coalesce(?16, polls),"
+	    " expire_ms = CASE WHEN ?17 THEN ?18 ELSE expire_ms END WHERE id = ?13",
 	[ST_ATT_QUEUED_OF] =
 	    "SELECT id FROM attempts WHERE message_id = ? AND status = 'queued'"
 	    " ORDER BY id DESC LIMIT 1",
+	/* Queued attempts are not here: they wait per instance (rate, slots). */
 	[ST_NEXT_DUE] =
 	    "SELECT min(t) FROM ("
-	    " SELECT min(next_ms) AS t FROM attempts WHERE status = 'queued'"
-	    " UNION ALL SELECT min(fallback_ms) FROM attempts"
+	    " SELECT min(fallback_ms) AS t FROM attempts"
 	    "  WHERE fallback_ms IS NOT NULL AND status = 'accepted'"
-	    " UNION ALL SELECT min(send_at_ms) FROM messages WHERE status = 'scheduled')",
+	    " UNION ALL SELECT min(poll_ms) FROM attempts"
+	    "  WHERE poll_ms IS NOT NULL AND status = 'accepted'"
+	    " UNION ALL SELECT min(expire_ms) FROM attempts"
+	    "  WHERE expire_ms IS NOT NULL AND status IN ('queued', 'accepted')"
+	    " UNION ALL SELECT min(send_at_ms) FROM messages INDEXED BY messages_due"
+	    "  WHERE status = 'scheduled')",
 	[ST_INBOUND_ADD] =
 	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms) VALUES (?,?,?,?,?)",
 	[ST_ALLOW_ADD] =

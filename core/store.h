@@ -20,7 +20,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 1
+#define SB_STORE_SCHEMA_VERSION 2
 
 struct sb_store;
 
@@ -98,6 +98,10 @@ struct sb_attempt_row {
 	const char *subaccount, *chain, *to, *from, *text;
 	const char *template_name, *template_lang, *template_vars;
 	int64_t next_ms, fallback_ms, expires_ms, created_ms;
+	int64_t accepted_ms;      /* 0: not accepted */
+	int64_t poll_ms;          /* next receipt poll, 0: none */
+	int polls;                /* receipt polls made */
+	int64_t expire_ms;        /* the attempt's copy of its message's validity end, 0: none */
 };
 /* Called per row; strings are valid only during the call. Return non-zero to stop. */
 typedef int (*sb_attempt_fn)(void *arg, const struct sb_attempt_row *row);
@@ -107,6 +111,24 @@ int64_t sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int ste
 /* Queued attempts of `instance` due by `now_ms`, oldest first. */
 int sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
     int limit, sb_attempt_fn fn, void *arg);
+/* The same for one subaccount's attempts on `instance`. */
+int sb_store_attempts_ready_lane(struct sb_store *st, const char *instance,
+    const char *subaccount, int64_t now_ms, int limit, sb_attempt_fn fn, void *arg);
+/*
+ * The first subaccount after `after` ("" to start) with queued attempts on
+ * `instance`, copied into buf. Returns 0, or 1 when there is none.
+ */
+int sb_store_lane_next(struct sb_store *st, const char *instance, const char *after,
+    char *buf, size_t len);
+/* The earliest next_ms after `after_ms` of the queued attempts of `instance`, or INT64_MAX. */
+int64_t sb_store_instance_next_queued(struct sb_store *st, const char *instance,
+    int64_t after_ms);
+/* Accepted attempts whose next receipt poll is due. */
+int sb_store_attempts_poll_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg);
+/* Queued or accepted attempts whose (copied) validity end has come. */
+int sb_store_attempts_expire_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg);
 /* Accepted attempts whose fallback time has come. */
 int sb_store_attempts_fallback_due(struct sb_store *st, int64_t now_ms, int limit,
     sb_attempt_fn fn, void *arg);
@@ -128,6 +150,10 @@ struct sb_attempt_change {
 	int64_t next_ms;          /* -1: unchanged */
 	int64_t fallback_ms;      /* -1: unchanged, 0: clear */
 	int64_t sent_ms, accepted_ms, final_ms; /* 0: unchanged */
+	/* Appended fields: 0 leaves them alone, so older initialisers stay right. */
+	int64_t poll_ms;          /* 0: unchanged, < 0: clear */
+	int polls;                /* 0: unchanged */
+	int64_t expire_ms;        /* 0: unchanged, < 0: clear */
 };
 /* The queued attempt of a message, or 0. */
 int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
@@ -159,7 +185,11 @@ int sb_store_messages_due(struct sb_store *st, int64_t now_ms, int limit, sb_id_
 int sb_store_message_get(struct sb_store *st, int64_t id,
     int (*fn)(void *arg, const struct sb_message *m), void *arg);
 
-/* The earliest time anything is due (queued attempt, fallback, schedule), or INT64_MAX. */
+/*
+ * The earliest time a timer is due (schedule, fallback, receipt poll,
+ * expiry), or INT64_MAX. Queued attempts are not counted: they wait per
+ * instance (sb_store_instance_next_queued), behind rate limits.
+ */
 int64_t sb_store_next_due(struct sb_store *st);
 /* Count of messages per status (index by enum sb_status). */
 int sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT]);

@@ -21,6 +21,11 @@ enum store_stmt {
 	ST_HISTORY_ADD,
 	ST_ATT_INSERT,
 	ST_ATT_READY,
+	ST_ATT_READY_LANE,
+	ST_ATT_LANE_NEXT,
+	ST_ATT_NEXT_QUEUED,
+	ST_ATT_POLL_DUE,
+	ST_ATT_EXPIRE_DUE,
 	ST_ATT_FALLBACK_DUE,
 	ST_ATT_SENDING,
 	ST_ATT_GET,
@@ -40,7 +45,8 @@ enum store_stmt {
 	"SELECT a.id, a.message_id, a.step, a.tries, a.status, m.status, m.step,"  \
 	" a.instance, a.provider_id, m.subaccount, m.chain, m.to_addr,"         \
 	" m.from_addr, m.body, m.template_name, m.template_lang,"              \
-	" m.template_vars, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms" \
+	" m.template_vars, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms," \
+	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms"                        \
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
 
 struct store_waiter {
@@ -58,6 +64,9 @@ struct sb_store {
 	size_t nwaiters, capwaiters;
 	char install_id[33];
 };
+
+/* The SQL taking user_version `from` to from + 1, or NULL (tests build old databases). */
+const char *sb_store_migration_sql(int from);
 
 /* A reset statement with cleared bindings. */
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);

@@ -221,8 +221,8 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, next_ms);
 	sqlite3_bind_int64(s, 6, now_ms);
-	if (sb_store_exec_write(st, s) < 0)
-		return -1;
+	if (sb_store_exec_write(st, s) < 0 || sqlite3_changes(st->db) != 1)
+		return -1; /* no such message */
 	return sqlite3_last_insert_rowid(st->db);
 }
 
@@ -251,6 +251,10 @@ read_attempt_row(sqlite3_stmt *s, struct sb_attempt_row *r)
 		.fallback_ms = sqlite3_column_int64(s, 18),
 		.expires_ms = sqlite3_column_int64(s, 19),
 		.created_ms = sqlite3_column_int64(s, 20),
+		.accepted_ms = sqlite3_column_int64(s, 21),
+		.poll_ms = sqlite3_column_int64(s, 22),
+		.polls = sqlite3_column_int(s, 23),
+		.expire_ms = sqlite3_column_int64(s, 24),
 	};
 }
 
@@ -280,6 +284,78 @@ sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_m
 	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, now_ms);
 	sqlite3_bind_int(s, 3, limit);
+	return each_attempt(s, fn, arg);
+}
+
+int
+sb_store_attempts_ready_lane(struct sb_store *st, const char *instance,
+    const char *subaccount, int64_t now_ms, int limit, sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_READY_LANE);
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now_ms);
+	sqlite3_bind_int(s, 4, limit);
+	return each_attempt(s, fn, arg);
+}
+
+int
+sb_store_lane_next(struct sb_store *st, const char *instance, const char *after,
+    char *buf, size_t len)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_LANE_NEXT);
+	int rc = 1;
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, after, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		const char *v = col_text(s, 0);
+		size_t n = strlen(v);
+
+		/* A name that does not fit could never be matched again: skip it. */
+		if (n < len) {
+			memcpy(buf, v, n + 1);
+			rc = 0;
+		}
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int64_t
+sb_store_instance_next_queued(struct sb_store *st, const char *instance, int64_t after_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_NEXT_QUEUED);
+	int64_t t = INT64_MAX;
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after_ms);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		t = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return t;
+}
+
+int
+sb_store_attempts_poll_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_POLL_DUE);
+
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int(s, 2, limit);
+	return each_attempt(s, fn, arg);
+}
+
+int
+sb_store_attempts_expire_due(struct sb_store *st, int64_t now_ms, int limit,
+    sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_EXPIRE_DUE);
+
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int(s, 2, limit);
 	return each_attempt(s, fn, arg);
 }
 
@@ -338,6 +414,11 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt
 	bind_int_or_null(s, 11, c->accepted_ms, c->accepted_ms == 0);
 	bind_int_or_null(s, 12, c->final_ms, c->final_ms == 0);
 	sqlite3_bind_int64(s, 13, id);
+	sqlite3_bind_int(s, 14, c->poll_ms != 0);
+	bind_int_or_null(s, 15, c->poll_ms, c->poll_ms <= 0);
+	bind_int_or_null(s, 16, c->polls, c->polls <= 0);
+	sqlite3_bind_int(s, 17, c->expire_ms != 0);
+	bind_int_or_null(s, 18, c->expire_ms, c->expire_ms <= 0);
 	return sb_store_exec_write(st, s);
 }
 

@@ -81,6 +81,7 @@ static const struct col_spec attempt_cols[] = {
 	{ "error_code", COL_TEXT }, { "error", COL_TEXT }, { "parts", COL_INT },
 	{ "created", COL_TIME }, { "sent", COL_TIME }, { "accepted", COL_TIME },
 	{ "final", COL_TIME }, { "next_try", COL_TIME }, { "fallback_at", COL_TIME },
+	{ "polls", COL_INT }, { "next_poll", COL_TIME },
 };
 
 static const struct col_spec history_cols[] = {
@@ -125,7 +126,8 @@ sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount)
 	json_object_set_new(m, "attempts", query_array(st,
 	    "SELECT id, step, instance, status, tries, provider_id, error_code, error_text,"
 	    " parts, created_ms, sent_ms, accepted_ms, final_ms,"
-	    " CASE WHEN status = 'queued' THEN next_ms END, fallback_ms"
+	    " CASE WHEN status = 'queued' THEN next_ms END, fallback_ms, polls,"
+	    " CASE WHEN status = 'accepted' THEN poll_ms END"
 	    " FROM attempts WHERE message_id = ? ORDER BY id",
 	    id, attempt_cols, NCOLS(attempt_cols)));
 	json_object_set_new(m, "history", query_array(st,

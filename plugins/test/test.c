@@ -18,6 +18,12 @@
  * and per duplicate it swallowed ("DUP key"), so tests can count sends.
  * POST /hooks/<instance> with id=<provider id>&status=<word> injects a
  * receipt.
+ *
+ * It can be polled too (give the instance a `poll:` section, since it
+ * also takes webhooks): a poll of a provider id is answered "still
+ * accepted" `poll_pending` times, then with `poll_result` (a receipt word,
+ * default delivered; "accepted" never ends). With `record`, each poll
+ * adds "POLL <provider id> <n>".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +59,21 @@ struct pending {
 	struct pending *next;
 };
 
+/* How often each provider id was polled, and the answers on their way. */
+struct polled {
+	char provider_id[64];
+	int64_t n;
+	struct polled *next;
+};
+
+struct poll_answer {
+	struct test_channel *tc;
+	struct sb_timer *timer;
+	char provider_id[64];
+	enum sb_outcome outcome;
+	struct poll_answer *next;
+};
+
 struct seen_key {
 	char key[64];
 	char provider_id[64];
@@ -69,6 +90,10 @@ struct test_channel {
 	uint64_t counter;
 	struct pending *pending;
 	struct seen_key *seen;
+	int64_t poll_pending;
+	enum sb_outcome poll_result;
+	struct polled *polled;
+	struct poll_answer *answers;
 };
 
 static int
@@ -278,13 +303,81 @@ load_record(struct test_channel *tc)
 	fclose(f);
 }
 
+static void
+poll_answer_unlink(struct test_channel *tc, struct poll_answer *a)
+{
+	for (struct poll_answer **pp = &tc->answers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			return;
+		}
+}
+
+static void
+poll_answered(void *arg)
+{
+	struct poll_answer *a = arg;
+	struct test_channel *tc = a->tc;
+	struct sb_receipt rc = {
+		.struct_size = sizeof(rc), .provider_id = a->provider_id, .outcome = a->outcome,
+	};
+
+	poll_answer_unlink(tc, a);
+	tc->host->receipt(tc->inst, &rc);
+	free(a);
+}
+
+/* Like a provider's status API: answered later, on the loop. */
+static int
+test_poll(void *state, const struct sb_poll_request *req)
+{
+	struct test_channel *tc = state;
+	struct poll_answer *a;
+	struct polled *p;
+	char n[32];
+
+	if (req->provider_id == NULL)
+		return -1;
+	for (p = tc->polled; p != NULL; p = p->next)
+		if (strcmp(p->provider_id, req->provider_id) == 0)
+			break;
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return -1;
+		snprintf(p->provider_id, sizeof(p->provider_id), "%s", req->provider_id);
+		p->next = tc->polled;
+		tc->polled = p;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	p->n++;
+	snprintf(n, sizeof(n), "%lld", (long long)p->n);
+	record_line(tc, "POLL", req->provider_id, n, NULL);
+	a->tc = tc;
+	snprintf(a->provider_id, sizeof(a->provider_id), "%s", req->provider_id);
+	a->outcome = p->n <= tc->poll_pending ? SB_OUT_ACCEPTED : tc->poll_result;
+	a->next = tc->answers;
+	tc->answers = a;
+	a->timer = tc->host->timer_add(tc->inst, 0, poll_answered, a);
+	return 0;
+}
+
+static int
+receipt_word(const char *w)
+{
+	for (size_t i = 0; i < sizeof(receipt_words) / sizeof(receipt_words[0]); i++)
+		if (strcmp(receipt_words[i].word, w) == 0)
+			return (int)receipt_words[i].outcome;
+	return -1;
+}
+
 static int
 test_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 {
 	struct test_channel *tc = calloc(1, sizeof(*tc));
 	struct sb_cfg *root = host->cfg_root(inst);
-	const char *b = NULL;
-	int v;
+	const char *b = NULL, *pr = NULL;
+	int v, out;
 
 	if (tc == NULL)
 		return -1;
@@ -294,14 +387,23 @@ test_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 	host->cfg_duration_ms(root, "receipt_after", 10, &tc->receipt_after_ms);
 	host->cfg_duration_ms(root, "answer_after", 0, &tc->answer_after_ms);
 	host->cfg_string(root, "record", NULL, &tc->record);
+	host->cfg_int(root, "poll_pending", 0, &tc->poll_pending);
+	host->cfg_string(root, "poll_result", "delivered", &pr);
 	v = parse_behaviour(b, strlen(b));
-	if (v < 0) {
+	out = receipt_word(pr);
+	if (out < 0)
+		host->cfg_error(host->cfg_get(root, "poll_result"),
+		    "unknown poll_result '%s' (expected accepted, delivered, read,"
+		    " undeliverable, failed or expired)", pr);
+	if (v < 0)
 		host->cfg_error(host->cfg_get(root, "behaviour"),
 		    "unknown behaviour '%s' (expected accept, deliver, read, temporary,"
 		    " undeliverable, fail, hang or refuse)", b);
+	if (out < 0 || v < 0) {
 		free(tc);
 		return -1;
 	}
+	tc->poll_result = (enum sb_outcome)out;
 	tc->behaviour = (enum behaviour)v;
 	load_record(tc);
 	*state = tc;
@@ -331,6 +433,20 @@ test_fini(void *state)
 		}
 		free(p);
 	}
+	while (tc->answers != NULL) {
+		struct poll_answer *a = tc->answers;
+
+		tc->answers = a->next;
+		if (a->timer != NULL)
+			tc->host->timer_cancel(a->timer);
+		free(a);
+	}
+	while (tc->polled != NULL) {
+		struct polled *p = tc->polled;
+
+		tc->polled = p->next;
+		free(p);
+	}
 	while (tc->seen != NULL) {
 		struct seen_key *s = tc->seen;
 
@@ -345,9 +461,11 @@ SB_PLUGIN_DEFINE(test) = SB_PLUGIN_INIT(
 	.version = "1.0",
 	.description = "a channel that does what the test says",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = { .receipts = SB_RECEIPT_WEBHOOK, .read_receipts = 1, .idempotent = 1 },
+	.caps = { .receipts = SB_RECEIPT_WEBHOOK | SB_RECEIPT_POLL, .read_receipts = 1,
+	    .idempotent = 1 },
 	.init = test_init,
 	.fini = test_fini,
 	.send = test_send,
+	.poll = test_poll,
 	.webhook = test_webhook,
 );

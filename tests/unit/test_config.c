@@ -820,7 +820,7 @@ test_instance_node_unused(void **state)
 	sb_cfg_check_unused(cfg->instances[0].node, "plugins.a");
 	all = sb_cfg_doc_errors(cfg->doc);
 	assert_string_equal(all, "t.yaml:4:5: unknown key 'token' in plugins.a "
-	    "(expected one of: module, rate, burst, max_in_flight, timeout)");
+	    "(expected one of: module, rate, burst, max_in_flight, timeout, poll)");
 	free(all);
 	sb_config_free(cfg);
 }
@@ -851,6 +851,59 @@ test_load_file(void **state)
 	sb_config_free(NULL);
 }
 
+/* plugins.X.poll and subaccounts.X.burst (the delivery engine's keys). */
+static void
+test_poll_and_burst(void **state)
+{
+	struct sb_config *cfg = expect_ok(
+	    "plugins:\n"
+	    "  a: {module: m}\n"
+	    "  b: {module: m, poll: {intervals: [30s, 2m], until: 6h}}\n"
+	    "  c: {module: m, poll: {enabled: false}}\n"
+	    "chains:\n  k: [{channel: a}]\n"
+	    "subaccounts:\n"
+	    "  s: {timezone: UTC, chains: [k], rate: 2.5}\n"
+	    "  t: {timezone: UTC, chains: [k], rate: 10, burst: 1}\n"
+	    "  u: {timezone: UTC, chains: [k]}\n");
+	const struct sb_config_poll *p = &cfg->instances[0].poll;
+
+	assert_int_equal(p->mode, SB_POLL_AUTO);
+	assert_int_equal(p->nintervals, 5);
+	assert_int_equal(p->intervals_ms[0], 60000);
+	assert_int_equal(p->intervals_ms[4], 4 * 3600000);
+	assert_int_equal(p->until_ms, 24 * 3600000);
+	p = &cfg->instances[1].poll;
+	assert_int_equal(p->mode, SB_POLL_ON);
+	assert_int_equal(p->nintervals, 2);
+	assert_int_equal(p->intervals_ms[0], 30000);
+	assert_int_equal(p->intervals_ms[1], 120000);
+	assert_int_equal(p->until_ms, 6 * 3600000);
+	assert_int_equal(cfg->instances[2].poll.mode, SB_POLL_OFF);
+	/* A subaccount's bucket defaults to one second's worth, at least 1. */
+	assert_int_equal(cfg->subaccounts[0].burst, 3);
+	assert_int_equal(cfg->subaccounts[1].burst, 1);
+	assert_int_equal(cfg->subaccounts[2].burst, 1);
+	sb_config_free(cfg);
+
+	expect_exact("plugins:\n  a: {module: m, poll: 5m}\n",
+	    "t.yaml:2:24: expected a mapping for 'poll', got a string");
+	expect_exact("plugins:\n  a: {module: m, poll: {intervals: []}}\n",
+	    "t.yaml:2:36: expected a sequence of 1 to 16 durations for 'intervals',"
+	    " e.g. [1m, 5m, 15m, 1h, 4h]");
+	expect_exact("plugins:\n  a: {module: m, poll: {intervals: [1m, soon, 0s]}}\n",
+	    "t.yaml:2:41: bad poll interval 'soon' (expected a duration of more than 0, e.g. 5m)\n"
+	    "t.yaml:2:47: bad poll interval '0s' (expected a duration of more than 0, e.g. 5m)");
+	expect_error("plugins:\n  a: {module: m, poll: {until: 0s}}\n",
+	    "t.yaml:2:32: bad duration for 'until' (expected more than 0, e.g. 24h)");
+	expect_exact("plugins:\n  a: {module: m, poll: {every: 1m}}\n",
+	    "t.yaml:2:25: unknown key 'every' in plugins.a.poll (expected one of:"
+	    " enabled, until, intervals)");
+	expect_error("plugins:\n  a: {module: m, poll: {enabled: maybe}}\n",
+	    "t.yaml:2:34: bad value 'maybe' for 'enabled' (expected true or false)");
+	expect_error(SUB_PREFIX "    burst: 0\n",
+	    "t.yaml:9:12: bad value 0 for 'burst' (expected an integer from 1 to");
+}
+
 int
 main(void)
 {
@@ -876,6 +929,7 @@ main(void)
 		cmocka_unit_test(test_getters_and_unused),
 		cmocka_unit_test(test_instance_node_unused),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_poll_and_burst),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tz, teardown_tz);

@@ -154,7 +154,11 @@ test_group_commit_and_attempts(void **state)
 	assert_int_equal(sb_store_attempts_ready(st, "sms", 5, 10, keep_first, &found), 0);
 	assert_int_equal(sb_store_attempts_ready(st, "sms", 10, 10, keep_first, &found), 1);
 	assert_int_equal(found, att);
-	assert_int_equal(sb_store_next_due(st), 10);
+	/* A queued attempt waits on its instance; the store's timers see its expiry. */
+	assert_int_equal(sb_store_instance_next_queued(st, "sms", 0), 10);
+	assert_int_equal(sb_store_instance_next_queued(st, "sms", 10), INT64_MAX);
+	assert_int_equal(sb_store_instance_next_queued(st, "other", 0), INT64_MAX);
+	assert_int_equal(sb_store_next_due(st), 1000);
 	assert_int_equal(sb_store_attempt_update(st, att, &ch), 0);
 	found = 0;
 	assert_int_equal(sb_store_attempt_by_provider(st, "sms", "prov-1", keep_first, &found), 0);
