@@ -208,6 +208,8 @@ wp_clear(struct wp_list *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
+		/* A value may have been a secret (a request being signed): leave nothing. */
+		explicit_bzero(l->v[i].value, strlen(l->v[i].value));
 		free(l->v[i].name);
 		free(l->v[i].value);
 	}

@@ -49,7 +49,7 @@ void wp_sort(struct wp_list *l);
 /* The first value of `name`, or NULL. */
 const char *wp_get(const struct wp_list *l, const char *name);
 
-/* Drop every parameter; wp_free also releases the array. */
+/* Drop every parameter (values zeroed first); wp_free also releases the array. */
 void wp_clear(struct wp_list *l);
 void wp_free(struct wp_list *l);
 

@@ -15,7 +15,8 @@ tests_unit_test_twilio_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) 
 tests_unit_test_twilio_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 tests_unit_test_twilio_plugin_SOURCES = tests/unit/test_twilio_plugin.c \
-	plugins/twilio/twilio.c plugins/twilio/twilio_util.c $(TW_VG_COMMON) core/cfgnode.c
+	plugins/twilio/twilio.c plugins/twilio/twilio_util.c $(TW_VG_COMMON) core/cfgnode.c \
+	core/xalloc.c
 tests_unit_test_twilio_plugin_CPPFLAGS = $(TW_VG_CPPFLAGS) -I$(top_srcdir)/plugins/twilio
 tests_unit_test_twilio_plugin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(YAML_CFLAGS)
