@@ -6,3 +6,5 @@ include plugins/content_filter/local.mk
 include plugins/line_push/local.mk
 include plugins/line_notify/local.mk
 include plugins/whatsapp/local.mk
+include plugins/twilio/local.mk
+include plugins/vonage/local.mk

@@ -9,6 +9,7 @@ include tests/unit/line.mk
 include tests/unit/whatsapp.mk
 include tests/unit/hours.mk
 include tests/unit/engine.mk
+include tests/unit/twilio_vonage.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 
