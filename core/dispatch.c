@@ -72,7 +72,7 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 		    sb_store_errmsg(dp->d->store));
 	if (dp->new_work) {
 		dp->new_work = 0;
-		event_active(dp->pump_ev, 0, 0);
+		pump_soon(dp, 1);
 	}
 }
 
@@ -381,7 +381,7 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	    res->error_text, res->struct_size >= sizeof(*res) ? res->retry_after_s : -1,
 	    res->parts);
 	sb_loader_instance_idle(inst);
-	event_active(dp->pump_ev, 0, 0);
+	pump_soon(dp, 0);
 }
 
 void
@@ -573,11 +573,17 @@ static void
 arm_due_timer(struct sb_dispatch *dp, int64_t wait_ms)
 {
 	struct timeval tv;
+	int64_t at;
 
 	if (wait_ms < 0)
 		wait_ms = 0;
 	if (wait_ms > 60000)
 		wait_ms = 60000; /* re-check now and then: the clock may be moved */
+	at = sb_mono_ms() + wait_ms;
+	/* A cheap pass knows only its queues: never postpone an earlier wake. */
+	if (evtimer_pending(dp->due_ev, NULL) && dp->due_at_ms <= at)
+		return;
+	dp->due_at_ms = at;
 	tv.tv_sec = wait_ms / 1000;
 	tv.tv_usec = (wait_ms % 1000) * 1000;
 	event_add(dp->due_ev, &tv);
@@ -601,8 +607,8 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 		cap = PUMP_BATCH;
 	if (cap <= 0)
 		return;
-	allowance = sb_bucket_allowance(&inst->bucket, inst->cfg->rate,
-	    (double)inst->cfg->burst, sb_mono_us(), &rate_wait);
+	allowance = sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(),
+	    &rate_wait);
 	if (allowance == 0) {
 		if (rate_wait < *wait)
 			*wait = rate_wait;
@@ -610,7 +616,8 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 	}
 	if (cap > allowance)
 		cap = allowance;
-	sb_pump_select(dp, inst, now, (int)cap, wait);
+	if (sb_pump_select(dp, inst, now, (int)cap, wait) == (size_t)cap)
+		dp->batch_full = 1;
 	for (size_t k = first; k < dp->nready; k++) {
 		dp->ready[k].inst = inst;
 		dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
@@ -620,9 +627,8 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 }
 
 static void
-pump(evutil_socket_t fd, short what, void *arg)
+pump_pass(struct sb_dispatch *dp, int full)
 {
-	struct sb_dispatch *dp = arg;
 	struct sb_instance *const *insts;
 	size_t ninst = sb_loader_instances(dp->d->loader, &insts);
 	int64_t now = sb_now_ms(), wait = INT64_MAX, next;
@@ -630,12 +636,15 @@ pump(evutil_socket_t fd, short what, void *arg)
 
 	if (dp->d->stopping)
 		return;
-	activate_due(dp, now);
-	fallback_due(dp, now);
-	sb_expire_due(dp, now);
-	sb_poll_due(dp, now);
+	if (full) {
+		activate_due(dp, now);
+		fallback_due(dp, now);
+		sb_expire_due(dp, now);
+		sb_poll_due(dp, now);
+	}
 	dp->nready = 0;
 	dp->arena_used = 0;
+	dp->batch_full = 0;
 	/* The batch may fill up: start at another instance each pass. */
 	for (size_t i = 0; i < ninst; i++) {
 		struct sb_instance *inst = insts[(i + dp->first_inst) % ninst];
@@ -653,26 +662,46 @@ pump(evutil_socket_t fd, short what, void *arg)
 		for (size_t k = 0; k < nsend; k++)
 			if (!dp->ready[k].skip)
 				send_ready(dp, dp->ready[k].inst, &dp->ready[k]);
-		/* A full batch may mean more is ready: come back at once. */
-		event_active(dp->pump_ev, 0, 0);
 	}
-	next = sb_store_next_due(dp->d->store);
-	if (next != INT64_MAX && next - now < wait)
-		wait = next - now;
+	/* A queue that filled its batch may hold more: come back at once. */
+	if (dp->batch_full)
+		pump_soon(dp, 0);
+	if (full) {
+		next = sb_store_next_due(dp->d->store);
+		if (next != INT64_MAX && next - now < wait)
+			wait = next - now;
+	}
 	if (wait != INT64_MAX)
 		arm_due_timer(dp, wait);
+}
+
+void
+pump_soon(struct sb_dispatch *dp, int full)
+{
+	dp->want_full |= full;
+	event_active(dp->pump_ev, 0, 0);
+}
+
+static void
+pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_dispatch *dp = arg;
+	int full = dp->want_full;
+
+	dp->want_full = 0;
+	pump_pass(dp, full);
 }
 
 static void
 due_cb(evutil_socket_t fd, short what, void *arg)
 {
-	pump(fd, what, arg);
+	pump_pass(arg, 1);
 }
 
 void
 sb_dispatch_kick(struct sb_dispatch *dp)
 {
-	event_active(dp->pump_ev, 0, 0);
+	pump_soon(dp, 1);
 }
 
 struct sb_dispatch *

@@ -82,6 +82,8 @@ struct sb_dispatch {
 	struct event *commit_ev;     /* end of the group commit window */
 	int commit_armed;
 	int new_work;                /* the open group queued something */
+	int want_full;               /* the next pass also scans due times */
+	int64_t due_at_ms;           /* monotonic deadline of due_ev, when armed */
 	struct inflight *slots;      /* tickets, indexed by their low 32 bits */
 	size_t nslots;
 	uint32_t free_slot;
@@ -90,12 +92,19 @@ struct sb_dispatch {
 	char *arena;
 	size_t arena_used, arena_cap;
 	size_t first_inst;           /* the instance a pass starts with */
+	int batch_full;              /* a queue filled this pass's batch */
 	struct sub_bucket *subs;     /* subaccount buckets (ratelimit.c) */
 	size_t nsubs, capsubs;
 	char (*lanes)[72];           /* SB_MAX_LANES names, one pass's lanes */
 };
 
 void transition(struct sb_dispatch *dp, const struct transition_req *t);
+/*
+ * Run a pump pass at the next loop turn. A full pass also scans what may
+ * have come due (schedules, fallbacks, expiry, polls); the cheap one only
+ * refills free send slots, which is all a finished send needs.
+ */
+void pump_soon(struct sb_dispatch *dp, int full);
 void apply_outcome(struct sb_dispatch *dp, const struct attempt_ref *a,
     enum sb_outcome out, const char *provider_id, const char *error_code,
     const char *error_text, int32_t retry_after_s, int32_t parts);

@@ -54,7 +54,7 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 	}
 	sb_metrics_count("sb_receipts_total", inst->name, rc->outcome, 1);
 	apply_outcome(dp, &f.ref, rc->outcome, NULL, rc->error_code, rc->error_text, -1, 0);
-	event_active(dp->pump_ev, 0, 0);
+	pump_soon(dp, 1);
 }
 
 /*
@@ -164,5 +164,5 @@ sb_dispatch_recover(struct sb_dispatch *dp)
 	if (total > 0)
 		sb_log(SB_LOG_WARN, "recovery: resolved %zu attempts left sending by a crash",
 		    total);
-	event_active(dp->pump_ev, 0, 0);
+	pump_soon(dp, 1);
 }
