@@ -86,7 +86,8 @@ sb_dispatch_wake_commit(struct sb_dispatch *dp)
 		return;
 	}
 	if (!dp->commit_armed) {
-		struct timeval tv = { 0, (suseconds_t)(cd->commit_interval_ms * 1000) };
+		struct timeval tv = { (time_t)(cd->commit_interval_ms / 1000),
+			(suseconds_t)(cd->commit_interval_ms % 1000 * 1000) };
 
 		dp->commit_armed = 1;
 		event_add(dp->commit_ev, &tv);
@@ -499,8 +500,11 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct ready *rd)
 		.error_text = "the plugin did not take the request", .retry_after_s = -1,
 	};
 
-	if (f == NULL)
-		return; /* stays `sending`; recovery re-queues it after a restart */
+	if (f == NULL) {
+		/* Stays `sending`; recovery resolves it after a restart. */
+		inst->inflight--;
+		return;
+	}
 	make_attempt_key(dp, r->id, key, sizeof(key));
 	f->inst = inst;
 	f->started_us = sb_mono_us();
@@ -518,7 +522,6 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct ready *rd)
 		.template_name = r->template_name, .template_lang = r->template_lang,
 		.template_vars = r->template_vars, .subaccount = r->subaccount,
 	};
-	inst->inflight++;
 	inst->sent++;
 	if (inst->p->send(inst->state, &req) != 0)
 		sb_dispatch_send_result(dp, inst, f->ticket, &fail);
@@ -622,8 +625,102 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 		dp->ready[k].inst = inst;
 		dp->ready[k].skip = mark_sending(dp, &dp->ready[k], now) != 0;
 		started += !dp->ready[k].skip;
+		/* The slot is taken now, though the request starts after the commit. */
+		inst->inflight += !dp->ready[k].skip;
 	}
 	sb_bucket_take(&inst->bucket, started);
+}
+
+/* A pass's batch, waiting for the group commit that makes `sending` durable. */
+struct send_batch {
+	struct sb_dispatch *dp;
+	char *arena;
+	size_t n;
+	struct ready ready[];
+};
+
+static const char *
+rebase(const char *p, const char *from, char *to)
+{
+	return p != NULL ? to + (p - from) : NULL;
+}
+
+/* Send a batch whose `sending` marks are on disk. */
+static void
+batch_committed(void *arg, int ok)
+{
+	struct send_batch *b = arg;
+	struct sb_dispatch *dp = b->dp;
+
+	for (size_t k = 0; k < b->n; k++) {
+		struct ready *rd = &b->ready[k];
+		struct sb_instance *inst = rd->inst;
+
+		if (rd->skip)
+			continue;
+		if (ok && !dp->d->stopping) {
+			send_ready(dp, inst, rd);
+			continue;
+		}
+		/* Not sent: on a failed commit the marks were rolled back; on
+		 * shutdown, put it back in the queue for the next start. */
+		if (ok)
+			transition(dp, &(struct transition_req){
+			    .message_id = rd->row.message_id, .attempt_id = rd->row.id,
+			    .change = &(struct sb_attempt_change){ .status = SB_ST_QUEUED,
+				.tries = rd->row.tries, .next_ms = sb_now_ms(), .fallback_ms = -1 },
+			    .old_message_status = SB_ST_SENDING,
+			    .message_status = rd->row.step == rd->row.message_step ?
+				SB_ST_QUEUED : (enum sb_status)-1,
+			    .step = -1, .reason = "not sent: the daemon stopped" });
+		inst->inflight--;
+		sb_loader_instance_idle(inst);
+	}
+	if (!ok)
+		pump_soon(dp, 1);
+	free(b->arena);
+	free(b);
+}
+
+/*
+ * `sending` must be durable before any provider hears of it, but a commit
+ * of its own per pass would cost an fsync per pass: the batch waits for
+ * the group commit instead (at most commit_interval), and shares its fsync
+ * with every acknowledgement and result of the group.
+ */
+static void
+send_after_commit(struct sb_dispatch *dp, size_t n)
+{
+	struct send_batch *b = malloc(sizeof(*b) + n * sizeof(b->ready[0]));
+
+	if (b == NULL || (b->arena = malloc(dp->arena_used ? dp->arena_used : 1)) == NULL) {
+		free(b);
+		sb_log(SB_LOG_ERROR, "dispatch: out of memory; %zu sends wait for recovery", n);
+		return;
+	}
+	b->dp = dp;
+	b->n = n;
+	memcpy(b->arena, dp->arena, dp->arena_used);
+	memcpy(b->ready, dp->ready, n * sizeof(b->ready[0]));
+	for (size_t k = 0; k < n; k++) {
+		struct sb_attempt_row *r = &b->ready[k].row;
+
+		r->instance = rebase(r->instance, dp->arena, b->arena);
+		r->subaccount = rebase(r->subaccount, dp->arena, b->arena);
+		r->chain = rebase(r->chain, dp->arena, b->arena);
+		r->to = rebase(r->to, dp->arena, b->arena);
+		r->from = rebase(r->from, dp->arena, b->arena);
+		r->text = rebase(r->text, dp->arena, b->arena);
+		r->template_name = rebase(r->template_name, dp->arena, b->arena);
+		r->template_lang = rebase(r->template_lang, dp->arena, b->arena);
+		r->template_vars = rebase(r->template_vars, dp->arena, b->arena);
+		r->provider_id = NULL;
+	}
+	if (sb_store_after_commit(dp->d->store, batch_committed, b) < 0) {
+		batch_committed(b, 0);
+		return;
+	}
+	sb_dispatch_wake_commit(dp);
 }
 
 static void
@@ -654,15 +751,8 @@ pump_pass(struct sb_dispatch *dp, int full)
 	}
 	dp->first_inst++;
 	nsend = dp->nready;
-	if (nsend > 0) {
-		/* `sending` is durable before any provider hears of it. */
-		if (sb_store_commit(dp->d->store) < 0)
-			sb_log(SB_LOG_ERROR, "store: commit before send failed: %s",
-			    sb_store_errmsg(dp->d->store));
-		for (size_t k = 0; k < nsend; k++)
-			if (!dp->ready[k].skip)
-				send_ready(dp, dp->ready[k].inst, &dp->ready[k]);
-	}
+	if (nsend > 0)
+		send_after_commit(dp, nsend);
 	/* A queue that filled its batch may hold more: come back at once. */
 	if (dp->batch_full)
 		pump_soon(dp, 0);

@@ -266,3 +266,22 @@ def test_idempotency_key_returns_first_message(make_daemon):
     b = d.ok("message.send", {"to": "+5511999990012", "text": "x", "idempotency_key": "k1"})
     assert a["id"] == b["id"] and b["duplicate"] is True
     assert len(d.ok("message.list")["messages"]) == 1
+
+
+def test_stop_between_sending_mark_and_its_commit_requeues(make_daemon, tmp_path):
+    """A batch marked `sending` waits for the group commit before any plugin
+    sees it; a stop in that window puts it back in the queue, unsent."""
+    record = str(tmp_path / "sent.log")
+    d = make_daemon(plugins={"fake": {"module": "test", "record": record}},
+                    commit_interval="3s")
+    mid = d.send()                 # acknowledged after the first commit
+    d.wait_status(mid, "sending")  # marked, waiting for the next one
+    assert d.stop() == 0
+    assert not os.path.exists(record)
+    d.cfg["daemon"]["commit_interval"] = "2ms"
+    d.write_config(d.cfg)
+    d.start()
+    m = d.wait_status(mid, "delivered")
+    assert ("queued", "not sent: the daemon stopped") in [(h["status"], h["reason"])
+                                                          for h in m["history"]]
+    assert len(open(record).read().split("SENT")) == 2
