@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "timefmt.h"
 
 #define PUMP_BATCH 512         /* attempts per instance per pass */
 #define DUE_BATCH 256          /* scheduled/fallback rows per pass */
@@ -147,9 +148,37 @@ step_failed(struct sb_dispatch *dp, const struct attempt_ref *a, enum sb_status 
     const char *reason)
 {
 	const struct sb_config_chain *chain = chain_of(dp, a->chain);
+	const struct sb_config_step *st;
+	char why[400], when[40];
+	int64_t at;
 
 	if (chain != NULL && (size_t)a->step + 1 < chain->nsteps) {
-		start_step(dp, a->message_id, a->message_status, a->chain, a->step + 1, reason);
+		st = &chain->steps[a->step];
+		if (final != SB_ST_UNDELIVERABLE || st->on_undeliverable != SB_UNDELIV_WAIT) {
+			start_step(dp, a->message_id, a->message_status, a->chain, a->step + 1,
+			    reason);
+			return;
+		}
+		/* The step's policy: an undeliverable answer waits out fallback_after
+		 * (LINE notification: an unmatched number goes to SMS hours later). */
+		at = sb_now_ms() + st->fallback_after_ms;
+		if (at < a->expires_ms) {
+			snprintf(why, sizeof(why), "%s; next step at %s (on_undeliverable: wait)",
+			    reason, sb_format_iso8601_ms(at, when, sizeof(when)));
+			transition(dp, &(struct transition_req){
+			    .message_id = a->message_id, .old_message_status = a->message_status,
+			    .message_status = SB_ST_SCHEDULED, .step = a->step + 1,
+			    .send_at_ms = at, .reason = why,
+			});
+			dp->new_work = 1;
+			return;
+		}
+		snprintf(why, sizeof(why), "%s; validity ends before the next step's time",
+		    reason);
+		transition(dp, &(struct transition_req){
+		    .message_id = a->message_id, .old_message_status = a->message_status,
+		    .message_status = SB_ST_EXPIRED, .step = -1, .reason = why,
+		});
 		return;
 	}
 	transition(dp, &(struct transition_req){
@@ -475,6 +504,18 @@ mark_sending(struct sb_dispatch *dp, struct ready *rd, int64_t now)
 	/* Until the provider names its own id, receipts find the attempt by
 	 * its key: a Kannel-style report can beat the HTTP answer. */
 	make_attempt_key(dp, r->id, key, sizeof(key));
+	if (sb_status_final(r->message_status)) {
+		/* A late receipt of an earlier step settled the message while
+		 * this step waited: sending it too would be a second message. */
+		ch.status = SB_ST_CANCELLED;
+		ch.tries = -1;
+		ch.provider_id = NULL;
+		ch.final_ms = now;
+		t.message_status = -1;
+		t.reason = "not sent: the message was already final";
+		transition(dp, &t);
+		return -1;
+	}
 	if (r->expires_ms <= now) {
 		ch.status = SB_ST_EXPIRED;
 		ch.tries = -1;
