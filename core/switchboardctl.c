@@ -155,8 +155,13 @@ roundtrip(const char *sock, const char *request)
 
 		if (cap - used < 65536) {
 			cap = cap ? cap * 2 : 65536;
-			if (cap > MAX_RESPONSE || (buf = realloc(buf, cap + 1)) == NULL)
+			char *grown = cap > MAX_RESPONSE ? NULL : realloc(buf, cap + 1);
+
+			if (grown == NULL) {
+				free(buf);
 				die_transport(sock, "response too large");
+			}
+			buf = grown;
 		}
 		if (wait_fd(fd, POLLIN, deadline) < 0)
 			die_transport(sock, "no answer within 30 s");
@@ -466,7 +471,14 @@ main(int argc, char **argv)
 	    SB_CTL_PROTOCOL, "args", args);
 	line = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
-	if (line == NULL || (line = realloc(line, strlen(line) + 2)) == NULL) {
+	if (line != NULL) {
+		char *grown = realloc(line, strlen(line) + 2);
+
+		if (grown == NULL)
+			free(line);
+		line = grown;
+	}
+	if (line == NULL) {
 		fputs("switchboardctl: out of memory\n", stderr);
 		return 2;
 	}

@@ -480,7 +480,7 @@ domain_allowed(cf_allowed_fn allowed, void *arg, const char *host,
 
 	if (!allowed)
 		return 0;
-	while (p) {
+	for (;;) {
 		if (allowed(arg, "domain", p))
 			return 1;
 		if (is_ip_literal(host) || !(p = strchr(p, '.')))

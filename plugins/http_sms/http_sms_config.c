@@ -291,7 +291,7 @@ static int
 read_method(struct hs_state *st, struct sb_cfg *root, const char *method, const char *body)
 {
 	const struct sb_host *h = st->host;
-	size_t i;
+	size_t i, b;
 
 	for (i = 0; i < NELEM(methods) && strcasecmp(method, methods[i].word) != 0; i++)
 		;
@@ -303,14 +303,14 @@ read_method(struct hs_state *st, struct sb_cfg *root, const char *method, const 
 	st->body = st->get ? HS_BODY_QUERY : HS_BODY_FORM;
 	if (body == NULL)
 		return 0;
-	for (i = 0; i < NELEM(bodies) && strcmp(body, bodies[i].word) != 0; i++)
+	for (b = 0; b < NELEM(bodies) && strcmp(body, bodies[b].word) != 0; b++)
 		;
-	if (i == NELEM(bodies) || (st->get && bodies[i].body == HS_BODY_JSON)) {
+	if (b == NELEM(bodies) || (st->get && bodies[b].body == HS_BODY_JSON)) {
 		h->cfg_error(h->cfg_get(root, "body"), "body: expected form, json or query"
 		    " (GET sends parameters in the query)");
 		return -1;
 	}
-	st->body = st->get ? HS_BODY_QUERY : bodies[i].body;
+	st->body = st->get ? HS_BODY_QUERY : bodies[b].body;
 	return 0;
 }
 

@@ -443,12 +443,13 @@ int
 hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
     hs_header_fn header, const void *ctx, const char *attempt_key, char *out, size_t cap)
 {
-	const char *p, *end = body + len;
+	const char *p, *end;
 	json_t *root;
 	int rc;
 
 	if (body == NULL)
-		body = end = "";
+		body = "", len = 0;
+	end = body + len;
 	switch (spec->kind) {
 	case HS_ID_ATTEMPT_KEY:
 		return attempt_key != NULL ? copy_id(attempt_key, strlen(attempt_key), out, cap) : -1;
@@ -551,10 +552,11 @@ form_decode(const char *s, size_t n, char *out, size_t cap)
 int
 hs_form_get(const char *s, size_t len, const char *name, char *out, size_t cap)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end;
 
 	if (s == NULL)
 		return 0;
+	end = s + len;
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *pair_end = amp != NULL ? amp : end;
