@@ -757,6 +757,7 @@ static const struct field subaccount_fields[] = {
 	{ .key = "api_keys", .type = F_CUSTOM, .custom = load_api_keys },
 	{ .key = "rate", .type = F_NUM, .off = A(rate), .fmin = 0, .fmax = MAX_RATE },
 	{ .key = "burst", .type = F_INT, .off = A(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
+	{ .key = "max_in_flight", .type = F_INT, .off = A(max_in_flight), .min = 0, .max = 1000000, .defi = 0 },
 	{ .key = "default_country", .type = F_STR, .off = A(default_country), .pat = &pat_country },
 	{ .key = "sender", .type = F_STR, .off = A(sender), .pat = &pat_text },
 	{ .key = "validity", .type = F_DUR, .off = A(validity_ms), .min = 1, .max = INT64_MAX },

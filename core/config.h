@@ -160,6 +160,7 @@ struct sb_config_subaccount {
 	size_t napi_keys;
 	double rate;               /* messages per second, 0 = unlimited */
 	int64_t burst;             /* token bucket size, default max(1, rate) */
+	int64_t max_in_flight;     /* sends in flight across channels, 0 = unlimited */
 	char *default_country;     /* calling code digits, e.g. "55"; or NULL */
 	char *sender;              /* default sender id, or NULL */
 	int64_t validity_ms;       /* 0: the global default */

@@ -400,6 +400,7 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	 * result against the attempt as it is now, not as it was sent. */
 	sb_store_attempt_get(dp->d->store, a.attempt_id, refresh_ref, &a);
 	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
+	sb_sub_inflight(dp, f->sub_slot, -1);
 	ticket_free(dp, f);
 	inst->inflight--;
 	if (res->outcome == SB_OUT_ACCEPTED || res->outcome == SB_OUT_DELIVERED)
@@ -462,6 +463,7 @@ collect_ready(void *arg, const struct sb_attempt_row *r)
 		return 1; /* the rest waits for the next pass */
 	rd = &dp->ready[dp->nready++];
 	rd->row = *r;
+	rd->sub_slot = -1;
 	rd->row.instance = arena_dup(dp, r->instance);
 	rd->row.subaccount = arena_dup(dp, r->subaccount);
 	rd->row.chain = arena_dup(dp, r->chain);
@@ -544,8 +546,10 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct ready *rd)
 	if (f == NULL) {
 		/* Stays `sending`; recovery resolves it after a restart. */
 		inst->inflight--;
+		sb_sub_inflight(dp, rd->sub_slot, -1);
 		return;
 	}
+	f->sub_slot = rd->sub_slot;
 	make_attempt_key(dp, r->id, key, sizeof(key));
 	f->inst = inst;
 	f->started_us = sb_mono_us();
@@ -668,6 +672,9 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 		started += !dp->ready[k].skip;
 		/* The slot is taken now, though the request starts after the commit. */
 		inst->inflight += !dp->ready[k].skip;
+		dp->ready[k].sub_slot = dp->ready[k].skip ? -1 :
+		    sb_sub_slot(dp, dp->ready[k].row.subaccount);
+		sb_sub_inflight(dp, dp->ready[k].sub_slot, 1);
 	}
 	sb_bucket_take(&inst->bucket, started);
 }
@@ -715,6 +722,7 @@ batch_committed(void *arg, int ok)
 				SB_ST_QUEUED : (enum sb_status)-1,
 			    .step = -1, .reason = "not sent: the daemon stopped" });
 		inst->inflight--;
+		sb_sub_inflight(dp, rd->sub_slot, -1);
 		sb_loader_instance_idle(inst);
 	}
 	if (!ok)

@@ -53,18 +53,21 @@ struct inflight {
 	int64_t started_us;
 	struct attempt_ref ref;
 	char chain[128];
+	int sub_slot;                /* index into sb_dispatch.subs, or -1 */
 };
 
 struct ready {
 	struct sb_attempt_row row;
 	struct sb_instance *inst;
 	int skip;
+	int sub_slot;                /* index into sb_dispatch.subs, or -1 */
 };
 
 /* A subaccount's token bucket (subaccounts.X.rate), by name. */
 struct sub_bucket {
 	char name[72];
 	struct sb_bucket bucket;
+	unsigned inflight;           /* sends of the subaccount not yet answered */
 };
 
 /* Subaccounts with queued attempts on one instance looked at per pass. */
@@ -99,6 +102,13 @@ struct sb_dispatch {
 };
 
 void transition(struct sb_dispatch *dp, const struct transition_req *t);
+/*
+ * A subaccount's slot in dp->subs (its bucket and in-flight count), made
+ * on first use; -1 without memory. Slots never move, so tickets keep them.
+ */
+int sb_sub_slot(struct sb_dispatch *dp, const char *name);
+/* Count a send of the subaccount in slot `slot` in (+1) or out (-1). */
+void sb_sub_inflight(struct sb_dispatch *dp, int slot, int delta);
 /*
  * Run a pump pass at the next loop turn. A full pass also scans what may
  * have come due (schedules, fallbacks, expiry, polls); the cheap one only

@@ -56,35 +56,50 @@ sb_bucket_take(struct sb_bucket *b, int n)
 	b->tokens -= n;
 }
 
-/* The bucket of a subaccount, made on first use; NULL without memory. */
-static struct sb_bucket *
-sub_bucket(struct sb_dispatch *dp, const char *name)
+int
+sb_sub_slot(struct sb_dispatch *dp, const char *name)
 {
 	struct sub_bucket *s;
 
 	for (size_t i = 0; i < dp->nsubs; i++)
 		if (strcmp(dp->subs[i].name, name) == 0)
-			return &dp->subs[i].bucket;
+			return (int)i;
 	if (dp->nsubs == dp->capsubs) {
 		size_t cap = dp->capsubs ? dp->capsubs * 2 : 16;
 
 		s = realloc(dp->subs, cap * sizeof(*s));
 		if (s == NULL)
-			return NULL;
+			return -1;
 		dp->subs = s;
 		dp->capsubs = cap;
 	}
-	s = &dp->subs[dp->nsubs++];
+	s = &dp->subs[dp->nsubs];
 	memset(s, 0, sizeof(*s));
 	memcpy(s->name, name, strnlen(name, sizeof(s->name) - 1));
-	return &s->bucket;
+	return (int)dp->nsubs++;
+}
+
+void
+sb_sub_inflight(struct sb_dispatch *dp, int slot, int delta)
+{
+	if (slot >= 0 && (size_t)slot < dp->nsubs)
+		dp->subs[slot].inflight += (unsigned)delta;
+}
+
+/* The bucket of a subaccount, made on first use; NULL without memory. */
+static struct sub_bucket *
+sub_bucket(struct sb_dispatch *dp, const char *name)
+{
+	int slot = sb_sub_slot(dp, name);
+
+	return slot >= 0 ? &dp->subs[slot] : NULL;
 }
 
 static int
 any_subaccount_limited(const struct sb_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nsubaccounts; i++)
-		if (cfg->subaccounts[i].rate > 0)
+		if (cfg->subaccounts[i].rate > 0 || cfg->subaccounts[i].max_in_flight > 0)
 			return 1;
 	return 0;
 }
@@ -114,13 +129,25 @@ select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int 
 		const char *name = dp->lanes[(k + inst->lane_rr) % n];
 		const struct sb_config_subaccount *sub = sb_config_subaccount(cfg, name);
 		int share = (remaining + (int)(n - k) - 1) / (int)(n - k);
+		struct sub_bucket *sb = sub != NULL ? sub_bucket(dp, name) : NULL;
 		struct sb_bucket *b = NULL;
 		size_t before = dp->nready;
 
-		if (sub != NULL && sub->rate > 0 && (b = sub_bucket(dp, name)) != NULL) {
-			int64_t w;
-			int allow = sb_bucket_allowance(b, sub->rate, (double)sub->burst, now_us, &w);
+		/* At its in-flight limit the lane waits for an answer, which pumps. */
+		if (sb != NULL && sub->max_in_flight > 0) {
+			int64_t room = sub->max_in_flight - (int64_t)sb->inflight;
 
+			if (room <= 0)
+				continue;
+			if (share > room)
+				share = (int)room;
+		}
+		if (sb != NULL && sub->rate > 0) {
+			int64_t w;
+			int allow;
+
+			b = &sb->bucket;
+			allow = sb_bucket_allowance(b, sub->rate, (double)sub->burst, now_us, &w);
 			if (allow == 0) {
 				lower_wait(wait, w);
 				continue;

@@ -248,6 +248,37 @@ def test_subaccount_rate_limit_holds_its_rate_and_does_not_hold_others(make_daem
     assert 9.0 <= rate <= 11.0, rate
 
 
+def test_subaccount_in_flight_limit_across_channels(make_daemon):
+    """subaccounts.X.max_in_flight bounds the sends of that subaccount that
+    await an answer, over all its channels; the others are not held."""
+    subs = {
+        "capped": {"timezone": "UTC", "chains": ["default", "other"], "default_country": "55",
+                   "max_in_flight": 2,
+                   "api_keys": ["sha256:62af8704764faf8ea82fc61ce9c4c3908b6cb97d463a634e9e587d7c885db0ef"]},
+        "free": {"timezone": "UTC", "chains": ["default"], "default_country": "55"},
+    }
+    d = make_daemon(subaccounts=subs, chains={"default": [{"channel": "fake"}],
+                                              "other": [{"channel": "fake2"}]},
+                    plugins={"fake": {"module": "test", "behaviour": "accept", "answer_after": "300ms"},
+                             "fake2": {"module": "test", "behaviour": "accept",
+                                       "answer_after": "300ms"}})
+    capped = [d.send(text=f"c{i}", subaccount="capped", chain="default" if i % 2 else "other")
+              for i in range(6)]
+    free = [d.send(text=f"f{i}", subaccount="free") for i in range(6)]
+    peak = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        states = [d.status(mid)["status"] for mid in capped]
+        peak = max(peak, states.count("sending"))
+        if all(s == "accepted" for s in states):
+            break
+        time.sleep(0.02)
+    assert all(d.status(mid)["status"] == "accepted" for mid in capped)
+    assert 1 <= peak <= 2, peak
+    for mid in free:
+        assert d.status(mid)["status"] == "accepted"
+
+
 # ---- crash recovery ----
 
 def test_kill9_in_the_middle_of_1000_messages(make_daemon, tmp_path):
