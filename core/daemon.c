@@ -56,6 +56,11 @@ sb_daemon_reload_config(struct sb_daemon *d, struct sb_error *err)
 		free(msg);
 		return -1;
 	}
+	/* Never strand a message on an instance the new file drops. */
+	if (sb_dispatch_check_reload(d->dispatch, cfg, err) < 0) {
+		sb_config_free(cfg);
+		return -1;
+	}
 	/* The loader validates plugin keys by building the new instances. */
 	if (sb_loader_apply(d->loader, cfg, 0, err) < 0) {
 		sb_config_free(cfg);
@@ -64,6 +69,11 @@ sb_daemon_reload_config(struct sb_daemon *d, struct sb_error *err)
 	warn_restart_only(d->cfg, cfg);
 	d->cfg = cfg;  /* the loader owns it; the old one drains with its instances */
 	sb_log_set_level(cfg->daemon.log_level);
+	sb_store_attach(d->store, d->base, cfg->daemon.commit_interval_ms,
+	    (unsigned)cfg->daemon.commit_max);
+	/* New chain definitions get versions; messages keep the ones they have. */
+	if (sb_dispatch_reloaded(d->dispatch, err) < 0)
+		return -1;
 	sb_log(SB_LOG_INFO, "configuration reloaded from %s", d->config_path);
 	sb_dispatch_kick(d->dispatch);
 	return 0;
@@ -97,6 +107,9 @@ sb_daemon_start(struct sb_daemon *d, struct sb_config *cfg, struct sb_error *err
 	d->store = sb_store_open(cfg->daemon.database, cfg->daemon.sync_full, err);
 	if (d->store == NULL)
 		return -1;
+	if (sb_store_attach(d->store, d->base, cfg->daemon.commit_interval_ms,
+	    (unsigned)cfg->daemon.commit_max) < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "out of memory starting up");
 	if (sb_store_count_by_status(d->store, counts) == 0)
 		sb_metrics_status_set(counts);
 	d->http = sb_http_client_new(d->base);

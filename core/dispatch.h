@@ -1,13 +1,13 @@
 /*
- * dispatch.h - the delivery engine: from a stored message to a final status.
+ * dispatch.h - the delivery engine's interface to the rest of the daemon:
+ * from a stored message to a final status.
  *
- * dispatch.c owns the life of every message after submission: it creates
- * attempts along the message's chain, hands them to channel instances
- * within their rate and in-flight limits, applies send results and
- * receipts, retries temporary failures, falls back to the next step, and
- * is the only place where a status changes (sb_dispatch_transition). The
- * queue lives in SQLite, not in memory: the dispatcher reads ready attempts
- * in small batches.
+ * The engine (core/engine/, see engine.h for its modules) owns the life of
+ * every message after submission: it creates attempts along the chain the
+ * message started with, hands them to channel instances within their rate
+ * and in-flight limits, applies send results and receipts, retries
+ * temporary failures, falls back to the next step, and is the only place
+ * where a status changes. The queue lives in SQLite, not in memory.
  */
 #ifndef SB_DISPATCH_H
 #define SB_DISPATCH_H
@@ -16,6 +16,7 @@
 
 #include "errors.h"
 
+struct sb_config;
 struct sb_daemon;
 struct sb_dispatch;
 
@@ -52,6 +53,25 @@ void sb_dispatch_free(struct sb_dispatch *dp);
  */
 int sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s,
     sb_submit_done_fn done, void *arg, struct sb_error *err);
+
+/*
+ * Store several submissions all or nothing: between begin and end, each
+ * sb_dispatch_submit joins one savepoint and its `done` is held back. End
+ * with ok=1 to keep them (each `done` then comes after the commit) or 0 to
+ * undo every one (each held `done` is called at once with an error).
+ */
+int sb_dispatch_batch_begin(struct sb_dispatch *dp, struct sb_error *err);
+void sb_dispatch_batch_end(struct sb_dispatch *dp, int ok);
+
+/*
+ * Before a reload swaps in `cfg`: refuse (-1 with err naming the instance
+ * and the count) if it drops a channel instance that unfinished messages
+ * still need. After the swap, sb_dispatch_reloaded gives the new chains
+ * their versions.
+ */
+int sb_dispatch_check_reload(struct sb_dispatch *dp, const struct sb_config *cfg,
+    struct sb_error *err);
+int sb_dispatch_reloaded(struct sb_dispatch *dp, struct sb_error *err);
 
 /*
  * Cancel a message that is scheduled or queued (not yet handed to a

@@ -17,8 +17,6 @@ void sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst,
     uint64_t ticket, const struct sb_send_result *res);
 void sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
     const struct sb_receipt *rc);
-/* Something was written to the store: make sure a group commit follows. */
-void sb_dispatch_wake_commit(struct sb_dispatch *dp);
 void sb_dispatch_counter_add(struct sb_dispatch *dp, const char *instance,
     const char *name, uint64_t n);
 /* After a restart: resolve attempts a crash left `sending`. */

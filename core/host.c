@@ -226,7 +226,7 @@ host_http_done(void *arg, long status, const char *body, size_t body_len,
 
 	h->done(h->arg, status, body, body_len, error, reply);
 	free(h);
-	inst->inflight--;
+	inst->requests--;
 	sb_loader_instance_idle(inst);
 }
 
@@ -244,7 +244,7 @@ host_http_request(struct sb_instance *inst, const struct sb_http_request *req,
 		free(h);
 		return -1;
 	}
-	inst->inflight++;
+	inst->requests++;
 	return 0;
 }
 
@@ -275,7 +275,6 @@ host_inbound(struct sb_instance *inst, const char *from, const char *to, const c
 	else
 		sb_log(SB_LOG_INFO, "[%s] inbound message from %s", inst->name,
 		    from != NULL ? from : "?");
-	sb_dispatch_wake_commit(inst->d->dispatch);
 }
 
 static const char *

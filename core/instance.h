@@ -28,8 +28,15 @@ struct sb_instance {
 	void *state;                      /* what the plugin's init returned */
 	const struct sb_config_instance *cfg; /* lives as long as the instance */
 	char *webhook_url;
-	unsigned inflight;                /* tickets and HTTP requests not yet done */
-	int draining;                     /* replaced: fini once inflight is 0 */
+	/*
+	 * Two counts, never one: the engine's send slots (tickets handed to
+	 * the plugin, limited by max_in_flight) and the host's HTTP requests
+	 * the plugin made (one send may make none, one or several). A
+	 * replaced instance is finished once both are 0.
+	 */
+	unsigned send_slots;
+	unsigned requests;
+	int draining;                     /* replaced: fini once idle */
 	int initialised;
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */

@@ -362,7 +362,7 @@ generation_clear(struct generation *g)
 static void
 instance_retire(struct sb_loader *l, struct sb_instance *inst)
 {
-	if (inst->inflight == 0) {
+	if (inst->send_slots == 0 && inst->requests == 0) {
 		instance_destroy(l, inst);
 		return;
 	}
@@ -370,7 +370,7 @@ instance_retire(struct sb_loader *l, struct sb_instance *inst)
 	inst->next_draining = l->draining;
 	l->draining = inst;
 	sb_log(SB_LOG_INFO, "plugin instance %s: draining %u requests in flight",
-	    inst->name, inst->inflight);
+	    inst->name, inst->send_slots + inst->requests);
 }
 
 /* Finish drained instances, outside any plugin callback. */
@@ -383,7 +383,7 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 	while (*pp != NULL) {
 		struct sb_instance *inst = *pp;
 
-		if (inst->inflight == 0) {
+		if (inst->send_slots == 0 && inst->requests == 0) {
 			*pp = inst->next_draining;
 			sb_log(SB_LOG_INFO, "plugin instance %s: drained, finished", inst->name);
 			instance_destroy(l, inst);
@@ -404,7 +404,7 @@ sb_loader_instance_idle(struct sb_instance *inst)
 {
 	struct sb_loader *l = inst->d->loader;
 
-	if (inst->draining && inst->inflight == 0 && l != NULL)
+	if (inst->draining && inst->send_slots == 0 && inst->requests == 0 && l != NULL)
 		event_active(l->reap, 0, 0);
 }
 
@@ -630,7 +630,7 @@ sb_loader_json(struct sb_loader *l)
 			if (inst->mod != m)
 				continue;
 			ji = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:I}", "name", inst->name,
-			    "inflight", (json_int_t)inst->inflight, "sent", (json_int_t)inst->sent,
+			    "inflight", (json_int_t)inst->send_slots, "sent", (json_int_t)inst->sent,
 			    "accepted", (json_int_t)inst->accepted, "failed",
 			    (json_int_t)inst->failed, "rate", inst->rate, "polled",
 			    (json_int_t)inst->polled);
@@ -640,7 +640,7 @@ sb_loader_json(struct sb_loader *l)
 		    inst = inst->next_draining)
 			if (inst->mod == m)
 				json_array_append_new(insts, json_pack("{s:s, s:I, s:b}",
-				    "name", inst->name, "inflight", (json_int_t)inst->inflight,
+				    "name", inst->name, "inflight", (json_int_t)inst->send_slots,
 				    "draining", 1));
 		json_object_set_new(jm, "instances", insts);
 		json_array_append_new(mods, jm);

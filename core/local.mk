@@ -8,7 +8,11 @@ core_libsbcore_la_SOURCES = \
 	core/cfgnode.c core/config.c core/config_hours.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \
-	core/dispatch.c core/dispatch.h core/dispatch_impl.h core/dispatch_internal.h \
+	core/dispatch.h core/dispatch_internal.h \
+	core/engine/engine.h core/engine/engine.c core/engine/statem.c core/engine/statem.h \
+	core/engine/apply.c core/engine/chains.c core/engine/due.c core/engine/due.h \
+	core/engine/pump.c core/engine/lanes.c core/engine/submit.c \
+	core/engine/schedule.c core/engine/receipt.c \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
 	core/http_api.c core/http_api.h \
@@ -18,9 +22,7 @@ core_libsbcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \
-	core/polling.c core/polling.h \
 	core/ratelimit.c core/ratelimit.h \
-	core/receipt.c core/schedule.c core/submit.c \
 	core/status.c core/status.h \
 	core/tz.c core/tz.h \
 	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/file.h>
+
 #include <sqlite3.h>
 
 #include "store.h"
@@ -89,6 +91,15 @@ static const char *const migrations[] = {
 	" WHERE poll_ms IS NOT NULL AND status = 'accepted';"
 	"CREATE INDEX attempts_expire ON attempts(expire_ms)"
 	" WHERE expire_ms IS NOT NULL AND status IN ('queued', 'accepted');",
+	/*
+	 * 2 -> 3: chain versions. A message records the version of the chain
+	 * it started with, so a reload that edits a chain never re-routes a
+	 * message mid-chain. Older messages (NULL) follow their chain by name.
+	 */
+	"CREATE TABLE chain_versions ("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL, UNIQUE (name, spec));"
+	"ALTER TABLE messages ADD COLUMN chain_ver INTEGER;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -106,16 +117,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_MSG_INSERT] =
 	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
 	    " template_name, template_lang, template_vars, idem_key, status, step,"
-	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)",
+	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of,"
+	    " chain_ver, reason) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
-	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5",
+	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6",
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
-	    " expires_ms, broadcast_id, resend_of, step FROM messages WHERE id = ?",
+	    " expires_ms, broadcast_id, resend_of, step, chain_ver FROM messages WHERE id = ?",
 	[ST_MSG_DUE] =
 	    "SELECT id FROM messages INDEXED BY messages_due"
 	    " WHERE status = 'scheduled' AND send_at_ms <= ?"
@@ -131,7 +142,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ATT_INSERT] =
 	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms,"
 	    " subaccount, expire_ms)"
-	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, subaccount, expires_ms FROM messages WHERE id = ?1",
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, subaccount, expires_ms FROM messages WHERE id = ?1"
+	    " RETURNING id, expire_ms",
 	[ST_ATT_READY] = ATTEMPT_SELECT
 	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"
 	    " ORDER BY a.next_ms, a.id LIMIT ?",
@@ -168,7 +180,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " final_ms = coalesce(?12, final_ms),"
 	    " poll_ms = CASE WHEN ?14 THEN ?15 ELSE poll_ms END,"
 	    " polls = coalesce(?16, polls),"
-	    " expire_ms = CASE WHEN ?17 THEN ?18 ELSE expire_ms END WHERE id = ?13",
+	    " expire_ms = CASE WHEN ?17 THEN ?18 ELSE expire_ms END"
+	    " WHERE id = ?13 AND status = ?19",
 	[ST_ATT_QUEUED_OF] =
 	    "SELECT id FROM attempts WHERE message_id = ? AND status = 'queued'"
 	    " ORDER BY id DESC LIMIT 1",
@@ -192,6 +205,18 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "DELETE FROM filter_allow WHERE subaccount = ? AND kind = ? AND value = ?",
 	[ST_ALLOW_EACH] =
 	    "SELECT subaccount, kind, value, uid, at_ms FROM filter_allow ORDER BY id",
+	[ST_SAVEPOINT] = "SAVEPOINT batch",
+	[ST_RELEASE] = "RELEASE batch",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO batch",
+	[ST_CHAIN_EACH] = "SELECT id, name, spec FROM chain_versions ORDER BY id",
+	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
+	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
+	[ST_USING_ATTEMPTS] =
+	    "SELECT count(*) FROM attempts WHERE instance = ?"
+	    " AND status IN ('queued', 'sending', 'accepted')",
+	[ST_USING_MESSAGES] =
+	    "SELECT count(*) FROM messages WHERE chain_ver = ? AND step <= ?"
+	    " AND status IN ('scheduled', 'queued', 'sending', 'accepted')",
 };
 
 static int
@@ -282,6 +307,43 @@ load_install_id(struct sb_store *st, struct sb_error *err)
 	return ok ? 0 : set_store_error(err, st->db, st->path, "writing meta");
 }
 
+/*
+ * One daemon per database: two would both send every queued message. The
+ * lock is flock() on a file beside the database (SQLite's own fcntl locks
+ * are per transaction, not per process lifetime); the kernel drops it when
+ * the process dies, so a crash never leaves it stale.
+ */
+static int
+take_lock(struct sb_store *st, const char *path, struct sb_error *err)
+{
+	char lpath[4200], pid[32] = "";
+	ssize_t n;
+
+	if (strcmp(path, ":memory:") == 0)
+		return 0;
+	snprintf(lpath, sizeof(lpath), "%s.lock", path);
+	st->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (st->lock_fd < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "database %s: cannot open %s: %s", path,
+		    lpath, strerror(errno));
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(st->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		close(st->lock_fd);
+		st->lock_fd = -1;
+		return sb_error_set(err, SB_E_INTERNAL,
+		    "database %s is in use by another switchboardd%s%s%s; two daemons on one"
+		    " database would both send every message", path, *pid ? " (pid " : "", pid,
+		    *pid ? ")" : "");
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(st->lock_fd, 0) < 0 || pwrite(st->lock_fd, pid, (size_t)n, 0) != n)
+		return sb_error_set(err, SB_E_INTERNAL, "database %s: writing %s: %s", path,
+		    lpath, strerror(errno));
+	return 0;
+}
+
 struct sb_store *
 sb_store_open(const char *path, int sync_full, struct sb_error *err)
 {
@@ -292,8 +354,15 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		return NULL;
 	}
+	st->lock_fd = -1;
 	st->path = strdup(path);
-	if (st->path == NULL ||
+	if (st->path == NULL) {
+		sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		goto fail;
+	}
+	if (take_lock(st, path, err) < 0)
+		goto fail;
+	if (
 	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		set_store_error(err, st->db, path, "opening");
@@ -337,6 +406,10 @@ sb_store_close(struct sb_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
+	if (st->commit_ev != NULL)
+		event_free(st->commit_ev);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd); /* drops the lock */
 	free(st->waiters);
 	free(st->path);
 	free(st);
@@ -372,6 +445,56 @@ sb_store_stmt(struct sb_store *st, enum store_stmt id)
 	return s;
 }
 
+/* A group has something to commit: make sure a commit comes. */
+static void
+arm_commit(struct sb_store *st)
+{
+	struct timeval tv;
+
+	if (st->commit_ev == NULL)
+		return;
+	if (st->pending + st->nwaiters >= st->commit_max) {
+		event_active(st->commit_ev, 0, 0);
+		return;
+	}
+	if (st->commit_armed)
+		return;
+	st->commit_armed = 1;
+	tv.tv_sec = (time_t)(st->commit_interval_ms / 1000);
+	tv.tv_usec = (suseconds_t)(st->commit_interval_ms % 1000 * 1000);
+	event_add(st->commit_ev, &tv);
+}
+
+static void
+commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_store *st = arg;
+
+	(void)fd;
+	(void)what;
+	st->commit_armed = 0;
+	/* Not in the middle of a savepoint: that group is still being written. */
+	if (st->in_savepoint) {
+		arm_commit(st);
+		return;
+	}
+	sb_store_commit(st);
+}
+
+int
+sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
+    unsigned max)
+{
+	if (st->commit_ev == NULL) {
+		st->commit_ev = evtimer_new(base, commit_cb, st);
+		if (st->commit_ev == NULL)
+			return -1;
+	}
+	st->commit_interval_ms = interval_ms;
+	st->commit_max = max > 0 ? max : 1;
+	return 0;
+}
+
 /* Open the group's transaction if this is its first write. */
 int
 sb_store_write_begin(struct sb_store *st)
@@ -379,6 +502,7 @@ sb_store_write_begin(struct sb_store *st)
 	sqlite3_stmt *s;
 
 	st->pending++;
+	arm_commit(st);
 	if (st->in_txn)
 		return 0;
 	s = sb_store_stmt(st, ST_BEGIN);
@@ -414,7 +538,38 @@ sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg)
 		st->capwaiters = cap;
 	}
 	st->waiters[st->nwaiters++] = (struct store_waiter){ fn, arg };
+	arm_commit(st);
 	return 0;
+}
+
+int
+sb_store_savepoint(struct sb_store *st)
+{
+	sqlite3_stmt *s;
+
+	if (st->in_savepoint || sb_store_write_begin(st) < 0)
+		return -1;
+	s = sb_store_stmt(st, ST_SAVEPOINT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return -1;
+	st->in_savepoint = 1;
+	return 0;
+}
+
+int
+sb_store_savepoint_end(struct sb_store *st, int ok)
+{
+	int rc = 0;
+
+	if (!st->in_savepoint)
+		return -1;
+	st->in_savepoint = 0;
+	if (!ok && sqlite3_step(sb_store_stmt(st, ST_ROLLBACK_TO)) != SQLITE_DONE)
+		rc = -1;
+	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
+		rc = -1;
+	arm_commit(st);
+	return rc;
 }
 
 int
@@ -423,6 +578,10 @@ sb_store_commit(struct sb_store *st)
 	int ok = 1;
 	size_t n;
 
+	if (st->commit_armed && st->commit_ev != NULL) {
+		event_del(st->commit_ev);
+		st->commit_armed = 0;
+	}
 	if (st->in_txn) {
 		sqlite3_stmt *s = sb_store_stmt(st, ST_COMMIT);
 

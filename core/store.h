@@ -1,29 +1,39 @@
 /*
  * store.h - durable state in SQLite (WAL): messages, attempts, status
- * history, broadcasts, inbound messages and allowlist entries.
+ * history, chain versions, broadcasts, inbound messages and allowlist
+ * entries.
  *
  * store.c owns the connection, the schema and its migrations
- * (PRAGMA user_version), and group commit: the store keeps one write
+ * (PRAGMA user_version), the exclusive lock that keeps a second daemon off
+ * the same database, and the group commit: the store keeps one write
  * transaction open, statements run at once (so reads on the connection see
- * them), and sb_store_commit() ends the group with one fsync. Whoever must
- * not answer before the data is durable registers with
- * sb_store_after_commit(). The store never touches the event loop; the
- * dispatcher decides when to commit.
+ * them), and a commit ends the group with one fsync. Whoever must not
+ * answer before the data is durable registers with sb_store_after_commit().
+ * Attached to a loop (sb_store_attach), the store commits by itself: a
+ * group's first write or waiter arms a timer of daemon.commit_interval, and
+ * a group of daemon.commit_max statements commits at the next loop turn.
+ * Status writes are compare-and-set: they name the status they expect.
  */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
 #include <stdint.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 2
+#define SB_STORE_SCHEMA_VERSION 3
 
 struct sb_store;
 
+/*
+ * Open (create, migrate) the database. Takes an exclusive lock on
+ * `<path>.lock`: a database another daemon has open is refused with an
+ * error naming its pid.
+ */
 struct sb_store *sb_store_open(const char *path, int sync_full, struct sb_error *err);
 /* Commits what is pending and closes. */
 void sb_store_close(struct sb_store *st);
@@ -37,6 +47,20 @@ int sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg)
 int sb_store_commit(struct sb_store *st);
 /* Statements in the open group. */
 unsigned sb_store_pending(const struct sb_store *st);
+/*
+ * Commit groups by themselves on `base`: after `interval_ms` from a group's
+ * first write or waiter, or at once past `max` statements. Call again to
+ * change the settings (a reload).
+ */
+int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
+    unsigned max);
+/*
+ * A savepoint inside the open group, for writes that stand or fall
+ * together (a multi-recipient submission). End it with ok=1 (keep) or 0
+ * (undo every write since). Not nested.
+ */
+int sb_store_savepoint(struct sb_store *st);
+int sb_store_savepoint_end(struct sb_store *st, int ok);
 
 /* ---- messages ---- */
 struct sb_message {
@@ -55,6 +79,8 @@ struct sb_message {
 	int64_t broadcast_id;     /* 0: none */
 	int64_t resend_of;        /* 0: none */
 	int step;                 /* current chain step (read only) */
+	int64_t chain_ver;        /* the chain version it follows, 0: by name */
+	const char *reason;       /* at insert: the reason for its first status, or NULL */
 };
 
 /* Insert a message; sets m->id. Strings are copied into the database. */
@@ -102,12 +128,15 @@ struct sb_attempt_row {
 	int64_t poll_ms;          /* next receipt poll, 0: none */
 	int polls;                /* receipt polls made */
 	int64_t expire_ms;        /* the attempt's copy of its message's validity end, 0: none */
+	int64_t chain_ver;        /* the message's chain version, 0: by name */
 };
 /* Called per row; strings are valid only during the call. Return non-zero to stop. */
 typedef int (*sb_attempt_fn)(void *arg, const struct sb_attempt_row *row);
 
+/* A new attempt; *expire_ms (if not NULL) gets its copy of the message's validity end. */
 int64_t sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
-    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms);
+    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
+    int64_t *expire_ms);
 /* Queued attempts of `instance` due by `now_ms`, oldest first. */
 int sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
     int limit, sb_attempt_fn fn, void *arg);
@@ -157,15 +186,21 @@ struct sb_attempt_change {
 };
 /* The queued attempt of a message, or 0. */
 int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
-int sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c);
+/*
+ * Change an attempt whose status is still `old`. Returns 0 (changed), 1
+ * (its status is not `old` any more: nothing written) or -1 (error).
+ */
+int sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
+    const struct sb_attempt_change *c);
 /*
  * Message status (and step, -1: unchanged) with the reason for that status
- * (NULL or "": none). The reason always belongs to the current status, so a
- * move without one clears it: an error that was retried past is in the
- * history, not on a message that is now accepted or delivered.
+ * (NULL or "": none), if its status is still `old`. The reason always
+ * belongs to the current status, so a move without one clears it: an
+ * error that was retried past is in the history, not on a message that is
+ * now accepted or delivered. Returns 0, 1 (not `old`: nothing written) or -1.
  */
-int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status,
-    int step, const char *reason, int64_t now_ms);
+int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
+    enum sb_status status, int step, const char *reason, int64_t now_ms);
 /* A new send time, and validity end (0: unchanged). */
 int sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
     int64_t expires_ms);
@@ -197,6 +232,20 @@ int sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT]);
 /* Queued attempts per channel instance (for the queue depth gauge). */
 int sb_store_queue_depth(struct sb_store *st, void (*fn)(void *arg, const char *instance,
     int64_t n), void *arg);
+
+/* ---- chain versions ---- */
+typedef int (*sb_chain_row_fn)(void *arg, int64_t id, const char *name, const char *spec);
+int sb_store_chain_each(struct sb_store *st, sb_chain_row_fn fn, void *arg);
+/* The id of (name, spec), added if new; -1 on error. */
+int64_t sb_store_chain_version(struct sb_store *st, const char *name, const char *spec,
+    int64_t now_ms);
+/*
+ * Work still bound to a channel instance: its attempts queued, sending or
+ * accepted, plus the unfinished messages of chain version `ver` at a step
+ * <= last_step (ver 0: attempts only).
+ */
+int64_t sb_store_count_using(struct sb_store *st, const char *instance, int64_t ver,
+    int last_step);
 
 /* A stable per-database prefix for idempotency keys (32 hex chars). */
 const char *sb_store_install_id(struct sb_store *st);

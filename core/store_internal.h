@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <event2/event.h>
+
 #include "store.h"
 
 enum store_stmt {
@@ -37,6 +39,14 @@ enum store_stmt {
 	ST_ALLOW_ADD,
 	ST_ALLOW_REMOVE,
 	ST_ALLOW_EACH,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_CHAIN_EACH,
+	ST_CHAIN_FIND,
+	ST_CHAIN_ADD,
+	ST_USING_ATTEMPTS,
+	ST_USING_MESSAGES,
 	ST__COUNT
 };
 
@@ -46,7 +56,7 @@ enum store_stmt {
 	" a.instance, a.provider_id, m.subaccount, m.chain, m.to_addr,"         \
 	" m.from_addr, m.body, m.template_name, m.template_lang,"              \
 	" m.template_vars, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms," \
-	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms"                        \
+	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms, m.chain_ver"           \
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
 
 struct store_waiter {
@@ -57,9 +67,16 @@ struct store_waiter {
 struct sb_store {
 	sqlite3 *db;
 	char *path;
+	int lock_fd;                  /* <database>.lock, held while open */
 	sqlite3_stmt *stmt[ST__COUNT];
 	int in_txn;
+	int in_savepoint;
 	unsigned pending;
+	/* The group commit's timer (store_group.c); NULL without a loop. */
+	struct event *commit_ev;
+	int commit_armed;
+	int64_t commit_interval_ms;
+	unsigned commit_max;
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
 	char install_id[33];

@@ -65,6 +65,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sqlite3_bind_int64(s, 14, m->created_ms);
 	bind_int_or_null(s, 15, m->broadcast_id, m->broadcast_id == 0);
 	bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
+	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
+	bind_text_or_null(s, 18, m->reason);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "storing message: %s",
 		    sqlite3_errmsg(st->db));
@@ -86,9 +88,18 @@ sb_store_message_by_idem(struct sb_store *st, const char *subaccount, const char
 	return id;
 }
 
+/* A compare-and-set write: 0 changed, 1 the row no longer matched, -1 error. */
+static int
+exec_cas(struct sb_store *st, sqlite3_stmt *s)
+{
+	if (sb_store_exec_write(st, s) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 1 ? 0 : 1;
+}
+
 int
-sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status, int step,
-    const char *reason, int64_t now_ms)
+sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
+    enum sb_status status, int step, const char *reason, int64_t now_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_UPDATE);
 
@@ -97,7 +108,8 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status status, 
 	bind_text_or_null(s, 3, reason);
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
-	return sb_store_exec_write(st, s);
+	sqlite3_bind_text(s, 6, sb_status_name(old), -1, SQLITE_STATIC);
+	return exec_cas(st, s);
 }
 
 int
@@ -150,6 +162,7 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 			.broadcast_id = sqlite3_column_int64(s, 14),
 			.resend_of = sqlite3_column_int64(s, 15),
 			.step = sqlite3_column_int(s, 16),
+			.chain_ver = sqlite3_column_int64(s, 17),
 		};
 		fn(arg, &m);
 		rc = 0;
@@ -211,9 +224,11 @@ sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id
 
 int64_t
 sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
-    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms)
+    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
+    int64_t *expire_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
+	int64_t id = -1;
 
 	sqlite3_bind_int64(s, 1, message_id);
 	sqlite3_bind_int(s, 2, step);
@@ -221,9 +236,20 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, next_ms);
 	sqlite3_bind_int64(s, 6, now_ms);
-	if (sb_store_exec_write(st, s) < 0 || sqlite3_changes(st->db) != 1)
-		return -1; /* no such message */
-	return sqlite3_last_insert_rowid(st->db);
+	if (expire_ms != NULL)
+		*expire_ms = 0;
+	if (sb_store_write_begin(st) < 0)
+		return -1;
+	/* RETURNING: no row when there is no such message. */
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (expire_ms != NULL)
+			*expire_ms = sqlite3_column_int64(s, 1);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			;
+	}
+	sqlite3_reset(s);
+	return id;
 }
 
 static void
@@ -255,6 +281,7 @@ read_attempt_row(sqlite3_stmt *s, struct sb_attempt_row *r)
 		.poll_ms = sqlite3_column_int64(s, 22),
 		.polls = sqlite3_column_int(s, 23),
 		.expire_ms = sqlite3_column_int64(s, 24),
+		.chain_ver = sqlite3_column_int64(s, 25),
 	};
 }
 
@@ -397,7 +424,8 @@ sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
 }
 
 int
-sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt_change *c)
+sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
+    const struct sb_attempt_change *c)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_UPDATE);
 
@@ -419,7 +447,8 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, const struct sb_attempt
 	bind_int_or_null(s, 16, c->polls, c->polls <= 0);
 	sqlite3_bind_int(s, 17, c->expire_ms != 0);
 	bind_int_or_null(s, 18, c->expire_ms, c->expire_ms <= 0);
-	return sb_store_exec_write(st, s);
+	sqlite3_bind_text(s, 19, sb_status_name(old), -1, SQLITE_STATIC);
+	return exec_cas(st, s);
 }
 
 int64_t
@@ -507,4 +536,71 @@ sb_store_allow_each(struct sb_store *st, sb_allow_row_fn fn, void *arg)
 	}
 	sqlite3_reset(s);
 	return n;
+}
+
+/* ---- chain versions ---- */
+
+int
+sb_store_chain_each(struct sb_store *st, sb_chain_row_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CHAIN_EACH);
+	int rc = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (fn(arg, sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2)) != 0) {
+			rc = -1;
+			break;
+		}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int64_t
+sb_store_chain_version(struct sb_store *st, const char *name, const char *spec,
+    int64_t now_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CHAIN_FIND);
+	int64_t id = 0;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (id > 0)
+		return id;
+	s = sb_store_stmt(st, ST_CHAIN_ADD);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now_ms);
+	if (sb_store_exec_write(st, s) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static int64_t
+count_one(sqlite3_stmt *s)
+{
+	int64_t n = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int64_t
+sb_store_count_using(struct sb_store *st, const char *instance, int64_t ver, int last_step)
+{
+	sqlite3_stmt *s;
+
+	if (ver == 0) {
+		s = sb_store_stmt(st, ST_USING_ATTEMPTS);
+		sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+		return count_one(s);
+	}
+	s = sb_store_stmt(st, ST_USING_MESSAGES);
+	sqlite3_bind_int64(s, 1, ver);
+	sqlite3_bind_int(s, 2, last_step);
+	return count_one(s);
 }

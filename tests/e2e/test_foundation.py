@@ -1,5 +1,6 @@
 """The foundation end to end: a real daemon, the real `test` plugin, the
 control socket and the HTTP API."""
+import datetime
 import json
 import os
 import subprocess
@@ -274,8 +275,11 @@ def test_stop_between_sending_mark_and_its_commit_requeues(make_daemon, tmp_path
     record = str(tmp_path / "sent.log")
     d = make_daemon(plugins={"fake": {"module": "test", "record": record}},
                     commit_interval="3s")
-    mid = d.send()                 # acknowledged after the first commit
-    d.wait_status(mid, "sending")  # marked, waiting for the next one
+    # Due after its own group committed (3 s), so its `sending` mark waits
+    # for the next group's commit.
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=4)
+    mid = d.send(at=at.isoformat(timespec="milliseconds"))
+    d.wait_status(mid, "sending", timeout=15)
     assert d.stop() == 0
     assert not os.path.exists(record)
     d.cfg["daemon"]["commit_interval"] = "2ms"

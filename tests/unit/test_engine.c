@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
-#include "polling.h"
+#include "engine/due.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "store_internal.h"
@@ -205,11 +205,11 @@ test_lanes_by_subaccount(void **state)
 	assert_non_null(st);
 	for (size_t i = 0; i < 6; i++)
 		assert_true(sb_store_attempt_insert(st, add_message(st, subs[i], 1000), 0, "sms",
-		    SB_ST_QUEUED, 10 + (int64_t)i, 1) > 0);
+		    SB_ST_QUEUED, 10 + (int64_t)i, 1, NULL) > 0);
 	assert_true(sb_store_attempt_insert(st, add_message(st, "other", 1000), 0, "line",
-	    SB_ST_QUEUED, 1, 1) > 0);
+	    SB_ST_QUEUED, 1, 1, NULL) > 0);
 	/* No message, no attempt. */
-	assert_int_equal(sb_store_attempt_insert(st, 9999, 0, "sms", SB_ST_QUEUED, 1, 1), -1);
+	assert_int_equal(sb_store_attempt_insert(st, 9999, 0, "sms", SB_ST_QUEUED, 1, 1, NULL), -1);
 	/* The loose scan names each subaccount with work on the instance once. */
 	assert_int_equal(sb_store_lane_next(st, "sms", "", lane, sizeof(lane)), 0);
 	assert_string_equal(lane, "acme");
@@ -239,14 +239,14 @@ test_poll_and_expiry_queries(void **state)
 
 	assert_non_null(st);
 	msg = add_message(st, "acme", 5000);
-	att = sb_store_attempt_insert(st, msg, 0, "sms", SB_ST_QUEUED, 1, 1);
+	att = sb_store_attempt_insert(st, msg, 0, "sms", SB_ST_QUEUED, 1, 1, NULL);
 	/* The attempt copies its message's validity end: expiry is due then. */
 	assert_int_equal(sb_store_next_due(st), 5000);
 	assert_int_equal(sb_store_attempts_expire_due(st, 4999, 10, keep_id, ids), 0);
 	assert_int_equal(sb_store_attempts_expire_due(st, 5000, 10, keep_id, ids), 1);
 	assert_int_equal(ids[0], att);
 	/* Accepted with a poll at 300: the earliest timer. */
-	assert_int_equal(sb_store_attempt_update(st, att, &(struct sb_attempt_change){
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &(struct sb_attempt_change){
 	    .status = SB_ST_ACCEPTED, .provider_id = "p-1", .tries = 1, .next_ms = -1,
 	    .fallback_ms = -1, .accepted_ms = 200, .poll_ms = 300 }), 0);
 	assert_int_equal(sb_store_next_due(st), 300);
@@ -257,19 +257,19 @@ test_poll_and_expiry_queries(void **state)
 	assert_int_equal(row.accepted_ms, 200);
 	assert_int_equal(row.expire_ms, 5000);
 	/* A poll made: count it, next one later; then none left. */
-	assert_int_equal(sb_store_attempt_update(st, att, &(struct sb_attempt_change){
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_ACCEPTED, &(struct sb_attempt_change){
 	    .status = SB_ST_ACCEPTED, .tries = -1, .next_ms = -1, .fallback_ms = -1,
 	    .poll_ms = 900, .polls = 1 }), 0);
 	assert_int_equal(sb_store_attempts_poll_due(st, 899, 10, keep_row, &row), 0);
 	assert_int_equal(sb_store_attempts_poll_due(st, 900, 10, keep_row, &row), 1);
 	assert_int_equal(row.polls, 1);
-	assert_int_equal(sb_store_attempt_update(st, att, &(struct sb_attempt_change){
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_ACCEPTED, &(struct sb_attempt_change){
 	    .status = SB_ST_ACCEPTED, .tries = -1, .next_ms = -1, .fallback_ms = -1,
 	    .poll_ms = -1, .polls = 2 }), 0);
 	assert_int_equal(sb_store_next_due(st), 5000);
 	assert_int_equal(sb_store_attempts_poll_due(st, INT64_MAX, 10, keep_row, &row), 0);
 	/* A final attempt has no timers left. */
-	assert_int_equal(sb_store_attempt_update(st, att, &(struct sb_attempt_change){
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_ACCEPTED, &(struct sb_attempt_change){
 	    .status = SB_ST_DELIVERED, .tries = -1, .next_ms = -1, .fallback_ms = 0,
 	    .final_ms = 400 }), 0);
 	assert_int_equal(sb_store_next_due(st), INT64_MAX);
@@ -316,7 +316,7 @@ test_migrates_version_1_attempts(void **state)
 
 	st = sb_store_open(dbpath, 0, &err);
 	assert_non_null(st);
-	assert_int_equal(sb_store_schema_version(st), 2);
+	assert_int_equal(sb_store_schema_version(st), SB_STORE_SCHEMA_VERSION);
 	assert_int_equal(sb_store_attempt_get(st, 7, keep_row, &row), 0);
 	assert_int_equal(row.expire_ms, 5000);
 	assert_int_equal(row.polls, 0);

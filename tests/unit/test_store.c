@@ -149,7 +149,7 @@ test_group_commit_and_attempts(void **state)
 	assert_int_equal(flag_b, 1);
 	assert_int_equal(sb_store_pending(st), 0);
 
-	att = sb_store_attempt_insert(st, m.id, 0, "sms", SB_ST_QUEUED, 10, 10);
+	att = sb_store_attempt_insert(st, m.id, 0, "sms", SB_ST_QUEUED, 10, 10, NULL);
 	assert_true(att > 0);
 	assert_int_equal(sb_store_attempts_ready(st, "sms", 5, 10, keep_first, &found), 0);
 	assert_int_equal(sb_store_attempts_ready(st, "sms", 10, 10, keep_first, &found), 1);
@@ -159,7 +159,7 @@ test_group_commit_and_attempts(void **state)
 	assert_int_equal(sb_store_instance_next_queued(st, "sms", 10), INT64_MAX);
 	assert_int_equal(sb_store_instance_next_queued(st, "other", 0), INT64_MAX);
 	assert_int_equal(sb_store_next_due(st), 1000);
-	assert_int_equal(sb_store_attempt_update(st, att, &ch), 0);
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &ch), 0);
 	found = 0;
 	assert_int_equal(sb_store_attempt_by_provider(st, "sms", "prov-1", keep_first, &found), 0);
 	assert_int_equal(found, att);
@@ -248,7 +248,7 @@ test_schedule_fields(void **state)
 
 	assert_non_null(st);
 	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, 2, "waiting", 20), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_SCHEDULED, 2, "waiting", 20), 0);
 	assert_int_equal(sb_store_message_set_times(st, m.id, 7000, 0), 0);
 	assert_int_equal(sb_store_message_get(st, m.id, copy_row, &got), 0);
 	assert_int_equal(got.step, 2);
@@ -264,16 +264,16 @@ test_schedule_fields(void **state)
 	    "1970-01-01T00:00:12.000Z");
 	json_decref(j);
 	/* The reason belongs to the status: a move without one clears it. */
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "again", 30), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_QUEUED, -1, "again", 30), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_string_equal(json_string_value(json_object_get(j, "reason")), "again");
 	json_decref(j);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "", 40), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "", 40), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_true(json_is_null(json_object_get(j, "reason")));
 	json_decref(j);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, "x", 41), 0);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, -1, NULL, 42), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "x", 41), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, NULL, 42), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_true(json_is_null(json_object_get(j, "reason")));
 	assert_int_equal(json_integer_value(json_object_get(j, "step")), 2);

@@ -2,11 +2,11 @@
  * schedule.c - when a message may start: the allowed-hours gate in front
  * of every chain step, and rescheduling a message that still waits.
  *
- * The gate only decides; start_step() in dispatch.c applies its verdict
- * through transition(), so every status change still happens there. A
- * deferred step waits as its message's `scheduled` status with send_at at
- * the next allowed minute; the pump activates it then, and
- * activate_message() resumes the message at that step. Zone files are
+ * The gate only decides; sb_eng_start_step() in apply.c applies its
+ * verdict through sb_eng_transition(), so every status change still
+ * happens there. A deferred step waits as its message's `scheduled` status
+ * with send_at at the next allowed minute; the due timer (due.c) activates
+ * it then, and sb_eng_activate() resumes the message at that step. Zone files are
  * never read here: the configuration loaded them.
  *
  * A reload that changes a subaccount's hours does not touch messages
@@ -21,7 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
-#include "dispatch_impl.h"
+#include "engine.h"
 #include "hours.h"
 #include "log.h"
 #include "store.h"
@@ -75,8 +75,8 @@ moved_expiry(const struct msg_info *m, int step, int64_t send_at_ms)
 }
 
 int
-hours_gate(struct sb_dispatch *dp, int64_t message_id, int step, int64_t now_ms,
-    struct transition_req *t, char *why, size_t why_len)
+sb_hours_gate(struct sb_dispatch *dp, int64_t message_id, int step, int64_t now_ms,
+    struct sb_transition *t, char *why, size_t why_len)
 {
 	const struct sb_config *cfg = dp->d->cfg;
 	const struct sb_config_subaccount *sub;
@@ -142,9 +142,9 @@ sb_dispatch_reschedule(struct sb_dispatch *dp, int64_t id, const char *subaccoun
 			return sb_error_set(err, SB_E_BAD_ARGUMENT,
 			    "message %lld is sent with a template; it has no text to change",
 			    (long long)id);
-		if (strlen(text) > MAX_TEXT_BYTES)
+		if (strlen(text) > SB_MAX_TEXT_BYTES)
 			return sb_error_set(err, SB_E_TOO_LARGE, "text is longer than %d bytes",
-			    MAX_TEXT_BYTES);
+			    SB_MAX_TEXT_BYTES);
 		if (sb_dispatch_filter_check(dp, m.subaccount, m.to, text, &blocked, verdict,
 		    sizeof(verdict), err) < 0)
 			return -1;
@@ -160,11 +160,12 @@ sb_dispatch_reschedule(struct sb_dispatch *dp, int64_t id, const char *subaccoun
 		*at_ms = now;
 	snprintf(why, sizeof(why), "rescheduled to %s%s",
 	    sb_format_iso8601_ms(*at_ms, when, sizeof(when)), text != NULL ? " with a new text" : "");
-	transition(dp, &(struct transition_req){
+	if (sb_eng_transition(dp, &(struct sb_transition){
 	    .message_id = id, .old_message_status = SB_ST_SCHEDULED,
 	    .message_status = SB_ST_SCHEDULED, .step = -1, .reason = why,
 	    .send_at_ms = *at_ms, .expires_ms = moved_expiry(&m, m.step, *at_ms),
-	});
-	dp->new_work = 1; /* the pass after the commit re-arms the due timer */
+	}) < 0)
+		return sb_error_set(err, SB_E_INVALID_STATE, "message %lld changed meanwhile;"
+		    " try again", (long long)id);
 	return 0;
 }

@@ -1,12 +1,13 @@
 /*
- * polling.h - the receipt polling schedule, as pure arithmetic.
+ * due.h - the engine's time (due.c): the receipt polling schedule, as pure
+ * arithmetic, and whether an instance is polled.
  *
  * An attempt accepted at `base` is polled at base + i1, base + i1 + i2,
  * ... (the intervals of plugins.X.poll.intervals; the last one repeats),
  * and a last time at base + until, unless a final status comes first.
  */
-#ifndef SB_POLLING_H
-#define SB_POLLING_H
+#ifndef SB_DUE_H
+#define SB_DUE_H
 
 #include <stdint.h>
 

@@ -3,8 +3,11 @@
  * and the acknowledgement after the group commit. Also cancel, resend and
  * the activation of scheduled messages whose time has come.
  *
- * Nothing here sends: a stored message is picked up by the pump in
- * dispatch.c once its group is committed.
+ * Nothing here sends or changes a status: a message is stored with its
+ * first status (sb_eng_created writes its history), its first step is
+ * started by apply.c, and the pump sends it once its group is committed.
+ * A multi-recipient submission is a batch: its messages are written under
+ * one savepoint and stand or fall together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
-#include "dispatch_impl.h"
+#include "engine.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -21,7 +24,7 @@
 #include "phone.h"
 #include "store.h"
 
-struct submit_ack {
+struct sb_submit_ack {
 	sb_submit_done_fn done;
 	void *arg;
 	int64_t id;
@@ -31,7 +34,7 @@ struct submit_ack {
 static void
 submit_committed(void *arg, int ok)
 {
-	struct submit_ack *ack = arg;
+	struct sb_submit_ack *ack = arg;
 	struct sb_error err = { 0 };
 
 	if (ok)
@@ -47,17 +50,85 @@ static int
 ack_after_commit(struct sb_dispatch *dp, sb_submit_done_fn done, void *arg, int64_t id,
     int duplicate, struct sb_error *err)
 {
-	struct submit_ack *ack = malloc(sizeof(*ack));
+	struct sb_submit_batch *b = &dp->batch;
+	struct sb_submit_ack *ack;
 
+	if (b->open) {
+		/* Held until the batch is known to stand (sb_dispatch_batch_end). */
+		if (b->nacks == b->capacks) {
+			size_t cap = b->capacks ? b->capacks * 2 : 64;
+			struct sb_submit_ack *a = realloc(b->acks, cap * sizeof(*a));
+
+			if (a == NULL)
+				return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+			b->acks = a;
+			b->capacks = cap;
+		}
+		b->acks[b->nacks++] = (struct sb_submit_ack){ done, arg, id, duplicate };
+		return 0;
+	}
+	ack = malloc(sizeof(*ack));
 	if (ack == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
-	*ack = (struct submit_ack){ done, arg, id, duplicate };
+	*ack = (struct sb_submit_ack){ done, arg, id, duplicate };
 	if (sb_store_after_commit(dp->d->store, submit_committed, ack) < 0) {
 		free(ack);
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 	}
-	sb_dispatch_wake_commit(dp);
 	return 0;
+}
+
+int
+sb_dispatch_batch_begin(struct sb_dispatch *dp, struct sb_error *err)
+{
+	struct sb_submit_batch *b = &dp->batch;
+
+	if (b->open || sb_store_savepoint(dp->d->store) < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "the submission could not be started: %s",
+		    "the store refused a savepoint");
+	b->open = 1;
+	b->nacks = 0;
+	memset(b->moves, 0, sizeof(b->moves));
+	return 0;
+}
+
+void
+sb_dispatch_batch_end(struct sb_dispatch *dp, int ok)
+{
+	struct sb_submit_batch *b = &dp->batch;
+	struct sb_error err = { 0 };
+	size_t n = b->nacks;
+
+	if (!b->open)
+		return;
+	b->open = 0;
+	if (sb_store_savepoint_end(dp->d->store, ok) < 0)
+		ok = 0;
+	for (int st = 0; ok && st < SB_ST_COUNT; st++) {
+		for (int64_t k = b->moves[st]; k > 0; k--)
+			sb_metrics_status_move(-1, st);
+		for (int64_t k = b->moves[st]; k < 0; k++)
+			sb_metrics_status_move(st, -1);
+	}
+	sb_error_set(&err, SB_E_INTERNAL, "not stored: another recipient of the same"
+	    " request failed, and a request is stored whole or not at all");
+	for (size_t i = 0; i < n; i++) {
+		struct sb_submit_ack *a = &b->acks[i];
+		struct sb_submit_ack *heap;
+
+		if (!ok) {
+			a->done(a->arg, 0, 0, &err);
+			continue;
+		}
+		heap = malloc(sizeof(*heap));
+		if (heap != NULL)
+			*heap = *a;
+		if (heap == NULL || sb_store_after_commit(dp->d->store, submit_committed, heap) < 0) {
+			free(heap);
+			a->done(a->arg, 0, 0, &err);
+		}
+	}
+	b->nacks = 0;
 }
 
 static const struct sb_config_subaccount *
@@ -147,9 +218,9 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 		    s->to, why);
 	if ((s->text == NULL || *s->text == '\0') && s->template_name == NULL)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "missing 'text' (or a template)");
-	if (s->text != NULL && strlen(s->text) > MAX_TEXT_BYTES)
+	if (s->text != NULL && strlen(s->text) > SB_MAX_TEXT_BYTES)
 		return sb_error_set(err, SB_E_TOO_LARGE, "text is longer than %d bytes",
-		    MAX_TEXT_BYTES);
+		    SB_MAX_TEXT_BYTES);
 	m.chain = pick_chain(sub, s->chain, err);
 	if (m.chain == NULL)
 		return -1;
@@ -180,21 +251,15 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	m.resend_of = s->resend_of;
 	m.status = blocked ? SB_ST_REJECTED : s->send_at_ms > now ? SB_ST_SCHEDULED :
 	    SB_ST_QUEUED;
+	m.reason = blocked ? reason : NULL;
+	m.chain_ver = sb_chains_current(dp->chains, m.chain);
 	if (sb_store_message_insert(dp->d->store, &m, err) < 0)
 		return -1;
-	sb_metrics_status_move(-1, m.status);
-	if (blocked) {
-		sb_store_message_update(dp->d->store, m.id, SB_ST_REJECTED, -1, reason, now);
-		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_REJECTED, reason, now);
+	sb_eng_created(dp, &m);
+	if (blocked)
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
-	} else if (m.status == SB_ST_SCHEDULED) {
-		sb_store_history_add(dp->d->store, m.id, 0, SB_ST_SCHEDULED, NULL, now);
-		/* A pass after the commit re-arms the due timer for this send time;
-		 * an idle daemon has no timer armed at all. */
-		dp->new_work = 1;
-	} else {
-		start_step(dp, m.id, SB_ST_QUEUED, m.chain, 0, NULL);
-	}
+	else if (m.status == SB_ST_QUEUED)
+		sb_eng_start_step(dp, m.id, SB_ST_QUEUED, m.chain_ver, m.chain, 0, NULL);
 	return ack_after_commit(dp, done, arg, m.id, 0, err);
 }
 
@@ -203,6 +268,7 @@ struct message_copy {
 	int found;
 	enum sb_status status;
 	int step;
+	int64_t chain_ver;
 	char subaccount[128], chain[128], to[32];
 	char *text, *from, *template_name, *template_lang, *template_vars;
 };
@@ -221,6 +287,7 @@ copy_message(void *arg, const struct sb_message *m)
 	c->found = 1;
 	c->status = m->status;
 	c->step = m->step;
+	c->chain_ver = m->chain_ver;
 	snprintf(c->subaccount, sizeof(c->subaccount), "%s", m->subaccount);
 	snprintf(c->chain, sizeof(c->chain), "%s", m->chain);
 	snprintf(c->to, sizeof(c->to), "%s", m->to);
@@ -248,27 +315,14 @@ message_copy_clear(struct message_copy *c)
  * allowed hours); the reason it waited no longer holds and is cleared.
  */
 void
-activate_message(struct sb_dispatch *dp, int64_t id)
+sb_eng_activate(struct sb_dispatch *dp, int64_t id)
 {
 	struct message_copy c = { 0 };
 
 	sb_store_message_get(dp->d->store, id, copy_message, &c);
 	if (c.found && c.status == SB_ST_SCHEDULED)
-		start_step(dp, id, c.status, c.chain, c.step, "");
-	else if (c.found && c.status == SB_ST_QUEUED)
-		start_step(dp, id, c.status, c.chain, 0, NULL);
+		sb_eng_start_step(dp, id, c.status, c.chain_ver, c.chain, c.step, "");
 	message_copy_clear(&c);
-}
-
-int
-collect_id(void *arg, int64_t id)
-{
-	struct due_collect *c = arg;
-
-	if (c->n == c->cap)
-		return 1;
-	c->ids[c->n++] = id;
-	return 0;
 }
 
 int
@@ -292,11 +346,14 @@ sb_dispatch_cancel(struct sb_dispatch *dp, int64_t id, const char *subaccount,
 		    (long long)id, sb_status_name(c.status));
 	/* A queued message has exactly one live attempt: the queued one. */
 	att = sb_store_attempt_queued_of(dp->d->store, id);
-	transition(dp, &(struct transition_req){
+	if (sb_eng_transition(dp, &(struct sb_transition){
 	    .message_id = id, .attempt_id = att > 0 ? att : 0,
-	    .change = att > 0 ? &ch : NULL, .old_message_status = c.status,
-	    .message_status = SB_ST_CANCELLED, .step = -1, .reason = "cancelled by request",
-	});
+	    .old_attempt_status = SB_ST_QUEUED, .change = att > 0 ? &ch : NULL,
+	    .old_message_status = c.status, .message_status = SB_ST_CANCELLED, .step = -1,
+	    .reason = "cancelled by request",
+	}) < 0)
+		return sb_error_set(err, SB_E_INVALID_STATE, "message %lld changed meanwhile;"
+		    " try again", (long long)id);
 	return 0;
 }
 

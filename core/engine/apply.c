@@ -1,0 +1,342 @@
+/*
+ * apply.c - the only writer of statuses. Events become decisions
+ * (statem.c), and decisions become one sb_eng_transition each: the move is
+ * checked against the tables, written compare-and-set (the store writes
+ * only if the rows still hold the statuses the decision was made on), and
+ * every time it stores wakes the due timer or the pump. Chain steps are
+ * started here too, behind the allowed-hours gate (schedule.c).
+ *
+ * Never called from outside the engine; nothing here sends or reads the
+ * clock twice for one decision.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "due.h"
+#include "engine.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "timefmt.h"
+
+/* Status gauges move at once, or with their batch if it holds (submit.c). */
+static void
+count_move(struct sb_dispatch *dp, int from, enum sb_status to)
+{
+	if (dp->batch.open) {
+		if (from >= 0)
+			dp->batch.moves[from]--;
+		dp->batch.moves[to]++;
+		return;
+	}
+	sb_metrics_status_move(from, (int)to);
+}
+
+/* A stored time: a queue due now needs a pass, anything later the due timer. */
+static void
+note_time(struct sb_dispatch *dp, int64_t at_ms, int queue)
+{
+	if (at_ms <= 0)
+		return;
+	if (queue && at_ms <= sb_now_ms())
+		sb_pump_soon(dp);
+	else
+		sb_due_note(dp->due, at_ms);
+}
+
+static void
+refuse(struct sb_dispatch *dp, const struct sb_transition *t, const char *what,
+    enum sb_status from, enum sb_status to)
+{
+	dp->refused++;
+	sb_metrics_count("sb_engine_refused_total", "", 0, 1);
+	sb_log(SB_LOG_ERROR, "engine: message %lld: %s %s -> %s refused (%s)",
+	    (long long)t->message_id, what, sb_status_name(from), sb_status_name(to),
+	    t->reason != NULL ? t->reason : "no reason");
+}
+
+int
+sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
+{
+	struct sb_store *st = dp->d->store;
+	int64_t now = sb_now_ms();
+	int msg = t->message_status != SB_SM_KEEP;
+	const struct sb_attempt_change *ch = t->attempt_id != 0 ? t->change : NULL;
+	enum sb_status hist;
+
+	if (msg && !sb_sm_message_move_ok(t->old_message_status, t->message_status)) {
+		refuse(dp, t, "message", t->old_message_status, t->message_status);
+		return -1;
+	}
+	if (ch != NULL && !sb_sm_attempt_move_ok(t->old_attempt_status, ch->status)) {
+		refuse(dp, t, "attempt", t->old_attempt_status, ch->status);
+		return -1;
+	}
+	/* The message first: if it moved under us, the attempt stays as it was. */
+	if (msg) {
+		if (sb_store_message_update(st, t->message_id, t->old_message_status,
+		    t->message_status, t->step, t->reason, now) != 0) {
+			refuse(dp, t, "message (not as read)", t->old_message_status,
+			    t->message_status);
+			return -1;
+		}
+		if (t->send_at_ms > 0)
+			sb_store_message_set_times(st, t->message_id, t->send_at_ms, t->expires_ms);
+		if (t->old_message_status != t->message_status)
+			count_move(dp, (int)t->old_message_status, t->message_status);
+	}
+	if (ch != NULL && sb_store_attempt_update(st, t->attempt_id, t->old_attempt_status,
+	    ch) != 0) {
+		refuse(dp, t, "attempt (not as read)", t->old_attempt_status, ch->status);
+		return -1;
+	}
+	hist = msg ? t->message_status : ch != NULL ? ch->status : t->old_message_status;
+	sb_store_history_add(st, t->message_id, t->attempt_id, hist,
+	    t->reason != NULL && *t->reason != '\0' ? t->reason : NULL, now);
+	/* Every time stored here is a promise to act then: wake by it. */
+	if (msg && t->send_at_ms > 0)
+		note_time(dp, t->send_at_ms, 0);
+	if (ch != NULL) {
+		if (ch->status == SB_ST_QUEUED)
+			note_time(dp, ch->next_ms, 1);
+		note_time(dp, ch->fallback_ms, 0);
+		note_time(dp, ch->poll_ms, 0);
+	}
+	return 0;
+}
+
+void
+sb_eng_created(struct sb_dispatch *dp, const struct sb_message *m)
+{
+	count_move(dp, -1, m->status);
+	/* A queued message's first row is its first step's (sb_eng_start_step). */
+	if (m->status != SB_ST_QUEUED)
+		sb_store_history_add(dp->d->store, m->id, 0, m->status, m->reason, m->created_ms);
+	if (m->status == SB_ST_SCHEDULED)
+		note_time(dp, m->send_at_ms, 0);
+}
+
+/* ---- chain steps ---- */
+
+void
+sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    int64_t chain_ver, const char *chain_name, int step, const char *reason)
+{
+	const struct sb_chain_version *cv = sb_chains_get(dp->chains, chain_ver, chain_name);
+	int64_t now = sb_now_ms(), att, expire = 0;
+	struct sb_transition t = {
+		.message_id = message_id, .old_message_status = old_status,
+		.message_status = SB_SM_KEEP, .step = step, .reason = reason,
+	};
+	char why[400];
+
+	if (cv == NULL || step < 0 || (size_t)step >= cv->nsteps) {
+		t.message_status = SB_ST_FAILED;
+		t.step = -1;
+		t.reason = cv == NULL ? "its chain is no longer configured" :
+		    "its chain has no such step";
+		sb_eng_transition(dp, &t);
+		return;
+	}
+	if (sb_hours_gate(dp, message_id, step, now, &t, why, sizeof(why))) {
+		sb_eng_transition(dp, &t);
+		return;
+	}
+	att = sb_store_attempt_insert(dp->d->store, message_id, step, cv->steps[step].channel,
+	    SB_ST_QUEUED, now, now, &expire);
+	t.attempt_id = att > 0 ? att : 0;
+	/* A message just stored as queued needs only its history row. */
+	if (!(old_status == SB_ST_QUEUED && step == 0))
+		t.message_status = SB_ST_QUEUED;
+	if (sb_eng_transition(dp, &t) == 0) {
+		sb_pump_soon(dp);
+		note_time(dp, expire, 0);
+	}
+}
+
+/* ---- events ---- */
+
+static int64_t
+backoff_ms(const struct sb_config_retry *r, int tries, int32_t retry_after_s)
+{
+	double ms = (double)r->initial_ms * pow(r->multiplier, tries > 0 ? tries - 1 : 0);
+
+	if (ms > (double)r->max_ms)
+		ms = (double)r->max_ms;
+	/* Jitter spreads retries of a burst that failed together. */
+	ms *= 1.0 + r->jitter * ((double)random() / RAND_MAX * 2.0 - 1.0);
+	if (retry_after_s > 0 && (double)retry_after_s * 1000.0 > ms)
+		ms = (double)retry_after_s * 1000.0;
+	return (int64_t)ms;
+}
+
+int64_t
+sb_eng_first_poll(struct sb_dispatch *dp, const char *instance, int64_t now)
+{
+	struct sb_instance *inst = instance != NULL ?
+	    sb_loader_instance(dp->d->loader, instance) : NULL;
+
+	if (inst == NULL || !sb_instance_polls(inst))
+		return 0;
+	return sb_poll_next(&inst->cfg->poll, now, now);
+}
+
+/* The message's reason for a decision, in `buf`. */
+static const char *
+reason_of(const struct sb_attempt_ref *a, const struct sb_sm_decision *dc,
+    const struct sb_outcome_info *in, char *buf, size_t len)
+{
+	const char *etext = in != NULL ? in->error_text : NULL;
+	char base[300], when[40];
+
+	switch (dc->why) {
+	case SB_WHY_NONE:
+		return etext;
+	case SB_WHY_GAVE_UP:
+		snprintf(base, sizeof(base), sb_sm_why_text(dc->why), a->tries,
+		    etext != NULL ? etext : "temporary failure");
+		break;
+	case SB_WHY_PROVIDER:
+		snprintf(base, sizeof(base), sb_sm_why_text(dc->why), sb_status_name(dc->attempt),
+		    a->instance, etext != NULL ? ": " : "", etext != NULL ? etext : "");
+		break;
+	case SB_WHY_NO_RECEIPT_FALLBACK:
+	case SB_WHY_NO_FINAL_RECEIPT:
+	case SB_WHY_CHANNEL_GONE:
+		snprintf(base, sizeof(base), sb_sm_why_text(dc->why), a->instance);
+		break;
+	default:
+		snprintf(base, sizeof(base), "%s", sb_sm_why_text(dc->why));
+		break;
+	}
+	if (dc->next == SB_NEXT_STEP_AT)
+		snprintf(buf, len, sb_sm_why_text(SB_WHY_NEXT_STEP_WAITS), base,
+		    sb_format_iso8601_ms(dc->next_at_ms, when, sizeof(when)));
+	else if (dc->chain_why == SB_WHY_VALIDITY_BEFORE_NEXT)
+		snprintf(buf, len, sb_sm_why_text(SB_WHY_VALIDITY_BEFORE_NEXT), base);
+	else
+		snprintf(buf, len, "%s", base);
+	return buf;
+}
+
+static int
+instance_resends(struct sb_dispatch *dp, const char *instance)
+{
+	struct sb_instance *inst = sb_loader_instance(dp->d->loader, instance);
+
+	return inst != NULL && inst->p->caps.idempotent;
+}
+
+int
+sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_event ev,
+    const struct sb_outcome_info *info)
+{
+	const struct sb_config *cfg = dp->d->cfg;
+	const struct sb_chain_version *cv = sb_chains_get(dp->chains, a->chain_ver, a->chain);
+	struct sb_sm_state s = {
+		.attempt = a->status, .attempt_step = a->step, .tries = a->tries,
+		.has_provider_id = a->has_provider_id, .message = a->message_status,
+		.message_step = a->message_step, .expires_ms = a->expires_ms,
+	};
+	struct sb_sm_step step = { 0 };
+	struct sb_sm_env env = { .now_ms = sb_now_ms(), .max_tries = (int)cfg->retry.max_attempts };
+	struct sb_sm_decision dc;
+	struct sb_attempt_change ch = { .tries = -1, .next_ms = -1, .fallback_ms = -1 };
+	struct sb_transition t = {
+		.message_id = a->message_id, .attempt_id = a->attempt_id, .change = &ch,
+		.old_attempt_status = a->status, .old_message_status = a->message_status,
+		.step = -1,
+	};
+	char why[500];
+
+	if (cv != NULL && a->step >= 0 && (size_t)a->step < cv->nsteps) {
+		step.has_next = (size_t)a->step + 1 < cv->nsteps;
+		step.fallback_after_ms = cv->steps[a->step].fallback_after_ms;
+		step.undeliverable_waits = cv->steps[a->step].undeliverable_waits;
+	}
+	if (ev == SB_EV_TEMPORARY)
+		env.retry_delay_ms = backoff_ms(&cfg->retry, a->tries,
+		    info != NULL ? info->retry_after_s : -1);
+	if (ev == SB_EV_ACCEPTED)
+		env.first_poll_ms = sb_eng_first_poll(dp, a->instance, env.now_ms);
+	if (ev == SB_EV_RESTART) {
+		struct sb_instance *inst = sb_loader_instance(dp->d->loader, a->instance);
+
+		env.polled = inst != NULL && sb_instance_polls(inst);
+		env.resend_in_doubt = instance_resends(dp, a->instance);
+	}
+	sb_sm_decide(&s, ev, cv != NULL ? &step : NULL, &env, &dc);
+	if (!dc.change)
+		return -1;
+	ch.status = dc.attempt != SB_SM_KEEP ? dc.attempt : a->status;
+	ch.tries = dc.tries;
+	ch.next_ms = dc.next_ms;
+	ch.fallback_ms = dc.fallback_ms;
+	ch.poll_ms = dc.poll_ms;
+	ch.sent_ms = dc.set_sent ? env.now_ms : 0;
+	ch.accepted_ms = dc.set_accepted ? env.now_ms : 0;
+	ch.final_ms = dc.set_final ? env.now_ms : 0;
+	if (info != NULL) {
+		ch.provider_id = info->provider_id;
+		ch.error_code = info->error_code;
+		ch.error_text = info->error_text;
+		ch.parts = info->parts;
+	}
+	t.reason = reason_of(a, &dc, info, why, sizeof(why));
+	if (dc.why == SB_WHY_GAVE_UP || dc.why == SB_WHY_NO_FINAL_RECEIPT ||
+	    dc.why == SB_WHY_VALIDITY_BEFORE_SEND || dc.why == SB_WHY_CHANNEL_GONE ||
+	    dc.why == SB_WHY_RESTART_REVIEW)
+		ch.error_text = t.reason;
+	t.message_status = dc.message;
+	if (dc.next == SB_NEXT_STEP_AT) {
+		t.step = a->step + 1;
+		t.send_at_ms = dc.next_at_ms;
+	}
+	if (sb_eng_transition(dp, &t) < 0)
+		return -1;
+	if (dc.next == SB_NEXT_STEP)
+		sb_eng_start_step(dp, a->message_id, dc.message != SB_SM_KEEP ? dc.message :
+		    a->message_status, a->chain_ver, a->chain, a->step + 1, t.reason);
+	return (int)ch.status;
+}
+
+/* ---- attempt identity ---- */
+
+void
+sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len)
+{
+	const char *iid = sb_store_install_id(dp->d->store);
+
+	/* A v4-shaped UUID: stable per attempt, unique per database. */
+	snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
+	    iid + 16, (unsigned long long)attempt_id & 0xffffffffffffULL);
+}
+
+void
+sb_eng_ref_from_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
+    const struct sb_attempt_row *r, char *chain_buf, size_t chain_len, char *inst_buf,
+    size_t inst_len)
+{
+	char key[48];
+
+	snprintf(chain_buf, chain_len, "%s", r->chain);
+	snprintf(inst_buf, inst_len, "%s", r->instance);
+	/* While sending, the attempt's own key stands in for the provider id:
+	 * that is not an id the provider can be asked about. */
+	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+	*a = (struct sb_attempt_ref){
+		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
+		.message_step = r->message_step, .tries = r->tries, .status = r->status,
+		.message_status = r->message_status, .chain = chain_buf,
+		.instance = inst_buf, .expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
+		.has_provider_id = r->provider_id != NULL && *r->provider_id != '\0' &&
+		    strcmp(r->provider_id, key) != 0,
+	};
+}

@@ -1,0 +1,158 @@
+/*
+ * lanes.c - the choice of which ready attempts of one channel instance go
+ * out in a pump pass, within the subaccounts' buckets and in-flight limits
+ * (the pump applies the instance's own).
+ *
+ * The queue is never loaded into memory: each pass asks the store for at
+ * most as many ready attempts as may start now. Without subaccount limits
+ * that is one indexed query (oldest first). With them, every subaccount
+ * that has queued attempts on the instance is a lane (found with a loose
+ * scan of the (instance, subaccount, next_ms) index); the pass splits its
+ * slots among the lanes in a rotating order, a throttled subaccount's lane
+ * is skipped until its next token, and the others are not held behind it.
+ * It never changes a status: the pump marks what it gets `sending`.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "instance.h"
+#include "ratelimit.h"
+#include "store.h"
+
+int
+sb_lanes_sub_slot(struct sb_dispatch *dp, const char *name)
+{
+	struct sb_sub_bucket *s;
+
+	for (size_t i = 0; i < dp->pump.nsubs; i++)
+		if (strcmp(dp->pump.subs[i].name, name) == 0)
+			return (int)i;
+	if (dp->pump.nsubs == dp->pump.capsubs) {
+		size_t cap = dp->pump.capsubs ? dp->pump.capsubs * 2 : 16;
+
+		s = realloc(dp->pump.subs, cap * sizeof(*s));
+		if (s == NULL)
+			return -1;
+		dp->pump.subs = s;
+		dp->pump.capsubs = cap;
+	}
+	s = &dp->pump.subs[dp->pump.nsubs];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name, strnlen(name, sizeof(s->name) - 1));
+	return (int)dp->pump.nsubs++;
+}
+
+void
+sb_lanes_sub_inflight(struct sb_dispatch *dp, int slot, int delta)
+{
+	if (slot >= 0 && (size_t)slot < dp->pump.nsubs)
+		dp->pump.subs[slot].inflight += (unsigned)delta;
+}
+
+/* The bucket of a subaccount, made on first use; NULL without memory. */
+static struct sb_sub_bucket *
+sub_bucket(struct sb_dispatch *dp, const char *name)
+{
+	int slot = sb_lanes_sub_slot(dp, name);
+
+	return slot >= 0 ? &dp->pump.subs[slot] : NULL;
+}
+
+static int
+any_subaccount_limited(const struct sb_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nsubaccounts; i++)
+		if (cfg->subaccounts[i].rate > 0 || cfg->subaccounts[i].max_in_flight > 0)
+			return 1;
+	return 0;
+}
+
+static void
+lower_wait(int64_t *wait, int64_t ms)
+{
+	if (ms < *wait)
+		*wait = ms;
+}
+
+/* Up to `cap` ready attempts, split fairly among subaccount lanes. */
+static size_t
+select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int cap,
+    int64_t *wait)
+{
+	const struct sb_config *cfg = dp->d->cfg;
+	struct sb_store *st = dp->d->store;
+	int64_t now_us = sb_mono_us();
+	size_t n = 0, start = dp->pump.nready;
+	int remaining = cap;
+
+	while (n < SB_MAX_LANES && sb_store_lane_next(st, inst->name, n ? dp->pump.lanes[n - 1] : "",
+	    dp->pump.lanes[n], sizeof(dp->pump.lanes[n])) == 0)
+		n++;
+	for (size_t k = 0; k < n && remaining > 0; k++) {
+		const char *name = dp->pump.lanes[(k + inst->lane_rr) % n];
+		const struct sb_config_subaccount *sub = sb_config_subaccount(cfg, name);
+		int share = (remaining + (int)(n - k) - 1) / (int)(n - k);
+		struct sb_sub_bucket *sb = sub != NULL ? sub_bucket(dp, name) : NULL;
+		struct sb_bucket *b = NULL;
+		size_t before = dp->pump.nready;
+
+		/* At its in-flight limit the lane waits for an answer, which pumps. */
+		if (sb != NULL && sub->max_in_flight > 0) {
+			int64_t room = sub->max_in_flight - (int64_t)sb->inflight;
+
+			if (room <= 0)
+				continue;
+			if (share > room)
+				share = (int)room;
+		}
+		if (sb != NULL && sub->rate > 0) {
+			int64_t w;
+			int allow;
+
+			b = &sb->bucket;
+			allow = sb_bucket_allowance(b, sub->rate, (double)sub->burst, now_us, &w);
+			if (allow == 0) {
+				lower_wait(wait, w);
+				continue;
+			}
+			if (share > allow)
+				share = allow;
+		}
+		sb_store_attempts_ready_lane(st, inst->name, name, now, share, sb_pump_collect, dp);
+		if (b != NULL)
+			sb_bucket_take(b, (int)(dp->pump.nready - before));
+		remaining -= (int)(dp->pump.nready - before);
+	}
+	inst->lane_rr++;
+	return dp->pump.nready - start;
+}
+
+size_t
+sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int cap,
+    int64_t *wait)
+{
+	size_t got;
+
+	if (any_subaccount_limited(dp->d->cfg)) {
+		got = select_lanes(dp, inst, now, cap, wait);
+	} else {
+		size_t start = dp->pump.nready;
+
+		sb_store_attempts_ready(dp->d->store, inst->name, now, cap, sb_pump_collect, dp);
+		got = dp->pump.nready - start;
+	}
+	/* Not a full batch: the rest of this queue waits for a retry time. */
+	if (got < (size_t)cap) {
+		int64_t next = sb_store_instance_next_queued(dp->d->store, inst->name, now);
+
+		if (next != INT64_MAX)
+			lower_wait(wait, next - now);
+	}
+	return got;
+}

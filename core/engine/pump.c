@@ -1,0 +1,498 @@
+/*
+ * pump.c - sending: ready attempts -> `sending` -> plugins, and their
+ * results back.
+ *
+ * A pass runs when there may be work: an attempt was queued, a send slot
+ * freed, or the due timer fired (due.c). It reads a bounded batch of ready
+ * attempts per channel instance from the store (the queue is never held in
+ * memory), within each instance's rate and send slots (max_in_flight) and
+ * the subaccounts' limits (lanes.c), marks them `sending` through the
+ * rules (a message already final is not sent), and hands them to their
+ * plugins once the group commit holding the marks is done, so a crash can
+ * never forget a request that might have reached a provider.
+ *
+ * An instance's send slots count this engine's tickets only; the HTTP
+ * requests a plugin makes for them are the host's business (host.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+
+#define PUMP_BATCH 512         /* attempts per instance per pass */
+
+/* A send handed to a plugin, until its result comes back. */
+struct sb_ticket_slot {
+	uint64_t ticket;
+	uint32_t gen;
+	uint32_t next_free;
+	int used;
+	struct sb_instance *inst;
+	int64_t started_us;
+	int64_t attempt_id;
+	int sub_slot;                /* the subaccount's slot (lanes.c), or -1 */
+};
+
+/* ---- tickets ---- */
+
+static struct sb_ticket_slot *
+ticket_new(struct sb_pump *pm)
+{
+	struct sb_ticket_slot *f;
+	uint32_t i;
+
+	if (pm->free_slot == UINT32_MAX) {
+		size_t cap = pm->nslots ? pm->nslots * 2 : 256;
+		struct sb_ticket_slot *s = realloc(pm->slots, cap * sizeof(*s));
+
+		if (s == NULL)
+			return NULL;
+		pm->slots = s;
+		for (size_t k = pm->nslots; k < cap; k++)
+			s[k] = (struct sb_ticket_slot){ .next_free = k + 1 < cap ? (uint32_t)k + 1 :
+			    UINT32_MAX };
+		pm->free_slot = (uint32_t)pm->nslots;
+		pm->nslots = cap;
+	}
+	i = pm->free_slot;
+	f = &pm->slots[i];
+	pm->free_slot = f->next_free;
+	f->gen++;
+	f->used = 1;
+	f->ticket = ((uint64_t)f->gen << 32) | i;
+	return f;
+}
+
+static struct sb_ticket_slot *
+ticket_find(struct sb_pump *pm, uint64_t ticket)
+{
+	uint32_t i = (uint32_t)(ticket & 0xffffffffu);
+
+	if (i >= pm->nslots || !pm->slots[i].used || pm->slots[i].ticket != ticket)
+		return NULL;
+	return &pm->slots[i];
+}
+
+static void
+ticket_free(struct sb_pump *pm, struct sb_ticket_slot *f)
+{
+	f->used = 0;
+	f->next_free = pm->free_slot;
+	pm->free_slot = (uint32_t)(f - pm->slots);
+}
+
+/* ---- results ---- */
+
+static const enum sb_sm_event outcome_events[] = {
+	[SB_OUT_ACCEPTED] = SB_EV_ACCEPTED, [SB_OUT_DELIVERED] = SB_EV_DELIVERED,
+	[SB_OUT_READ] = SB_EV_READ, [SB_OUT_TEMPORARY] = SB_EV_TEMPORARY,
+	[SB_OUT_UNDELIVERABLE] = SB_EV_UNDELIVERABLE, [SB_OUT_FAILED] = SB_EV_FAILED,
+	[SB_OUT_EXPIRED] = SB_EV_EXPIRED,
+};
+
+enum sb_sm_event
+sb_eng_outcome_event(int outcome)
+{
+	if (outcome <= 0 || (size_t)outcome >= sizeof(outcome_events) / sizeof(outcome_events[0]))
+		return SB_EV_FAILED;
+	return outcome_events[outcome];
+}
+
+struct fresh_ref {
+	struct sb_dispatch *dp;
+	int found;
+	struct sb_attempt_ref ref;
+	char chain[128], instance[128];
+};
+
+static int
+keep_fresh(void *arg, const struct sb_attempt_row *r)
+{
+	struct fresh_ref *f = arg;
+
+	f->found = 1;
+	sb_eng_ref_from_row(f->dp, &f->ref, r, f->chain, sizeof(f->chain), f->instance,
+	    sizeof(f->instance));
+	return 1;
+}
+
+void
+sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64_t ticket,
+    const struct sb_send_result *res)
+{
+	struct sb_ticket_slot *f = ticket_find(&dp->pump, ticket);
+	struct fresh_ref fr = { .dp = dp };
+	struct sb_outcome_info info;
+
+	if (f == NULL || f->inst != inst) {
+		sb_log(SB_LOG_WARN, "[%s] result for an unknown ticket %llu ignored",
+		    inst->name, (unsigned long long)ticket);
+		return;
+	}
+	/* A receipt may have come while the request was out: judge the
+	 * result against the attempt as it is now, not as it was sent. */
+	sb_store_attempt_get(dp->d->store, f->attempt_id, keep_fresh, &fr);
+	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
+	sb_lanes_sub_inflight(dp, f->sub_slot, -1);
+	ticket_free(&dp->pump, f);
+	inst->send_slots--;
+	if (res->outcome == SB_OUT_ACCEPTED || res->outcome == SB_OUT_DELIVERED)
+		inst->accepted++;
+	else
+		inst->failed++;
+	sb_metrics_count("sb_attempt_results_total", inst->name, res->outcome, 1);
+	info = (struct sb_outcome_info){
+		.provider_id = res->provider_id, .error_code = res->error_code,
+		.error_text = res->error_text, .parts = res->parts,
+		.retry_after_s = res->struct_size >= sizeof(*res) ? res->retry_after_s : -1,
+	};
+	if (fr.found)
+		sb_eng_event(dp, &fr.ref, sb_eng_outcome_event(res->outcome), &info);
+	sb_loader_instance_idle(inst);
+	sb_pump_soon(dp);
+}
+
+void
+sb_dispatch_counter_add(struct sb_dispatch *dp, const char *instance, const char *name,
+    uint64_t n)
+{
+	(void)dp;
+	sb_metrics_plugin_counter(instance, name, n);
+}
+
+unsigned
+sb_dispatch_inflight(struct sb_dispatch *dp, const char *instance)
+{
+	struct sb_instance *inst = sb_loader_instance(dp->d->loader, instance);
+
+	return inst != NULL ? inst->send_slots : 0;
+}
+
+/* ---- the pass ---- */
+
+/* Copy a row's strings into the batch arena so they outlive the query. */
+static const char *
+arena_dup(struct sb_pump *pm, const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	p = pm->arena + pm->arena_used;
+	memcpy(p, s, n);
+	pm->arena_used += n;
+	return p;
+}
+
+int
+sb_pump_collect(void *arg, const struct sb_attempt_row *r)
+{
+	struct sb_pump *pm = &((struct sb_dispatch *)arg)->pump;
+	struct sb_ready *rd;
+	size_t need = 512 + (r->text ? strlen(r->text) : 0) +
+	    (r->template_vars ? strlen(r->template_vars) : 0) +
+	    (r->chain ? strlen(r->chain) : 0) + (r->to ? strlen(r->to) : 0);
+
+	if (pm->nready == pm->capready || pm->arena_used + need > pm->arena_cap)
+		return 1; /* the rest waits for the next pass */
+	rd = &pm->ready[pm->nready++];
+	rd->row = *r;
+	rd->sub_slot = -1;
+	rd->row.instance = arena_dup(pm, r->instance);
+	rd->row.subaccount = arena_dup(pm, r->subaccount);
+	rd->row.chain = arena_dup(pm, r->chain);
+	rd->row.to = arena_dup(pm, r->to);
+	rd->row.from = arena_dup(pm, r->from);
+	rd->row.text = arena_dup(pm, r->text);
+	rd->row.template_name = arena_dup(pm, r->template_name);
+	rd->row.template_lang = arena_dup(pm, r->template_lang);
+	rd->row.template_vars = arena_dup(pm, r->template_vars);
+	rd->row.provider_id = NULL;
+	return 0;
+}
+
+static void
+ref_of_ready(const struct sb_attempt_row *r, struct sb_attempt_ref *a)
+{
+	*a = (struct sb_attempt_ref){
+		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
+		.message_step = r->message_step, .tries = r->tries, .status = r->status,
+		.message_status = r->message_status, .chain = r->chain, .instance = r->instance,
+		.expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
+	};
+}
+
+/* Mark one ready attempt `sending` through the rules; 0 if it is to be sent. */
+static int
+mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
+{
+	struct sb_attempt_ref a;
+	char key[48];
+	/* Until the provider names its own id, receipts find the attempt by
+	 * its key: a Kannel-style report can beat the HTTP answer. */
+	struct sb_outcome_info info = { .provider_id = key, .retry_after_s = -1 };
+
+	sb_eng_attempt_key(dp, rd->row.id, key, sizeof(key));
+	ref_of_ready(&rd->row, &a);
+	return sb_eng_event(dp, &a, SB_EV_SEND, &info) == SB_ST_SENDING ? 0 : -1;
+}
+
+static void
+send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd)
+{
+	const struct sb_attempt_row *r = &rd->row;
+	struct sb_ticket_slot *f = ticket_new(&dp->pump);
+	char key[48];
+	struct sb_send_request req;
+	struct sb_send_result fail = {
+		.struct_size = sizeof(fail), .outcome = SB_OUT_TEMPORARY,
+		.error_text = "the plugin did not take the request", .retry_after_s = -1,
+	};
+
+	if (f == NULL) {
+		/* Stays `sending`; recovery resolves it after a restart. */
+		inst->send_slots--;
+		sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
+		return;
+	}
+	f->sub_slot = rd->sub_slot;
+	f->inst = inst;
+	f->started_us = sb_mono_us();
+	f->attempt_id = r->id;
+	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+	req = (struct sb_send_request){
+		.struct_size = sizeof(req), .ticket = f->ticket, .message_id = r->message_id,
+		.attempt_key = key, .to = r->to, .from = r->from, .text = r->text,
+		.template_name = r->template_name, .template_lang = r->template_lang,
+		.template_vars = r->template_vars, .subaccount = r->subaccount,
+	};
+	inst->sent++;
+	if (inst->p->send(inst->state, &req) != 0)
+		sb_dispatch_send_result(dp, inst, f->ticket, &fail);
+}
+
+/*
+ * One instance's share of a pass: as many ready attempts as its free
+ * slots, its bucket and the subaccounts' buckets allow, marked `sending`
+ * (sent after the commit). Lowers *wait to when held-back work may go; an
+ * instance out of slots needs no timer: a finished send wakes the pump.
+ */
+static void
+pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
+    int64_t *wait)
+{
+	struct sb_pump *pm = &dp->pump;
+	int64_t cap = inst->cfg->max_in_flight - (int64_t)inst->send_slots, rate_wait;
+	int allowance, started = 0;
+	size_t first = pm->nready;
+
+	if (cap > PUMP_BATCH)
+		cap = PUMP_BATCH;
+	if (cap <= 0)
+		return;
+	allowance = sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(),
+	    &rate_wait);
+	if (allowance == 0) {
+		if (rate_wait < *wait)
+			*wait = rate_wait;
+		return;
+	}
+	if (cap > allowance)
+		cap = allowance;
+	if (sb_lanes_select(dp, inst, now, (int)cap, wait) == (size_t)cap)
+		pm->batch_full = 1;
+	for (size_t k = first; k < pm->nready; k++) {
+		struct sb_ready *rd = &pm->ready[k];
+
+		rd->inst = inst;
+		rd->skip = mark_sending(dp, rd) != 0;
+		started += !rd->skip;
+		/* The slot is taken now, though the request starts after the commit. */
+		inst->send_slots += !rd->skip;
+		rd->sub_slot = rd->skip ? -1 : sb_lanes_sub_slot(dp, rd->row.subaccount);
+		sb_lanes_sub_inflight(dp, rd->sub_slot, 1);
+	}
+	sb_bucket_take(&inst->bucket, started);
+}
+
+/* A pass's batch, waiting for the group commit that makes `sending` durable. */
+struct send_batch {
+	struct sb_dispatch *dp;
+	char *arena;
+	size_t n;
+	struct sb_ready ready[];
+};
+
+static const char *
+rebase(const char *p, const char *from, char *to)
+{
+	return p != NULL ? to + (p - from) : NULL;
+}
+
+/* Send a batch whose `sending` marks are on disk. */
+static void
+batch_committed(void *arg, int ok)
+{
+	struct send_batch *b = arg;
+	struct sb_dispatch *dp = b->dp;
+
+	for (size_t k = 0; k < b->n; k++) {
+		struct sb_ready *rd = &b->ready[k];
+		struct sb_instance *inst = rd->inst;
+		struct sb_attempt_ref a;
+
+		if (rd->skip)
+			continue;
+		if (ok && !dp->d->stopping) {
+			send_ready(dp, inst, rd);
+			continue;
+		}
+		/* Not sent: on a failed commit the marks were rolled back; on
+		 * shutdown, put it back in the queue for the next start. */
+		if (ok) {
+			ref_of_ready(&rd->row, &a);
+			a.status = SB_ST_SENDING;
+			a.tries = rd->row.tries + 1;
+			if (a.step == a.message_step)
+				a.message_status = SB_ST_SENDING;
+			sb_eng_event(dp, &a, SB_EV_UNSENT, NULL);
+		}
+		inst->send_slots--;
+		sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
+		sb_loader_instance_idle(inst);
+	}
+	if (!ok)
+		sb_due_note(dp->due, sb_now_ms() + 1000); /* try again shortly */
+	free(b->arena);
+	free(b);
+}
+
+/*
+ * `sending` must be durable before any provider hears of it, but a commit
+ * of its own per pass would cost an fsync per pass: the batch waits for
+ * the group commit instead (at most commit_interval), and shares its fsync
+ * with every acknowledgement and result of the group.
+ */
+static void
+send_after_commit(struct sb_dispatch *dp, size_t n)
+{
+	struct sb_pump *pm = &dp->pump;
+	struct send_batch *b = malloc(sizeof(*b) + n * sizeof(b->ready[0]));
+
+	if (b == NULL || (b->arena = malloc(pm->arena_used ? pm->arena_used : 1)) == NULL) {
+		free(b);
+		sb_log(SB_LOG_ERROR, "dispatch: out of memory; %zu sends wait for recovery", n);
+		return;
+	}
+	b->dp = dp;
+	b->n = n;
+	memcpy(b->arena, pm->arena, pm->arena_used);
+	memcpy(b->ready, pm->ready, n * sizeof(b->ready[0]));
+	for (size_t k = 0; k < n; k++) {
+		struct sb_attempt_row *r = &b->ready[k].row;
+
+		r->instance = rebase(r->instance, pm->arena, b->arena);
+		r->subaccount = rebase(r->subaccount, pm->arena, b->arena);
+		r->chain = rebase(r->chain, pm->arena, b->arena);
+		r->to = rebase(r->to, pm->arena, b->arena);
+		r->from = rebase(r->from, pm->arena, b->arena);
+		r->text = rebase(r->text, pm->arena, b->arena);
+		r->template_name = rebase(r->template_name, pm->arena, b->arena);
+		r->template_lang = rebase(r->template_lang, pm->arena, b->arena);
+		r->template_vars = rebase(r->template_vars, pm->arena, b->arena);
+		r->provider_id = NULL;
+	}
+	if (sb_store_after_commit(dp->d->store, batch_committed, b) < 0)
+		batch_committed(b, 0);
+}
+
+void
+sb_pump_pass(struct sb_dispatch *dp, int64_t *wait)
+{
+	struct sb_pump *pm = &dp->pump;
+	struct sb_instance *const *insts;
+	size_t ninst = sb_loader_instances(dp->d->loader, &insts);
+	int64_t now = sb_now_ms();
+
+	if (dp->d->stopping)
+		return;
+	pm->nready = 0;
+	pm->arena_used = 0;
+	pm->batch_full = 0;
+	/* The batch may fill up: start at another instance each pass. */
+	for (size_t i = 0; i < ninst; i++) {
+		struct sb_instance *inst = insts[(i + pm->first_inst) % ninst];
+
+		if (inst->p->kind == SB_PLUGIN_CHANNEL)
+			pump_instance(dp, inst, now, wait);
+	}
+	pm->first_inst++;
+	if (pm->nready > 0)
+		send_after_commit(dp, pm->nready);
+	/* A queue that filled its batch may hold more: come back at once. */
+	if (pm->batch_full)
+		sb_pump_soon(dp);
+}
+
+void
+sb_pump_soon(struct sb_dispatch *dp)
+{
+	event_active(dp->pump.ev, 0, 0);
+}
+
+static void
+pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_dispatch *dp = arg;
+	int64_t wait = INT64_MAX;
+
+	(void)fd;
+	(void)what;
+	sb_pump_pass(dp, &wait);
+	/* Held back by a rate or a retry time: the due timer comes back then. */
+	if (wait != INT64_MAX)
+		sb_due_note(dp->due, sb_now_ms() + wait);
+}
+
+int
+sb_pump_init(struct sb_dispatch *dp, struct event_base *base)
+{
+	struct sb_pump *pm = &dp->pump;
+
+	pm->free_slot = UINT32_MAX;
+	pm->capready = PUMP_BATCH * 4;
+	pm->ready = calloc(pm->capready, sizeof(*pm->ready));
+	pm->arena_cap = 4u << 20;
+	pm->arena = malloc(pm->arena_cap);
+	pm->lanes = malloc(SB_MAX_LANES * sizeof(*pm->lanes));
+	pm->ev = event_new(base, -1, 0, pump_cb, dp);
+	return pm->ready != NULL && pm->arena != NULL && pm->lanes != NULL && pm->ev != NULL ?
+	    0 : -1;
+}
+
+void
+sb_pump_clear(struct sb_dispatch *dp)
+{
+	struct sb_pump *pm = &dp->pump;
+
+	if (pm->ev != NULL)
+		event_free(pm->ev);
+	free(pm->slots);
+	free(pm->subs);
+	free(pm->lanes);
+	free(pm->ready);
+	free(pm->arena);
+}
