@@ -190,8 +190,10 @@ message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
 	json_t *item = json_array_get(p->ids, ra->index);
 
 	if (err != NULL) {
+		/* The first error is the one to report: the rest follow from it. */
+		if (!p->failed)
+			p->err = *err;
 		p->failed = 1;
-		p->err = *err;
 	} else {
 		json_object_set_new(item, "id", json_integer(id));
 		json_object_set_new(item, "duplicate", json_boolean(duplicate));
@@ -330,6 +332,11 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	p->ids = json_array();
 	p->outstanding = 1; /* held until every submission is handed over */
 	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	/* All recipients stand or fall together (one savepoint). */
+	if (sb_dispatch_batch_begin(api->d->dispatch, &err) < 0) {
+		p->failed = 1;
+		p->err = err;
+	}
 	for (i = 0; i < n && !p->failed; i++) {
 		struct recipient_ack *ra = malloc(sizeof(*ra));
 		const char *base_key = json_string_value(json_object_get(body, "idempotency_key"));
@@ -350,6 +357,7 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		}
 	}
 	json_decref(recipients);
+	sb_dispatch_batch_end(api->d->dispatch, !p->failed);
 	if (--p->outstanding == 0)
 		pending_finish(p);
 out:

@@ -211,12 +211,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHAIN_EACH] = "SELECT id, name, spec FROM chain_versions ORDER BY id",
 	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
 	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
-	[ST_USING_ATTEMPTS] =
-	    "SELECT count(*) FROM attempts WHERE instance = ?"
-	    " AND status IN ('queued', 'sending', 'accepted')",
-	[ST_USING_MESSAGES] =
-	    "SELECT count(*) FROM messages WHERE chain_ver = ? AND step <= ?"
-	    " AND status IN ('scheduled', 'queued', 'sending', 'accepted')",
 };
 
 static int

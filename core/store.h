@@ -240,12 +240,12 @@ int sb_store_chain_each(struct sb_store *st, sb_chain_row_fn fn, void *arg);
 int64_t sb_store_chain_version(struct sb_store *st, const char *name, const char *spec,
     int64_t now_ms);
 /*
- * Work still bound to a channel instance: its attempts queued, sending or
- * accepted, plus the unfinished messages of chain version `ver` at a step
- * <= last_step (ver 0: attempts only).
+ * Unfinished messages still bound to a channel instance: their current
+ * step's attempt is on it, or their chain version vers[i] has it at a step
+ * at or after theirs (up to last_steps[i]). -1 on error.
  */
-int64_t sb_store_count_using(struct sb_store *st, const char *instance, int64_t ver,
-    int last_step);
+int64_t sb_store_count_using(struct sb_store *st, const char *instance, const int64_t *vers,
+    const int *last_steps, size_t n);
 
 /* A stable per-database prefix for idempotency keys (32 hex chars). */
 const char *sb_store_install_id(struct sb_store *st);

@@ -7,6 +7,8 @@
  * and are valid only during the callback.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_internal.h"
@@ -68,8 +70,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
 	bind_text_or_null(s, 18, m->reason);
 	if (sb_store_exec_write(st, s) < 0)
-		return sb_error_set(err, SB_E_INTERNAL, "storing message: %s",
-		    sqlite3_errmsg(st->db));
+		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
+		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 	m->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
@@ -590,17 +592,33 @@ count_one(sqlite3_stmt *s)
 }
 
 int64_t
-sb_store_count_using(struct sb_store *st, const char *instance, int64_t ver, int last_step)
+sb_store_count_using(struct sb_store *st, const char *instance, const int64_t *vers,
+    const int *last_steps, size_t n)
 {
+	char *sql;
+	size_t len = 512 + n * 80, used;
 	sqlite3_stmt *s;
+	int64_t count = -1;
 
-	if (ver == 0) {
-		s = sb_store_stmt(st, ST_USING_ATTEMPTS);
+	sql = malloc(len);
+	if (sql == NULL)
+		return -1;
+	/* Unfinished messages whose current step is on the instance, or whose
+	 * chain version still has it at their step or later. */
+	used = (size_t)snprintf(sql, len,
+	    "SELECT count(*) FROM messages m WHERE m.status IN"
+	    " ('scheduled', 'queued', 'sending', 'accepted') AND (EXISTS (SELECT 1 FROM"
+	    " attempts a WHERE a.message_id = m.id AND a.step = m.step AND a.instance = ?1"
+	    " AND a.status IN ('queued', 'sending', 'accepted'))");
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(sql + used, len - used,
+		    " OR (m.chain_ver = %lld AND m.step <= %d)", (long long)vers[i], last_steps[i]);
+	snprintf(sql + used, len - used, ")");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-		return count_one(s);
+		count = count_one(s);
+		sqlite3_finalize(s);
 	}
-	s = sb_store_stmt(st, ST_USING_MESSAGES);
-	sqlite3_bind_int64(s, 1, ver);
-	sqlite3_bind_int(s, 2, last_step);
-	return count_one(s);
+	free(sql);
+	return count;
 }

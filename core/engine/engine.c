@@ -61,17 +61,21 @@ sb_dispatch_kick(struct sb_dispatch *dp)
 	sb_due_now(dp->due);
 }
 
-struct using_count {
-	struct sb_store *st;
-	int64_t n;
+struct using_versions {
+	int64_t vers[256];
+	int lasts[256];
+	size_t n;
 };
 
 static void
-count_version(void *arg, int64_t ver, int last_step)
+add_version(void *arg, int64_t ver, int last_step)
 {
-	struct using_count *u = arg;
+	struct using_versions *u = arg;
 
-	u->n += sb_store_count_using(u->st, NULL, ver, last_step);
+	if (u->n < sizeof(u->vers) / sizeof(u->vers[0])) {
+		u->vers[u->n] = ver;
+		u->lasts[u->n++] = last_step;
+	}
 }
 
 int
@@ -82,20 +86,23 @@ sb_dispatch_check_reload(struct sb_dispatch *dp, const struct sb_config *cfg,
 
 	for (size_t i = 0; i < old->ninstances; i++) {
 		const char *name = old->instances[i].name;
-		struct using_count u = { dp->d->store, 0 };
+		struct using_versions u = { .n = 0 };
+		int64_t n;
 		int kept = 0;
 
 		for (size_t k = 0; k < cfg->ninstances && !kept; k++)
 			kept = strcmp(cfg->instances[k].name, name) == 0;
 		if (kept)
 			continue;
-		u.n = sb_store_count_using(dp->d->store, name, 0, 0);
-		sb_chains_using(dp->chains, name, count_version, &u);
-		if (u.n > 0)
+		sb_chains_using(dp->chains, name, add_version, &u);
+		n = sb_store_count_using(dp->d->store, name, u.vers, u.lasts, u.n);
+		if (n < 0)
+			return sb_error_set(err, SB_E_INTERNAL, "cannot count the messages that"
+			    " still need plugins.%s: %s", name, sb_store_errmsg(dp->d->store));
+		if (n > 0)
 			return sb_error_set(err, SB_E_CONFIG_INVALID,
-			    "plugins.%s is still needed by %lld unfinished messages and attempts;"
-			    " keep it until they are final (or cancel them), then remove it",
-			    name, (long long)u.n);
+			    "plugins.%s is still needed by %lld unfinished messages; keep it until"
+			    " they are final (or cancel them), then remove it", name, (long long)n);
 	}
 	return 0;
 }

@@ -253,8 +253,11 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	    SB_ST_QUEUED;
 	m.reason = blocked ? reason : NULL;
 	m.chain_ver = sb_chains_current(dp->chains, m.chain);
-	if (sb_store_message_insert(dp->d->store, &m, err) < 0)
-		return -1;
+	if (sb_store_message_insert(dp->d->store, &m, err) < 0) {
+		/* The database's words go to the log; the client gets ours. */
+		sb_log(SB_LOG_ERROR, "submit: %s", err->message);
+		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
+	}
 	sb_eng_created(dp, &m);
 	if (blocked)
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);

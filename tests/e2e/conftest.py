@@ -78,6 +78,7 @@ class Daemon:
         self.log_path = os.path.join(self.tmp, "daemon.log")
         self.sock = cfg["daemon"]["control_socket"]
         self.proc = None
+        self.test_clock = True
         self.write_config(cfg)
 
     def write_config(self, cfg):
@@ -92,7 +93,9 @@ class Daemon:
     def start(self, wait=True):
         env = dict(os.environ, SWITCHBOARD_PLUGIN_PATH=PLUGIN_PATH)
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([DAEMON, "-T", "-c", self.conf_path], stdout=self.logf,
+        # -T enables clock.advance; real-time tests run without it.
+        flags = ["-T"] if self.test_clock else []
+        self.proc = subprocess.Popen([DAEMON, *flags, "-c", self.conf_path], stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=env)
         if wait:
             wait_for(self._ready, 10, what="daemon control socket")
@@ -170,8 +173,9 @@ class Daemon:
 def make_daemon(tmp_path):
     started = []
 
-    def make(start=True, **kw):
+    def make(start=True, test_clock=True, **kw):
         d = Daemon(tmp_path, base_config(str(tmp_path), free_port(), **kw))
+        d.test_clock = test_clock
         started.append(d)
         return d.start() if start else d
 
