@@ -3,7 +3,7 @@
  *
  * Each entry is a thin adapter onto a daemon module: config getters onto
  * cfgnode.c, timers onto libevent, HTTP onto http_client.c, results and
- * receipts onto dispatch.c. What an instance acquires here (timers,
+ * receipts onto the engine (core/engine/). What an instance acquires here (timers,
  * resolved secrets) is tracked on the instance and released by
  * sb_host_instance_cleanup, so a plugin that forgets cannot leak across a
  * reload. In-flight counting happens here too: the loader finishes a

@@ -2,7 +2,7 @@
  * instance.h - one configured plugin instance as the daemon sees it.
  *
  * Internal to the daemon (loader.c creates them, host.c serves them,
- * dispatch.c sends through them); plugins only ever see the opaque
+ * the engine sends through them); plugins only ever see the opaque
  * `struct sb_instance *`.
  */
 #ifndef SB_INSTANCE_H

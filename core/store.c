@@ -205,6 +205,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "DELETE FROM filter_allow WHERE subaccount = ? AND kind = ? AND value = ?",
 	[ST_ALLOW_EACH] =
 	    "SELECT subaccount, kind, value, uid, at_ms FROM filter_allow ORDER BY id",
+	[ST_LIVE_INSTANCES] =
+	    "SELECT DISTINCT instance FROM attempts WHERE status IN ('queued', 'accepted')",
+	[ST_ATT_LIVE_ON] = ATTEMPT_SELECT
+	    " WHERE a.instance = ? AND a.status IN ('queued', 'accepted') ORDER BY a.id LIMIT ?",
 	[ST_SAVEPOINT] = "SAVEPOINT batch",
 	[ST_RELEASE] = "RELEASE batch",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO batch",

@@ -161,6 +161,12 @@ int sb_store_attempts_expire_due(struct sb_store *st, int64_t now_ms, int limit,
 /* Accepted attempts whose fallback time has come. */
 int sb_store_attempts_fallback_due(struct sb_store *st, int64_t now_ms, int limit,
     sb_attempt_fn fn, void *arg);
+/* The instances that queued or accepted attempts are on: fn(arg, name). */
+int sb_store_live_instances(struct sb_store *st, void (*fn)(void *arg, const char *name),
+    void *arg);
+/* Queued or accepted attempts on `instance`, oldest first. */
+int sb_store_attempts_live_on(struct sb_store *st, const char *instance, int limit,
+    sb_attempt_fn fn, void *arg);
 /* Attempts left `sending` by a crash. */
 int sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg);
 /* One attempt by id, or by (instance, provider id). 0 found, 1 not found. */

@@ -540,6 +540,32 @@ sb_store_allow_each(struct sb_store *st, sb_allow_row_fn fn, void *arg)
 	return n;
 }
 
+int
+sb_store_live_instances(struct sb_store *st, void (*fn)(void *arg, const char *name),
+    void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_LIVE_INSTANCES);
+	int n = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fn(arg, col_text(s, 0));
+		n++;
+	}
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+sb_store_attempts_live_on(struct sb_store *st, const char *instance, int limit,
+    sb_attempt_fn fn, void *arg)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_LIVE_ON);
+
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, limit);
+	return each_attempt(s, fn, arg);
+}
+
 /* ---- chain versions ---- */
 
 int

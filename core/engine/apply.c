@@ -155,10 +155,26 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	/* A message just stored as queued needs only its history row. */
 	if (!(old_status == SB_ST_QUEUED && step == 0))
 		t.message_status = SB_ST_QUEUED;
-	if (sb_eng_transition(dp, &t) == 0) {
-		sb_pump_soon(dp);
-		note_time(dp, expire, 0);
+	if (sb_eng_transition(dp, &t) != 0)
+		return;
+	note_time(dp, expire, 0);
+	if (sb_loader_instance(dp->d->loader, cv->steps[step].channel) == NULL) {
+		/* Its chain version names an instance this configuration lacks
+		 * (a restart after it was removed): move on, never strand it. */
+		struct sb_attempt_ref a = {
+			.attempt_id = att, .message_id = message_id, .step = step,
+			.message_step = step, .status = SB_ST_QUEUED,
+			.message_status = t.message_status != SB_SM_KEEP ? t.message_status :
+			    old_status,
+			.chain_ver = chain_ver, .chain = chain_name,
+			.instance = cv->steps[step].channel, .expires_ms = expire,
+		};
+
+		if (att > 0)
+			sb_eng_event(dp, &a, SB_EV_CHANNEL_GONE, NULL);
+		return;
 	}
+	sb_pump_soon(dp);
 }
 
 /* ---- events ---- */
@@ -194,7 +210,7 @@ reason_of(const struct sb_attempt_ref *a, const struct sb_sm_decision *dc,
     const struct sb_outcome_info *in, char *buf, size_t len)
 {
 	const char *etext = in != NULL ? in->error_text : NULL;
-	char base[300], when[40];
+	char base[300];
 
 	switch (dc->why) {
 	case SB_WHY_NONE:
@@ -216,13 +232,16 @@ reason_of(const struct sb_attempt_ref *a, const struct sb_sm_decision *dc,
 		snprintf(base, sizeof(base), "%s", sb_sm_why_text(dc->why));
 		break;
 	}
-	if (dc->next == SB_NEXT_STEP_AT)
+	if (dc->next == SB_NEXT_STEP_AT) {
+		char when[40];
+
 		snprintf(buf, len, sb_sm_why_text(SB_WHY_NEXT_STEP_WAITS), base,
 		    sb_format_iso8601_ms(dc->next_at_ms, when, sizeof(when)));
-	else if (dc->chain_why == SB_WHY_VALIDITY_BEFORE_NEXT)
+	} else if (dc->chain_why == SB_WHY_VALIDITY_BEFORE_NEXT) {
 		snprintf(buf, len, sb_sm_why_text(SB_WHY_VALIDITY_BEFORE_NEXT), base);
-	else
+	} else {
 		snprintf(buf, len, "%s", base);
+	}
 	return buf;
 }
 

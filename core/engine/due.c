@@ -344,7 +344,7 @@ sb_due_new(struct sb_dispatch *dp, struct event_base *base)
 	due->dp = dp;
 	due->rows.cap = DUE_BATCH;
 	due->rows.rows = calloc(DUE_BATCH, sizeof(*due->rows.rows));
-	due->rows.arena_cap = DUE_BATCH * 1024;
+	due->rows.arena_cap = (size_t)DUE_BATCH * 1024;
 	due->rows.arena = malloc(due->rows.arena_cap);
 	due->ev = evtimer_new(base, due_cb, due);
 	if (due->rows.rows == NULL || due->rows.arena == NULL || due->ev == NULL) {

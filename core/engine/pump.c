@@ -473,7 +473,7 @@ sb_pump_init(struct sb_dispatch *dp, struct event_base *base)
 	struct sb_pump *pm = &dp->pump;
 
 	pm->free_slot = UINT32_MAX;
-	pm->capready = PUMP_BATCH * 4;
+	pm->capready = (size_t)PUMP_BATCH * 4;
 	pm->ready = calloc(pm->capready, sizeof(*pm->ready));
 	pm->arena_cap = 4u << 20;
 	pm->arena = malloc(pm->arena_cap);

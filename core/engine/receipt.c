@@ -90,6 +90,55 @@ collect_sending(void *arg, const struct sb_attempt_row *r)
 	return 0;
 }
 
+/*
+ * A restart on a configuration without an instance that queued or
+ * accepted attempts are on: nothing would ever send them or take their
+ * receipts. The rules fail them (channel_gone) and their chains move on,
+ * instead of leaving them until they expire. (A reload refuses to drop
+ * such an instance; a restart cannot refuse to start.)
+ */
+struct gone_ctx {
+	struct sb_dispatch *dp;
+	char names[64][128];
+	size_t n;
+};
+
+static void
+note_gone(void *arg, const char *name)
+{
+	struct gone_ctx *g = arg;
+
+	if (name != NULL && g->n < 64 && sb_loader_instance(g->dp->d->loader, name) == NULL)
+		snprintf(g->names[g->n++], sizeof(g->names[0]), "%s", name);
+}
+
+static void
+fail_gone_channels(struct sb_dispatch *dp, struct recover_ctx *c)
+{
+	struct gone_ctx *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return;
+	g->dp = dp;
+	sb_store_live_instances(dp->d->store, note_gone, g);
+	for (size_t k = 0; k < g->n; k++) {
+		size_t total = 0;
+
+		do {
+			c->n = 0;
+			sb_store_attempts_live_on(dp->d->store, g->names[k], RECOVER_BATCH,
+			    collect_sending, c);
+			for (size_t i = 0; i < c->n; i++)
+				sb_eng_event(dp, &c->rows[i].ref, SB_EV_CHANNEL_GONE, NULL);
+			total += c->n;
+			sb_store_commit(dp->d->store);
+		} while (c->n == RECOVER_BATCH);
+		sb_log(SB_LOG_WARN, "plugins.%s is not configured: %zu attempts on it failed"
+		    " and their messages moved to their next step", g->names[k], total);
+	}
+	free(g);
+}
+
 void
 sb_dispatch_recover(struct sb_dispatch *dp)
 {
@@ -113,6 +162,7 @@ sb_dispatch_recover(struct sb_dispatch *dp)
 		total += c->n;
 		sb_store_commit(dp->d->store);
 	} while (c->n == RECOVER_BATCH);
+	fail_gone_channels(dp, c);
 	free(c);
 	if (total > 0)
 		sb_log(SB_LOG_WARN, "recovery: resolved %zu attempts left sending by a crash",

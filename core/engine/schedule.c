@@ -125,7 +125,7 @@ sb_dispatch_reschedule(struct sb_dispatch *dp, int64_t id, const char *subaccoun
 {
 	struct msg_info m = { 0 };
 	int64_t now = sb_now_ms();
-	char when[40], why[120], verdict[300];
+	char when[40], why[120];
 	int blocked = 0;
 
 	sb_store_message_get(dp->d->store, id, read_info, &m);
@@ -136,6 +136,8 @@ sb_dispatch_reschedule(struct sb_dispatch *dp, int64_t id, const char *subaccoun
 		    "message %lld is %s; only a scheduled message can be rescheduled",
 		    (long long)id, sb_status_name(m.status));
 	if (text != NULL) {
+		char verdict[300];
+
 		if (*text == '\0')
 			return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must not be empty");
 		if (m.has_template)

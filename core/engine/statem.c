@@ -70,6 +70,8 @@ sb_sm_event_name(enum sb_sm_event ev)
 	return (unsigned)ev < SB_EV_COUNT ? event_names[ev] : "unknown";
 }
 
+/* Designated entries; long texts are joined literals, not missing commas. */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma) */
 static const char *const why_texts[SB_WHY_COUNT] = {
 	[SB_WHY_NONE] = "",
 	[SB_WHY_NOT_SENT_FINAL] = "not sent: the message was already final",
@@ -96,6 +98,7 @@ static const char *const why_texts[SB_WHY_COUNT] = {
 	    " repeated",
 	[SB_WHY_CHANNEL_GONE] = "its channel instance %s is no longer configured",
 };
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 const char *
 sb_sm_why_text(enum sb_sm_why why)

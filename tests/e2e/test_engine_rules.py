@@ -169,3 +169,24 @@ def test_multi_recipient_submission_is_all_or_nothing(make_daemon):
     db.close()
     status, body = post(d, {"to": to, "text": "hi"})
     assert status == 202 and len(body["messages"]) == 5, body
+
+
+def test_restart_without_an_instance_moves_its_messages_on(make_daemon):
+    """A restart cannot refuse to start: attempts on an instance the new
+    file lacks fail (channel gone) and their messages take their next step."""
+    d = make_daemon(plugins={"gone": {"module": "test", "behaviour": "accept"},
+                             "fake": {"module": "test", "behaviour": "deliver",
+                                      "receipt_after": "10ms"}},
+                    chains={"default": [{"channel": "gone"}, {"channel": "fake"}]})
+    mid = d.send()
+    d.wait_status(mid, "accepted")
+    assert d.stop() == 0
+    del d.cfg["plugins"]["gone"]
+    d.cfg["chains"] = {"default": [{"channel": "fake"}]}
+    d.write_config(d.cfg)
+    d.start()
+    m = d.wait_status(mid, "delivered")
+    assert [(a["channel"], a["status"]) for a in m["attempts"]] == [
+        ("gone", "failed"), ("fake", "delivered")]
+    assert "its channel instance gone is no longer configured" in str(m["history"])
+    assert "plugins.gone is not configured: 1 attempts on it failed" in d.log()

@@ -42,6 +42,8 @@ teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", dbpath);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s.lock", dbpath);
+	unlink(p);
 	return 0;
 }
 

@@ -35,6 +35,8 @@ teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", dbpath);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s.lock", dbpath);
+	unlink(p);
 	return 0;
 }
 
@@ -281,11 +283,71 @@ test_schedule_fields(void **state)
 	sb_store_close(st);
 }
 
+/* One daemon per database: a second open is refused until the first closes. */
+static void
+test_one_daemon_per_database(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err), *again;
+	char want[64];
+
+	assert_non_null(st);
+	again = sb_store_open(dbpath, 1, &err);
+	assert_null(again);
+	snprintf(want, sizeof(want), "another switchboardd (pid %ld)", (long)getpid());
+	assert_non_null(strstr(err.message, want));
+	sb_store_close(st);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	sb_store_close(st);
+}
+
+/* A savepoint undoes its writes and keeps the group's others. */
+static void
+test_savepoint_undoes_only_its_writes(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "kept", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 9000,
+	};
+	int64_t kept;
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	kept = m.id;
+	assert_int_equal(sb_store_savepoint(st), 0);
+	assert_int_equal(sb_store_savepoint(st), -1); /* not nested */
+	m.text = "undone";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_message_status(st, m.id), SB_ST_QUEUED);
+	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
+	assert_int_equal(sb_store_message_status(st, m.id), -1);
+	assert_int_equal(sb_store_savepoint(st), 0);
+	m.text = "kept too";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_savepoint_end(st, 1), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_message_status(st, kept), SB_ST_QUEUED);
+	assert_int_equal(sb_store_message_status(st, m.id), SB_ST_QUEUED);
+	/* Compare and set: a status write names the status it expects. */
+	assert_int_equal(sb_store_message_update(st, kept, SB_ST_SENDING, SB_ST_ACCEPTED, -1,
+	    NULL, 2), 1);
+	assert_int_equal(sb_store_message_status(st, kept), SB_ST_QUEUED);
+	assert_int_equal(sb_store_message_update(st, kept, SB_ST_QUEUED, SB_ST_SENDING, -1,
+	    NULL, 2), 0);
+	sb_store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
 		    teardown),
