@@ -464,7 +464,7 @@ static const struct field daemon_fields[] = {
 	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = "run/switchboard.db" },
 	{ .key = "plugin_dir", .type = F_STR, .off = D(plugin_dir), .pat = &pat_text },
 	{ .key = "log_level", .type = F_ENUM, .off = D(log_level), .names = log_levels, .defi = SB_LOG_INFO },
-	{ .key = "commit_interval", .type = F_DUR, .off = D(commit_interval_ms), .min = 0, .max = 60000, .defi = 2 },
+	{ .key = "commit_interval", .type = F_DUR, .off = D(commit_interval_ms), .min = 0, .max = 60000, .defi = 0 },
 	{ .key = "commit_max", .type = F_INT, .off = D(commit_max), .min = 1, .max = INT32_MAX, .defi = 4096 },
 	{ .key = "sync", .type = F_ENUM, .off = D(sync_full), .names = sync_modes, .defi = 1 },
 };

@@ -25,13 +25,13 @@ core_libsbcore_la_SOURCES = \
 	core/ratelimit.c core/ratelimit.h \
 	core/status.c core/status.h \
 	core/tz.c core/tz.h \
-	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
+	core/store.c core/store_group.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
-	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm
+	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += core/switchboardd
 core_switchboardd_SOURCES = core/main.c

@@ -360,14 +360,16 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 	}
 	if (take_lock(st, path, err) < 0)
 		goto fail;
-	if (
-	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	st->sync_full = sync_full;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		set_store_error(err, st->db, path, "opening");
 		goto fail;
 	}
 	/* WAL: readers never block the writer, and a commit appends to one
-	 * file. FULL syncs the WAL at every commit: one fsync per group. */
+	 * file. FULL syncs the WAL at every commit: one fsync per group. Once
+	 * attached to a loop, the syncer thread takes the syncs over
+	 * (store_group.c). */
 	snprintf(pragmas, sizeof(pragmas),
 	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
 	    " PRAGMA foreign_keys = OFF; PRAGMA busy_timeout = 5000;"
@@ -402,13 +404,15 @@ sb_store_close(struct sb_store *st)
 		sb_store_commit(st);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	sb_store_detach(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
-	if (st->commit_ev != NULL)
-		event_free(st->commit_ev);
+	if (st->ckdb != NULL)
+		sqlite3_close(st->ckdb);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* drops the lock */
 	free(st->waiters);
+	free(st->synced);
 	free(st->path);
 	free(st);
 }
@@ -443,56 +447,6 @@ sb_store_stmt(struct sb_store *st, enum store_stmt id)
 	return s;
 }
 
-/* A group has something to commit: make sure a commit comes. */
-static void
-arm_commit(struct sb_store *st)
-{
-	struct timeval tv;
-
-	if (st->commit_ev == NULL)
-		return;
-	if (st->pending + st->nwaiters >= st->commit_max) {
-		event_active(st->commit_ev, 0, 0);
-		return;
-	}
-	if (st->commit_armed)
-		return;
-	st->commit_armed = 1;
-	tv.tv_sec = (time_t)(st->commit_interval_ms / 1000);
-	tv.tv_usec = (suseconds_t)(st->commit_interval_ms % 1000 * 1000);
-	event_add(st->commit_ev, &tv);
-}
-
-static void
-commit_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sb_store *st = arg;
-
-	(void)fd;
-	(void)what;
-	st->commit_armed = 0;
-	/* Not in the middle of a savepoint: that group is still being written. */
-	if (st->in_savepoint) {
-		arm_commit(st);
-		return;
-	}
-	sb_store_commit(st);
-}
-
-int
-sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
-    unsigned max)
-{
-	if (st->commit_ev == NULL) {
-		st->commit_ev = evtimer_new(base, commit_cb, st);
-		if (st->commit_ev == NULL)
-			return -1;
-	}
-	st->commit_interval_ms = interval_ms;
-	st->commit_max = max > 0 ? max : 1;
-	return 0;
-}
-
 /* Open the group's transaction if this is its first write. */
 int
 sb_store_write_begin(struct sb_store *st)
@@ -500,7 +454,7 @@ sb_store_write_begin(struct sb_store *st)
 	sqlite3_stmt *s;
 
 	st->pending++;
-	arm_commit(st);
+	sb_store_arm_commit(st);
 	if (st->in_txn)
 		return 0;
 	s = sb_store_stmt(st, ST_BEGIN);
@@ -536,7 +490,7 @@ sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg)
 		st->capwaiters = cap;
 	}
 	st->waiters[st->nwaiters++] = (struct store_waiter){ fn, arg };
-	arm_commit(st);
+	sb_store_arm_commit(st);
 	return 0;
 }
 
@@ -566,39 +520,8 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 		rc = -1;
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
 		rc = -1;
-	arm_commit(st);
+	sb_store_arm_commit(st);
 	return rc;
-}
-
-int
-sb_store_commit(struct sb_store *st)
-{
-	int ok = 1;
-	size_t n;
-
-	if (st->commit_armed && st->commit_ev != NULL) {
-		event_del(st->commit_ev);
-		st->commit_armed = 0;
-	}
-	if (st->in_txn) {
-		sqlite3_stmt *s = sb_store_stmt(st, ST_COMMIT);
-
-		ok = sqlite3_step(s) == SQLITE_DONE;
-		sqlite3_reset(s);
-		if (!ok)
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		st->in_txn = 0;
-	}
-	st->pending = 0;
-	/* Callbacks may register new waiters for the next group: run only
-	 * those present now. */
-	n = st->nwaiters;
-	for (size_t i = 0; i < n; i++)
-		st->waiters[i].fn(st->waiters[i].arg, ok);
-	if (st->nwaiters > n)
-		memmove(st->waiters, st->waiters + n, (st->nwaiters - n) * sizeof(*st->waiters));
-	st->nwaiters -= n;
-	return ok ? 0 : -1;
 }
 
 unsigned

@@ -9,9 +9,10 @@
  * transaction open, statements run at once (so reads on the connection see
  * them), and a commit ends the group with one fsync. Whoever must not
  * answer before the data is durable registers with sb_store_after_commit().
- * Attached to a loop (sb_store_attach), the store commits by itself: a
- * group's first write or waiter arms a timer of daemon.commit_interval, and
- * a group of daemon.commit_max statements commits at the next loop turn.
+ * Attached to a loop (sb_store_attach), the store commits by itself
+ * (store_group.c): a group ends at the next loop turn after its first
+ * write or waiter, or as soon as the previous group's sync is done, and
+ * the fsync runs on a thread of its own, never on the loop.
  * Status writes are compare-and-set: they name the status they expect.
  */
 #ifndef SB_STORE_H
@@ -54,6 +55,8 @@ unsigned sb_store_pending(const struct sb_store *st);
  */
 int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
     unsigned max);
+/* Tests: the syncer sleeps this long before each sync (a slow disk). */
+void sb_store_set_sync_delay(struct sb_store *st, int64_t ms);
 /*
  * A savepoint inside the open group, for writes that stand or fall
  * together (a multi-recipient submission). End it with ok=1 (keep) or 0

@@ -72,11 +72,18 @@ struct sb_store {
 	int in_txn;
 	int in_savepoint;
 	unsigned pending;
-	/* The group commit's timer (store_group.c); NULL without a loop. */
+	int sync_full;                /* daemon.sync: full (fdatasync per group) */
+	/* The group commit (store_group.c); NULL without a loop. */
 	struct event *commit_ev;
 	int commit_armed;
 	int64_t commit_interval_ms;
 	unsigned commit_max;
+	struct store_syncer *syncer;  /* the thread that waits for the disk */
+	int syncing;                  /* a committed group waits for its sync */
+	int commit_after_sync;
+	struct store_waiter *synced;  /* that group's waiters */
+	size_t nsynced, capsynced;
+	sqlite3 *ckdb;                /* the syncer's connection, closed last */
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
 	char install_id[33];
@@ -89,5 +96,9 @@ const char *sb_store_migration_sql(int from);
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);
 int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
+/* store_group.c: a group has something to commit: make sure a commit comes. */
+void sb_store_arm_commit(struct sb_store *st);
+/* Stop the syncer (after a last blocking commit); the store works unattached. */
+void sb_store_detach(struct sb_store *st);
 
 #endif

@@ -48,7 +48,6 @@ def base_config(tmp, port, plugins=None, chains=None, subaccounts=None, filters=
             "http_listen": f"127.0.0.1:{port}",
             "database": os.path.join(tmp, "sb.db"),
             "log_level": "debug",
-            "commit_interval": "2ms",
         },
         "retry": {"max_attempts": 3, "initial": "100ms", "max": "1s", "multiplier": 2, "jitter": 0},
         "validity": "1h",

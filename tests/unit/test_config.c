@@ -339,7 +339,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg->daemon.database, "run/switchboard.db");
 	assert_null(cfg->daemon.plugin_dir);
 	assert_int_equal(cfg->daemon.log_level, SB_LOG_INFO);
-	assert_int_equal(cfg->daemon.commit_interval_ms, 2);
+	assert_int_equal(cfg->daemon.commit_interval_ms, 0);
 	assert_int_equal(cfg->daemon.commit_max, 4096);
 	assert_int_equal(cfg->daemon.sync_full, 1);
 	assert_int_equal(cfg->retry.max_attempts, 5);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -341,12 +343,95 @@ test_savepoint_undoes_only_its_writes(void **state)
 	sb_store_close(st);
 }
 
+/* ---- the group commit on a loop: the disk wait is the syncer's ---- */
+
+struct loop_probe {
+	struct event_base *base;
+	int64_t acked_us, ticked_us, start_us;
+	int acks;
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+probe_acked(void *arg, int ok)
+{
+	struct loop_probe *p = arg;
+
+	assert_true(ok);
+	p->acked_us = mono_us();
+	p->acks++;
+	event_base_loopbreak(p->base);
+}
+
+static void
+probe_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_probe *p = arg;
+
+	p->ticked_us = mono_us();
+}
+
+static void
+test_loop_never_waits_for_the_disk(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct loop_probe p = { .base = event_base_new() };
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 9000,
+	};
+	struct timeval tick = { 0, 50000 };
+	struct event *tick_ev = evtimer_new(p.base, probe_tick, &p);
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_attach(st, p.base, 0, 4096), 0);
+	/* A disk that takes 300 ms per sync. */
+	sb_store_set_sync_delay(st, 300);
+	p.start_us = mono_us();
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_after_commit(st, probe_acked, &p), 0);
+	evtimer_add(tick_ev, &tick);
+	event_base_dispatch(p.base);
+	/* The loop ran its 50 ms timer while the sync went on ... */
+	assert_true(p.ticked_us > 0 && p.ticked_us - p.start_us < 250000);
+	/* ... and the acknowledgement came only after the sync. */
+	assert_int_equal(p.acks, 1);
+	assert_true(p.acked_us - p.start_us >= 300000);
+	assert_true(p.acked_us > p.ticked_us);
+	/* A group that gathers during a sync commits when it is done. */
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_after_commit(st, probe_acked, &p), 0);
+	sb_store_set_sync_delay(st, 0);
+	event_base_dispatch(p.base);
+	assert_int_equal(p.acks, 2);
+	event_free(tick_ev);
+	sb_store_close(st);
+	event_base_free(p.base);
+	/* Both messages are on disk. */
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_status(st, m.id), SB_ST_QUEUED);
+	assert_int_equal(sb_store_message_status(st, m.id - 1), SB_ST_QUEUED);
+	sb_store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
