@@ -32,7 +32,7 @@ _Static_assert(sizeof(enum sb_undeliverable_policy) == sizeof(int), "enum size")
 _Static_assert(sizeof(enum sb_poll_mode) == sizeof(int), "enum size");
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN SB_NAME_MAX
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 #define MAX_RATE 1e9
 
@@ -461,6 +461,9 @@ static const struct field daemon_fields[] = {
 	{ .key = "http_listen", .type = F_STR, .off = D(http_listen), .check = check_listen },
 	{ .key = "public_url", .type = F_STR, .off = D(public_url), .check = check_url },
 	{ .key = "http_max_body", .type = F_INT, .off = D(http_max_body), .min = 1, .max = INT32_MAX, .defi = 1 << 20 },
+	{ .key = "http_max_connections", .type = F_INT, .off = D(http_max_connections), .min = 1, .max = 1000000, .defi = 512 },
+	{ .key = "http_header_timeout", .type = F_DUR, .off = D(http_header_timeout_ms), .min = 1, .max = 3600000, .defi = 10000 },
+	{ .key = "http_body_timeout", .type = F_DUR, .off = D(http_body_timeout_ms), .min = 1, .max = 3600000, .defi = 30000 },
 	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = "run/switchboard.db" },
 	{ .key = "plugin_dir", .type = F_STR, .off = D(plugin_dir), .pat = &pat_text },
 	{ .key = "log_level", .type = F_ENUM, .off = D(log_level), .names = log_levels, .defi = SB_LOG_INFO },

@@ -81,6 +81,9 @@ int sb_parse_duration_ms(const char *text, int64_t *out);
 
 /* ---- the typed configuration (config.c) ---- */
 
+/* Longest name of an instance, chain, subaccount or filter (bytes). */
+#define SB_NAME_MAX 64
+
 #define SB_WEEKDAYS 7     /* 0 = Sunday ... 6 = Saturday, as struct tm */
 #define SB_MAX_RANGES 4   /* windows per weekday */
 
@@ -181,6 +184,9 @@ struct sb_config_daemon {
 	char *http_listen;         /* "127.0.0.1:8025"; NULL: no HTTP server */
 	char *public_url;          /* default "http://" + http_listen */
 	int64_t http_max_body;     /* bytes, default 1 MiB */
+	int64_t http_max_connections;  /* open at once, default 512 */
+	int64_t http_header_timeout_ms;/* request line and headers, default 10s */
+	int64_t http_body_timeout_ms;  /* the body after the headers, default 30s */
 	char *database;            /* default "run/switchboard.db" */
 	char *plugin_dir;          /* colon-separated search path, or NULL */
 	enum sb_log_level log_level;

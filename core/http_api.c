@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "http_api.h"
+#include "http_guard.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -39,13 +40,13 @@ struct sb_http_api {
 	struct sb_daemon *d;
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
+	struct sb_http_guard *guard;
 };
 
 /* A request whose answer waits for the commit of its messages. */
 struct pending {
 	struct sb_http_api *api;
 	struct evhttp_request *req;      /* NULL once the client has gone */
-	struct evhttp_connection *conn;
 	json_t *ids;                     /* the answer being built */
 	size_t outstanding;
 	int failed;
@@ -108,10 +109,24 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 	const char *key = evhttp_find_header(h, "X-API-Key");
 	const struct sb_config *cfg = api->d->cfg;
 	char hex[65];
+	int wait_s = 0;
 
+	/* An address that keeps failing waits, whatever key it brings now:
+	 * otherwise the answer would still tell a good key from a bad one. */
+	if (sb_http_guard_auth_allowed(api->guard, req, &wait_s) < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "too many failed API key checks from this address;"
+		    " retry in %ds", wait_s);
+		snprintf(hex, sizeof(hex), "%d", wait_s);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", hex);
+		fail(req, SB_E_RATE_LIMITED, msg);
+		return NULL;
+	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
 	if (key == NULL || *key == '\0') {
+		sb_http_guard_auth_failed(api->guard, req, "no key");
 		fail(req, SB_E_UNAUTHORIZED, "missing API key (Authorization: Bearer KEY)");
 		return NULL;
 	}
@@ -123,6 +138,7 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 			if (CRYPTO_memcmp(sub->api_keys[k] + 7, hex, 64) == 0)
 				return sub;
 	}
+	sb_http_guard_auth_failed(api->guard, req, "unknown key");
 	fail(req, SB_E_UNAUTHORIZED, "unknown API key");
 	return NULL;
 }
@@ -158,7 +174,7 @@ static void
 pending_finish(struct pending *p)
 {
 	if (p->req != NULL) {
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		sb_http_guard_watch(p->api->guard, p->req, NULL, NULL);
 		if (p->failed)
 			send_error(p->req, &p->err);
 		else
@@ -170,7 +186,7 @@ pending_finish(struct pending *p)
 }
 
 static void
-pending_client_gone(struct evhttp_connection *conn, void *arg)
+pending_client_gone(void *arg)
 {
 	struct pending *p = arg;
 
@@ -326,10 +342,9 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	p = calloc(1, sizeof(*p));
 	p->api = api;
 	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
 	p->ids = json_array();
 	p->outstanding = 1; /* held until every submission is handed over */
-	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
 	for (i = 0; i < n && !p->failed; i++) {
 		struct recipient_ack *ra = malloc(sizeof(*ra));
 		const char *base_key = json_string_value(json_object_get(body, "idempotency_key"));
@@ -472,7 +487,7 @@ change_committed(void *arg, int ok)
 		sb_error_set(&p->err, SB_E_INTERNAL, "the change could not be stored");
 	}
 	if (p->req != NULL) {
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		sb_http_guard_watch(p->api->guard, p->req, NULL, NULL);
 		if (p->failed)
 			send_error(p->req, &p->err);
 		else
@@ -493,10 +508,10 @@ reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, json_t *
 		fail(req, SB_E_INTERNAL, "out of memory");
 		return;
 	}
+	p->api = api;
 	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
 	p->ids = answer;
-	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
 	sb_store_after_commit(api->d->store, change_committed, p);
 	sb_dispatch_kick(api->d->dispatch);
 }
@@ -683,6 +698,7 @@ get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *res
 		if (insts[i]->p->kind == SB_PLUGIN_CHANNEL)
 			sb_metrics_gauge("sb_queue_depth", insts[i]->name, 0);
 	sb_store_queue_depth(api->d->store, set_queue_gauge, NULL);
+	sb_metrics_gauge("sb_http_connections", NULL, sb_http_guard_connections(api->guard));
 	text = sb_metrics_render();
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -710,6 +726,7 @@ dispatch_request(struct evhttp_request *req, void *arg)
 	const char *uri = evhttp_request_get_uri(req);
 	size_t plen = strcspn(uri, "?");
 
+	sb_http_guard_request(api->guard, req);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		size_t n = strlen(routes[i].prefix);
 
@@ -751,12 +768,19 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_timeout(api->http, 60);
 	evhttp_set_gencb(api->http, dispatch_request, api);
+	api->guard = sb_http_guard_new(d, api->http);
+	if (api->guard == NULL) {
+		sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		sb_http_api_free(api);
+		return NULL;
+	}
 	api->sock = evhttp_bind_socket_with_handle(api->http, host, (ev_uint16_t)port);
 	if (api->sock == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "cannot listen on %s", listen);
 		sb_http_api_free(api);
 		return NULL;
 	}
+	sb_http_guard_listen(api->guard, api->sock);
 	return api;
 }
 
@@ -765,6 +789,7 @@ sb_http_api_free(struct sb_http_api *api)
 {
 	if (api == NULL)
 		return;
+	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
 	free(api);
 }

@@ -11,7 +11,7 @@ core_libsbcore_la_SOURCES = \
 	core/dispatch.c core/dispatch.h core/dispatch_impl.h core/dispatch_internal.h \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
-	core/http_api.c core/http_api.h \
+	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
 	core/loader.c core/loader.h \
