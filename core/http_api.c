@@ -25,6 +25,7 @@
 #include "dispatch.h"
 #include "http_api.h"
 #include "http_guard.h"
+#include "idempotency.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -273,8 +274,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	const struct sb_config_subaccount *sub = authenticate(api, req);
 	json_t *body, *to, *tpl, *recipients;
 	struct sb_submit s = { 0 };
-	const char *at = NULL, *why;
-	char *vars = NULL, norm[32], key[300];
+	const char *at = NULL, *why, *hkey, *base_key;
+	char *vars = NULL, norm[32], key[SB_IDEM_KEY_BUF];
 	struct pending *p;
 	struct sb_error err = { 0 };
 	size_t i, n;
@@ -287,8 +288,22 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	    string_field(body, "chain", &s.chain, req) < 0 ||
 	    string_field(body, "from", &s.from, req) < 0 ||
 	    string_field(body, "send_at", &at, req) < 0 ||
-	    string_field(body, "idempotency_key", &s.idempotency_key, req) < 0)
+	    string_field(body, "idempotency_key", &base_key, req) < 0)
 		goto out;
+	/* The key as a header (the IETF draft's name) or a field; both must agree. */
+	hkey = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
+	if (hkey != NULL && base_key != NULL && strcmp(hkey, base_key) != 0) {
+		fail(req, SB_E_BAD_ARGUMENT, "the Idempotency-Key header and 'idempotency_key'"
+		    " differ; give one");
+		goto out;
+	}
+	if (base_key == NULL)
+		base_key = hkey;
+	if (base_key != NULL && sb_idem_key_check(base_key, hkey != NULL ?
+	    "Idempotency-Key" : "idempotency_key", &err) < 0) {
+		send_error(req, &err);
+		goto out;
+	}
 	tpl = json_object_get(body, "template");
 	if (tpl != NULL) {
 		json_t *v = json_object_get(tpl, "variables");
@@ -325,7 +340,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_BAD_ARGUMENT, "'to' must be a number or a list of 1 to 1000");
 		goto out;
 	}
-	/* Check every number first: a request is taken whole or not at all. */
+	/* Check every number, and every reused key, first: a request is taken
+	 * whole or not at all. */
 	for (i = 0; i < n; i++) {
 		json_t *r = json_array_get(recipients, i);
 		char msg[200];
@@ -338,6 +354,16 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 			fail(req, SB_E_BAD_ARGUMENT, msg);
 			goto out;
 		}
+		if (base_key == NULL)
+			continue;
+		sb_idem_recipient_key(base_key, i, n, key);
+		s.idempotency_key = key;
+		if (sb_idem_same_request(api->d->store, &s, norm, s.chain != NULL ? s.chain :
+		    sub->default_chain, s.from != NULL ? s.from : sub->sender, &err) < 0) {
+			json_decref(recipients);
+			send_error(req, &err);
+			goto out;
+		}
 	}
 	p = calloc(1, sizeof(*p));
 	p->api = api;
@@ -347,11 +373,10 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
 	for (i = 0; i < n && !p->failed; i++) {
 		struct recipient_ack *ra = malloc(sizeof(*ra));
-		const char *base_key = json_string_value(json_object_get(body, "idempotency_key"));
 
 		s.to = json_string_value(json_array_get(recipients, i));
-		if (base_key != NULL && n > 1) {
-			snprintf(key, sizeof(key), "%s#%zu", base_key, i);
+		if (base_key != NULL) {
+			sb_idem_recipient_key(base_key, i, n, key);
 			s.idempotency_key = key;
 		}
 		json_array_append_new(p->ids, json_pack("{s:s}", "to", s.to));

@@ -12,6 +12,7 @@ core_libsbcore_la_SOURCES = \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
+	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
 	core/loader.c core/loader.h \
