@@ -216,6 +216,10 @@ struct sb_config {
  * instance's node for the loader to check after the plugin's init.
  */
 struct sb_config *sb_config_load(const char *path, char **err);
+/* For -t: the configuration even if it has errors (they are in cfg->doc:
+ * sb_cfg_doc_nerrors), so plugin keys can be checked too. NULL only if the
+ * file cannot be read or is not YAML. Never to be run. */
+struct sb_config *sb_config_load_all(const char *path, char **err);
 struct sb_config *sb_config_parse(const char *name, const char *text, size_t len,
     char **err);
 void sb_config_free(struct sb_config *cfg);

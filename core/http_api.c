@@ -144,6 +144,43 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 	return NULL;
 }
 
+/* Why jansson refused a body, in our words (its own texts name its flags). */
+static void
+json_error_words(const json_error_t *e, char *out, size_t cap)
+{
+	const char *what;
+
+	switch (json_error_code(e)) {
+	case json_error_duplicate_key:
+		what = "an object has the same key twice";
+		break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		what = "it contains a NUL character (\\u0000)";
+		break;
+	case json_error_invalid_utf8:
+		what = "it is not valid UTF-8";
+		break;
+	case json_error_premature_end_of_input:
+		what = "it ends before the JSON value does";
+		break;
+	case json_error_end_of_input_expected:
+		what = "there is more after the JSON value";
+		break;
+	case json_error_stack_overflow:
+		what = "it is nested too deeply";
+		break;
+	case json_error_numeric_overflow:
+		what = "a number is too large";
+		break;
+	default:
+		what = "it is not valid JSON";
+		break;
+	}
+	snprintf(out, cap, "the body is not a JSON object: %s (line %d, column %d)", what,
+	    e->line, e->column);
+}
+
 /* The body as JSON, or NULL (answered). */
 static json_t *
 read_json_body(struct sb_http_api *api, struct evhttp_request *req)
@@ -158,15 +195,36 @@ read_json_body(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_TOO_LARGE, "request body too large");
 		return NULL;
 	}
-	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
-	if (body == NULL || !json_is_object(body)) {
-		snprintf(msg, sizeof(msg), "body is not a JSON object%s%s",
-		    body == NULL ? ": " : "", body == NULL ? jerr.text : "");
-		json_decref(body);
+	if (len == 0) {
+		fail(req, SB_E_BAD_REQUEST, "the body is empty (expected a JSON object)");
+		return NULL;
+	}
+	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (body == NULL) {
+		json_error_words(&jerr, msg, sizeof(msg));
 		fail(req, SB_E_BAD_REQUEST, msg);
 		return NULL;
 	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		fail(req, SB_E_BAD_REQUEST, "the body is not a JSON object");
+		return NULL;
+	}
 	return body;
+}
+
+/* Parse a time argument; 0, or -1 answered naming it and what is wrong. */
+static int
+time_arg(struct evhttp_request *req, const char *name, const char *v, int64_t *out)
+{
+	const char *why;
+	char msg[200];
+
+	if (sb_parse_iso8601_why(v, out, &why) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "'%s' %s", name, why);
+	return fail(req, SB_E_BAD_ARGUMENT, msg);
 }
 
 /* ---- POST /v1/messages ---- */
@@ -324,10 +382,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
 		goto out;
 	}
-	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, "'send_at' must be ISO 8601 with an offset");
+	if (at != NULL && time_arg(req, "send_at", at, &s.send_at_ms) < 0)
 		goto out;
-	}
 	to = json_object_get(body, "to");
 	if (to == NULL || json_is_null(to)) {
 		fail(req, SB_E_BAD_ARGUMENT, "missing 'to' (a number or a list of 1 to 1000)");
@@ -412,13 +468,9 @@ parse_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *na
     int64_t *out)
 {
 	const char *v = query_param(q, name);
-	char msg[128];
 
 	*out = 0;
-	if (v == NULL || sb_parse_iso8601_ms(v, out) == 0)
-		return 0;
-	snprintf(msg, sizeof(msg), "'%s' must be ISO 8601 with an offset", name);
-	return fail(req, SB_E_BAD_ARGUMENT, msg);
+	return v == NULL ? 0 : time_arg(req, name, v, out);
 }
 
 /* An optional integer parameter within [min, max]; garbage is an error, not 0. */
@@ -571,11 +623,12 @@ reschedule_message(struct sb_http_api *api, struct evhttp_request *req,
 	if (string_field(body, "send_at", &at, req) < 0 ||
 	    string_field(body, "text", &text, req) < 0)
 		goto out;
-	if (at == NULL || sb_parse_iso8601_ms(at, &at_ms) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, at == NULL ? "missing 'send_at'" :
-		    "'send_at' must be ISO 8601 with an offset");
+	if (at == NULL) {
+		fail(req, SB_E_BAD_ARGUMENT, "missing 'send_at'");
 		goto out;
 	}
+	if (time_arg(req, "send_at", at, &at_ms) < 0)
+		goto out;
 	if (sb_dispatch_reschedule(api->d->dispatch, id, sub->name, &at_ms, text, &err) < 0) {
 		send_error(req, &err);
 		goto out;

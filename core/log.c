@@ -14,6 +14,7 @@
 #include "log.h"
 
 static enum sb_log_level current_level = SB_LOG_INFO;
+static int quiet;
 
 static const char *const level_names[] = {
 	[SB_LOG_ERROR] = "error",
@@ -21,6 +22,12 @@ static const char *const level_names[] = {
 	[SB_LOG_INFO] = "info",
 	[SB_LOG_DEBUG] = "debug",
 };
+
+void
+sb_log_quiet(int on)
+{
+	quiet = on;
+}
 
 void
 sb_log_set_level(enum sb_log_level level)
@@ -88,7 +95,7 @@ sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
 	struct timeval tv;
 	struct tm tm;
 
-	if (level > current_level)
+	if (level > current_level || quiet)
 		return;
 	/* Real wall time on purpose: logs say when things happened on this
 	 * host, even when a test drives the daemon's clock. */

@@ -17,6 +17,9 @@ void sb_log(enum sb_log_level level, const char *fmt, ...)
 void sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 void sb_log_set_level(enum sb_log_level level);
+/* Non-zero: no line at all until called with 0 (switchboardd -t, whose
+ * output is the error list). */
+void sb_log_quiet(int on);
 enum sb_log_level sb_log_get_level(void);
 /* "error" ... "debug" -> level, or -1. */
 int sb_log_level_parse(const char *word);

@@ -39,36 +39,57 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* -t: everything a start would check, without starting. */
+/*
+ * -t: everything a start would check, without starting. Plugin keys are
+ * checked even when the core sections have errors, and every error is
+ * printed once, in one list (plugins' log lines are held back: what they
+ * refuse is in the list).
+ */
 static int
 check_config(const char *path)
 {
 	struct sb_daemon d = { 0 };
 	struct sb_error err = { 0 };
 	struct sb_config *cfg;
-	char *msg = NULL;
-	int rc = 1;
+	char *msg = NULL, *all;
+	size_t n, keep = 0;
+	int rc = 1, applied;
 
-	cfg = sb_config_load(path, &msg);
+	cfg = sb_config_load_all(path, &msg);
 	if (cfg == NULL) {
 		fprintf(stderr, "%s\n", msg != NULL ? msg : "invalid configuration");
 		free(msg);
 		return 1;
 	}
+	/* Instances without a module cannot be built: leave them out (their
+	 * error is listed), and put them back before the config is freed. */
+	n = cfg->ninstances;
+	for (size_t i = 0; i < n; i++) {
+		struct sb_config_instance t = cfg->instances[keep];
+
+		if (cfg->instances[i].module == NULL)
+			continue;
+		cfg->instances[keep++] = cfg->instances[i];
+		cfg->instances[i] = t;
+	}
+	cfg->ninstances = keep;
 	d.base = event_base_new();
 	d.cfg = cfg;
 	d.loader = sb_loader_new(&d);
-	if (d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0) {
+	sb_log_quiet(1);
+	applied = d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0;
+	sb_log_quiet(0);
+	if (applied && sb_cfg_doc_nerrors(cfg->doc) == 0) {
 		printf("switchboardd: configuration %s is valid\n", path);
 		rc = 0;
 	} else {
 		/* Every error in full: err.message is bounded, the list is not. */
-		char *all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
-
+		all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
 		fprintf(stderr, "%s\n", all != NULL ? all : err.message);
 		free(all);
 	}
 	sb_loader_free(d.loader);
+	cfg->ninstances = n;
 	sb_config_free(cfg);
 	event_base_free(d.base);
 	return rc;
