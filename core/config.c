@@ -466,7 +466,7 @@ static const struct enum_name sync_modes[] = {
 
 #define D(m) offsetof(struct sb_config_daemon, m)
 static const struct field daemon_fields[] = {
-	{ .key = "control_socket", .type = F_STR, .off = D(control_socket), .pat = &pat_socket, .defs = "run/control.sock" },
+	{ .key = "control_socket", .type = F_STR, .off = D(control_socket), .pat = &pat_socket, .defs = SB_RUNDIR "/control.sock" },
 	{ .key = "control_mode", .type = F_MODE, .off = D(control_mode), .defi = 0660 },
 	{ .key = "control_group", .type = F_STR, .off = D(control_group), .pat = &pat_text },
 	{ .key = "http_listen", .type = F_STR, .off = D(http_listen), .check = check_listen },
@@ -475,7 +475,7 @@ static const struct field daemon_fields[] = {
 	{ .key = "http_max_connections", .type = F_INT, .off = D(http_max_connections), .min = 1, .max = 1000000, .defi = 512 },
 	{ .key = "http_header_timeout", .type = F_DUR, .off = D(http_header_timeout_ms), .min = 1, .max = 3600000, .defi = 10000 },
 	{ .key = "http_body_timeout", .type = F_DUR, .off = D(http_body_timeout_ms), .min = 1, .max = 3600000, .defi = 30000 },
-	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = "run/switchboard.db" },
+	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = SB_STATEDIR "/switchboard.db" },
 	{ .key = "plugin_dir", .type = F_STR, .off = D(plugin_dir), .pat = &pat_text },
 	{ .key = "log_level", .type = F_ENUM, .off = D(log_level), .names = log_levels, .defi = SB_LOG_INFO },
 	{ .key = "commit_interval", .type = F_DUR, .off = D(commit_interval_ms), .min = 0, .max = 60000, .defi = 2 },

@@ -81,6 +81,14 @@ int sb_parse_duration_ms(const char *text, int64_t *out);
 
 /* ---- the typed configuration (config.c) ---- */
 
+/* Compiled-in directories (configure's localstatedir and runstatedir). */
+#ifndef SB_STATEDIR
+#define SB_STATEDIR "/var/lib/switchboard"
+#endif
+#ifndef SB_RUNDIR
+#define SB_RUNDIR "/run/switchboard"
+#endif
+
 /* Longest name of an instance, chain, subaccount or filter (bytes). */
 #define SB_NAME_MAX 64
 
@@ -178,7 +186,7 @@ struct sb_config_retry {
 };
 
 struct sb_config_daemon {
-	char *control_socket;      /* default "run/control.sock" */
+	char *control_socket;      /* default SB_RUNDIR "/control.sock" */
 	int control_mode;          /* from an octal string, default 0660 */
 	char *control_group;       /* or NULL: the daemon's group */
 	char *http_listen;         /* "127.0.0.1:8025"; NULL: no HTTP server */
@@ -187,7 +195,7 @@ struct sb_config_daemon {
 	int64_t http_max_connections;  /* open at once, default 512 */
 	int64_t http_header_timeout_ms;/* request line and headers, default 10s */
 	int64_t http_body_timeout_ms;  /* the body after the headers, default 30s */
-	char *database;            /* default "run/switchboard.db" */
+	char *database;            /* default SB_STATEDIR "/switchboard.db" */
 	char *plugin_dir;          /* colon-separated search path, or NULL */
 	enum sb_log_level log_level;
 	int64_t commit_interval_ms;/* group commit window, default 2 */

@@ -35,6 +35,8 @@ core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_L
 sbin_PROGRAMS += core/switchboardd
 core_switchboardd_SOURCES = core/main.c
 core_switchboardd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+# Run from the build tree, the daemon finds the plugins built beside it.
+core_switchboardd_CPPFLAGS = $(AM_CPPFLAGS) -DSB_ABS_BUILDDIR=\"$(abs_top_builddir)\"
 core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl

@@ -330,13 +330,13 @@ test_defaults(void **state)
 {
 	struct sb_config *cfg = expect_ok("daemon:\nretry: {}\n");
 
-	assert_string_equal(cfg->daemon.control_socket, "run/control.sock");
+	assert_string_equal(cfg->daemon.control_socket, SB_RUNDIR "/control.sock");
 	assert_int_equal(cfg->daemon.control_mode, 0660);
 	assert_null(cfg->daemon.control_group);
 	assert_null(cfg->daemon.http_listen);
 	assert_null(cfg->daemon.public_url);
 	assert_int_equal(cfg->daemon.http_max_body, 1048576);
-	assert_string_equal(cfg->daemon.database, "run/switchboard.db");
+	assert_string_equal(cfg->daemon.database, SB_STATEDIR "/switchboard.db");
 	assert_null(cfg->daemon.plugin_dir);
 	assert_int_equal(cfg->daemon.log_level, SB_LOG_INFO);
 	assert_int_equal(cfg->daemon.commit_interval_ms, 2);

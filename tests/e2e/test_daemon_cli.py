@@ -1,0 +1,40 @@
+"""switchboardd as an operator meets it (issue 11): --help and --version,
+`-t` on the sample config straight from the build tree (the README's
+command), and a start-up line that names every listener."""
+import os
+import subprocess
+
+from conftest import DAEMON, SRCDIR, wait_for
+
+
+def run(*argv, env=None, cwd=None):
+    return subprocess.run([DAEMON, *argv], capture_output=True, text=True, timeout=30,
+                          env=env, cwd=cwd)
+
+
+def test_help_and_version():
+    for flag in ("--help", "-h"):
+        r = run(flag)
+        assert r.returncode == 0 and r.stdout.startswith("usage: switchboardd"), r
+        assert "--version" in r.stdout and "--check" in r.stdout
+    for flag in ("--version", "-V"):
+        r = run(flag)
+        assert r.returncode == 0 and r.stdout.startswith("switchboardd "), r
+    r = run("--no-such-option")
+    assert r.returncode == 2 and "usage:" in r.stderr, r
+    r = run("extra-argument")
+    assert r.returncode == 2 and "unexpected argument 'extra-argument'" in r.stderr, r
+
+
+def test_sample_config_checks_from_the_build_tree():
+    env = {k: v for k, v in os.environ.items() if k != "SWITCHBOARD_PLUGIN_PATH"}
+    r = run("-t", "-c", os.path.join(SRCDIR, "conf", "switchboard.yaml"), env=env, cwd=SRCDIR)
+    assert r.returncode == 0 and "is valid" in r.stdout, r
+
+
+def test_start_up_line_names_every_listener(make_daemon):
+    d = make_daemon()
+    line = wait_for(lambda: next((ln for ln in d.log().splitlines() if " started (" in ln), None),
+                    what="the start-up line")
+    assert d.cfg["daemon"]["control_socket"] in line, line
+    assert "HTTP on " + d.cfg["daemon"]["http_listen"] in line, line
