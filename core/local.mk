@@ -40,6 +40,6 @@ core_switchboardd_CPPFLAGS = $(AM_CPPFLAGS) -DSB_ABS_BUILDDIR=\"$(abs_top_buildd
 core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl
-core_switchboardctl_SOURCES = $(SB_CTL_SOURCES)
-core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-core_switchboardctl_LDADD = $(JANSSON_LIBS)
+core_switchboardctl_SOURCES = $(SB_CTL_SOURCES) core/apikey.c core/apikey.h
+core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
+core_switchboardctl_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)

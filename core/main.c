@@ -98,7 +98,7 @@ check_config(const char *path)
 	struct sb_daemon d = { 0 };
 	struct sb_error err = { 0 };
 	struct sb_config *cfg;
-	char *msg = NULL, *all;
+	char *msg = NULL;
 	size_t n, keep = 0;
 	int rc = 1, applied;
 
@@ -131,7 +131,7 @@ check_config(const char *path)
 		rc = 0;
 	} else {
 		/* Every error in full: err.message is bounded, the list is not. */
-		all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
+		char *all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
 		fprintf(stderr, "%s\n", all != NULL ? all : err.message);
 		free(all);
 	}

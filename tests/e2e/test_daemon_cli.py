@@ -38,3 +38,27 @@ def test_start_up_line_names_every_listener(make_daemon):
                     what="the start-up line")
     assert d.cfg["daemon"]["control_socket"] in line, line
     assert "HTTP on " + d.cfg["daemon"]["http_listen"] in line, line
+
+
+def test_apikey_new_makes_a_key_the_daemon_accepts(make_daemon):
+    import hashlib
+    import json as js
+
+    from conftest import CTL
+    from test_http_api import call
+
+    r = subprocess.run([CTL, "--json", "apikey", "new"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r
+    made = js.loads(r.stdout)
+    assert len(made["key"]) == 64 and int(made["key"], 16) >= 0
+    assert made["hash"] == "sha256:" + hashlib.sha256(made["key"].encode()).hexdigest()
+    again = js.loads(subprocess.run([CTL, "--json", "apikey", "new"], capture_output=True,
+                                    text=True, timeout=30).stdout)
+    assert again["key"] != made["key"]
+    d = make_daemon(subaccounts={"acme": {"timezone": "UTC", "chains": ["default"],
+                                          "default_country": "55", "api_keys": [made["hash"]]}})
+    code, res, _ = call(d, "GET", "/v1/messages", key=made["key"])
+    assert code == 200, res
+    r = subprocess.run([CTL, "apikey", "old"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "usage" in r.stderr
