@@ -33,7 +33,7 @@ core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_L
 	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm
 
 sbin_PROGRAMS += core/switchboardd
-core_switchboardd_SOURCES = core/main.c
+core_switchboardd_SOURCES = core/main.c core/sdnotify.c core/sdnotify.h
 core_switchboardd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 # Run from the build tree, the daemon finds the plugins built beside it.
 core_switchboardd_CPPFLAGS = $(AM_CPPFLAGS) -DSB_ABS_BUILDDIR=\"$(abs_top_builddir)\"

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "loader.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "tz.h"
 
 static const char usage_text[] =
@@ -207,7 +208,9 @@ main(int argc, char **argv)
 		    d.cfg->daemon.control_socket, d.cfg->daemon.http_listen != NULL ?
 		    "on " : "off (no daemon.http_listen)", d.cfg->daemon.http_listen != NULL ?
 		    d.cfg->daemon.http_listen : "");
+		sb_sd_notify("READY=1");
 		event_base_dispatch(d.base);
+		sb_sd_notify("STOPPING=1");
 		for (int i = 0; i < 3; i++)
 			event_free(sigs[i]);
 	}

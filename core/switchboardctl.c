@@ -38,7 +38,8 @@ static const char usage_text[] =
     "  -c CONFIG  read the socket path from this configuration file\n"
     "  --json     print the result as one line of JSON (errors too)\n"
     "  -V         print the version\n"
-    "apikey new   print a new random API key and its sha256: hash (no daemon needed)\n"
+    "answered by the client itself, no daemon needed:\n"
+    "  apikey new             print a new random API key and its sha256: hash\n"
     "exit status: 0 ok, 1 the daemon answered with an error,\n"
     "             2 usage error or the daemon could not be reached\n";
 

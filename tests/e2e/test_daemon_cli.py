@@ -62,3 +62,19 @@ def test_apikey_new_makes_a_key_the_daemon_accepts(make_daemon):
     assert code == 200, res
     r = subprocess.run([CTL, "apikey", "old"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "usage" in r.stderr
+
+
+def test_ready_is_told_to_systemd(make_daemon, tmp_path, monkeypatch):
+    import socket
+
+    path = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.bind(path)
+        s.settimeout(10)
+        monkeypatch.setenv("NOTIFY_SOCKET", path)
+        d = make_daemon()
+        assert s.recv(4096) == b"READY=1"
+        # By the time READY is sent, both listeners serve.
+        assert d.request("ping")["ok"]
+        d.stop()
+        assert s.recv(4096) == b"STOPPING=1"
