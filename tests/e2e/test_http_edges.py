@@ -124,7 +124,8 @@ def cpu_seconds(pid):
 
 def test_at_the_fd_limit_accept_pauses_instead_of_spinning(make_daemon):
     d = make_daemon(http_header_timeout="30s")
-    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (80, 80))
+    hard = resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE)[1]
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (80, hard))
     socks = []
     try:
         for _ in range(100):
@@ -207,3 +208,28 @@ def test_metrics_parse_with_several_instances_and_long_names(make_daemon):
         == 3 or sample(text, "sb_attempt_results_total",
                        {"instance": LONG, "outcome": "accepted"}) == 3
     assert sample(text, "sb_queue_depth", {"instance": LONG}) == 0
+
+
+def test_emfile_pauses_accept_instead_of_spinning(make_daemon):
+    d = make_daemon(http_header_timeout="30s")
+    # Fewer descriptors than the daemon already has open: every accept fails.
+    soft, hard = resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (8, hard))
+    socks = []
+    try:
+        for _ in range(5):
+            socks.append(socket.create_connection(addr(d), timeout=5))
+        wait_for(lambda: "http: accept: Too many open files; pausing accept" in d.log(),
+                 what="the EMFILE pause")
+        before = cpu_seconds(d.proc.pid)
+        t0 = time.monotonic()
+        time.sleep(1.5)   # a window to measure CPU use in, not a wait for an event
+        used = cpu_seconds(d.proc.pid) - before
+        assert used < 0.3 * (time.monotonic() - t0), f"daemon used {used:.2f}s of CPU"
+    finally:
+        for s in socks:
+            s.close()
+        resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    wait_for(lambda: get(d, "/healthz")[0] == 200, what="/healthz after the pause")
+    lines = [ln for ln in d.log().splitlines() if "http: accept" in ln]
+    assert 1 <= len(lines) <= 3, lines
