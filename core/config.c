@@ -32,7 +32,7 @@ _Static_assert(sizeof(enum sb_undeliverable_policy) == sizeof(int), "enum size")
 _Static_assert(sizeof(enum sb_poll_mode) == sizeof(int), "enum size");
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN SB_NAME_MAX
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 #define MAX_RATE 1e9
 
@@ -348,6 +348,17 @@ get_entry(struct sb_cfg *sec, size_t i, const char *what, const char **name,
 
 /* ---- value checks ---- */
 
+/* Country calling codes start with 1-9: "0" would turn national numbers into garbage. */
+static int
+check_country(struct load *ld, struct sb_cfg *node, const char *key, const char *v)
+{
+	if (v[0] != '0')
+		return 0;
+	sb_cfg_error(node, "bad country calling code '%.8s' for '%s' (expected 1 to 3 digits"
+	    " not starting with 0, e.g. \"55\")", v, key);
+	return -1;
+}
+
 static int
 check_listen(struct load *ld, struct sb_cfg *node, const char *key, const char *v)
 {
@@ -455,13 +466,16 @@ static const struct enum_name sync_modes[] = {
 
 #define D(m) offsetof(struct sb_config_daemon, m)
 static const struct field daemon_fields[] = {
-	{ .key = "control_socket", .type = F_STR, .off = D(control_socket), .pat = &pat_socket, .defs = "run/control.sock" },
+	{ .key = "control_socket", .type = F_STR, .off = D(control_socket), .pat = &pat_socket, .defs = SB_RUNDIR "/control.sock" },
 	{ .key = "control_mode", .type = F_MODE, .off = D(control_mode), .defi = 0660 },
 	{ .key = "control_group", .type = F_STR, .off = D(control_group), .pat = &pat_text },
 	{ .key = "http_listen", .type = F_STR, .off = D(http_listen), .check = check_listen },
 	{ .key = "public_url", .type = F_STR, .off = D(public_url), .check = check_url },
 	{ .key = "http_max_body", .type = F_INT, .off = D(http_max_body), .min = 1, .max = INT32_MAX, .defi = 1 << 20 },
-	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = "run/switchboard.db" },
+	{ .key = "http_max_connections", .type = F_INT, .off = D(http_max_connections), .min = 1, .max = 1000000, .defi = 512 },
+	{ .key = "http_header_timeout", .type = F_DUR, .off = D(http_header_timeout_ms), .min = 1, .max = 3600000, .defi = 10000 },
+	{ .key = "http_body_timeout", .type = F_DUR, .off = D(http_body_timeout_ms), .min = 1, .max = 3600000, .defi = 30000 },
+	{ .key = "database", .type = F_STR, .off = D(database), .pat = &pat_text, .defs = SB_STATEDIR "/switchboard.db" },
 	{ .key = "plugin_dir", .type = F_STR, .off = D(plugin_dir), .pat = &pat_text },
 	{ .key = "log_level", .type = F_ENUM, .off = D(log_level), .names = log_levels, .defi = SB_LOG_INFO },
 	{ .key = "commit_interval", .type = F_DUR, .off = D(commit_interval_ms), .min = 0, .max = 60000, .defi = 0 },
@@ -758,7 +772,7 @@ static const struct field subaccount_fields[] = {
 	{ .key = "rate", .type = F_NUM, .off = A(rate), .fmin = 0, .fmax = MAX_RATE },
 	{ .key = "burst", .type = F_INT, .off = A(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
 	{ .key = "max_in_flight", .type = F_INT, .off = A(max_in_flight), .min = 0, .max = 1000000, .defi = 0 },
-	{ .key = "default_country", .type = F_STR, .off = A(default_country), .pat = &pat_country },
+	{ .key = "default_country", .type = F_STR, .off = A(default_country), .pat = &pat_country, .check = check_country },
 	{ .key = "sender", .type = F_STR, .off = A(sender), .pat = &pat_text },
 	{ .key = "validity", .type = F_DUR, .off = A(validity_ms), .min = 1, .max = INT64_MAX },
 };
@@ -832,14 +846,31 @@ finish(struct sb_config *cfg, struct sb_cfg *root)
 }
 
 /* Takes ownership of `doc`. */
+static void config_fill(struct sb_config *cfg, struct sb_cfg_doc *doc);
+
 static struct sb_config *
 config_from_doc(struct sb_cfg_doc *doc, const char *name, char **err)
 {
 	struct sb_config *cfg = sb_xrealloc(NULL, 1, sizeof(*cfg));
+
+	*cfg = (struct sb_config){ .path = sb_xstrdup(name), .doc = doc };
+	config_fill(cfg, doc);
+	if (sb_cfg_doc_nerrors(doc)) {
+		if (err)
+			*err = sb_cfg_doc_errors(doc);
+		sb_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Fill cfg from doc; errors go to the doc. */
+static void
+config_fill(struct sb_config *cfg, struct sb_cfg_doc *doc)
+{
 	struct sb_cfg *root = sb_cfg_doc_root(doc);
 	struct load ld = { cfg, "the top level" };
 
-	*cfg = (struct sb_config){ .path = sb_xstrdup(name), .doc = doc };
 	if (root->type == SB_CFG_NULL) {
 		sb_cfg_error(root, "empty configuration (expected a mapping with daemon, plugins, chains, subaccounts...)");
 	} else if (root->type != SB_CFG_MAP) {
@@ -850,13 +881,6 @@ config_from_doc(struct sb_cfg_doc *doc, const char *name, char **err)
 		sb_cfg_check_unused(root, "the top level");
 		finish(cfg, root);
 	}
-	if (sb_cfg_doc_nerrors(doc)) {
-		if (err)
-			*err = sb_cfg_doc_errors(doc);
-		sb_config_free(cfg);
-		return NULL;
-	}
-	return cfg;
 }
 
 struct sb_config *
@@ -865,6 +889,20 @@ sb_config_load(const char *path, char **err)
 	struct sb_cfg_doc *doc = sb_cfg_doc_load(path, err);
 
 	return doc ? config_from_doc(doc, path, err) : NULL;
+}
+
+struct sb_config *
+sb_config_load_all(const char *path, char **err)
+{
+	struct sb_cfg_doc *doc = sb_cfg_doc_load(path, err);
+	struct sb_config *cfg;
+
+	if (doc == NULL)
+		return NULL;
+	cfg = sb_xrealloc(NULL, 1, sizeof(*cfg));
+	*cfg = (struct sb_config){ .path = sb_xstrdup(path), .doc = doc };
+	config_fill(cfg, doc);
+	return cfg;
 }
 
 struct sb_config *

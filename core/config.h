@@ -81,6 +81,17 @@ int sb_parse_duration_ms(const char *text, int64_t *out);
 
 /* ---- the typed configuration (config.c) ---- */
 
+/* Compiled-in directories (configure's localstatedir and runstatedir). */
+#ifndef SB_STATEDIR
+#define SB_STATEDIR "/var/lib/switchboard"
+#endif
+#ifndef SB_RUNDIR
+#define SB_RUNDIR "/run/switchboard"
+#endif
+
+/* Longest name of an instance, chain, subaccount or filter (bytes). */
+#define SB_NAME_MAX 64
+
 #define SB_WEEKDAYS 7     /* 0 = Sunday ... 6 = Saturday, as struct tm */
 #define SB_MAX_RANGES 4   /* windows per weekday */
 
@@ -175,13 +186,16 @@ struct sb_config_retry {
 };
 
 struct sb_config_daemon {
-	char *control_socket;      /* default "run/control.sock" */
+	char *control_socket;      /* default SB_RUNDIR "/control.sock" */
 	int control_mode;          /* from an octal string, default 0660 */
 	char *control_group;       /* or NULL: the daemon's group */
 	char *http_listen;         /* "127.0.0.1:8025"; NULL: no HTTP server */
 	char *public_url;          /* default "http://" + http_listen */
 	int64_t http_max_body;     /* bytes, default 1 MiB */
-	char *database;            /* default "run/switchboard.db" */
+	int64_t http_max_connections;  /* open at once, default 512 */
+	int64_t http_header_timeout_ms;/* request line and headers, default 10s */
+	int64_t http_body_timeout_ms;  /* the body after the headers, default 30s */
+	char *database;            /* default SB_STATEDIR "/switchboard.db" */
 	char *plugin_dir;          /* colon-separated search path, or NULL */
 	enum sb_log_level log_level;
 	int64_t commit_interval_ms;/* group commit window, default 2 */
@@ -210,6 +224,10 @@ struct sb_config {
  * instance's node for the loader to check after the plugin's init.
  */
 struct sb_config *sb_config_load(const char *path, char **err);
+/* For -t: the configuration even if it has errors (they are in cfg->doc:
+ * sb_cfg_doc_nerrors), so plugin keys can be checked too. NULL only if the
+ * file cannot be read or is not YAML. Never to be run. */
+struct sb_config *sb_config_load_all(const char *path, char **err);
 struct sb_config *sb_config_parse(const char *name, const char *text, size_t len,
     char **err);
 void sb_config_free(struct sb_config *cfg);

@@ -19,7 +19,7 @@
 #include "errors.h"
 
 /* Where switchboardctl looks when neither -s, -c nor SWITCHBOARD_SOCKET say. */
-#define SB_CTL_DEFAULT_SOCKET "run/control.sock"
+#define SB_CTL_DEFAULT_SOCKET SB_RUNDIR "/control.sock"  /* as the daemon's default */
 
 enum sb_ctl_type {
 	SB_CTL_STRING,  /* "--to X" -> "to": "X" */

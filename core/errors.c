@@ -24,6 +24,7 @@ static const struct {
 	[SB_E_CONFIG_INVALID] = { "config_invalid", 400, "the configuration file is invalid" },
 	[SB_E_PLUGIN] = { "plugin_error", 500, "a plugin could not be loaded" },
 	[SB_E_UNAVAILABLE] = { "unavailable", 503, "the daemon cannot take this now" },
+	[SB_E_RATE_LIMITED] = { "rate_limited", 429, "too many failed attempts; retry later" },
 	[SB_E_INTERNAL] = { "internal", 500, "internal error" },
 };
 

@@ -22,6 +22,7 @@ enum sb_err {
 	SB_E_CONFIG_INVALID,
 	SB_E_PLUGIN,          /* a plugin could not be loaded or refused */
 	SB_E_UNAVAILABLE,     /* shutting down, store busy */
+	SB_E_RATE_LIMITED,    /* too many failed API key checks from one address */
 	SB_E_INTERNAL,
 	SB_E_COUNT
 };

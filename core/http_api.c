@@ -24,6 +24,8 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "http_api.h"
+#include "http_guard.h"
+#include "idempotency.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -39,13 +41,13 @@ struct sb_http_api {
 	struct sb_daemon *d;
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
+	struct sb_http_guard *guard;
 };
 
 /* A request whose answer waits for the commit of its messages. */
 struct pending {
 	struct sb_http_api *api;
 	struct evhttp_request *req;      /* NULL once the client has gone */
-	struct evhttp_connection *conn;
 	json_t *ids;                     /* the answer being built */
 	size_t outstanding;
 	int failed;
@@ -108,10 +110,24 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 	const char *key = evhttp_find_header(h, "X-API-Key");
 	const struct sb_config *cfg = api->d->cfg;
 	char hex[65];
+	int wait_s = 0;
 
+	/* An address that keeps failing waits, whatever key it brings now:
+	 * otherwise the answer would still tell a good key from a bad one. */
+	if (sb_http_guard_auth_allowed(api->guard, req, &wait_s) < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "too many failed API key checks from this address;"
+		    " retry in %ds", wait_s);
+		snprintf(hex, sizeof(hex), "%d", wait_s);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", hex);
+		fail(req, SB_E_RATE_LIMITED, msg);
+		return NULL;
+	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
 	if (key == NULL || *key == '\0') {
+		sb_http_guard_auth_failed(api->guard, req, "no key");
 		fail(req, SB_E_UNAUTHORIZED, "missing API key (Authorization: Bearer KEY)");
 		return NULL;
 	}
@@ -123,8 +139,46 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 			if (CRYPTO_memcmp(sub->api_keys[k] + 7, hex, 64) == 0)
 				return sub;
 	}
+	sb_http_guard_auth_failed(api->guard, req, "unknown key");
 	fail(req, SB_E_UNAUTHORIZED, "unknown API key");
 	return NULL;
+}
+
+/* Why jansson refused a body, in our words (its own texts name its flags). */
+static void
+json_error_words(const json_error_t *e, char *out, size_t cap)
+{
+	const char *what;
+
+	switch (json_error_code(e)) {
+	case json_error_duplicate_key:
+		what = "an object has the same key twice";
+		break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		what = "it contains a NUL character (\\u0000)";
+		break;
+	case json_error_invalid_utf8:
+		what = "it is not valid UTF-8";
+		break;
+	case json_error_premature_end_of_input:
+		what = "it ends before the JSON value does";
+		break;
+	case json_error_end_of_input_expected:
+		what = "there is more after the JSON value";
+		break;
+	case json_error_stack_overflow:
+		what = "it is nested too deeply";
+		break;
+	case json_error_numeric_overflow:
+		what = "a number is too large";
+		break;
+	default:
+		what = "it is not valid JSON";
+		break;
+	}
+	snprintf(out, cap, "the body is not a JSON object: %s (line %d, column %d)", what,
+	    e->line, e->column);
 }
 
 /* The body as JSON, or NULL (answered). */
@@ -141,15 +195,36 @@ read_json_body(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_TOO_LARGE, "request body too large");
 		return NULL;
 	}
-	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
-	if (body == NULL || !json_is_object(body)) {
-		snprintf(msg, sizeof(msg), "body is not a JSON object%s%s",
-		    body == NULL ? ": " : "", body == NULL ? jerr.text : "");
-		json_decref(body);
+	if (len == 0) {
+		fail(req, SB_E_BAD_REQUEST, "the body is empty (expected a JSON object)");
+		return NULL;
+	}
+	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (body == NULL) {
+		json_error_words(&jerr, msg, sizeof(msg));
 		fail(req, SB_E_BAD_REQUEST, msg);
 		return NULL;
 	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		fail(req, SB_E_BAD_REQUEST, "the body is not a JSON object");
+		return NULL;
+	}
 	return body;
+}
+
+/* Parse a time argument; 0, or -1 answered naming it and what is wrong. */
+static int
+time_arg(struct evhttp_request *req, const char *name, const char *v, int64_t *out)
+{
+	const char *why;
+	char msg[200];
+
+	if (sb_parse_iso8601_why(v, out, &why) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "'%s' %s", name, why);
+	return fail(req, SB_E_BAD_ARGUMENT, msg);
 }
 
 /* ---- POST /v1/messages ---- */
@@ -158,7 +233,7 @@ static void
 pending_finish(struct pending *p)
 {
 	if (p->req != NULL) {
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		sb_http_guard_watch(p->api->guard, p->req, NULL, NULL);
 		if (p->failed)
 			send_error(p->req, &p->err);
 		else
@@ -170,7 +245,7 @@ pending_finish(struct pending *p)
 }
 
 static void
-pending_client_gone(struct evhttp_connection *conn, void *arg)
+pending_client_gone(void *arg)
 {
 	struct pending *p = arg;
 
@@ -259,8 +334,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	const struct sb_config_subaccount *sub = authenticate(api, req);
 	json_t *body, *to, *tpl, *recipients;
 	struct sb_submit s = { 0 };
-	const char *at = NULL, *why;
-	char *vars = NULL, norm[32], key[300];
+	const char *at = NULL, *why, *hkey, *base_key;
+	char *vars = NULL, norm[32], key[SB_IDEM_KEY_BUF];
 	struct pending *p;
 	struct sb_error err = { 0 };
 	size_t i, n;
@@ -273,8 +348,22 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	    string_field(body, "chain", &s.chain, req) < 0 ||
 	    string_field(body, "from", &s.from, req) < 0 ||
 	    string_field(body, "send_at", &at, req) < 0 ||
-	    string_field(body, "idempotency_key", &s.idempotency_key, req) < 0)
+	    string_field(body, "idempotency_key", &base_key, req) < 0)
 		goto out;
+	/* The key as a header (the IETF draft's name) or a field; both must agree. */
+	hkey = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
+	if (hkey != NULL && base_key != NULL && strcmp(hkey, base_key) != 0) {
+		fail(req, SB_E_BAD_ARGUMENT, "the Idempotency-Key header and 'idempotency_key'"
+		    " differ; give one");
+		goto out;
+	}
+	if (base_key == NULL)
+		base_key = hkey;
+	if (base_key != NULL && sb_idem_key_check(base_key, hkey != NULL ?
+	    "Idempotency-Key" : "idempotency_key", &err) < 0) {
+		send_error(req, &err);
+		goto out;
+	}
 	tpl = json_object_get(body, "template");
 	if (tpl != NULL) {
 		json_t *v = json_object_get(tpl, "variables");
@@ -295,10 +384,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
 		goto out;
 	}
-	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, "'send_at' must be ISO 8601 with an offset");
+	if (at != NULL && time_arg(req, "send_at", at, &s.send_at_ms) < 0)
 		goto out;
-	}
 	to = json_object_get(body, "to");
 	if (to == NULL || json_is_null(to)) {
 		fail(req, SB_E_BAD_ARGUMENT, "missing 'to' (a number or a list of 1 to 1000)");
@@ -311,7 +398,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_BAD_ARGUMENT, "'to' must be a number or a list of 1 to 1000");
 		goto out;
 	}
-	/* Check every number first: a request is taken whole or not at all. */
+	/* Check every number, and every reused key, first: a request is taken
+	 * whole or not at all. */
 	for (i = 0; i < n; i++) {
 		json_t *r = json_array_get(recipients, i);
 		char msg[200];
@@ -324,14 +412,23 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 			fail(req, SB_E_BAD_ARGUMENT, msg);
 			goto out;
 		}
+		if (base_key == NULL)
+			continue;
+		sb_idem_recipient_key(base_key, i, n, key);
+		s.idempotency_key = key;
+		if (sb_idem_same_request(api->d->store, &s, norm, s.chain != NULL ? s.chain :
+		    sub->default_chain, s.from != NULL ? s.from : sub->sender, &err) < 0) {
+			json_decref(recipients);
+			send_error(req, &err);
+			goto out;
+		}
 	}
 	p = calloc(1, sizeof(*p));
 	p->api = api;
 	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
 	p->ids = json_array();
 	p->outstanding = 1; /* held until every submission is handed over */
-	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
 	/* All recipients stand or fall together (one savepoint). */
 	if (sb_dispatch_batch_begin(api->d->dispatch, &err) < 0) {
 		p->failed = 1;
@@ -339,11 +436,10 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	}
 	for (i = 0; i < n && !p->failed; i++) {
 		struct recipient_ack *ra = malloc(sizeof(*ra));
-		const char *base_key = json_string_value(json_object_get(body, "idempotency_key"));
 
 		s.to = json_string_value(json_array_get(recipients, i));
-		if (base_key != NULL && n > 1) {
-			snprintf(key, sizeof(key), "%s#%zu", base_key, i);
+		if (base_key != NULL) {
+			sb_idem_recipient_key(base_key, i, n, key);
 			s.idempotency_key = key;
 		}
 		json_array_append_new(p->ids, json_pack("{s:s}", "to", s.to));
@@ -380,13 +476,9 @@ parse_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *na
     int64_t *out)
 {
 	const char *v = query_param(q, name);
-	char msg[128];
 
 	*out = 0;
-	if (v == NULL || sb_parse_iso8601_ms(v, out) == 0)
-		return 0;
-	snprintf(msg, sizeof(msg), "'%s' must be ISO 8601 with an offset", name);
-	return fail(req, SB_E_BAD_ARGUMENT, msg);
+	return v == NULL ? 0 : time_arg(req, name, v, out);
 }
 
 /* An optional integer parameter within [min, max]; garbage is an error, not 0. */
@@ -480,7 +572,7 @@ change_committed(void *arg, int ok)
 		sb_error_set(&p->err, SB_E_INTERNAL, "the change could not be stored");
 	}
 	if (p->req != NULL) {
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		sb_http_guard_watch(p->api->guard, p->req, NULL, NULL);
 		if (p->failed)
 			send_error(p->req, &p->err);
 		else
@@ -501,10 +593,10 @@ reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, json_t *
 		fail(req, SB_E_INTERNAL, "out of memory");
 		return;
 	}
+	p->api = api;
 	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
 	p->ids = answer;
-	evhttp_connection_set_closecb(p->conn, pending_client_gone, p);
+	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
 	sb_store_after_commit(api->d->store, change_committed, p);
 	sb_dispatch_kick(api->d->dispatch);
 }
@@ -539,11 +631,12 @@ reschedule_message(struct sb_http_api *api, struct evhttp_request *req,
 	if (string_field(body, "send_at", &at, req) < 0 ||
 	    string_field(body, "text", &text, req) < 0)
 		goto out;
-	if (at == NULL || sb_parse_iso8601_ms(at, &at_ms) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, at == NULL ? "missing 'send_at'" :
-		    "'send_at' must be ISO 8601 with an offset");
+	if (at == NULL) {
+		fail(req, SB_E_BAD_ARGUMENT, "missing 'send_at'");
 		goto out;
 	}
+	if (time_arg(req, "send_at", at, &at_ms) < 0)
+		goto out;
 	if (sb_dispatch_reschedule(api->d->dispatch, id, sub->name, &at_ms, text, &err) < 0) {
 		send_error(req, &err);
 		goto out;
@@ -691,6 +784,7 @@ get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *res
 		if (insts[i]->p->kind == SB_PLUGIN_CHANNEL)
 			sb_metrics_gauge("sb_queue_depth", insts[i]->name, 0);
 	sb_store_queue_depth(api->d->store, set_queue_gauge, NULL);
+	sb_metrics_gauge("sb_http_connections", NULL, sb_http_guard_connections(api->guard));
 	text = sb_metrics_render();
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -718,6 +812,7 @@ dispatch_request(struct evhttp_request *req, void *arg)
 	const char *uri = evhttp_request_get_uri(req);
 	size_t plen = strcspn(uri, "?");
 
+	sb_http_guard_request(api->guard, req);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		size_t n = strlen(routes[i].prefix);
 
@@ -759,12 +854,19 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_timeout(api->http, 60);
 	evhttp_set_gencb(api->http, dispatch_request, api);
+	api->guard = sb_http_guard_new(d, api->http);
+	if (api->guard == NULL) {
+		sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		sb_http_api_free(api);
+		return NULL;
+	}
 	api->sock = evhttp_bind_socket_with_handle(api->http, host, (ev_uint16_t)port);
 	if (api->sock == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "cannot listen on %s", listen);
 		sb_http_api_free(api);
 		return NULL;
 	}
+	sb_http_guard_listen(api->guard, api->sock);
 	return api;
 }
 
@@ -773,6 +875,7 @@ sb_http_api_free(struct sb_http_api *api)
 {
 	if (api == NULL)
 		return;
+	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
 	free(api);
 }

@@ -490,7 +490,6 @@ build_generation(struct sb_loader *l, struct sb_config *cfg, struct generation *
 		struct sb_instance *inst;
 
 		if (m == NULL) {
-			sb_log(SB_LOG_ERROR, "%s", merr.message);
 			sb_cfg_error(ci->node, "instance '%s': %s", ci->name, merr.message);
 			continue;
 		}

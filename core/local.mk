@@ -15,7 +15,8 @@ core_libsbcore_la_SOURCES = \
 	core/engine/schedule.c core/engine/receipt.c \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
-	core/http_api.c core/http_api.h \
+	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
+	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
 	core/loader.c core/loader.h \
@@ -34,11 +35,13 @@ core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_L
 	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += core/switchboardd
-core_switchboardd_SOURCES = core/main.c
+core_switchboardd_SOURCES = core/main.c core/sdnotify.c core/sdnotify.h
 core_switchboardd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+# Run from the build tree, the daemon finds the plugins built beside it.
+core_switchboardd_CPPFLAGS = $(AM_CPPFLAGS) -DSB_ABS_BUILDDIR=\"$(abs_top_builddir)\"
 core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl
-core_switchboardctl_SOURCES = $(SB_CTL_SOURCES)
-core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-core_switchboardctl_LDADD = $(JANSSON_LIBS)
+core_switchboardctl_SOURCES = $(SB_CTL_SOURCES) core/apikey.c core/apikey.h
+core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
+core_switchboardctl_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)

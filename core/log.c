@@ -5,6 +5,7 @@
  * request (a receipt's id, a hook name) can forge a line or drive a
  * terminal.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 
 static enum sb_log_level current_level = SB_LOG_INFO;
+static int quiet;
 
 static const char *const level_names[] = {
 	[SB_LOG_ERROR] = "error",
@@ -20,6 +22,12 @@ static const char *const level_names[] = {
 	[SB_LOG_INFO] = "info",
 	[SB_LOG_DEBUG] = "debug",
 };
+
+void
+sb_log_quiet(int on)
+{
+	quiet = on;
+}
 
 void
 sb_log_set_level(enum sb_log_level level)
@@ -87,7 +95,7 @@ sb_logv(enum sb_log_level level, const char *fmt, va_list ap)
 	struct timeval tv;
 	struct tm tm;
 
-	if (level > current_level)
+	if (level > current_level || quiet)
 		return;
 	/* Real wall time on purpose: logs say when things happened on this
 	 * host, even when a test drives the daemon's clock. */
@@ -108,4 +116,32 @@ sb_log(enum sb_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_logv(level, fmt, ap);
 	va_end(ap);
+}
+
+void
+sb_log_limited(struct sb_log_limit *lim, enum sb_log_level level, const char *fmt, ...)
+{
+	struct timespec ts;
+	int64_t now;
+	char line[2048];
+	va_list ap;
+
+	if (level > current_level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now < lim->next_ms) {
+		lim->suppressed++;
+		return;
+	}
+	lim->next_ms = now + SB_LOG_LIMIT_MS;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (lim->suppressed > 0)
+		sb_log(level, "%s (%lu more like it left out since the last such line)", line,
+		    lim->suppressed);
+	else
+		sb_log(level, "%s", line);
+	lim->suppressed = 0;
 }

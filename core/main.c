@@ -1,6 +1,7 @@
 /*
  * main.c - switchboardd: arguments, signals, the event loop; nothing else.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,14 +15,61 @@
 #include "daemon.h"
 #include "loader.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "tz.h"
 
 static const char usage_text[] =
     "usage: switchboardd [-t] [-T] [-c CONFIG]\n"
-    "  -c CONFIG  configuration file (default: " SB_DEFAULT_CONFIG ")\n"
-    "  -t         check the configuration (and plugin settings), then exit 0 or 1\n"
-    "  -T         test mode: enables test-only control commands (clock.advance)\n"
-    "  -V         print the version\n";
+    "  -c, --config CONFIG  configuration file (default: " SB_DEFAULT_CONFIG ")\n"
+    "  -t, --check          check the configuration (and plugin settings), then exit 0 or 1\n"
+    "  -T                   test mode: enables test-only control commands (clock.advance)\n"
+    "  -V, --version        print the version\n"
+    "  -h, --help           print this help\n";
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", no_argument, NULL, 't' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#ifdef SB_ABS_BUILDDIR
+/*
+ * Started from the build tree (build/core/switchboardd), with no plugin
+ * path given: search the plugins built beside it, so the README's commands
+ * work before `make install`. An installed daemon is elsewhere and skips this.
+ */
+static void
+use_build_tree_plugins(void)
+{
+	static const char top[] = SB_ABS_BUILDDIR;
+	char exe[4096], dir[4200], path[16384] = "";
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct dirent *e;
+	DIR *dh;
+
+	if (n <= 0 || getenv("SWITCHBOARD_PLUGIN_PATH") != NULL)
+		return;
+	exe[n] = '\0';
+	if (strncmp(exe, top, sizeof(top) - 1) != 0 ||
+	    strncmp(exe + sizeof(top) - 1, "/core/", 6) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/plugins", top);
+	if ((dh = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(dh)) != NULL) {
+		size_t len = strlen(path);
+
+		if (e->d_name[0] != '.' && e->d_type == DT_DIR)
+			snprintf(path + len, sizeof(path) - len, "%s%s/%s", len ? ":" : "", dir,
+			    e->d_name);
+	}
+	closedir(dh);
+	if (path[0] != '\0')
+		setenv("SWITCHBOARD_PLUGIN_PATH", path, 1);
+}
+#endif
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -39,7 +87,12 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
-/* -t: everything a start would check, without starting. */
+/*
+ * -t: everything a start would check, without starting. Plugin keys are
+ * checked even when the core sections have errors, and every error is
+ * printed once, in one list (plugins' log lines are held back: what they
+ * refuse is in the list).
+ */
 static int
 check_config(const char *path)
 {
@@ -47,28 +100,44 @@ check_config(const char *path)
 	struct sb_error err = { 0 };
 	struct sb_config *cfg;
 	char *msg = NULL;
-	int rc = 1;
+	size_t n, keep = 0;
+	int rc = 1, applied;
 
-	cfg = sb_config_load(path, &msg);
+	cfg = sb_config_load_all(path, &msg);
 	if (cfg == NULL) {
 		fprintf(stderr, "%s\n", msg != NULL ? msg : "invalid configuration");
 		free(msg);
 		return 1;
 	}
+	/* Instances without a module cannot be built: leave them out (their
+	 * error is listed), and put them back before the config is freed. */
+	n = cfg->ninstances;
+	for (size_t i = 0; i < n; i++) {
+		struct sb_config_instance t = cfg->instances[keep];
+
+		if (cfg->instances[i].module == NULL)
+			continue;
+		cfg->instances[keep++] = cfg->instances[i];
+		cfg->instances[i] = t;
+	}
+	cfg->ninstances = keep;
 	d.base = event_base_new();
 	d.cfg = cfg;
 	d.loader = sb_loader_new(&d);
-	if (d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0) {
+	sb_log_quiet(1);
+	applied = d.loader != NULL && sb_loader_apply(d.loader, cfg, 1, &err) == 0;
+	sb_log_quiet(0);
+	if (applied && sb_cfg_doc_nerrors(cfg->doc) == 0) {
 		printf("switchboardd: configuration %s is valid\n", path);
 		rc = 0;
 	} else {
 		/* Every error in full: err.message is bounded, the list is not. */
 		char *all = sb_cfg_doc_nerrors(cfg->doc) > 0 ? sb_cfg_doc_errors(cfg->doc) : NULL;
-
 		fprintf(stderr, "%s\n", all != NULL ? all : err.message);
 		free(all);
 	}
 	sb_loader_free(d.loader);
+	cfg->ninstances = n;
 	sb_config_free(cfg);
 	event_base_free(d.base);
 	return rc;
@@ -85,7 +154,7 @@ main(int argc, char **argv)
 	char *msg = NULL;
 	int opt, test_only = 0, rc = 0;
 
-	while ((opt = getopt(argc, argv, "c:tTVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:tTVh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
@@ -105,6 +174,14 @@ main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "switchboardd: unexpected argument '%s'\n%s", argv[optind],
+		    usage_text);
+		return 2;
+	}
+#ifdef SB_ABS_BUILDDIR
+	use_build_tree_plugins();
+#endif
 	if (test_only)
 		return check_config(d.config_path);
 
@@ -126,9 +203,14 @@ main(int argc, char **argv)
 			sigs[i] = evsignal_new(d.base, signums[i], on_signal, &d);
 			evsignal_add(sigs[i], NULL);
 		}
-		sb_log(SB_LOG_INFO, "switchboardd %s started (pid %d, config %s)",
-		    PACKAGE_VERSION, (int)getpid(), d.config_path);
+		sb_log(SB_LOG_INFO, "switchboardd %s started (pid %d, config %s); control socket"
+		    " %s; HTTP %s%s", PACKAGE_VERSION, (int)getpid(), d.config_path,
+		    d.cfg->daemon.control_socket, d.cfg->daemon.http_listen != NULL ?
+		    "on " : "off (no daemon.http_listen)", d.cfg->daemon.http_listen != NULL ?
+		    d.cfg->daemon.http_listen : "");
+		sb_sd_notify("READY=1");
 		event_base_dispatch(d.base);
+		sb_sd_notify("STOPPING=1");
 		for (int i = 0; i < 3; i++)
 			event_free(sigs[i]);
 	}

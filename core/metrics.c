@@ -1,5 +1,14 @@
 /*
  * metrics.c - a small fixed registry rendered in the Prometheus text format.
+ *
+ * Every family is written once, as one block: # HELP, # TYPE, then all its
+ * series, whatever order the series were first counted in. Families named
+ * in `families` get their help text and label name from there; a name not
+ * listed (a new counter somewhere) still renders validly, with a generic
+ * help line and the label "instance". Label values are sized from
+ * SB_NAME_MAX, the longest name the configuration accepts; a longer value
+ * is not counted (rather than truncated into a key that never matches and
+ * fills the registry).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,10 +17,36 @@
 
 #include <switchboard/types.h>
 
+#include "config.h"
 #include "metrics.h"
 
-#define MAX_SERIES 512
-#define NAME_LEN 64
+#define MAX_SERIES 1024
+#define FAMILY_LEN 96
+#define LABEL_LEN (SB_NAME_MAX + 1)
+
+static const struct family {
+	const char *name;
+	const char *help;
+	const char *label;       /* the first label's name; NULL: no labels */
+} families[] = {
+	{ "sb_messages", "Messages per status.", "status" },
+	{ "sb_attempt_results_total", "Send results reported by channels.", "instance" },
+	{ "sb_receipts_total", "Receipts matched to an attempt.", "instance" },
+	{ "sb_receipts_unknown_total", "Receipts for a provider id no attempt has.", "instance" },
+	{ "sb_receipt_polls_total", "Status polls sent to providers.", "instance" },
+	{ "sb_attempts_expired_total", "Attempts that got no final status in time.", "instance" },
+	{ "sb_webhooks_total", "Provider callbacks handed to a plugin.", "instance" },
+	{ "sb_queue_depth", "Messages waiting for a channel instance.", "instance" },
+	{ "sb_plugin_counter_total", "Counters kept by plugins.", "instance" },
+	{ "sb_provider_latency_seconds", "From send to the channel's result.", "instance" },
+	{ "sb_http_connections", "HTTP connections open.", NULL },
+	{ "sb_http_deadline_closes_total",
+	  "HTTP connections closed for a request not complete in time.", "phase" },
+	{ "sb_http_auth_failures_total", "Failed API key checks.", NULL },
+	{ "sb_http_auth_throttled_total",
+	  "Requests refused because their address failed too many key checks.", NULL },
+};
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
 static const char *const outcome_names[] = {
 	[SB_OUT_ACCEPTED] = "accepted", [SB_OUT_DELIVERED] = "delivered",
@@ -31,14 +66,14 @@ enum series_kind { SERIES_COUNTER, SERIES_GAUGE, SERIES_PLUGIN };
 
 struct series {
 	enum series_kind kind;
-	char name[NAME_LEN];
-	char instance[NAME_LEN];
+	char name[FAMILY_LEN];   /* the family; for SERIES_PLUGIN the plugin's name */
+	char instance[LABEL_LEN];
 	int outcome;
 	int64_t value;
 };
 
 struct histogram {
-	char instance[NAME_LEN];
+	char instance[LABEL_LEN];
 	uint64_t buckets[NBOUNDS];
 	uint64_t count;
 	double sum;
@@ -75,6 +110,10 @@ sb_metrics_status_set(const int64_t counts[SB_ST_COUNT])
 static struct series *
 find_series(enum series_kind kind, const char *name, const char *instance, int outcome)
 {
+	if (instance == NULL)
+		instance = "";
+	if (strlen(name) >= FAMILY_LEN || strlen(instance) >= LABEL_LEN)
+		return NULL;
 	for (size_t i = 0; i < nseries; i++) {
 		struct series *s = &series[i];
 
@@ -85,8 +124,8 @@ find_series(enum series_kind kind, const char *name, const char *instance, int o
 	if (nseries == MAX_SERIES)
 		return NULL;
 	series[nseries] = (struct series){ .kind = kind, .outcome = outcome };
-	snprintf(series[nseries].name, NAME_LEN, "%s", name);
-	snprintf(series[nseries].instance, NAME_LEN, "%s", instance);
+	snprintf(series[nseries].name, FAMILY_LEN, "%s", name);
+	snprintf(series[nseries].instance, LABEL_LEN, "%s", instance);
 	return &series[nseries++];
 }
 
@@ -123,6 +162,8 @@ sb_metrics_latency(const char *instance, int64_t usec)
 	struct histogram *h = NULL;
 	double sec = (double)usec / 1e6;
 
+	if (strlen(instance) >= LABEL_LEN)
+		return;
 	for (size_t i = 0; i < nhists && h == NULL; i++)
 		if (strcmp(hists[i].instance, instance) == 0)
 			h = &hists[i];
@@ -131,7 +172,7 @@ sb_metrics_latency(const char *instance, int64_t usec)
 			return;
 		h = &hists[nhists++];
 		memset(h, 0, sizeof(*h));
-		snprintf(h->instance, NAME_LEN, "%s", instance);
+		snprintf(h->instance, LABEL_LEN, "%s", instance);
 	}
 	for (size_t b = 0; b < NBOUNDS; b++)
 		if (sec <= latency_bounds[b])
@@ -150,9 +191,10 @@ static void __attribute__((format(printf, 2, 3)))
 out_printf(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	for (;;) {
+		int n;
+
 		va_start(ap, fmt);
 		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
 		va_end(ap);
@@ -165,31 +207,89 @@ out_printf(struct out *o, const char *fmt, ...)
 	}
 }
 
+/* A label value with \, " and newline escaped. */
 static void
-render_series(struct out *o, enum series_kind kind)
+out_label(struct out *o, const char *v)
 {
-	const char *last = "";
-
-	for (size_t i = 0; i < nseries; i++) {
-		const struct series *s = &series[i];
-
-		if (s->kind != kind)
-			continue;
-		if (kind == SERIES_PLUGIN) {
-			out_printf(o, "sb_plugin_counter_total{instance=\"%s\",name=\"%s\"} %lld\n",
-			    s->instance, s->name, (long long)s->value);
-			continue;
-		}
-		if (strcmp(last, s->name) != 0)
-			out_printf(o, "# TYPE %s %s\n", s->name,
-			    kind == SERIES_GAUGE ? "gauge" : "counter");
-		last = s->name;
-		if (s->outcome > 0 && s->outcome < NOUTCOMES)
-			out_printf(o, "%s{instance=\"%s\",outcome=\"%s\"} %lld\n", s->name,
-			    s->instance, outcome_names[s->outcome], (long long)s->value);
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			out_printf(o, "\\%c", *v);
+		else if (*v == '\n')
+			out_printf(o, "\\n");
 		else
-			out_printf(o, "%s{instance=\"%s\"} %lld\n", s->name, s->instance,
-			    (long long)s->value);
+			out_printf(o, "%c", *v);
+	}
+}
+
+static const struct family *
+family_of(const char *name)
+{
+	for (size_t i = 0; i < NFAMILIES; i++)
+		if (strcmp(families[i].name, name) == 0)
+			return &families[i];
+	return NULL;
+}
+
+static void
+out_header(struct out *o, const char *name, const char *type)
+{
+	const struct family *f = family_of(name);
+
+	if (f != NULL)
+		out_printf(o, "# HELP %s %s\n", name, f->help);
+	else
+		out_printf(o, "# HELP %s switchboard metric %s.\n", name, name);
+	out_printf(o, "# TYPE %s %s\n", name, type);
+}
+
+/* The family name a series renders under. */
+static const char *
+series_family(const struct series *s)
+{
+	return s->kind == SERIES_PLUGIN ? "sb_plugin_counter_total" : s->name;
+}
+
+static void
+out_series(struct out *o, const struct series *s)
+{
+	const struct family *f = family_of(series_family(s));
+	const char *label = f != NULL ? f->label : "instance";
+
+	out_printf(o, "%s", series_family(s));
+	if (s->kind == SERIES_PLUGIN) {
+		out_printf(o, "{instance=\"");
+		out_label(o, s->instance);
+		out_printf(o, "\",name=\"");
+		out_label(o, s->name);
+		out_printf(o, "\"}");
+	} else if (label != NULL && (s->instance[0] != '\0' || s->outcome > 0)) {
+		out_printf(o, "{%s=\"", label);
+		out_label(o, s->instance);
+		out_printf(o, "\"");
+		if (s->outcome > 0 && s->outcome < NOUTCOMES)
+			out_printf(o, ",outcome=\"%s\"", outcome_names[s->outcome]);
+		out_printf(o, "}");
+	}
+	out_printf(o, " %lld\n", (long long)s->value);
+}
+
+/* Each family once: its header where its first series is, then all of them. */
+static void
+render_series(struct out *o)
+{
+	for (size_t i = 0; i < nseries; i++) {
+		const char *fam = series_family(&series[i]);
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(series_family(&series[j]), fam) == 0)
+				break;
+		if (j < i)
+			continue;
+		out_header(o, fam, series[i].kind == SERIES_GAUGE ? "gauge" : "counter");
+		for (j = i; j < nseries; j++)
+			if (strcmp(series_family(&series[j]), fam) == 0)
+				out_series(o, &series[j]);
 	}
 }
 
@@ -198,15 +298,13 @@ sb_metrics_render(void)
 {
 	struct out o = { malloc(4096), 0, 4096 };
 
-	out_printf(&o, "# TYPE sb_messages gauge\n");
+	out_header(&o, "sb_messages", "gauge");
 	for (int st = 0; st < SB_ST_COUNT; st++)
 		out_printf(&o, "sb_messages{status=\"%s\"} %lld\n",
 		    sb_status_name((enum sb_status)st), (long long)status_counts[st]);
-	render_series(&o, SERIES_COUNTER);
-	render_series(&o, SERIES_GAUGE);
-	out_printf(&o, "# TYPE sb_plugin_counter_total counter\n");
-	render_series(&o, SERIES_PLUGIN);
-	out_printf(&o, "# TYPE sb_provider_latency_seconds histogram\n");
+	render_series(&o);
+	if (nhists > 0)
+		out_header(&o, "sb_provider_latency_seconds", "histogram");
 	for (size_t i = 0; i < nhists; i++) {
 		const struct histogram *h = &hists[i];
 

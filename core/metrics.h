@@ -14,7 +14,8 @@
 /* Message status gauge: one message moved (from -1: a new message). */
 void sb_metrics_status_move(int from, int to);
 void sb_metrics_status_set(const int64_t counts[SB_ST_COUNT]);
-/* A counter with labels instance and (if outcome > 0) outcome. */
+/* A counter with labels instance (NULL: none; some families name this label
+ * otherwise, see metrics.c) and, if outcome > 0, outcome. */
 void sb_metrics_count(const char *name, const char *instance, int outcome, uint64_t n);
 /* A plugin's own counter (host->counter_add). */
 void sb_metrics_plugin_counter(const char *instance, const char *name, uint64_t n);

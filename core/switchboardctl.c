@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "apikey.h"
 #include "control.h"
 #include "ctl_spec.h"
 
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "  -c CONFIG  read the socket path from this configuration file\n"
     "  --json     print the result as one line of JSON (errors too)\n"
     "  -V         print the version\n"
+    "answered by the client itself, no daemon needed:\n"
+    "  apikey new             print a new random API key and its sha256: hash\n"
     "exit status: 0 ok, 1 the daemon answered with an error,\n"
     "             2 usage error or the daemon could not be reached\n";
 
@@ -447,6 +450,8 @@ main(int argc, char **argv)
 		    argv[i + 1]);
 		return 2;
 	}
+	if (strcmp(argv[i], "apikey") == 0)
+		return sb_apikey_command(argc - i - 1, argv + i + 1, json_out, stdout);
 	spec = sb_ctl_parse_argv(argc - i, argv + i, &args, &err);
 	if (spec == NULL) {
 		fprintf(stderr, "switchboardctl: %s\n", err.message);

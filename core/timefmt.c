@@ -94,26 +94,37 @@ parse_offset(const char *p, int *minutes)
 	return 0;
 }
 
-int
-sb_parse_iso8601_ms(const char *s, int64_t *out)
+static int
+why_fail(const char **why, const char *text)
 {
+	if (why != NULL)
+		*why = text;
+	return -1;
+}
+
+int
+sb_parse_iso8601_why(const char *s, int64_t *out, const char **why)
+{
+	static const char syntax[] = "is not an ISO 8601 time with an offset (e.g."
+	    " 2026-11-23T18:00:00-03:00)";
 	const char *p = s;
 	int y, mo, d, h, mi, sec = 0, ms = 0, off;
+	int64_t v;
 
 	if (s == NULL)
-		return -1;
+		return why_fail(why, syntax);
 	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 0 ||
 	    *p++ != '-' || (d = digits(&p, 2)) < 0)
-		return -1;
+		return why_fail(why, syntax);
 	if (*p != 'T' && *p != 't' && *p != ' ')
-		return -1;
+		return why_fail(why, syntax);
 	p++;
 	if ((h = digits(&p, 2)) < 0 || *p++ != ':' || (mi = digits(&p, 2)) < 0)
-		return -1;
+		return why_fail(why, syntax);
 	if (*p == ':') {
 		p++;
 		if ((sec = digits(&p, 2)) < 0)
-			return -1;
+			return why_fail(why, syntax);
 		if (*p == '.' || *p == ',') {
 			int n = 0;
 
@@ -121,19 +132,33 @@ sb_parse_iso8601_ms(const char *s, int64_t *out)
 				if (n < 3)
 					ms = ms * 10 + (*p - '0');
 			if (n == 0)
-				return -1;
+				return why_fail(why, syntax);
 			for (; n < 3; n++)
 				ms *= 10;
 		}
 	}
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 59)
-		return -1;
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return why_fail(why, "is not a valid date (no such day in the calendar)");
+	if (h > 23 || mi > 59 || sec > 59)
+		return why_fail(why, "is not a valid time of day");
+	if (*p == '\0')
+		return why_fail(why, "has no UTC offset (add Z or e.g. -03:00)");
 	if (parse_offset(p, &off) < 0)
-		return -1;
-	*out = days_from_civil(y, mo, d) * MS_PER_DAY +
+		return why_fail(why, "has an invalid UTC offset (expected Z, +hh:mm or -hh:mm)");
+	v = days_from_civil(y, mo, d) * MS_PER_DAY +
 	    ((int64_t)h * 3600 + mi * 60 + sec - (int64_t)off * 60) * 1000 + ms;
+	/* In UTC it must still be a four-digit year, or it could not be shown. */
+	if (v < days_from_civil(1, 1, 1) * MS_PER_DAY ||
+	    v >= days_from_civil(10000, 1, 1) * MS_PER_DAY)
+		return why_fail(why, "is outside the years 0001 to 9999 in UTC");
+	*out = v;
 	return 0;
+}
+
+int
+sb_parse_iso8601_ms(const char *s, int64_t *out)
+{
+	return sb_parse_iso8601_why(s, out, NULL);
 }
 
 char *

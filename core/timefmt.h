@@ -19,6 +19,10 @@
  * Returns 0 with *out set, or -1 (and *out untouched).
  */
 int sb_parse_iso8601_ms(const char *s, int64_t *out);
+/* The same; on -1, *why (if why is not NULL) is a static phrase saying
+ * what is wrong, to follow the value's name: "is not a valid date ...",
+ * "has no UTC offset ...". The time in UTC must fall in years 0001-9999. */
+int sb_parse_iso8601_why(const char *s, int64_t *out, const char **why);
 
 /*
  * Write `ms` as "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 characters plus NUL; a

@@ -251,8 +251,8 @@ def test_list_refuses_malformed_parameters(make_daemon):
         ("before=x7", "'before' must be an integer of at least 1"),
         ("batch=-2", "'batch' must be an integer of at least 1"),
         ("status=sent", "unknown status 'sent'"),
-        ("from=2026-01-01", "'from' must be ISO 8601 with an offset"),
-        ("until=yesterday", "'until' must be ISO 8601 with an offset"),
+        ("from=2026-01-01", "'from' is not an ISO 8601 time with an offset"),
+        ("until=yesterday", "'until' is not an ISO 8601 time with an offset"),
         ("to=call-me", "invalid phone number in 'to'"),
     ]
     for query, words in cases:

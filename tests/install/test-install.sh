@@ -72,6 +72,40 @@ done
 daemon=$dest$SB_SBINDIR/switchboardd
 ctl_bin=$dest$SB_BINDIR/switchboardctl
 plugindir=$dest$SB_PLUGINDIR
+
+# The daemon installs like one: sample config with absolute paths, systemd
+# unit, sysusers entry, man pages.
+conf=$dest${SB_SYSCONFDIR:?}/switchboard/switchboard.yaml
+for f in "$conf" "$dest${SB_MANDIR:?}/man8/switchboardd.8" \
+	"$dest$SB_MANDIR/man1/switchboardctl.1" "$dest$SB_MANDIR/man5/switchboard.yaml.5" \
+	"$dest${SB_SYSUSERSDIR:?}/switchboard.conf"; do
+	[ -f "$f" ] || fail "not installed: ${f#"$dest"}"
+done
+if [ "${SB_UNITDIR:-no}" != no ]; then
+	unit=$dest$SB_UNITDIR/switchboardd.service
+	[ -f "$unit" ] || fail "not installed: $SB_UNITDIR/switchboardd.service"
+	for want in "ExecStart=$SB_SBINDIR/switchboardd -c $SB_SYSCONFDIR/switchboard/switchboard.yaml" \
+		User=switchboard StateDirectory=switchboard RuntimeDirectory=switchboard \
+		ProtectSystem=strict NoNewPrivileges=yes Type=notify; do
+		grep -qx "$want" "$unit" || fail "the unit lacks '$want'"
+	done
+fi
+grep -q 'run/' "$conf" && grep -E '^ *(control_socket|database): run/' "$conf" &&
+	fail "the installed config keeps relative run/ paths"
+if command -v groff >/dev/null 2>&1; then
+	for m in "$dest$SB_MANDIR"/man?/switchboard*; do
+		out=$(groff -man -ww -z "$m" 2>&1)
+		[ -z "$out" ] || fail "groff warns about ${m##*/}: $out"
+	done
+fi
+SWITCHBOARD_PLUGIN_PATH=$plugindir "$dest$SB_SBINDIR/switchboardd" -t -c "$conf" \
+	>"$tmp/check-installed.log" 2>&1 || fail "switchboardd -t on the installed config"
+# A second install keeps the operator's file and puts the sample beside it.
+echo "# edited" >>"$conf"
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$make" -C "$SB_BUILDDIR" install-data DESTDIR="$dest" \
+	>"$tmp/install2.log" 2>&1 || fail "make install-data again"
+grep -q '^# edited' "$conf" || fail "a second make install overwrote the configuration"
+[ -f "$conf.sample" ] || fail "no switchboard.yaml.sample beside a kept configuration"
 # An installed .la names its final directory, which libltdl tries first: if
 # this machine has a real switchboard there, the staged .so files are used
 # directly so that this build, not that one, is tested.

@@ -330,13 +330,13 @@ test_defaults(void **state)
 {
 	struct sb_config *cfg = expect_ok("daemon:\nretry: {}\n");
 
-	assert_string_equal(cfg->daemon.control_socket, "run/control.sock");
+	assert_string_equal(cfg->daemon.control_socket, SB_RUNDIR "/control.sock");
 	assert_int_equal(cfg->daemon.control_mode, 0660);
 	assert_null(cfg->daemon.control_group);
 	assert_null(cfg->daemon.http_listen);
 	assert_null(cfg->daemon.public_url);
 	assert_int_equal(cfg->daemon.http_max_body, 1048576);
-	assert_string_equal(cfg->daemon.database, "run/switchboard.db");
+	assert_string_equal(cfg->daemon.database, SB_STATEDIR "/switchboard.db");
 	assert_null(cfg->daemon.plugin_dir);
 	assert_int_equal(cfg->daemon.log_level, SB_LOG_INFO);
 	assert_int_equal(cfg->daemon.commit_interval_ms, 0);
@@ -365,7 +365,7 @@ test_unknown_key(void **state)
 	expect_exact("daemon:\n  log_level: info\n  databse: x.db\n",
 	    "t.yaml:3:3: unknown key 'databse' in daemon (expected one of: "
 	    "control_socket, control_mode, control_group, http_listen, public_url, "
-	    "http_max_body, database, plugin_dir, log_level, commit_interval, "
+	    "http_max_body, http_max_connections, http_header_timeout, http_body_timeout, database, plugin_dir, log_level, commit_interval, "
 	    "commit_max, sync)");
 	expect_exact("validity: 1h\ndeamon: {}\n",
 	    "t.yaml:2:1: unknown key 'deamon' in the top level (expected one of: "
@@ -609,6 +609,8 @@ test_subaccount_rules(void **state)
 	    "t.yaml:9:20: default_chain 'd' is not in this subaccount's chains (expected one of: c)");
 	expect_error(SUB_PREFIX "    default_country: \"5555\"\n",
 	    "t.yaml:9:22: bad value '5555' for 'default_country' (expected 1 to 3 digits");
+	expect_error(SUB_PREFIX "    default_country: \"0\"\n",
+	    "t.yaml:9:22: bad country calling code '0' for 'default_country'");
 	expect_error(SUB_PREFIX "    outside_hours: drop\n",
 	    "t.yaml:9:20: bad value 'drop' for 'outside_hours' (expected one of: defer, block)");
 	expect_error("plugins:\n  a: {module: m}\nchains:\n  c: [{channel: a}]\n"
@@ -642,7 +644,7 @@ test_multiple_errors(void **state)
 	assert_null(cfg);
 	assert_string_equal(err,
 	    "t.yaml:2:3: unknown key 'databse' in daemon (expected one of: control_socket, "
-	    "control_mode, control_group, http_listen, public_url, http_max_body, database, "
+	    "control_mode, control_group, http_listen, public_url, http_max_body, http_max_connections, http_header_timeout, http_body_timeout, database, "
 	    "plugin_dir, log_level, commit_interval, commit_max, sync)\n"
 	    "t.yaml:3:14: bad value 'loud' for 'log_level' (expected one of: error, warn, info, debug)\n"
 	    "t.yaml:5:3: missing required key 'module' in plugins.a\n"

@@ -105,6 +105,35 @@ test_invalid(void **state)
 	assert_int_equal(sb_parse_iso8601_ms(NULL, &(int64_t){ 0 }), -1);
 }
 
+/* Each refusal says what is wrong, in words a client can act on. */
+static void
+test_reasons(void **state)
+{
+	static const struct { const char *in, *why; } cases[] = {
+		{ "2030-02-30T10:00:00Z", "is not a valid date" },
+		{ "2030-13-01T10:00:00Z", "is not a valid date" },
+		{ "2030-02-28T24:00:00Z", "is not a valid time of day" },
+		{ "2030-02-28T10:00:00", "has no UTC offset" },
+		{ "2030-02-28T10:00:00+25:00", "has an invalid UTC offset" },
+		{ "tomorrow", "is not an ISO 8601 time" },
+		/* Valid locally, but year 10000 in UTC: it could not be shown back. */
+		{ "9999-12-31T23:00:00-23:59", "is outside the years 0001 to 9999 in UTC" },
+		{ "0001-01-01T00:30:00+01:00", "is outside the years 0001 to 9999 in UTC" },
+	};
+	int64_t ms = 0;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		assert_int_equal(sb_parse_iso8601_why(cases[i].in, &ms, &why), -1);
+		if (why == NULL || strstr(why, cases[i].why) == NULL)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].in, why ? why : "(null)",
+			    cases[i].why);
+	}
+	assert_int_equal(sb_parse_iso8601_why("9999-12-31T23:59:59.999Z", &ms, &why), 0);
+	assert_int_equal(sb_parse_iso8601_ms("9999-12-31T23:00:00-23:59", &ms), -1);
+}
+
 static void
 test_format(void **state)
 {
@@ -144,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_fractions),
 		cmocka_unit_test(test_calendar_edges),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_roundtrip),
 	};
