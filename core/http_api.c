@@ -703,6 +703,65 @@ hook_header(const struct sb_webhook_request *wr, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(c->req), name);
 }
 
+/*
+ * A provider is answered only once what its callback changed is durable:
+ * a 200 tells it the receipt (or inbound message) is ours and it will not
+ * send it again, so a kill -9 between the answer and the commit would lose
+ * it for good. The answer waits for the group commit; if the commit fails
+ * the provider gets a 503 and retries.
+ */
+struct hook_reply {
+	struct sb_http_api *api;
+	struct evhttp_request *req;      /* NULL once the provider has gone */
+	int status;
+};
+
+static void
+hook_client_gone(void *arg)
+{
+	struct hook_reply *h = arg;
+
+	h->req = NULL;
+}
+
+static void
+hook_committed(void *arg, int ok)
+{
+	struct hook_reply *h = arg;
+
+	if (h->req != NULL) {
+		sb_http_guard_watch(h->api->guard, h->req, NULL, NULL);
+		if (ok) {
+			evhttp_send_reply(h->req, h->status, NULL, NULL);
+		} else {
+			struct evbuffer *out = evhttp_request_get_output_buffer(h->req);
+
+			evbuffer_drain(out, evbuffer_get_length(out));
+			evbuffer_add_printf(out, "not stored; try again\n");
+			evhttp_send_reply(h->req, 503, NULL, NULL);
+		}
+	}
+	free(h);
+}
+
+static void
+hook_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, int status)
+{
+	struct hook_reply *h = malloc(sizeof(*h));
+
+	if (h == NULL) {
+		evhttp_send_reply(req, 503, NULL, NULL);
+		return;
+	}
+	*h = (struct hook_reply){ api, req, status };
+	if (sb_store_after_commit(api->d->store, hook_committed, h) < 0) {
+		free(h);
+		evhttp_send_reply(req, 503, NULL, NULL);
+		return;
+	}
+	sb_http_guard_watch(api->guard, req, hook_client_gone, h);
+}
+
 static void
 route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
@@ -755,7 +814,7 @@ route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest
 	    resp.content_type != NULL ? resp.content_type : "text/plain");
 	if (resp.body != NULL)
 		evbuffer_add(out, resp.body, strlen(resp.body));
-	evhttp_send_reply(req, resp.status, NULL, NULL);
+	hook_reply_after_commit(api, req, resp.status);
 }
 
 /* ---- routing ---- */

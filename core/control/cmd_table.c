@@ -22,5 +22,6 @@ const struct sb_cmd *const sb_cmd_table[] = {
 	&sb_cmd_filter_revoke,
 	&sb_cmd_filter_list,
 	&sb_cmd_clock_advance,
+	&sb_cmd_store_sync_delay,
 	NULL,
 };

@@ -25,5 +25,6 @@ extern const struct sb_cmd sb_cmd_filter_allow;     /* cmd-filter-allow.c */
 extern const struct sb_cmd sb_cmd_filter_revoke;    /* cmd-filter-allow.c */
 extern const struct sb_cmd sb_cmd_filter_list;      /* cmd-filter-allow.c */
 extern const struct sb_cmd sb_cmd_clock_advance;    /* cmd-clock-advance.c (test mode) */
+extern const struct sb_cmd sb_cmd_store_sync_delay; /* cmd-store-sync-delay.c (test mode) */
 
 #endif

@@ -5,6 +5,7 @@ max_in_flight counts sends, not the HTTP requests a plugin makes; one
 daemon per database; a multi-recipient submission is stored whole or not
 at all."""
 import json
+import time
 import os
 import sqlite3
 import subprocess
@@ -190,3 +191,18 @@ def test_restart_without_an_instance_moves_its_messages_on(make_daemon):
         ("gone", "failed"), ("fake", "delivered")]
     assert "its channel instance gone is no longer configured" in str(m["history"])
     assert "plugins.gone is not configured: 1 attempts on it failed" in d.log()
+
+
+def test_a_receipt_is_answered_only_once_it_is_durable(make_daemon):
+    """The provider's 200 means "stored": a kill -9 right after it must not
+    lose the receipt. With a 1.5 s disk, the answer waits for the sync."""
+    d = make_daemon(plugins={"fake": {"module": "test", "behaviour": "accept"}})
+    mid = d.send()
+    pid = d.wait_status(mid, "accepted")["attempts"][0]["provider_id"]
+    d.ok("store.sync_delay", {"ms": 1500})
+    t0 = time.monotonic()
+    assert hook(d, "fake", f"id={pid}&status=delivered") == 200
+    assert time.monotonic() - t0 >= 1.4
+    d.kill9()
+    d.start()
+    assert d.status(mid)["status"] == "delivered"
