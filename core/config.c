@@ -542,6 +542,11 @@ load_poll(struct load *ld, struct sb_cfg *map, const struct field *f, void *base
 	free(where);
 }
 
+static const struct enum_name in_doubt_policies[] = {
+	{ "auto", SB_IN_DOUBT_AUTO }, { "resend", SB_IN_DOUBT_RESEND },
+	{ "review", SB_IN_DOUBT_REVIEW }, { NULL, 0 },
+};
+
 #define I(m) offsetof(struct sb_config_instance, m)
 static const struct field instance_fields[] = {
 	{ .key = "module", .type = F_STR, .off = I(module), .required = 1, .pat = &pat_module },
@@ -549,6 +554,7 @@ static const struct field instance_fields[] = {
 	{ .key = "burst", .type = F_INT, .off = I(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
 	{ .key = "max_in_flight", .type = F_INT, .off = I(max_in_flight), .min = 1, .max = 1000000, .defi = 64 },
 	{ .key = "timeout", .type = F_DUR, .off = I(timeout_ms), .min = 1, .max = INT64_MAX, .defi = 10000 },
+	{ .key = "in_doubt", .type = F_ENUM, .off = I(in_doubt), .names = in_doubt_policies, .defi = SB_IN_DOUBT_AUTO },
 	{ .key = "poll", .type = F_CUSTOM, .custom = load_poll },
 };
 

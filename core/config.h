@@ -134,8 +134,20 @@ struct sb_config_instance {
 	int64_t burst;             /* token bucket size, default max(1, rate) */
 	int64_t max_in_flight;     /* concurrent requests, default 64 */
 	int64_t timeout_ms;        /* per HTTP request, default 10s */
+	int in_doubt;              /* enum sb_in_doubt: a send that may have arrived */
 	struct sb_config_poll poll;
 	struct sb_cfg *node;       /* the instance's mapping; host keys marked used */
+};
+
+/*
+ * What to do with a send that may or may not have reached the provider (a
+ * crash while it was in flight, or no answer before the timeout after the
+ * request went out): send it again, or fail it for a person to review.
+ */
+enum sb_in_doubt {
+	SB_IN_DOUBT_AUTO = 0,      /* resend if the channel is idempotent, else review */
+	SB_IN_DOUBT_RESEND = 1,
+	SB_IN_DOUBT_REVIEW = 2,
 };
 
 enum sb_undeliverable_policy {

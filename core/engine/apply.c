@@ -56,7 +56,7 @@ refuse(struct sb_dispatch *dp, const struct sb_transition *t, const char *what,
     enum sb_status from, enum sb_status to)
 {
 	dp->refused++;
-	sb_metrics_count("sb_engine_refused_total", "", 0, 1);
+	sb_metrics_count("sb_engine_refused_total", NULL, 0, 1);
 	sb_log(SB_LOG_ERROR, "engine: message %lld: %s %s -> %s refused (%s)",
 	    (long long)t->message_id, what, sb_status_name(from), sb_status_name(to),
 	    t->reason != NULL ? t->reason : "no reason");
@@ -223,6 +223,10 @@ reason_of(const struct sb_attempt_ref *a, const struct sb_sm_decision *dc,
 		snprintf(base, sizeof(base), sb_sm_why_text(dc->why), sb_status_name(dc->attempt),
 		    a->instance, etext != NULL ? ": " : "", etext != NULL ? etext : "");
 		break;
+	case SB_WHY_TIMEOUT_REVIEW:
+		snprintf(base, sizeof(base), sb_sm_why_text(dc->why),
+		    etext != NULL ? etext : "no answer");
+		break;
 	case SB_WHY_NO_RECEIPT_FALLBACK:
 	case SB_WHY_NO_FINAL_RECEIPT:
 	case SB_WHY_CHANNEL_GONE:
@@ -245,12 +249,27 @@ reason_of(const struct sb_attempt_ref *a, const struct sb_sm_decision *dc,
 	return buf;
 }
 
-static int
-instance_resends(struct sb_dispatch *dp, const char *instance)
+/*
+ * The instance's one in-doubt policy, for both ways a send becomes
+ * uncertain (a restart finds it `sending`; no answer came after the request
+ * went out): plugins.X.in_doubt, by default resend where the channel
+ * declares idempotency keys and review elsewhere.
+ */
+int
+sb_eng_resends_in_doubt(struct sb_dispatch *dp, const char *instance)
 {
 	struct sb_instance *inst = sb_loader_instance(dp->d->loader, instance);
 
-	return inst != NULL && inst->p->caps.idempotent;
+	if (inst == NULL)
+		return 0;
+	switch (inst->cfg->in_doubt) {
+	case SB_IN_DOUBT_RESEND:
+		return 1;
+	case SB_IN_DOUBT_REVIEW:
+		return 0;
+	default:
+		return inst->p->caps.idempotent != 0;
+	}
 }
 
 int
@@ -289,11 +308,17 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 		struct sb_instance *inst = sb_loader_instance(dp->d->loader, a->instance);
 
 		env.polled = inst != NULL && sb_instance_polls(inst);
-		env.resend_in_doubt = instance_resends(dp, a->instance);
+	}
+	if (ev == SB_EV_RESTART || (info != NULL && info->in_doubt)) {
+		env.in_doubt = 1;
+		env.resend_in_doubt = sb_eng_resends_in_doubt(dp, a->instance);
 	}
 	sb_sm_decide(&s, ev, cv != NULL ? &step : NULL, &env, &dc);
 	if (!dc.change)
 		return -1;
+	if (env.in_doubt && a->status == SB_ST_SENDING)
+		sb_metrics_count(ev == SB_EV_RESTART ? "sb_in_doubt_restarts_total" :
+		    "sb_in_doubt_timeouts_total", a->instance, 0, 1);
 	ch.status = dc.attempt != SB_SM_KEEP ? dc.attempt : a->status;
 	ch.tries = dc.tries;
 	ch.next_ms = dc.next_ms;
@@ -311,7 +336,7 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	t.reason = reason_of(a, &dc, info, why, sizeof(why));
 	if (dc.why == SB_WHY_GAVE_UP || dc.why == SB_WHY_NO_FINAL_RECEIPT ||
 	    dc.why == SB_WHY_VALIDITY_BEFORE_SEND || dc.why == SB_WHY_CHANNEL_GONE ||
-	    dc.why == SB_WHY_RESTART_REVIEW)
+	    dc.why == SB_WHY_RESTART_REVIEW || dc.why == SB_WHY_TIMEOUT_REVIEW)
 		ch.error_text = t.reason;
 	t.message_status = dc.message;
 	if (dc.next == SB_NEXT_STEP_AT) {

@@ -53,6 +53,7 @@ struct sb_outcome_info {
 	const char *provider_id, *error_code, *error_text;
 	int32_t retry_after_s;    /* -1: none */
 	int32_t parts;            /* 0: unknown */
+	int in_doubt;             /* the request may have reached the provider */
 };
 
 /*
@@ -100,6 +101,8 @@ void sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, s
 void sb_eng_ref_from_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r, char *chain_buf, size_t chain_len, char *inst_buf,
     size_t inst_len);
+/* 1 if the instance's in-doubt policy resends (plugins.X.in_doubt). */
+int sb_eng_resends_in_doubt(struct sb_dispatch *dp, const char *instance);
 /* Does the instance poll for receipts, and when is an attempt accepted now first polled? */
 int64_t sb_eng_first_poll(struct sb_dispatch *dp, const char *instance, int64_t now);
 

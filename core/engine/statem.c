@@ -97,6 +97,9 @@ static const char *const why_texts[SB_WHY_COUNT] = {
 	    "restart: the message was already final; a send a crash interrupted is not"
 	    " repeated",
 	[SB_WHY_CHANNEL_GONE] = "its channel instance %s is no longer configured",
+	[SB_WHY_TIMEOUT_REVIEW] =
+	    "review: %s after the request went out, and the instance's in_doubt policy is"
+	    " review; it may or may not have been sent",
 };
 /* NOLINTEND(bugprone-suspicious-missing-comma) */
 
@@ -226,6 +229,16 @@ decide_temporary(const struct sb_sm_state *s, const struct sb_sm_step *step,
 
 	if (s->attempt != SB_ST_SENDING) {
 		d->change = 0;
+		return;
+	}
+	/* No answer after the request went out: resend only where the
+	 * instance's policy says a repeat is acceptable. */
+	if (env->in_doubt && !env->resend_in_doubt) {
+		d->attempt = SB_ST_FAILED;
+		d->set_final = 1;
+		d->why = SB_WHY_TIMEOUT_REVIEW;
+		if (is_current(s))
+			d->message = SB_ST_FAILED;
 		return;
 	}
 	if (s->tries < env->max_tries && next < s->expires_ms) {

@@ -63,7 +63,8 @@ struct sb_sm_env {
 	int64_t retry_delay_ms;    /* the backoff of this try, Retry-After applied */
 	int64_t first_poll_ms;     /* when to poll an accepted attempt, 0: not polled */
 	int polled;                /* the channel can be asked for a status */
-	int resend_in_doubt;       /* a repeat is harmless (idempotency key) */
+	int in_doubt;              /* the event leaves the send's fate unknown */
+	int resend_in_doubt;       /* the instance's policy: send it again (else review) */
 };
 
 /* Why: one code per rule, a fixed text per code (sb_sm_why_text). */
@@ -86,6 +87,7 @@ enum sb_sm_why {
 	SB_WHY_RESTART_REVIEW,
 	SB_WHY_RESTART_FINAL,
 	SB_WHY_CHANNEL_GONE,
+	SB_WHY_TIMEOUT_REVIEW,
 	SB_WHY_COUNT
 };
 

@@ -822,7 +822,7 @@ test_instance_node_unused(void **state)
 	sb_cfg_check_unused(cfg->instances[0].node, "plugins.a");
 	all = sb_cfg_doc_errors(cfg->doc);
 	assert_string_equal(all, "t.yaml:4:5: unknown key 'token' in plugins.a "
-	    "(expected one of: module, rate, burst, max_in_flight, timeout, poll)");
+	    "(expected one of: module, rate, burst, max_in_flight, timeout, in_doubt, poll)");
 	free(all);
 	sb_config_free(cfg);
 }

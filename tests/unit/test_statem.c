@@ -319,6 +319,36 @@ test_restart_prefers_asking_then_resending_then_review(void **state)
 	assert_int_equal(d.why, SB_WHY_RESTART_REVIEW);
 }
 
+/* No answer after the request went out: the instance's in-doubt policy. */
+static void
+test_timeout_in_doubt_follows_the_policy(void **state)
+{
+	struct sb_sm_state s = {
+		.attempt = SB_ST_SENDING, .tries = 1, .message = SB_ST_SENDING,
+		.expires_ms = NOW + HOUR,
+	};
+	struct sb_sm_step step = { .has_next = 1 };
+	struct sb_sm_env env = base_env;
+	struct sb_sm_decision d;
+
+	(void)state;
+	env.in_doubt = 1;
+	env.resend_in_doubt = 1;
+	sb_sm_decide(&s, SB_EV_TEMPORARY, &step, &env, &d);
+	assert_int_equal(d.attempt, SB_ST_QUEUED);
+	/* review: failed for a person to look at; no other channel is tried. */
+	env.resend_in_doubt = 0;
+	sb_sm_decide(&s, SB_EV_TEMPORARY, &step, &env, &d);
+	assert_int_equal(d.attempt, SB_ST_FAILED);
+	assert_int_equal(d.message, SB_ST_FAILED);
+	assert_int_equal(d.next, SB_NEXT_NONE);
+	assert_int_equal(d.why, SB_WHY_TIMEOUT_REVIEW);
+	/* A temporary answer that is not in doubt (a 503) is retried whatever the policy. */
+	env.in_doubt = 0;
+	sb_sm_decide(&s, SB_EV_TEMPORARY, &step, &env, &d);
+	assert_int_equal(d.attempt, SB_ST_QUEUED);
+}
+
 static void
 test_tables(void **state)
 {
@@ -429,6 +459,11 @@ model_event(struct model *m, int i, enum sb_sm_event ev)
 	enum sb_status was = m->status;
 	struct sb_sm_decision d;
 
+	/* Some temporary results are timeouts after the request went out. */
+	if (ev == SB_EV_TEMPORARY && a->status == SB_ST_SENDING && pick(3) == 0) {
+		env.in_doubt = 1;
+		a->in_doubt = 1;
+	}
 	sb_sm_decide(&s, ev, &m->steps[a->step], &env, &d);
 	if (!d.change)
 		return 0;
@@ -602,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_retries_run_out),
 		cmocka_unit_test(test_late_receipt_of_an_earlier_step),
 		cmocka_unit_test(test_restart_prefers_asking_then_resending_then_review),
+		cmocka_unit_test(test_timeout_in_doubt_follows_the_policy),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_random_model),
 	};
