@@ -25,6 +25,7 @@
 #include "http_client.h"
 #include "instance.h"
 #include "log.h"
+#include "plugin_abi.h"
 #include "store.h"
 
 struct host_timer {
@@ -257,6 +258,7 @@ host_http_header(const struct sb_http_reply *reply, const char *name)
 static void
 host_send_result(struct sb_instance *inst, uint64_t ticket, const struct sb_send_result *res)
 {
+	sb_plugin_ticket_close(inst, ticket);
 	sb_dispatch_send_result(inst->d->dispatch, inst, ticket, res);
 }
 

@@ -14,7 +14,7 @@ core_libsbcore_la_SOURCES = \
 	core/http_api.c core/http_api.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
-	core/loader.c core/loader.h \
+	core/loader.c core/loader.h core/plugin_abi.c core/plugin_abi.h \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \

@@ -131,7 +131,7 @@ sb_poll_due(struct sb_dispatch *dp, int64_t now)
 	for (size_t i = 0; i < dp->nready; i++) {
 		struct ready *rd = &dp->ready[i];
 		struct sb_poll_request req = {
-			.struct_size = sizeof(req), .ticket = (uint64_t)rd->row.id,
+			.struct_size = sizeof(req), .attempt_id = (uint64_t)rd->row.id,
 			.provider_id = rd->row.provider_id, .to = rd->row.to,
 		};
 

@@ -355,7 +355,7 @@ SB_PLUGIN_DEFINE(carrier_example) = SB_PLUGIN_INIT(
 	.version = CARRIER_EXAMPLE_VERSION,
 	.description = "out-of-tree example: a small HTTP SMS API",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = { .max_body_len = 1600, .receipts = SB_RECEIPT_WEBHOOK, .idempotent = 1 },
+	.capabilities = SB_CAPABILITIES(.max_body_len = 1600, .receipts = SB_RECEIPT_WEBHOOK, .idempotent = 1),
 	.init = carrier_init,
 	.fini = carrier_fini,
 	.send = carrier_send,

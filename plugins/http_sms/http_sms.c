@@ -477,13 +477,13 @@ SB_PLUGIN_DEFINE(http_sms) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "generic HTTP SMS carrier: Kannel sendsms, REST SMS APIs",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,               /* the carrier splits long texts */
 		.receipts = SB_RECEIPT_WEBHOOK,  /* when a dlr: section is configured */
 		.read_receipts = 0,
 		.idempotent = 0,                 /* generic carriers have no idempotency key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = hs_init,
 	.fini = hs_fini,
 	.send = hs_send,

@@ -536,7 +536,7 @@ tw_poll(void *state, const struct sb_poll_request *req)
 	}
 	hs_buf_clear(&st->url);
 	if (tw_fetch_url(&st->url, st->base_url, st->account_sid, req->provider_id) < 0 ||
-	    (p = pending_new(st, 1, req->ticket)) == NULL)
+	    (p = pending_new(st, 1, 0)) == NULL) /* a poll owes no result */
 		return -1;
 	memcpy(p->sid, req->provider_id, TW_SID_LEN + 1);
 	return start(st, p, "GET", poll_done);
@@ -648,13 +648,13 @@ SB_PLUGIN_DEFINE(twilio) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "Twilio Programmable Messaging (SMS, and channels Twilio relays)",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,    /* 1600 characters, checked by the plugin */
 		.receipts = SB_RECEIPT_WEBHOOK | SB_RECEIPT_POLL,
 		.read_receipts = 1,   /* `read`, for WhatsApp through Twilio */
 		.idempotent = 0,      /* CreateMessage has no idempotency key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = tw_init,
 	.fini = tw_fini,
 	.send = tw_send,

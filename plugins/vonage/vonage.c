@@ -671,13 +671,13 @@ SB_PLUGIN_DEFINE(vonage) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "Vonage (Nexmo) SMS API",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,               /* Vonage splits long texts (max_parts) */
 		.receipts = SB_RECEIPT_WEBHOOK,
 		.read_receipts = 0,
 		.idempotent = 0,                 /* client-ref is a reference, not a dedup key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = vg_init,
 	.fini = vg_fini,
 	.send = vg_send,

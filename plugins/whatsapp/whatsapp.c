@@ -593,14 +593,14 @@ SB_PLUGIN_DEFINE(whatsapp) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "WhatsApp Cloud API (Meta Graph): text and template messages, status webhooks",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		/* Meta counts 4096 characters; in bytes that is safe for any text. */
 		.max_body_len = DEFAULT_MAX_TEXT,
 		.receipts = SB_RECEIPT_WEBHOOK,
 		.read_receipts = 1,
 		.idempotent = 0,          /* the Cloud API takes no idempotency key */
 		.default_rate = 80,       /* Meta's default throughput per business number */
-	},
+	),
 	.init = wa_init,
 	.fini = wa_fini,
 	.send = wa_send,

@@ -478,7 +478,8 @@ webhook(void *st, const char *method, const char *query, const char *ctype,
 		.body = body,
 		.body_len = body != NULL ? strlen(body) : 0,
 	};
-	*resp = (struct sb_webhook_response){ 200, "text/plain", "" };
+	*resp = (struct sb_webhook_response){ .struct_size = sizeof(*resp), .status = 200,
+	    .content_type = "text/plain", .body = "" };
 	cur->nreceipts = 0;
 	req.header = hdr;
 	req.host_data = (void *)ctype;

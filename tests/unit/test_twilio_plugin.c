@@ -234,7 +234,7 @@ finish(struct sb_instance *inst, void *st)
 static void
 poll_one(struct sb_instance *inst, void *st, const char *sid)
 {
-	struct sb_poll_request req = { .struct_size = sizeof(req), .ticket = 9,
+	struct sb_poll_request req = { .struct_size = sizeof(req), .attempt_id = 9,
 		.provider_id = sid, .to = "+15558675310" };
 
 	assert_int_equal(PLUGIN->poll(st, &req), 0);
