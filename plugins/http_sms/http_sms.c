@@ -64,13 +64,13 @@ hs_fini(void *state)
 		pending_free(p);
 	}
 	hs_config_free(st);
-	hs_buf_free(&st->urlb);
-	hs_buf_free(&st->bodyb);
-	hs_buf_free(&st->hdrb);
-	hs_buf_free(&st->authb);
-	hs_buf_free(&st->scratch);
-	hs_buf_free(&st->dlrb);
-	hs_buf_free(&st->digits);
+	sbp_buf_free(&st->urlb);
+	sbp_buf_free(&st->bodyb);
+	sbp_buf_free(&st->hdrb);
+	sbp_buf_free(&st->authb);
+	sbp_buf_free(&st->scratch);
+	sbp_buf_free(&st->dlrb);
+	sbp_buf_free(&st->digits);
 	free(st);
 }
 
@@ -182,7 +182,7 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld", status);
 		res.error_text = st->errtext;
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 	}
 	/* Recycle before reporting: the host may stop this instance from inside send_result. */
@@ -230,17 +230,17 @@ static int
 build_dlr_url(struct hs_state *st, const char *key)
 {
 	const char *base = st->host->webhook_url(st->inst);
-	struct hs_buf *b = &st->dlrb;
+	struct sbp_buf *b = &st->dlrb;
 	int rc;
 
-	hs_buf_clear(b);
-	rc = hs_buf_adds(b, base) | hs_buf_adds(b, strchr(base, '?') != NULL ? "&" : "?") |
-	    hs_escape(b, st->dlr.id_param, strlen(st->dlr.id_param), HS_ESC_URL) |
-	    hs_buf_adds(b, "=") | hs_escape(b, key, strlen(key), HS_ESC_URL);
+	sbp_buf_clear(b);
+	rc = sbp_buf_adds(b, base) | sbp_buf_adds(b, strchr(base, '?') != NULL ? "&" : "?") |
+	    sbp_escape(b, st->dlr.id_param, strlen(st->dlr.id_param), SBP_ESC_URL) |
+	    sbp_buf_adds(b, "=") | sbp_escape(b, key, strlen(key), SBP_ESC_URL);
 	if (st->dlr.token != NULL)
-		rc |= hs_buf_adds(b, "&token=") |
-		    hs_escape(b, st->dlr.token, st->dlr.token_len, HS_ESC_URL);
-	return rc | hs_buf_adds(b, st->dlr.url_suffix);
+		rc |= sbp_buf_adds(b, "&token=") |
+		    sbp_escape(b, st->dlr.token, st->dlr.token_len, SBP_ESC_URL);
+	return rc | sbp_buf_adds(b, st->dlr.url_suffix);
 }
 
 /* Expand everything into the instance's buffers; the host copies them. */
@@ -251,16 +251,16 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 	size_t i, off, nh = 0;
 	int rc = 0;
 
-	hs_buf_clear(&st->urlb);
-	hs_buf_clear(&st->bodyb);
-	hs_buf_clear(&st->hdrb);
-	hs_buf_clear(&st->authb);
+	sbp_buf_clear(&st->urlb);
+	sbp_buf_clear(&st->bodyb);
+	sbp_buf_clear(&st->hdrb);
+	sbp_buf_clear(&st->authb);
 	/* The URL's own text is structure; only what placeholders bring is encoded. */
-	if (hs_tmpl_expand(&st->url, v, HS_ESC_RAW, HS_ESC_URL, &st->urlb) < 0)
+	if (hs_tmpl_expand(&st->url, v, SBP_ESC_RAW, SBP_ESC_URL, &st->urlb) < 0)
 		return -1;
 	if (st->body == HS_BODY_QUERY) {
 		if (st->nparams > 0 &&
-		    (hs_buf_adds(&st->urlb, strchr(st->urlb.p, '?') != NULL ? "&" : "?") < 0 ||
+		    (sbp_buf_adds(&st->urlb, strchr(st->urlb.p, '?') != NULL ? "&" : "?") < 0 ||
 		    hs_form_build(st->params, st->nparams, v, &st->urlb) < 0))
 			return -1;
 	} else if (st->body == HS_BODY_FORM) {
@@ -273,11 +273,11 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 		ctype = "Content-Type: application/json";
 	}
 	for (i = 0; i < st->nheaders; i++)
-		if (hs_buf_adds(&st->hdrb, st->headers[i].name) < 0 ||
-		    hs_buf_adds(&st->hdrb, ": ") < 0 ||
-		    hs_tmpl_expand(&st->headers[i].value, v, HS_ESC_HEADER, HS_ESC_HEADER,
+		if (sbp_buf_adds(&st->hdrb, st->headers[i].name) < 0 ||
+		    sbp_buf_adds(&st->hdrb, ": ") < 0 ||
+		    hs_tmpl_expand(&st->headers[i].value, v, SBP_ESC_HEADER, SBP_ESC_HEADER,
 		    &st->hdrb) < 0 ||
-		    hs_buf_add(&st->hdrb, "", 1) < 0)
+		    sbp_buf_add(&st->hdrb, "", 1) < 0)
 			return -1;
 	/* Point into the buffer only once it has stopped moving. */
 	for (i = 0, off = 0; i < st->nheaders; i++) {
@@ -287,7 +287,7 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 	if (ctype != NULL && !st->has_ctype)
 		st->hdrv[nh++] = ctype;
 	st->hdrv[nh] = NULL;
-	if (st->has_auth && hs_tmpl_expand(&st->auth, v, HS_ESC_RAW, HS_ESC_RAW, &st->authb) < 0)
+	if (st->has_auth && hs_tmpl_expand(&st->auth, v, SBP_ESC_RAW, SBP_ESC_RAW, &st->authb) < 0)
 		return -1;
 	*hr = (struct sb_http_request){
 		.struct_size = sizeof(*hr),
@@ -325,9 +325,9 @@ hs_send(void *state, const struct sb_send_request *req)
 	if (st->uses & (1u << HS_VAR_TO_DIGITS)) {
 		const char *s;
 
-		hs_buf_clear(&st->digits);
+		sbp_buf_clear(&st->digits);
 		for (s = req->to; *s != '\0'; s++)
-			if (isdigit((unsigned char)*s) && hs_buf_add(&st->digits, s, 1) < 0)
+			if (isdigit((unsigned char)*s) && sbp_buf_add(&st->digits, s, 1) < 0)
 				return -1;
 		v.v[HS_VAR_TO_DIGITS] = st->digits.p;
 	}
@@ -375,10 +375,10 @@ struct hook_src {
 static int
 hook_param(const struct hook_src *s, const char *name, char *out, size_t cap)
 {
-	int rc = hs_form_get(s->query, s->qlen, name, out, cap);
+	int rc = wp_form_get(s->query, s->qlen, name, out, cap);
 
 	if (rc == 0 && s->form != NULL)
-		rc = hs_form_get(s->form, s->flen, name, out, cap);
+		rc = wp_form_get(s->form, s->flen, name, out, cap);
 	if (rc == 0 && s->json != NULL) {
 		json_t *v = hs_json_path(s->json, name);
 
@@ -449,7 +449,7 @@ hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	}
 	/* The token first: nothing else in an unverified request is believed, or logged. */
 	if (st->dlr.token != NULL && (hook_param(&src, "token", token, sizeof(token)) != 1 ||
-	    !hs_ct_equal(token, strlen(token), st->dlr.token, st->dlr.token_len))) {
+	    !wp_ct_equal(token, strlen(token), st->dlr.token, st->dlr.token_len, 0))) {
 		hook_reject(st, resp, 403, "forbidden", "bad or missing", "token");
 	} else if (hook_param(&src, st->dlr.id_param, id, sizeof(id)) != 1 || id[0] == '\0') {
 		hook_reject(st, resp, 400, "missing or bad id", "parameter", st->dlr.id_param);

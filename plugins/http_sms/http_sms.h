@@ -12,6 +12,8 @@
 #include <switchboard/plugin.h>
 
 #include "http_sms_util.h"
+#include "sbp_http.h"
+#include "webparams.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ID_MAX 256       /* provider ids, receipt values */
@@ -61,7 +63,7 @@ struct hs_state {
 	struct hs_dlr dlr;
 	unsigned uses;         /* placeholders any template uses */
 	/* per-send scratch, reused: the host copies what it is given */
-	struct hs_buf urlb, bodyb, hdrb, authb, scratch, dlrb, digits;
+	struct sbp_buf urlb, bodyb, hdrb, authb, scratch, dlrb, digits;
 	const char **hdrv;
 	char msgid[24];
 	char idbuf[ID_MAX];

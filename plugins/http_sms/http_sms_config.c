@@ -236,7 +236,7 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 	}
 	if (token_src != NULL) {
 		struct hs_tmpl t;
-		struct hs_buf b = { 0 };
+		struct sbp_buf b = { 0 };
 		struct hs_vars none = { { 0 } };
 
 		if (hs_tmpl_parse(&t, token_src, secret_cb, st, st->errtext,
@@ -246,10 +246,10 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 			hs_tmpl_free(&t);
 			return -1;
 		}
-		if (hs_tmpl_expand(&t, &none, HS_ESC_RAW, HS_ESC_RAW, &b) < 0 || b.len == 0) {
+		if (hs_tmpl_expand(&t, &none, SBP_ESC_RAW, SBP_ESC_RAW, &b) < 0 || b.len == 0) {
 			h->cfg_error(tnode, "dlr.token is empty");
 			hs_tmpl_free(&t);
-			hs_buf_free(&b);
+			sbp_buf_free(&b);
 			return -1;
 		}
 		hs_tmpl_free(&t);

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "line_common.h"
+#include "sbp_http.h"
 
 static const struct {
 	const char *word;
@@ -201,8 +203,8 @@ http_done(void *arg, long status, const char *body, size_t len, const char *erro
 			counter(ch, "quota_exhausted");
 		}
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = lc_retry_after(ch->host->http_header(reply,
-			    "Retry-After"));
+			res.retry_after_s = sbp_retry_after(ch->host->http_header(reply,
+			    "Retry-After"), time(NULL));
 		ch->host->log(ch->inst, SB_LOG_DEBUG, "HTTP %ld (%s): %s", status, r->why,
 		    ch->errtext);
 	}

@@ -73,8 +73,6 @@ int lc_sent_id(const char *body, size_t len, char *out, size_t cap);
  */
 int lc_quota_exhausted(const char *body, size_t len, const char *needle);
 
-/* Retry-After as delta-seconds, or -1 (LINE does not document the header). */
-int32_t lc_retry_after(const char *value);
 
 /* How one HTTP status (0: no answer) is classified, first match wins. */
 enum lc_id_from {

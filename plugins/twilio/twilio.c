@@ -22,6 +22,7 @@
 
 #include <switchboard/plugin.h>
 
+#include "sbp_http.h"
 #include "twilio_util.h"
 
 #define DEFAULT_BASE "https://api.twilio.com"
@@ -44,8 +45,8 @@ struct tw_state {
 	struct tw_override *status_map, *error_map;
 	size_t nstatus_map, nerror_map;
 	struct tw_overrides ov;
-	struct hs_buf userpwd;   /* "user:password": secret, zeroed when freed */
-	struct hs_buf url, body; /* per request scratch; the host copies them */
+	struct sbp_buf userpwd;   /* "user:password": secret, zeroed when freed */
+	struct sbp_buf url, body; /* per request scratch; the host copies them */
 	struct tw_pending *out;
 	struct tw_message msg;   /* the answer being read */
 	char errtext[256];
@@ -186,9 +187,9 @@ tw_config(struct tw_state *st)
 		return -1;
 	}
 	/* An API key signs REST calls; callbacks are still signed with the auth token. */
-	if (hs_buf_adds(&st->userpwd, api_key != NULL ? api_key : st->account_sid) < 0 ||
-	    hs_buf_adds(&st->userpwd, ":") < 0 ||
-	    hs_buf_adds(&st->userpwd, api_secret != NULL ? api_secret : st->auth_token) < 0)
+	if (sbp_buf_adds(&st->userpwd, api_key != NULL ? api_key : st->account_sid) < 0 ||
+	    sbp_buf_adds(&st->userpwd, ":") < 0 ||
+	    sbp_buf_adds(&st->userpwd, api_secret != NULL ? api_secret : st->auth_token) < 0)
 		return -1;
 	st->ov = (struct tw_overrides){ st->status_map, st->nstatus_map, st->error_map,
 		st->nerror_map };
@@ -232,9 +233,9 @@ tw_fini(void *state)
 	}
 	free_map(st->status_map, st->nstatus_map);
 	free_map(st->error_map, st->nerror_map);
-	hs_buf_free(&st->userpwd);
-	hs_buf_free(&st->url);
-	hs_buf_free(&st->body);
+	sbp_buf_free(&st->userpwd);
+	sbp_buf_free(&st->url);
+	sbp_buf_free(&st->body);
 	free(st);
 }
 
@@ -421,7 +422,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 		res.error_code = code;
 		res.error_text = st->errtext;
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 	}
 	st->host->send_result(st->inst, ticket, &res);
@@ -473,8 +474,8 @@ tw_send(void *state, const struct sb_send_request *req)
 	if (c.callback != NULL && c.callback[0] == '\0')
 		c.callback = NULL;
 	c.validity_s = st->validity_s;
-	hs_buf_clear(&st->url);
-	hs_buf_clear(&st->body);
+	sbp_buf_clear(&st->url);
+	sbp_buf_clear(&st->body);
 	if (tw_create_url(&st->url, st->base_url, st->account_sid) < 0 ||
 	    tw_create_body(&st->body, &c) < 0 ||
 	    (p = pending_new(st, 0, req->ticket)) == NULL)
@@ -534,7 +535,7 @@ tw_poll(void *state, const struct sb_poll_request *req)
 		    req->provider_id != NULL ? req->provider_id : "");
 		return -1;
 	}
-	hs_buf_clear(&st->url);
+	sbp_buf_clear(&st->url);
 	if (tw_fetch_url(&st->url, st->base_url, st->account_sid, req->provider_id) < 0 ||
 	    (p = pending_new(st, 1, 0)) == NULL) /* a poll owes no result */
 		return -1;

@@ -25,7 +25,8 @@
 
 #include <switchboard/plugin.h>
 
-#include "http_sms_util.h"
+#include "sbp_buf.h"
+#include "sbp_http.h"
 #include "vonage_util.h"
 
 #define DEFAULT_BASE "https://rest.nexmo.com"
@@ -53,7 +54,7 @@ struct vg_state {
 	struct vg_override *error_map;
 	size_t nerror_map;
 	struct vg_tracker *tracker;
-	struct hs_buf url, body;  /* per request scratch; the host copies them */
+	struct sbp_buf url, body;  /* per request scratch; the host copies them */
 	struct wp_list params;    /* per request / per receipt scratch */
 	struct vg_pending *out;
 	struct vg_answer answer;  /* the answer being read */
@@ -240,8 +241,8 @@ vg_fini(void *state)
 		free(st->error_map[i].code);
 	free(st->error_map);
 	vg_tracker_free(st->tracker);
-	hs_buf_free(&st->url);
-	hs_buf_free(&st->body); /* held api_secret: zeroed */
+	sbp_buf_free(&st->url);
+	sbp_buf_free(&st->body); /* held api_secret: zeroed */
 	wp_free(&st->params);
 	free(st);
 }
@@ -389,7 +390,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld from Vonage", status);
 			res.error_code = code;
 			res.error_text = st->errtext;
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 		}
 	}
@@ -438,13 +439,13 @@ build_body(struct vg_state *st)
 		    add_param(&st->params, "sig", sig) < 0)
 			return -1;
 	}
-	hs_buf_clear(&st->body);
+	sbp_buf_clear(&st->body);
 	for (i = 0; i < st->params.n; i++)
-		rc |= (i > 0 ? hs_buf_adds(&st->body, "&") : 0) |
-		    hs_escape(&st->body, st->params.v[i].name, strlen(st->params.v[i].name),
-		    HS_ESC_FORM) | hs_buf_adds(&st->body, "=") |
-		    hs_escape(&st->body, st->params.v[i].value, strlen(st->params.v[i].value),
-		    HS_ESC_FORM);
+		rc |= (i > 0 ? sbp_buf_adds(&st->body, "&") : 0) |
+		    sbp_escape(&st->body, st->params.v[i].name, strlen(st->params.v[i].name),
+		    SBP_ESC_FORM) | sbp_buf_adds(&st->body, "=") |
+		    sbp_escape(&st->body, st->params.v[i].value, strlen(st->params.v[i].value),
+		    SBP_ESC_FORM);
 	return rc != 0 ? -1 : 0;
 }
 
@@ -509,11 +510,11 @@ vg_send(void *state, const struct sb_send_request *req)
 		snprintf(ttl, sizeof(ttl), "%lld", (long long)st->ttl_ms);
 		rc |= add_param(&st->params, "ttl", ttl);
 	}
-	hs_buf_clear(&st->url);
+	sbp_buf_clear(&st->url);
 	n = strlen(st->base_url);
 	while (n > 0 && st->base_url[n - 1] == '/')
 		n--;
-	rc |= hs_buf_add(&st->url, st->base_url, n) | hs_buf_adds(&st->url, "/sms/json");
+	rc |= sbp_buf_add(&st->url, st->base_url, n) | sbp_buf_adds(&st->url, "/sms/json");
 	if (rc != 0 || build_body(st) < 0 || (p = calloc(1, sizeof(*p))) == NULL) {
 		wp_clear(&st->params);
 		return -1;

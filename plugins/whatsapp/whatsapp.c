@@ -24,7 +24,9 @@
 #include <jansson.h>
 #include <switchboard/plugin.h>
 
+#include "sbp_http.h"
 #include "wa.h"
+#include "webparams.h"
 
 #define DEFAULT_BASE_URL "https://graph.facebook.com"
 #define DEFAULT_VERSION "v23.0"
@@ -282,7 +284,7 @@ answer_refused(struct wa_state *st, long status, const char *body, size_t len,
 	res->error_code = st->code;
 	res->error_text = st->errtext;
 	if (v.outcome == SB_OUT_TEMPORARY) {
-		int32_t ra = status != 0 ? wa_retry_after(st->host->http_header(reply,
+		int32_t ra = status != 0 ? sbp_retry_after(st->host->http_header(reply,
 		    "Retry-After"), time(NULL)) : -1;
 
 		res->retry_after_s = ra > v.min_retry_s ? ra : v.min_retry_s > 0 ? v.min_retry_s : -1;
@@ -402,13 +404,13 @@ hook_subscribe(struct wa_state *st, const struct sb_webhook_request *req,
 		    " is configured");
 		return;
 	}
-	if (wa_query_get(q, "hub.mode", mode, sizeof(mode)) != 1 || strcmp(mode, "subscribe") != 0) {
+	if (wp_form_get(q, strlen(q), "hub.mode", mode, sizeof(mode)) != 1 || strcmp(mode, "subscribe") != 0) {
 		hook_answer(st, resp, 403, "forbidden", "GET without hub.mode=subscribe");
 		return;
 	}
 	/* The token a caller sent is never logged: it may be a near miss of ours. */
-	if (wa_query_get(q, "hub.verify_token", token, sizeof(token)) != 1 ||
-	    !wa_ct_equal(token, strlen(token), st->verify_token, strlen(st->verify_token))) {
+	if (wp_form_get(q, strlen(q), "hub.verify_token", token, sizeof(token)) != 1 ||
+	    !wp_ct_equal(token, strlen(token), st->verify_token, strlen(st->verify_token), 0)) {
 		explicit_bzero(token, sizeof(token));
 		hook_answer(st, resp, 403, "forbidden", "subscribe handshake with a wrong or"
 		    " missing hub.verify_token");
@@ -416,7 +418,7 @@ hook_subscribe(struct wa_state *st, const struct sb_webhook_request *req,
 	}
 	explicit_bzero(token, sizeof(token));
 	/* Echoed as text/plain: printable and short, as Meta's integers are. */
-	cl = wa_query_get(q, "hub.challenge", st->challenge, sizeof(st->challenge));
+	cl = wp_form_get(q, strlen(q), "hub.challenge", st->challenge, sizeof(st->challenge));
 	if (cl != 1 || st->challenge[0] == '\0' ||
 	    strspn(st->challenge, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "-_.~") != strlen(st->challenge)) {
