@@ -64,6 +64,9 @@ tests_plugins_abi_v10f_la_CPPFLAGS = $(ABI_V10_CPPFLAGS) -DABI_V10_FILTER
 tests_plugins_abi_v10f_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # The end-to-end suite runs last; it needs the plugins and tools built.
+# The reference tables of docs/ against the code (commands, routes, config keys).
+TESTS += tests/docs/check-docs.sh
+dist_noinst_SCRIPTS += tests/docs/check-docs.sh
 TESTS += tests/e2e/run-e2e
 dist_noinst_SCRIPTS += tests/e2e/run-e2e
 # Every file of the suite (new test_*.py files need no listing here).
