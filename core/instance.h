@@ -19,6 +19,7 @@ struct sb_daemon;
 struct sb_module;
 struct host_timer;
 struct host_secret;
+struct host_http;
 struct sb_plugin_view;
 
 struct sb_instance {
@@ -44,6 +45,7 @@ struct sb_instance {
 	int initialised;
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */
+	struct host_http *https;          /* HTTP requests out, orphaned at fini */
 	/*
 	 * Rate limit: a token bucket of `burst` refilled at `rate` per second:
 	 * the config's rate, else the plugin's capabilities->default_rate (0: none).

@@ -42,21 +42,8 @@ hs_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct hs_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res),
-			.outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped",
-			.retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		st->host->send_result(st->inst, p->ticket, &res);
-		p->st = NULL; /* hs_http_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): only the pool is left to free. */
 	while (st->pool != NULL) {
 		struct hs_pending *p = st->pool;
 
@@ -144,18 +131,6 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 	uint64_t ticket;
 	char code[16];
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		pending_free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	st->nout--;
-
 	res.outcome = hs_classify(&st->accept, &st->temp, &st->undeliv, status);
 	if (status == 0) {
 		res.error_code = "transport";
@@ -221,7 +196,7 @@ pending_get(struct hs_state *st, const char *key)
 	}
 	memcpy(p->key, key != NULL ? key : "", klen + 1);
 	p->st = st;
-	p->prev = p->next = NULL;
+	p->next = NULL;
 	return p;
 }
 
@@ -354,11 +329,6 @@ hs_send(void *state, const struct sb_send_request *req)
 		pending_free(p);
 		return -1;
 	}
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
-	st->nout++;
 	return 0;
 }
 

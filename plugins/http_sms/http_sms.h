@@ -23,11 +23,11 @@ enum hs_body { HS_BODY_FORM, HS_BODY_JSON, HS_BODY_QUERY };
 
 /* One request in flight: what the completion needs to report. */
 struct hs_pending {
-	struct hs_state *st;   /* NULL once fini has reported it and let go */
+	struct hs_state *st;
 	uint64_t ticket;
 	char *key;             /* attempt key copy (id_from: attempt_key), reused */
 	size_t keycap;
-	struct hs_pending *prev, *next;
+	struct hs_pending *next; /* in the pool */
 };
 
 struct hs_status_entry {
@@ -68,9 +68,9 @@ struct hs_state {
 	char msgid[24];
 	char idbuf[ID_MAX];
 	char errtext[200];
-	/* requests in flight, and a pool of finished records */
-	struct hs_pending *out, *pool;
-	size_t nout, npool;
+	/* a pool of finished request records, reused */
+	struct hs_pending *pool;
+	size_t npool;
 };
 
 /*

@@ -94,29 +94,11 @@ lc_chan_report(struct lc_chan *ch, uint64_t ticket, enum sb_outcome o, const cha
 	ch->host->send_result(ch->inst, ticket, &res);
 }
 
-static void
-unlink_pending(struct lc_chan *ch, struct lc_pending *p)
-{
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		ch->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	p->prev = p->next = NULL;
-}
-
 void
 lc_chan_fini(struct lc_chan *ch)
 {
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (ch->out != NULL) {
-		struct lc_pending *p = ch->out;
-
-		unlink_pending(ch, p);
-		p->ch = NULL; /* the HTTP completion frees it */
-		lc_chan_report(ch, p->ticket, SB_OUT_TEMPORARY, NULL, "channel instance stopped");
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	free(ch->url);
 	if (ch->auth != NULL) {
 		OPENSSL_cleanse(ch->auth, strlen(ch->auth));
@@ -172,11 +154,6 @@ http_done(void *arg, long status, const char *body, size_t len, const char *erro
 	char code[24];
 	uint64_t ticket;
 
-	if (ch == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	unlink_pending(ch, p);
 	r = lc_rule_find(ch->rules, ch->nrules, status, &lc_rule_other);
 	res.outcome = r->outcome;
 	if (status == 0) {
@@ -256,10 +233,6 @@ lc_chan_send(struct lc_chan *ch, uint64_t ticket, const char *key, const char *t
 		return -1;
 	}
 	free(json); /* the host copied it */
-	p->next = ch->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	ch->out = p;
 	counter(ch, "requests");
 	return 0;
 }

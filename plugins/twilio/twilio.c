@@ -29,11 +29,10 @@
 
 /* One request in flight: a send (with its ticket) or a poll. */
 struct tw_pending {
-	struct tw_state *st;     /* NULL once fini has let go of it */
+	struct tw_state *st;
 	int poll;
 	uint64_t ticket;
 	char sid[TW_SID_LEN + 1];/* poll: the message asked about */
-	struct tw_pending *prev, *next;
 };
 
 struct tw_state {
@@ -47,7 +46,6 @@ struct tw_state {
 	struct tw_overrides ov;
 	struct sbp_buf userpwd;   /* "user:password": secret, zeroed when freed */
 	struct sbp_buf url, body; /* per request scratch; the host copies them */
-	struct tw_pending *out;
 	struct tw_message msg;   /* the answer being read */
 	char errtext[256];
 };
@@ -215,22 +213,8 @@ tw_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct tw_pending *p = st->out;
-
-		st->out = p->next;
-		if (!p->poll) {
-			struct sb_send_result res = {
-				.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-				.error_text = "channel instance stopped", .retry_after_s = -1,
-			};
-
-			st->host->send_result(st->inst, p->ticket, &res);
-		}
-		p->st = NULL; /* http_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	free_map(st->status_map, st->nstatus_map);
 	free_map(st->error_map, st->nerror_map);
 	sbp_buf_free(&st->userpwd);
@@ -271,34 +255,6 @@ pending_new(struct tw_state *st, int poll, uint64_t ticket)
 	return p;
 }
 
-static void
-pending_link(struct tw_pending *p)
-{
-	struct tw_state *st = p->st;
-
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
-}
-
-/* Unlink a finished request; its state, or NULL if fini let go of it. */
-static struct tw_state *
-pending_unlink(struct tw_pending *p)
-{
-	struct tw_state *st = p->st;
-
-	if (st == NULL)
-		return NULL;
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	return st;
-}
-
 static int
 start(struct tw_state *st, struct tw_pending *p, const char *method, sb_http_done_fn done)
 {
@@ -321,7 +277,6 @@ start(struct tw_state *st, struct tw_pending *p, const char *method, sb_http_don
 		free(p);
 		return -1;
 	}
-	pending_link(p);
 	return 0;
 }
 
@@ -385,15 +340,13 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
     const struct sb_http_reply *reply)
 {
 	struct tw_pending *p = arg;
-	struct tw_state *st = pending_unlink(p);
+	struct tw_state *st = p->st;
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	char code[16], msg[200];
 	const char *text;
 	uint64_t ticket = p->ticket;
 
 	free(p);
-	if (st == NULL) /* orphaned by fini, already reported */
-		return;
 	if (status >= 200 && status <= 299) {
 		send_accepted(st, status, body, len, &res);
 	} else if (status == 0) {
@@ -490,14 +443,10 @@ poll_done(void *arg, long status, const char *body, size_t len, const char *erro
     const struct sb_http_reply *reply)
 {
 	struct tw_pending *p = arg;
-	struct tw_state *st = pending_unlink(p);
+	struct tw_state *st = p->st;
 	struct sb_receipt rc = { .struct_size = sizeof(rc), .provider_id = p->sid };
 	struct tw_message m;
 
-	if (st == NULL) {
-		free(p);
-		return;
-	}
 	if (status == 200 && tw_parse_message(body, len, &m) == 0 &&
 	    tw_status_outcome(&st->ov, m.status, m.error_code[0] != '\0' ? m.error_code : NULL,
 	    &rc.outcome) == 0) {

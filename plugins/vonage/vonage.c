@@ -33,10 +33,9 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct vg_pending {
-	struct vg_state *st;     /* NULL once fini has let go of it */
+	struct vg_state *st;
 	uint64_t ticket;
 	char ref[VG_REF_MAX + 1];/* the client-ref we sent, "" if none */
-	struct vg_pending *prev, *next;
 };
 
 struct vg_override {
@@ -56,7 +55,6 @@ struct vg_state {
 	struct vg_tracker *tracker;
 	struct sbp_buf url, body;  /* per request scratch; the host copies them */
 	struct wp_list params;    /* per request / per receipt scratch */
-	struct vg_pending *out;
 	struct vg_answer answer;  /* the answer being read */
 	char errtext[300];
 };
@@ -224,19 +222,8 @@ vg_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct vg_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped", .retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		st->host->send_result(st->inst, p->ticket, &res);
-		p->st = NULL; /* send_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	for (i = 0; i < st->nerror_map; i++)
 		free(st->error_map[i].code);
 	free(st->error_map);
@@ -366,16 +353,6 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	char code[16];
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
 	if (status == 200) {
 		read_answer(st, p->ref, body, len, &res);
 	} else {
@@ -532,10 +509,6 @@ vg_send(void *state, const struct sb_send_request *req)
 		free(p);
 		return -1;
 	}
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
 	return 0;
 }
 

@@ -35,9 +35,8 @@
 
 /* One request in flight: what its completion needs. */
 struct wa_pending {
-	struct wa_state *st;   /* NULL once fini has reported it and let go */
+	struct wa_state *st;
 	uint64_t ticket;
-	struct wa_pending *prev, *next;
 };
 
 struct wa_state {
@@ -52,8 +51,6 @@ struct wa_state {
 	const char *app_secret, *verify_token; /* NULL: not configured */
 	int64_t max_text;
 	int preview_url;
-	/* requests in flight */
-	struct wa_pending *out;
 	/* scratch, reused: the host copies what it is given */
 	char idbuf[256], code[32], errtext[512];
 	char from[24], to[24], reason[320];
@@ -176,18 +173,8 @@ wa_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct wa_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped", .retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		p->st = NULL; /* wa_http_done frees it when the request ends */
-		st->host->send_result(st->inst, p->ticket, &res);
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	if (st->auth != NULL)
 		explicit_bzero(st->auth, strlen(st->auth));
 	free(st->auth);
@@ -311,16 +298,6 @@ wa_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	uint64_t ticket = p->ticket;
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
 	free(p);
 	if (status >= 200 && status < 300)
 		answer_accepted(st, status, body, body_len, &res);
@@ -368,10 +345,6 @@ wa_send(void *state, const struct sb_send_request *req)
 		return -1;
 	}
 	free(body); /* the host copied it */
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
 	return 0;
 }
 
