@@ -80,34 +80,6 @@ hs_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 
 /* ---- send ---- */
 
-static void
-report(struct hs_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res),
-		.outcome = o,
-		.error_code = code,
-		.error_text = text,
-		.retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
-
-/* Printable, bounded: provider text goes into results and logs. */
-static void
-snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = isprint((unsigned char)s[i]) ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
-
 struct reply_ctx {
 	const struct sb_host *host;
 	const struct sb_http_reply *reply;
@@ -151,7 +123,7 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 		}
 	} else {
 		snprintf(code, sizeof(code), "%ld", status);
-		snippet(st->errtext, sizeof(st->errtext), body, body_len);
+		sbp_snippet(st->errtext, sizeof(st->errtext), body, body_len);
 		res.error_code = code;
 		if (st->errtext[0] == '\0')
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld", status);
@@ -288,12 +260,13 @@ hs_send(void *state, const struct sb_send_request *req)
 	int rc;
 
 	if (req->text == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text",
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
 		    "http_sms sends text messages, not templates");
 		return 0;
 	}
 	if (req->to == NULL || req->to[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_recipient", "no recipient");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_recipient",
+		    "no recipient");
 		return 0;
 	}
 	v.v[HS_VAR_TO] = req->to;
@@ -318,7 +291,8 @@ hs_send(void *state, const struct sb_send_request *req)
 		v.v[HS_VAR_DLR_URL] = st->dlrb.p;
 	}
 	if ((rc = build_request(st, &v, &hr)) == -2) {
-		report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+		    "text is not valid UTF-8");
 		return 0;
 	}
 	if (rc < 0 || (p = pending_get(st, key)) == NULL)
@@ -366,7 +340,7 @@ hook_reject(struct hs_state *st, struct sb_webhook_response *resp, int status,
 	char clean[80] = "";
 
 	if (what != NULL)
-		snippet(clean, sizeof(clean), what, strlen(what));
+		sbp_snippet(clean, sizeof(clean), what, strlen(what));
 	st->host->log(st->inst, SB_LOG_WARN, "receipt rejected with %d: %s%s%s%s%s%s", status,
 	    why, label != NULL ? " (" : "", label != NULL ? label : "", what != NULL ? " '" : "",
 	    clean, what != NULL ? "')" : label != NULL ? ")" : "");
@@ -381,7 +355,7 @@ status_outcome(const struct hs_state *st, const char *value, enum sb_outcome *ou
 	size_t i;
 
 	if (st->dlr.nmap == 0)
-		return hs_outcome_parse(value, out);
+		return sbp_outcome_parse(value, out);
 	for (i = 0; i < st->dlr.nmap; i++)
 		if (strcmp(st->dlr.map[i].value, value) == 0) {
 			*out = st->dlr.map[i].outcome;

@@ -12,6 +12,7 @@
 #include <switchboard/plugin.h>
 
 #include "http_sms_util.h"
+#include "sbp_chan.h"
 #include "sbp_http.h"
 #include "webparams.h"
 

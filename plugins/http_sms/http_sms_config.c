@@ -177,7 +177,7 @@ read_status_map(struct hs_state *st, struct sb_cfg *dlr, int kannel)
 		} else {
 			item = h->cfg_item(node, i, &value);
 			word = h->cfg_scalar(item);
-			if (word == NULL || hs_outcome_parse(word, &e->outcome) < 0) {
+			if (word == NULL || sbp_outcome_parse(word, &e->outcome) < 0) {
 				h->cfg_error(item, "status_map '%s': expected one of accepted,"
 				    " delivered, read, undeliverable, failed, expired", value);
 				return -1;

@@ -390,42 +390,6 @@ hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 
 /* ---- receipts ---- */
 
-static const struct {
-	const char *word;
-	enum sb_outcome outcome;
-} outcome_words[] = {
-	{ "accepted", SB_OUT_ACCEPTED },
-	{ "delivered", SB_OUT_DELIVERED },
-	{ "read", SB_OUT_READ },
-	{ "undeliverable", SB_OUT_UNDELIVERABLE },
-	{ "failed", SB_OUT_FAILED },
-	{ "expired", SB_OUT_EXPIRED },
-};
-
-int
-hs_outcome_parse(const char *word, enum sb_outcome *out)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(outcome_words); i++)
-		if (strcasecmp(word, outcome_words[i].word) == 0) {
-			*out = outcome_words[i].outcome;
-			return 0;
-		}
-	return -1;
-}
-
-const char *
-hs_outcome_name(enum sb_outcome o)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(outcome_words); i++)
-		if (outcome_words[i].outcome == o)
-			return outcome_words[i].word;
-	return o == SB_OUT_TEMPORARY ? "temporary" : "?";
-}
-
 json_t *
 hs_json_path(json_t *root, const char *path)
 {

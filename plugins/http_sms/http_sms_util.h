@@ -150,8 +150,6 @@ int hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 /* ---- receipts ---- */
 
 /* "delivered" -> SB_OUT_DELIVERED, etc. 0 or -1. */
-int hs_outcome_parse(const char *word, enum sb_outcome *out);
-const char *hs_outcome_name(enum sb_outcome o);
 
 
 /* A dotted path into JSON ("messages.0.id"), or NULL. Borrowed reference. */

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "line_common.h"
+#include "sbp_chan.h"
 #include "sbp_http.h"
 
 static const struct {
@@ -86,12 +87,7 @@ void
 lc_chan_report(struct lc_chan *ch, uint64_t ticket, enum sb_outcome o, const char *code,
     const char *text)
 {
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	ch->host->send_result(ch->inst, ticket, &res);
+	sbp_report(ch->host, ch->inst, ticket, o, code, text);
 }
 
 void

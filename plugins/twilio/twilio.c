@@ -22,6 +22,7 @@
 
 #include <switchboard/plugin.h>
 
+#include "sbp_chan.h"
 #include "sbp_http.h"
 #include "twilio_util.h"
 
@@ -280,32 +281,7 @@ start(struct tw_state *st, struct tw_pending *p, const char *method, sb_http_don
 	return 0;
 }
 
-/* Printable, bounded: provider text goes into results and logs. */
-static void
-snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = isprint((unsigned char)s[i]) ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
-
 /* ---- send ---- */
-
-static void
-report(struct tw_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
 
 /* A 2xx answer: the Message resource. */
 static void
@@ -366,7 +342,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 
 			/* No JSON error: the table's words, else the start of the body. */
 			if (tw_error_class(&st->ov, code, &cls, &text) < 0 || text == NULL) {
-				snippet(msg, sizeof(msg), body, len < 120 ? len : 120);
+				sbp_snippet(msg, sizeof(msg), body, len < 120 ? len : 120);
 				text = msg;
 			}
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld%s%s", status,
@@ -390,19 +366,22 @@ tw_send(void *state, const struct sb_send_request *req)
 	long chars;
 
 	if (req->to == NULL || req->to[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_recipient", "no recipient");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_recipient",
+		    "no recipient");
 		return 0;
 	}
 	if (req->text != NULL) {
 		chars = tw_body_chars(req->text, strlen(req->text));
 		if (chars < 0) {
-			report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+			    "text is not valid UTF-8");
 			return 0;
 		}
 		if (chars > TW_BODY_MAX) {
 			snprintf(st->errtext, sizeof(st->errtext), "text has %ld characters; Twilio"
 			    " takes at most %d", chars, TW_BODY_MAX);
-			report(st, req->ticket, SB_OUT_FAILED, "text_too_long", st->errtext);
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "text_too_long",
+			    st->errtext);
 			return 0;
 		}
 		c.body = req->text;
@@ -411,15 +390,17 @@ tw_send(void *state, const struct sb_send_request *req)
 		c.content_sid = req->template_name;
 		c.content_vars = req->template_vars;
 	} else {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text", "twilio sends text, or a"
-		    " template named by its Content SID (HX followed by 32 hex digits)");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
+		    "twilio sends text, or a template named by its Content SID (HX followed"
+		    " by 32 hex digits)");
 		return 0;
 	}
 	c.to = req->to;
 	c.from = req->from != NULL && req->from[0] != '\0' ? req->from : st->from;
 	c.service_sid = st->service_sid;
 	if (c.from == NULL && c.service_sid == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_sender", "no sender: configure 'from'"
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_sender",
+		    "no sender: configure 'from'"
 		    " or 'messaging_service_sid'");
 		return 0;
 	}
@@ -570,7 +551,7 @@ tw_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	} else if (code != NULL && strspn(code, "0123456789") != strlen(code)) {
 		reject(st, resp, 400, "bad ErrorCode");
 	} else if (tw_status_outcome(&st->ov, status, code, &r.outcome) < 0) {
-		snippet(text, 40, status, strlen(status));
+		sbp_snippet(text, 40, status, strlen(status));
 		st->host->log(st->inst, SB_LOG_WARN, "unknown MessageStatus '%s'", text);
 		reject(st, resp, 400, "unknown MessageStatus");
 	} else {

@@ -26,6 +26,7 @@
 #include <switchboard/plugin.h>
 
 #include "sbp_buf.h"
+#include "sbp_chan.h"
 #include "sbp_http.h"
 #include "vonage_util.h"
 
@@ -254,18 +255,6 @@ vg_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 
 /* ---- send ---- */
 
-static void
-report(struct vg_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
-
 /* The class of a non-zero send status: error_map, the table, else failed. */
 static enum sb_outcome
 status_class(struct vg_state *st, const char *code, const char **text)
@@ -446,28 +435,31 @@ vg_send(void *state, const struct sb_send_request *req)
 	int rc;
 
 	if (req->text == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text", "the Vonage SMS API sends text,"
-		    " not templates");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
+		    "the Vonage SMS API sends text, not templates");
 		return 0;
 	}
 	n = to != NULL ? strlen(to) : 0;
 	if (n < 7 || n > 15 || strspn(to, "0123456789") != n) {
-		report(st, req->ticket, SB_OUT_UNDELIVERABLE, "bad_recipient", "Vonage needs an"
-		    " international number of 7 to 15 digits");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_UNDELIVERABLE, "bad_recipient",
+		    "Vonage needs an international number of 7 to 15 digits");
 		return 0;
 	}
 	if (from == NULL || from[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_sender", "no sender: configure 'from'");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_sender",
+		    "no sender: configure 'from'");
 		return 0;
 	}
 	if (vg_text_info(req->text, strlen(req->text), &info) < 0) {
-		report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+		    "text is not valid UTF-8");
 		return 0;
 	}
 	if (st->max_parts > 0 && info.parts > st->max_parts) {
 		snprintf(st->errtext, sizeof(st->errtext), "text needs %d SMS parts; max_parts"
 		    " is %lld", info.parts, (long long)st->max_parts);
-		report(st, req->ticket, SB_OUT_FAILED, "too_many_parts", st->errtext);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "too_many_parts",
+		    st->errtext);
 		return 0;
 	}
 	wp_clear(&st->params);

@@ -128,8 +128,6 @@ void wa_sig_hex(const char *secret, size_t secret_len, const char *body, size_t 
 
 
 
-/* Copy printable ASCII of s[0..n) into out (others become ' '), trimmed. */
-void wa_snippet(char *out, size_t cap, const char *s, size_t n);
 
 /* One entry of value.statuses[]. Strings are borrowed from the parsed payload. */
 struct wa_status {

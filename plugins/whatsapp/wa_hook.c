@@ -21,23 +21,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sbp_chan.h"
 #include "wa.h"
 
 /* ---- small helpers ---- */
-
-void
-wa_snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	if (cap == 0)
-		return;
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
 
 /* ---- signature ---- */
 
@@ -251,7 +238,7 @@ wa_hook_parse(const char *body, size_t len, const struct wa_hook_cb *cb, void *c
 	size_t i, j;
 
 	if (root == NULL) {
-		wa_snippet(err, errlen, jerr.text, strlen(jerr.text));
+		sbp_snippet(err, errlen, jerr.text, strlen(jerr.text));
 		return -1;
 	}
 	object = str_at(root, "object");

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <switchboard/plugin.h>
 
+#include "sbp_chan.h"
 #include "sbp_http.h"
 #include "wa.h"
 #include "webparams.h"
@@ -201,18 +202,6 @@ wa_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 
 /* ---- send ---- */
 
-static void
-report(struct wa_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
-
 /* 2xx: messages[0].id is the provider id status callbacks will name. */
 static void
 answer_accepted(struct wa_state *st, long status, const char *body, size_t len,
@@ -235,7 +224,7 @@ answer_accepted(struct wa_state *st, long status, const char *body, size_t len,
 		st->host->counter_add(st->inst, "whatsapp_missing_id", 1);
 	}
 	if (ms != NULL && strcmp(ms, "accepted") != 0) {
-		wa_snippet(st->reason, sizeof(st->reason), ms, strlen(ms));
+		sbp_snippet(st->reason, sizeof(st->reason), ms, strlen(ms));
 		st->host->log(st->inst, SB_LOG_INFO, "message %s is '%s' at Meta (held or paused"
 		    " for template quality); it is sent when Meta releases it",
 		    res->provider_id != NULL ? res->provider_id : "?", st->reason);
@@ -264,7 +253,7 @@ answer_refused(struct wa_state *st, long status, const char *body, size_t len,
 		char snip[160];
 
 		snprintf(st->code, sizeof(st->code), "http_%ld", status);
-		wa_snippet(snip, sizeof(snip), body != NULL ? body : "", body != NULL ? len : 0);
+		sbp_snippet(snip, sizeof(snip), body != NULL ? body : "", body != NULL ? len : 0);
 		snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld %s%s%s", status, v.what,
 		    snip[0] ? ": " : "", snip);
 	}
@@ -325,7 +314,7 @@ wa_send(void *state, const struct sb_send_request *req)
 	if (body == NULL) {
 		if (strcmp(err.code, "nomem") == 0)
 			return -1;
-		report(st, req->ticket, SB_OUT_FAILED, err.code, err.text);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, err.code, err.text);
 		return 0;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -377,7 +366,8 @@ hook_subscribe(struct wa_state *st, const struct sb_webhook_request *req,
 		    " is configured");
 		return;
 	}
-	if (wp_form_get(q, strlen(q), "hub.mode", mode, sizeof(mode)) != 1 || strcmp(mode, "subscribe") != 0) {
+	if (wp_form_get(q, strlen(q), "hub.mode", mode, sizeof(mode)) != 1 ||
+	    strcmp(mode, "subscribe") != 0) {
 		hook_answer(st, resp, 403, "forbidden", "GET without hub.mode=subscribe");
 		return;
 	}
@@ -425,7 +415,7 @@ other_number(struct wa_state *st, const char *pnid)
 {
 	if (pnid == NULL || strcmp(pnid, st->phone_number_id) == 0)
 		return 0;
-	wa_snippet(st->reason, sizeof(st->reason), pnid, strlen(pnid));
+	sbp_snippet(st->reason, sizeof(st->reason), pnid, strlen(pnid));
 	st->host->log(st->inst, SB_LOG_INFO, "callback for phone_number_id %s skipped: this"
 	    " instance is %s", st->reason, st->phone_number_id);
 	st->host->counter_add(st->inst, "whatsapp_hook_other_number", 1);
@@ -445,7 +435,7 @@ on_status(void *ctx, const struct wa_status *s)
 	if (other_number(st, s->phone_number_id))
 		return;
 	if (!s->known) {
-		wa_snippet(what, sizeof(what), s->status, strlen(s->status));
+		sbp_snippet(what, sizeof(what), s->status, strlen(s->status));
 		st->host->log(st->inst, SB_LOG_WARN, "status '%s' for %.80s is not one of sent,"
 		    " delivered, read, failed: skipped", what, s->id);
 		st->host->counter_add(st->inst, "whatsapp_status_unknown", 1);
@@ -461,7 +451,7 @@ on_status(void *ctx, const struct wa_status *s)
 		snprintf(st->errtext, sizeof(st->errtext), "%s%s%s", s->err_title != NULL ?
 		    s->err_title : c != NULL ? c->what : "failed", s->err_details != NULL ? ": " : "",
 		    s->err_details != NULL ? s->err_details : "");
-		wa_snippet(st->reason, sizeof(st->reason), st->errtext, strlen(st->errtext));
+		sbp_snippet(st->reason, sizeof(st->reason), st->errtext, strlen(st->errtext));
 		rc.error_code = st->code;
 		rc.error_text = st->reason;
 		if (c != NULL && c->alert)
@@ -484,7 +474,7 @@ on_inbound(void *ctx, const struct wa_inbound *m)
 	plus_digits(st->from, sizeof(st->from), m->from);
 	plus_digits(st->to, sizeof(st->to), m->to);
 	if (m->text == NULL) { /* media, locations, contacts...: kept as a marker */
-		wa_snippet(type, sizeof(type), m->type, strlen(m->type));
+		sbp_snippet(type, sizeof(type), m->type, strlen(m->type));
 		snprintf(placeholder, sizeof(placeholder), "[%s]", type);
 	}
 	st->host->counter_add(st->inst, "whatsapp_inbound", 1);
@@ -499,9 +489,9 @@ on_system_error(void *ctx, long code, const char *title, const char *details)
 	char t[120] = "", d[160] = "";
 
 	if (title != NULL)
-		wa_snippet(t, sizeof(t), title, strlen(title));
+		sbp_snippet(t, sizeof(t), title, strlen(title));
 	if (details != NULL)
-		wa_snippet(d, sizeof(d), details, strlen(details));
+		sbp_snippet(d, sizeof(d), details, strlen(details));
 	st->host->log(st->inst, SB_LOG_WARN, "WhatsApp reports error %ld %s%s%s", code, t,
 	    d[0] ? ": " : "", d);
 	st->host->counter_add(st->inst, "whatsapp_system_errors", 1);

@@ -261,19 +261,6 @@ test_json_path(void **state)
 	json_decref(root);
 }
 
-static void
-test_outcomes(void **state)
-{
-	enum sb_outcome o;
-
-	assert_int_equal(hs_outcome_parse("delivered", &o), 0);
-	assert_int_equal(o, SB_OUT_DELIVERED);
-	assert_int_equal(hs_outcome_parse("Expired", &o), 0);
-	assert_int_equal(o, SB_OUT_EXPIRED);
-	assert_int_equal(hs_outcome_parse("sent", &o), -1);
-	assert_string_equal(hs_outcome_name(SB_OUT_UNDELIVERABLE), "undeliverable");
-}
-
 int
 main(void)
 {
@@ -286,7 +273,6 @@ main(void)
 		cmocka_unit_test(test_ranges_and_classify),
 		cmocka_unit_test(test_extract_id),
 		cmocka_unit_test(test_json_path),
-		cmocka_unit_test(test_outcomes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "sbp_buf.h"
+#include "sbp_chan.h"
 #include "sbp_http.h"
 #include "webparams.h"
 
@@ -156,6 +157,37 @@ test_escape(void **state)
 	assert_null(b.p);
 }
 
+static void
+test_outcome_words(void **state)
+{
+	enum sb_outcome o;
+
+	assert_int_equal(sbp_outcome_parse("delivered", &o), 0);
+	assert_int_equal(o, SB_OUT_DELIVERED);
+	assert_int_equal(sbp_outcome_parse("Expired", &o), 0);
+	assert_int_equal(o, SB_OUT_EXPIRED);
+	assert_int_equal(sbp_outcome_parse("sent", &o), -1);
+	assert_int_equal(sbp_outcome_parse("temporary", &o), -1);
+	assert_int_equal(sbp_outcome_parse("", &o), -1);
+	assert_int_equal(sbp_outcome_parse(NULL, &o), -1);
+	assert_string_equal(sbp_outcome_name(SB_OUT_UNDELIVERABLE), "undeliverable");
+	assert_string_equal(sbp_outcome_name(SB_OUT_TEMPORARY), "temporary");
+	assert_string_equal(sbp_outcome_name((enum sb_outcome)99), "?");
+}
+
+static void
+test_snippet(void **state)
+{
+	char out[8];
+
+	sbp_snippet(out, sizeof(out), "a\nb\x01\xc3\xa9  ", 9);
+	assert_string_equal(out, "a b");
+	sbp_snippet(out, sizeof(out), "0123456789", 10);
+	assert_string_equal(out, "0123456");
+	sbp_snippet(out, sizeof(out), "", 0);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -166,6 +198,8 @@ main(void)
 		cmocka_unit_test(test_form_get),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_outcome_words),
+		cmocka_unit_test(test_snippet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -344,18 +344,6 @@ test_signature(void **unused)
 	assert_int_equal(wa_sig_check(hdr, "secret", 6, "test", 4), WA_SIG_BAD);
 }
 
-static void
-test_snippet(void **unused)
-{
-	char out[8];
-
-	(void)unused;
-	wa_snippet(out, sizeof(out), "a\nb\x01\xc3\xa9  ", 9);
-	assert_string_equal(out, "a b");
-	wa_snippet(out, sizeof(out), "0123456789", 10);
-	assert_string_equal(out, "0123456");
-}
-
 /* ---- payloads ---- */
 
 struct seen {
@@ -548,7 +536,6 @@ main(void)
 		cmocka_unit_test(test_template_body),
 		cmocka_unit_test(test_template_errors),
 		cmocka_unit_test(test_signature),
-		cmocka_unit_test(test_snippet),
 		cmocka_unit_test(test_hook_parse),
 		cmocka_unit_test(test_hook_parse_malformed),
 	};
