@@ -4,7 +4,7 @@ include core/control/sources.mk
 
 noinst_LTLIBRARIES += core/libsbcore.la
 core_libsbcore_la_SOURCES = \
-	core/allowlist.c core/allowlist.h \
+	core/allowlist.c core/allowlist.h $(SBP_IDN_SOURCES) \
 	core/cfgnode.c core/config.c core/config_hours.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \
@@ -26,10 +26,11 @@ core_libsbcore_la_SOURCES = \
 	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
+core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
-	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS)
+	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
-	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm
+	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(IDN2_LIBS) $(LTDL_LIBS) -lm
 
 sbin_PROGRAMS += core/switchboardd
 core_switchboardd_SOURCES = core/main.c

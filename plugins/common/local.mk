@@ -11,6 +11,9 @@ plugins_common_libsbplugin_la_SOURCES = plugins/common/sbp_buf.c plugins/common/
 	plugins/common/webparams.c plugins/common/webparams.h
 plugins_common_libsbplugin_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_common_libsbplugin_la_LIBADD = $(JANSSON_LIBS)
+# The IDN decoder is compiled into the daemon (core/allowlist.c) and the
+# content filter, which must agree on host names; it alone needs libidn2.
+SBP_IDN_SOURCES = plugins/common/sbp_idn.c plugins/common/sbp_idn.h
 # What a plugin adds to use it.
 SBP_CPPFLAGS = -I$(top_srcdir)/plugins/common
 SBP_LIBS = plugins/common/libsbplugin.la
