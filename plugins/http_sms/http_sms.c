@@ -132,6 +132,8 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 	}
+	if (res.outcome == SB_OUT_ACCEPTED)
+		res.parts = p->parts; /* what the carrier sends: it reports none itself */
 	/* Recycle before reporting: the host may stop this instance from inside send_result. */
 	ticket = p->ticket;
 	if (st->npool < POOL_MAX) {
@@ -257,6 +259,7 @@ hs_send(void *state, const struct sb_send_request *req)
 	struct sb_http_request hr;
 	struct hs_pending *p;
 	const char *key = req->attempt_key != NULL ? req->attempt_key : "";
+	struct sbp_sms_text sms;
 	int rc;
 
 	if (req->text == NULL) {
@@ -267,6 +270,26 @@ hs_send(void *state, const struct sb_send_request *req)
 	if (req->to == NULL || req->to[0] == '\0') {
 		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_recipient",
 		    "no recipient");
+		return 0;
+	}
+	if (sbp_sms_text_info(req->text, strlen(req->text), st->ucs2, &sms) < 0) {
+		/* Not UTF-8: its parts cannot be counted (a json body refuses it
+		 * below; form and query bodies send the bytes as they are). */
+		if (st->max_parts > 0) {
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+			    "text is not valid UTF-8");
+			return 0;
+		}
+		sms.parts = 0;
+	}
+	/* A carrier that sends at most max_parts parts cuts the rest off and
+	 * still reports the message delivered: refuse it here instead. */
+	if (st->max_parts > 0 && sms.parts > st->max_parts) {
+		snprintf(st->errtext, sizeof(st->errtext), "text takes %d SMS parts (%zu %s);"
+		    " this carrier sends at most %lld (max_parts)", sms.parts, sms.units,
+		    sms.unicode ? "UCS-2 units" : "GSM characters", (long long)st->max_parts);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "too_many_parts",
+		    st->errtext);
 		return 0;
 	}
 	v.v[HS_VAR_TO] = req->to;
@@ -298,6 +321,7 @@ hs_send(void *state, const struct sb_send_request *req)
 	if (rc < 0 || (p = pending_get(st, key)) == NULL)
 		return -1;
 	p->ticket = req->ticket;
+	p->parts = sms.parts;
 	if (st->host->http_request(st->inst, &hr, hs_http_done, p) < 0) {
 		st->host->log(st->inst, SB_LOG_WARN, "could not start the HTTP request");
 		pending_free(p);
@@ -364,6 +388,27 @@ status_outcome(const struct hs_state *st, const char *value, enum sb_outcome *ou
 	return -1;
 }
 
+/*
+ * The receipt's error from the error_param value. Kannel's %A is the SMSC's
+ * whole reply: its err: field is the code, its stat: field the text, and
+ * the rest (which quotes the message) is not kept. Others: the value is
+ * the provider's error code.
+ */
+static void
+set_error(struct hs_state *st, struct sb_receipt *rc, const char *value)
+{
+	if (!st->dlr.kannel) {
+		rc->error_code = value;
+		return;
+	}
+	if (hs_smsc_field(value, "err", st->dlr_err, sizeof(st->dlr_err)) == 1)
+		rc->error_code = st->dlr_err;
+	if (hs_smsc_field(value, "stat", st->dlr_stat + 5, sizeof(st->dlr_stat) - 5) == 1) {
+		memcpy(st->dlr_stat, "stat:", 5);
+		rc->error_text = st->dlr_stat;
+	}
+}
+
 static void
 hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_response *resp)
 {
@@ -406,7 +451,7 @@ hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	} else {
 		if (st->dlr.error_param != NULL &&
 		    hook_param(&src, st->dlr.error_param, err, sizeof(err)) == 1 && err[0] != '\0')
-			rc.error_code = err;
+			set_error(st, &rc, err);
 		rc.provider_id = id;
 		st->host->receipt(st->inst, &rc);
 		st->host->counter_add(st->inst, "http_sms_dlr_received", 1);

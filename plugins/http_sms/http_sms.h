@@ -14,6 +14,7 @@
 #include "http_sms_util.h"
 #include "sbp_chan.h"
 #include "sbp_http.h"
+#include "sbp_sms.h"
 #include "webparams.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,6 +27,7 @@ enum hs_body { HS_BODY_FORM, HS_BODY_JSON, HS_BODY_QUERY };
 struct hs_pending {
 	struct hs_state *st;
 	uint64_t ticket;
+	int parts;             /* SMS parts of the text, reported when accepted */
 	char *key;             /* attempt key copy (id_from: attempt_key), reused */
 	size_t keycap;
 	struct hs_pending *next; /* in the pool */
@@ -44,6 +46,7 @@ struct hs_dlr {
 	char *token;           /* expanded once; NULL: no token check */
 	size_t token_len;
 	char *url_suffix;      /* appended to {dlr_url}, e.g. "&status=%d" */
+	int kannel;            /* error_param carries Kannel's %A (the SMSC's reply) */
 };
 
 struct hs_state {
@@ -62,6 +65,8 @@ struct hs_state {
 	const char *id_from;   /* its text, for messages */
 	struct hs_ranges accept, temp, undeliv;
 	struct hs_dlr dlr;
+	int64_t max_parts;     /* the most SMS parts the carrier sends; 0: no limit */
+	int ucs2;              /* coding: ucs2 (the carrier sends every text as UCS-2) */
 	unsigned uses;         /* placeholders any template uses */
 	/* per-send scratch, reused: the host copies what it is given */
 	struct sbp_buf urlb, bodyb, hdrb, authb, scratch, dlrb, digits;
@@ -69,6 +74,7 @@ struct hs_state {
 	char msgid[24];
 	char idbuf[ID_MAX];
 	char errtext[200];
+	char dlr_err[16], dlr_stat[24]; /* a Kannel receipt's err: and "stat:..." */
 	/* a pool of finished request records, reused */
 	struct hs_pending *pool;
 	size_t npool;

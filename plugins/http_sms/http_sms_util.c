@@ -390,6 +390,27 @@ hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 
 /* ---- receipts ---- */
 
+int
+hs_smsc_field(const char *reply, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name), n;
+	const char *p;
+
+	for (p = reply; p != NULL && *p != '\0'; p++) {
+		if ((p == reply || p[-1] == ' ') && strncasecmp(p, name, nl) == 0 && p[nl] == ':')
+			break;
+	}
+	if (p == NULL || *p == '\0')
+		return 0;
+	p += nl + 1;
+	n = strcspn(p, " ");
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 1;
+}
+
 json_t *
 hs_json_path(json_t *root, const char *path)
 {

@@ -152,6 +152,13 @@ int hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 /* "delivered" -> SB_OUT_DELIVERED, etc. 0 or -1. */
 
 
+/*
+ * Kannel's %A is the SMSC's whole reply ("id:7 sub:001 dlvrd:001 submit
+ * date:... stat:UNDELIV err:011 text:..."). Copy the value of its `name`
+ * field ("err", "stat") into out: 1 found, 0 absent or empty or too long.
+ */
+int hs_smsc_field(const char *reply, const char *name, char *out, size_t cap);
+
 /* A dotted path into JSON ("messages.0.id"), or NULL. Borrowed reference. */
 json_t *hs_json_path(json_t *root, const char *path);
 /* A JSON string, integer or boolean as text into out: 0, or -1. */

@@ -28,6 +28,7 @@
 #include "sbp_buf.h"
 #include "sbp_chan.h"
 #include "sbp_http.h"
+#include "sbp_sms.h"
 #include "vonage_util.h"
 
 #define DEFAULT_BASE "https://rest.nexmo.com"
@@ -429,7 +430,7 @@ vg_send(void *state, const struct sb_send_request *req)
 	const char *key = req->attempt_key != NULL ? req->attempt_key : "";
 	const char *cb = st->callback ? st->host->webhook_url(st->inst) : "";
 	struct vg_pending *p;
-	struct vg_text info;
+	struct sbp_sms_text info;
 	char ttl[24];
 	size_t n;
 	int rc;
@@ -450,7 +451,7 @@ vg_send(void *state, const struct sb_send_request *req)
 		    "no sender: configure 'from'");
 		return 0;
 	}
-	if (vg_text_info(req->text, strlen(req->text), &info) < 0) {
+	if (sbp_sms_text_info(req->text, strlen(req->text), 0, &info) < 0) {
 		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
 		    "text is not valid UTF-8");
 		return 0;

@@ -399,3 +399,21 @@ def test_kannel_temporal_failure_and_not_routable(make_daemon, carrier, secrets)
     m = d.wait_status(b, "failed")
     assert m["attempts"][0]["error_code"] == "403"
     assert "Not routable" in m["attempts"][0]["error"]
+
+
+# ---- texts the carrier would cut ----
+
+def test_text_longer_than_max_parts_is_failed_not_cut(make_daemon, carrier, secrets):
+    """A carrier sending at most max_parts parts (Kannel's max-messages)
+    would cut a longer text and report it delivered: http_sms fails it
+    before any request, and reports the parts of what it sends."""
+    d = daemon_with(make_daemon, carrier, max_parts=2)
+    mid = d.send(text="a" * 307)                     # GSM: 3 parts of 153
+    m = d.wait_status(mid, "failed")
+    assert m["attempts"][0]["error_code"] == "too_many_parts", m
+    assert "3 SMS parts" in m["reason"], m
+    ok = d.send(text="ã" * 134)                      # UCS-2: 2 parts of 67
+    d.wait_status(ok, "accepted")
+    reqs = carrier.wait_requests(1)
+    assert [r["form"]["text"] for r in reqs] == ["ã" * 134]
+    assert d.status(ok)["attempts"][0]["parts"] == 2

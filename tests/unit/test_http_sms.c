@@ -261,10 +261,31 @@ test_json_path(void **state)
 	json_decref(root);
 }
 
+static void
+test_smsc_field(void **state)
+{
+	const char *r = "id:7 sub:001 dlvrd:000 submit date:2401011200 done date:2401011201"
+	    " stat:UNDELIV err:011 text:err:999 here";
+	char out[16];
+
+	assert_int_equal(hs_smsc_field(r, "err", out, sizeof(out)), 1);
+	assert_string_equal(out, "011");
+	assert_int_equal(hs_smsc_field(r, "stat", out, sizeof(out)), 1);
+	assert_string_equal(out, "UNDELIV");
+	assert_int_equal(hs_smsc_field(r, "id", out, sizeof(out)), 1);
+	assert_string_equal(out, "7");
+	assert_int_equal(hs_smsc_field("xerr:5", "err", out, sizeof(out)), 0); /* not a field */
+	assert_int_equal(hs_smsc_field("err: 5", "err", out, sizeof(out)), 0); /* empty */
+	assert_int_equal(hs_smsc_field("err:0123456789abcdef", "err", out, sizeof(out)), 0);
+	assert_int_equal(hs_smsc_field("", "err", out, sizeof(out)), 0);
+	assert_int_equal(hs_smsc_field("stat:DELIVRD", "err", out, sizeof(out)), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_smsc_field),
 		cmocka_unit_test(test_template_raw_and_braces),
 		cmocka_unit_test(test_template_uses_and_secret),
 		cmocka_unit_test(test_template_errors),

@@ -51,9 +51,10 @@ struct sb_instance {
 	int32_t retry_after;
 	uint64_t ticket;
 	/* receipts */
+	int32_t parts;
 	int nreceipts;
 	enum sb_outcome r_outcome;
-	char r_id[256], r_error[256];
+	char r_id[256], r_error[256], r_text[256];
 };
 
 /* The carrier: what it saw, and what it answers next. */
@@ -181,6 +182,7 @@ h_send_result(struct sb_instance *inst, uint64_t ticket, const struct sb_send_re
 	inst->ticket = ticket;
 	inst->outcome = r->outcome;
 	inst->retry_after = r->retry_after_s;
+	inst->parts = r->parts;
 	copy(inst->provider_id, sizeof(inst->provider_id), r->provider_id);
 	copy(inst->error_code, sizeof(inst->error_code), r->error_code);
 	copy(inst->error_text, sizeof(inst->error_text), r->error_text);
@@ -194,6 +196,7 @@ h_receipt(struct sb_instance *inst, const struct sb_receipt *rc)
 	inst->r_outcome = rc->outcome;
 	copy(inst->r_id, sizeof(inst->r_id), rc->provider_id);
 	copy(inst->r_error, sizeof(inst->r_error), rc->error_code);
+	copy(inst->r_text, sizeof(inst->r_text), rc->error_text);
 }
 
 static const char *
@@ -499,7 +502,22 @@ test_kannel_receipts(void **state)
 	assert_int_equal(inst->nreceipts, 1);
 	assert_int_equal(inst->r_outcome, SB_OUT_DELIVERED);
 	assert_string_equal(inst->r_id, "m1001-a1");
-	assert_string_equal(inst->r_error, "id:5 stat:DELIVRD");
+	/* %A is the SMSC's whole reply: no err: field, no code; never all of it. */
+	assert_string_equal(inst->r_error, "");
+	assert_string_equal(inst->r_text, "stat:DELIVRD");
+	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16&err=id%3A5+sub%3A001+dlvrd%3A000"
+	    "+submit+date%3A2401011200+done+date%3A2401011201+stat%3AUNDELIV+err%3A011"
+	    "+text%3AOl%C3%A1", NULL, NULL, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(inst->r_outcome, SB_OUT_UNDELIVERABLE);
+	assert_string_equal(inst->r_error, "011");
+	assert_string_equal(inst->r_text, "stat:UNDELIV");
+	/* A reply with empty or oversized fields gives neither. */
+	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16&err=stat%3A+err%3A"
+	    "0123456789012345678901234567890", NULL, NULL, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(inst->r_error, "");
+	assert_string_equal(inst->r_text, "");
 
 	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16", NULL, NULL, &resp);
 	assert_int_equal(resp.status, 200);
@@ -676,6 +694,73 @@ test_form_post_with_our_status_words(void **state)
 }
 
 /*
+ * max_parts: a carrier that sends at most N parts would cut a longer text
+ * and still report it delivered, so http_sms refuses it before sending;
+ * accepted sends report the parts they take.
+ */
+static void
+test_max_parts(void **state)
+{
+	struct sb_instance *inst = instance(
+	    "url: \"http://127.0.0.1:PORT/sms\"\n"
+	    "params: { to: \"{to}\", text: \"{text}\" }\n"
+	    "id_from: body\n"
+	    "max_parts: 2\n");
+	void *st = init_ok(inst);
+	char text[400];
+	struct sb_send_request req = { .struct_size = sizeof(req), .ticket = 9,
+		.attempt_key = "k", .to = "+1", .text = text };
+
+	carrier.reply = "id-1";
+	memset(text, 'a', 306); /* GSM: 2 parts of 153 */
+	text[306] = '\0';
+	send_one(st, text);
+	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
+	assert_int_equal(inst->parts, 2);
+	carrier.nreqs = 0;
+	text[306] = 'a';
+	text[307] = '\0'; /* 3 parts */
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->nresults, 1);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "too_many_parts");
+	assert_non_null(strstr(inst->error_text, "3 SMS parts"));
+	assert_int_equal(carrier.nreqs, 0);
+	/* Not UTF-8: with a limit, its parts cannot be counted, so it is refused. */
+	req.text = "\xff\xfe";
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "bad_text");
+	assert_int_equal(carrier.nreqs, 0);
+	PLUGIN->fini(st);
+	instance_free(inst);
+
+	/* coding: ucs2 counts every text as UCS-2: 70 in one part, 67 after. */
+	inst = instance(
+	    "url: \"http://127.0.0.1:PORT/sms\"\n"
+	    "params: { to: \"{to}\", text: \"{text}\" }\n"
+	    "id_from: body\n"
+	    "max_parts: 1\n"
+	    "coding: ucs2\n");
+	st = init_ok(inst);
+	memset(text, 'a', 71);
+	text[71] = '\0';
+	req.text = text;
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "too_many_parts");
+	text[70] = '\0';
+	send_one(st, text);
+	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
+	assert_int_equal(inst->parts, 1);
+	PLUGIN->fini(st);
+	instance_free(inst);
+}
+
+/*
  * Shutdown with a request out, as the daemon does it (plugin.h rule 7):
  * the HTTP client ends the request first (status 0, "shutdown"), the
  * plugin reports it temporary from its completion, and fini reports
@@ -789,6 +874,10 @@ test_config_errors(void **state)
 	init_fails("url: http://x\ndlr: { token: \"{to}\" }\n", "only literal text");
 	init_fails("url: http://x\ndlr: { kannel: true, token: \"a b\" }\n", "letters, digits");
 	init_fails("url: http://x\ndlr: { kannel: maybe }\n", "true or false");
+	init_fails("url: http://x\nmax_parts: -1\n", "max_parts must be from 0");
+	init_fails("url: http://x\nmax_parts: 256\n", "max_parts must be from 0");
+	init_fails("url: http://x\nmax_parts: many\n", "max_parts");
+	init_fails("url: http://x\ncoding: latin1\n", "coding must be auto");
 }
 
 int
@@ -800,6 +889,7 @@ main(void)
 		cmocka_unit_test(test_json_post_and_statuses),
 		cmocka_unit_test(test_transport_error_and_form_default),
 		cmocka_unit_test(test_form_post_with_our_status_words),
+		cmocka_unit_test(test_max_parts),
 		cmocka_unit_test(test_shutdown_with_request_in_flight),
 		cmocka_unit_test(test_example_config_reads_every_key),
 		cmocka_unit_test(test_config_error_reads_the_rest),
