@@ -20,6 +20,7 @@ tests_unit_test_http_sms_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS
 tests_unit_test_http_sms_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
 tests_unit_test_http_sms_plugin_SOURCES = tests/unit/test_http_sms_plugin.c \
+	tests/unit/fake_host.c tests/unit/fake_host.h \
 	$(HTTP_SMS_SOURCES) core/cfgnode.c core/xalloc.c core/http_client.c
 tests_unit_test_http_sms_plugin_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http_sms \
 	$(SBP_CPPFLAGS)

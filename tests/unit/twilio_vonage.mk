@@ -13,13 +13,14 @@ tests_unit_test_twilio_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) 
 tests_unit_test_twilio_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 tests_unit_test_twilio_plugin_SOURCES = tests/unit/test_twilio_plugin.c \
+	tests/unit/fake_host.c tests/unit/fake_host.h core/http_client.c \
 	plugins/twilio/twilio.c plugins/twilio/twilio_util.c core/cfgnode.c \
 	core/xalloc.c
 tests_unit_test_twilio_plugin_CPPFLAGS = $(TW_VG_CPPFLAGS) -I$(top_srcdir)/plugins/twilio
 tests_unit_test_twilio_plugin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) \
-	$(CRYPTO_CFLAGS) $(YAML_CFLAGS)
+	$(CRYPTO_CFLAGS) $(YAML_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_twilio_plugin_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) \
-	$(YAML_LIBS) -lm
+	$(YAML_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS) -lm
 
 tests_unit_test_vonage_SOURCES = tests/unit/test_vonage.c plugins/vonage/vonage_util.c \
 	plugins/vonage/vonage_track.c
