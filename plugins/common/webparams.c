@@ -133,7 +133,7 @@ wp_form_get(const char *s, size_t len, const char *name, char *out, size_t cap)
 
 	while (s != NULL && i < len) {
 		size_t end = i, eq;
-		char *key, *value;
+		char *key;
 		int nomem = 0, hit;
 
 		while (end < len && s[end] != '&')
@@ -146,9 +146,10 @@ wp_form_get(const char *s, size_t len, const char *name, char *out, size_t cap)
 		hit = strcmp(key, name) == 0;
 		free(key);
 		if (hit) {
+			char *value = form_decode(s + eq + (eq < end), end - eq - (eq < end),
+			    &nomem);
 			size_t n;
 
-			value = form_decode(s + eq + (eq < end), end - eq - (eq < end), &nomem);
 			if (value == NULL || (n = strlen(value)) + 1 > cap) {
 				free(value);
 				return -1;

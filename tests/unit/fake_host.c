@@ -34,8 +34,11 @@ h_log(struct sb_instance *inst, enum sb_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(inst->log + len, sizeof(inst->log) - len, fmt, ap);
 	va_end(ap);
-	if (strlen(inst->log) + 1 < sizeof(inst->log))
-		strcat(inst->log, "\n");
+	len = strlen(inst->log);
+	if (len + 1 < sizeof(inst->log)) {
+		inst->log[len] = '\n';
+		inst->log[len + 1] = '\0';
+	}
 }
 
 static const char *
