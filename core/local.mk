@@ -26,7 +26,8 @@ core_libsbcore_la_SOURCES = \
 	core/store.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
-core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
+# ctl_spec.c is the daemon's command table too, with the handlers (SB_CTL_DAEMON).
+core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -DSB_CTL_DAEMON
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
@@ -39,5 +40,12 @@ core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl
 core_switchboardctl_SOURCES = $(SB_CTL_SOURCES)
+
+# switchboardctl's man page, generated from the command table (ctl_spec.c)
+# like its --help: it cannot describe a command the client does not parse.
+nodist_man1_MANS = core/switchboardctl.1
+CLEANFILES += core/switchboardctl.1
+core/switchboardctl.1: core/switchboardctl$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) core && ./core/switchboardctl$(EXEEXT) --man > $@.tmp && mv $@.tmp $@
 core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 core_switchboardctl_LDADD = $(JANSSON_LIBS)

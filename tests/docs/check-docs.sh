@@ -1,6 +1,6 @@
 #!/bin/sh
 # The reference tables in docs/ against the code: every control command
-# (the daemon's core/control/cmd-*.c and switchboardctl's core/ctl_spec.c),
+# and switchboardctl's words for it (core/ctl_spec.c),
 # every HTTP route (core/http_api.c) and every configuration key
 # (core/config.c's field tables) must appear in docs/. A stale or missing
 # line fails `make check`, naming what is missing and where it belongs.
@@ -13,9 +13,12 @@ missing() {
 	fail=1
 }
 
-# Control commands: "### `name`" in control.md (several names may share a
-# heading: "### `filter.allow`, `filter.revoke`").
-for name in $(sed -n 's/^[[:space:]]*\.name = "\([a-z.]*\)",$/\1/p' "$src"/core/control/cmd-*.c); do
+# Control commands (the one table, core/ctl_spec.c): "### `name`" in
+# control.md (several names may share a heading: "### `filter.allow`,
+# `filter.revoke`").
+names=$(sed -n 's/^[[:space:]]*{ \.words = "[a-z ]*", \.cmd = "\([a-z.]*\)",$/\1/p' "$src/core/ctl_spec.c")
+[ "$(echo "$names" | wc -w)" -ge 10 ] || missing "found no command table in core/ctl_spec.c"
+for name in $names; do
 	grep -q "^### .*\`$name\`" "$docs/control.md" ||
 		missing "control command '$name' has no '### \`$name\`' section in docs/control.md"
 done
@@ -30,7 +33,9 @@ sed -n 's/^[[:space:]]*{ \.words = "\([a-z ]*\)", \.cmd = "\([a-z.]*\)",.*/\1|\2
 done || fail=1
 
 # HTTP routes: the route table's paths, and the actions under a message.
-for path in $(sed -n 's/^[[:space:]]*{ "\(\/[a-z0-9\/]*\)", [01], [a-z_]* },$/\1/p' "$src/core/http_api.c"); do
+paths=$(sed -n 's/^[[:space:]]*{ "\(\/[a-z0-9\/]*\)", [01], [a-z_]* },$/\1/p' "$src/core/http_api.c")
+[ "$(echo "$paths" | wc -w)" -ge 3 ] || missing "found no route table in core/http_api.c"
+for path in $paths; do
 	grep -q "\`[A-Z/]* *$path" "$docs/http-api.md" ||
 		missing "HTTP route '$path' is not in docs/http-api.md"
 done
@@ -43,7 +48,9 @@ done
 
 # Configuration keys: each key of config.c's tables, in backquotes, in
 # docs/config.md or docs/control.md (alone or as section.key).
-for key in $(sed -n 's/.*{ \.key = "\([a-z_]*\)",.*/\1/p' "$src/core/config.c" | sort -u); do
+keys=$(sed -n 's/.*{ \.key = "\([a-z_]*\)",.*/\1/p' "$src/core/config.c" | sort -u)
+[ "$(echo "$keys" | wc -w)" -ge 20 ] || missing "found no config key table in core/config.c"
+for key in $keys; do
 	grep -q "\`\([a-z_]*\.\)*$key\`" "$docs/config.md" "$docs/control.md" ||
 		missing "config key '$key' is not documented in docs/config.md"
 done
