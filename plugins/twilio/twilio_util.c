@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sbp_http.h"
 #include "twilio_util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -283,10 +284,9 @@ tw_classify_failure(const struct tw_overrides *ov, long http_status, const char 
 
 	if (http_status != 0 && tw_error_class(ov, code, &out, &text) == 0)
 		return out;
-	if (http_status == 0 || http_status == 408 || http_status == 429 ||
-	    (http_status >= 500 && http_status <= 599))
-		return SB_OUT_TEMPORARY;
-	return SB_OUT_FAILED;
+	/* No known code: the HTTP status's default class (plugins/common). */
+	out = sbp_http_outcome(http_status);
+	return out == SB_OUT_ACCEPTED ? SB_OUT_FAILED : out; /* a 2xx is no failure to classify */
 }
 
 int

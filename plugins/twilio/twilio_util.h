@@ -108,8 +108,8 @@ int tw_error_class(const struct tw_overrides *ov, const char *code, enum sb_outc
 
 /*
  * Outcome of a failed CreateMessage: the error code's class when known,
- * else by HTTP status: 408, 429 and 5xx (and 0, no answer) TEMPORARY,
- * anything else FAILED.
+ * else the HTTP status's default class (sbp_http_outcome: 0, 408, 425,
+ * 429 and 5xx TEMPORARY, anything else FAILED).
  */
 enum sb_outcome tw_classify_failure(const struct tw_overrides *ov, long http_status,
     const char *code);
