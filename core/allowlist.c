@@ -15,6 +15,7 @@
 
 #include "allowlist.h"
 #include "clock.h"
+#include "sbp_idn.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -115,84 +116,6 @@ sb_allowlist_free(struct sb_allowlist *al)
 
 /* ---- the stored form of a value ---- */
 
-/* RFC 3492 bias adaptation. */
-static uint32_t
-puny_adapt(uint32_t delta, uint32_t points, int first)
-{
-	uint32_t k = 0;
-
-	delta = first ? delta / 700 : delta / 2;
-	delta += delta / points;
-	while (delta > 35 * 26 / 2) {
-		delta /= 35;
-		k += 36;
-	}
-	return k + 36 * delta / (delta + 38);
-}
-
-/*
- * Decode the punycode of one label (what follows "xn--", `n` bytes) and
- * append it to `out` as UTF-8. -1 if it is not valid punycode.
- */
-static int
-puny_append(const char *in, size_t n, char *out, size_t *o, size_t cap)
-{
-	uint32_t cps[64], cp = 128, i = 0, bias = 72;
-	size_t b = 0, j, ncp = 0, ic = 0;
-
-	for (j = 0; j < n; j++)
-		if (in[j] == '-')
-			b = j; /* the basic code points end at the last '-' */
-	if (b > sizeof(cps) / sizeof(cps[0]))
-		return -1;
-	for (j = 0; j < b; j++) {
-		if ((unsigned char)in[j] >= 0x80)
-			return -1;
-		cps[ncp++] = (uint32_t)tolower((unsigned char)in[j]);
-	}
-	ic = b > 0 ? b + 1 : 0;
-	while (ic < n) {
-		uint32_t oldi = i, w = 1, k, digit, t;
-
-		for (k = 36;; k += 36) {
-			int c;
-
-			if (ic >= n)
-				return -1;
-			c = tolower((unsigned char)in[ic++]);
-			digit = c >= 'a' && c <= 'z' ? (uint32_t)(c - 'a') :
-			    c >= '0' && c <= '9' ? (uint32_t)(c - '0' + 26) : 36;
-			if (digit >= 36 || digit > (UINT32_MAX - i) / w)
-				return -1;
-			i += digit * w;
-			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
-			if (digit < t)
-				break;
-			if (w > UINT32_MAX / (36 - t))
-				return -1;
-			w *= 36 - t;
-		}
-		bias = puny_adapt(i - oldi, (uint32_t)ncp + 1, oldi == 0);
-		if (i / (ncp + 1) > 0x10FFFF - cp)
-			return -1;
-		cp += i / (uint32_t)(ncp + 1);
-		i %= (uint32_t)(ncp + 1);
-		if (ncp >= sizeof(cps) / sizeof(cps[0]) ||
-		    !utf8proc_codepoint_valid((utf8proc_int32_t)cp))
-			return -1;
-		memmove(cps + i + 1, cps + i, (ncp - i) * sizeof(cps[0]));
-		cps[i++] = cp;
-		ncp++;
-	}
-	for (j = 0; j < ncp; j++) {
-		if (*o + 4 >= cap)
-			return -1;
-		*o += (size_t)utf8proc_encode_char((utf8proc_int32_t)cps[j],
-		    (utf8proc_uint8_t *)out + *o);
-	}
-	return 0;
-}
-
 /* A bracketed IPv6 literal, as the filter reports one: lower case. */
 static int
 ipv6_canon(const char *v, char *out, size_t len)
@@ -249,8 +172,11 @@ domain_canon(const char *value, char *out, size_t len, const char **why)
 		if (ll == 0)
 			return *why = "empty label in domain", -1;
 		if (ll > 4 && strncasecmp(lab, "xn--", 4) == 0) {
-			if (puny_append(lab + 4, ll - 4, raw, &o, sizeof(raw)) < 0)
+			int k = sbp_idn_label(lab, ll, raw + o, sizeof(raw) - o);
+
+			if (k < 0)
 				return *why = "invalid punycode label", -1;
+			o += (size_t)k;
 		} else {
 			memcpy(raw + o, lab, ll);
 			o += ll;

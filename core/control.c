@@ -75,7 +75,7 @@ struct sb_control {
 struct sb_ctl_req {
 	struct ctl_conn *conn;
 	struct sb_daemon *d;
-	const struct sb_cmd *cmd;     /* NULL until found */
+	const struct sb_ctl_spec *cmd; /* NULL until found */
 	json_t *root;                 /* the request; owns id and args */
 	json_t *id;
 	json_t *args;
@@ -260,7 +260,7 @@ sb_ctl_fail(struct sb_ctl_req *req, const struct sb_error *err)
 	/* The audit trail of a mutating command includes its refusal. */
 	if (req->cmd != NULL && (req->cmd->flags & SB_CMD_MUTATES))
 		sb_log(SB_LOG_WARN, "control: uid=%lu pid=%ld cmd=%s failed: %s: %s",
-		    (unsigned long)req->conn->uid, (long)req->conn->pid, req->cmd->name,
+		    (unsigned long)req->conn->uid, (long)req->conn->pid, req->cmd->cmd,
 		    sb_err_word(err->code), err->message);
 	respond(req, NULL, err);
 }
@@ -302,9 +302,9 @@ static void
 run_request(struct sb_ctl_req *req, const char *name)
 {
 	struct sb_error err = { 0 };
-	const struct sb_cmd *cmd;
+	const struct sb_ctl_spec *cmd;
 
-	cmd = sb_ctl_find(sb_cmd_table, name, req->d->test_mode, &err);
+	cmd = sb_ctl_find(sb_ctl_specs, name, req->d->test_mode, &err);
 	if (cmd == NULL) {
 		sb_ctl_fail(req, &err);
 		return;
@@ -312,7 +312,12 @@ run_request(struct sb_ctl_req *req, const char *name)
 	req->cmd = cmd;
 	if (cmd->flags & SB_CMD_MUTATES)
 		sb_log(SB_LOG_INFO, "control: uid=%lu pid=%ld cmd=%s",
-		    (unsigned long)req->conn->uid, (long)req->conn->pid, cmd->name);
+		    (unsigned long)req->conn->uid, (long)req->conn->pid, cmd->cmd);
+	if (cmd->exec == NULL) {
+		sb_error_set(&err, SB_E_INTERNAL, "%s has no handler in this build", cmd->cmd);
+		sb_ctl_fail(req, &err);
+		return;
+	}
 	if (sb_ctl_check_arg_keys(cmd, req->args, &err) < 0 || cmd->exec(req, &err) < 0)
 		sb_ctl_fail(req, &err);
 }

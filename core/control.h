@@ -8,10 +8,11 @@
  * blocks: a command that must wait (for a group commit) keeps its request
  * and answers later with sb_ctl_reply / sb_ctl_fail.
  *
- * Each command lives in core/control/cmd-<noun>-<verb>.c and exports one
- * `const struct sb_cmd`; cmd_table.c lists them. The client-side view of
- * the same commands (CLI words, options, usage) is ctl_spec.c, shared with
- * switchboardctl so help and errors never drift.
+ * The commands are the rows of one table, sb_ctl_specs (ctl_spec.c),
+ * shared with switchboardctl: wire name, CLI words, typed arguments, flags
+ * and the handler, which lives in core/control/cmd-<noun>-<verb>.c. The
+ * daemon's argument check and the client's parser, help and man page all
+ * read that one row, so they cannot drift.
  */
 #ifndef SB_CONTROL_H
 #define SB_CONTROL_H
@@ -21,14 +22,12 @@
 
 #include <jansson.h>
 
+#include "ctl_spec.h"
 #include "errors.h"
 
 struct sb_daemon;
 struct sb_control;
 struct sb_ctl_req;
-
-#define SB_CMD_MUTATES 0x1  /* logged with the peer's uid */
-#define SB_CMD_TEST 0x2     /* only when the daemon runs with -T (tests) */
 
 /* Longest request line (without its newline); longer ones close the connection. */
 #define SB_CTL_MAX_LINE (1024 * 1024)
@@ -38,26 +37,7 @@ struct sb_ctl_req;
  */
 #define SB_CTL_PROTOCOL 1
 
-struct sb_cmd {
-	const char *name;                 /* wire name, "message.send" */
-	unsigned flags;
-	/*
-	 * Run the command. Return 0 after having answered or arranged to
-	 * answer later (the request stays valid until answered), or -1 with
-	 * `err` set to answer with that error at once.
-	 */
-	int (*exec)(struct sb_ctl_req *req, struct sb_error *err);
-	/*
-	 * The argument keys the command accepts, space-separated ("id" or
-	 * "to text chain"); NULL: none. Any other key is refused with
-	 * bad_argument before exec runs, so a typo ("idempotencyKey") never
-	 * passes silently.
-	 */
-	const char *args;
-};
-
-/* The NULL-terminated table of commands (cmd_table.c). */
-extern const struct sb_cmd *const sb_cmd_table[];
+/* The table of commands: ctl_spec.c's sb_ctl_specs (tests supply their own). */
 
 struct sb_control *sb_control_new(struct sb_daemon *d, struct sb_error *err);
 /*
@@ -92,15 +72,19 @@ int sb_ctl_parse_line(const char *line, size_t len, json_t **root, json_t **id,
     const char **cmd, json_t **args, struct sb_error *err);
 
 /*
- * The command `name` of a NULL-terminated table, skipping SB_CMD_TEST
- * entries unless `test_mode`. NULL with err (unknown_command, naming close
- * matches: "did you mean: message.status?") if there is none.
+ * The command `name` of a table (ended by a row without words), skipping
+ * SB_CMD_TEST rows unless `test_mode`. NULL with err (unknown_command,
+ * naming close matches: "did you mean: message.status?") if there is none.
  */
-const struct sb_cmd *sb_ctl_find(const struct sb_cmd *const *table, const char *name,
+const struct sb_ctl_spec *sb_ctl_find(const struct sb_ctl_spec *table, const char *name,
     int test_mode, struct sb_error *err);
 
-/* 0 if every key of `args` is listed in cmd->args, else -1 with bad_argument. */
-int sb_ctl_check_arg_keys(const struct sb_cmd *cmd, json_t *args, struct sb_error *err);
+/*
+ * 0 if every key of `args` is one of the row's arguments and has its JSON
+ * type (a string, an integer, an object of strings; null counts as
+ * absent), else -1 with bad_argument naming the key.
+ */
+int sb_ctl_check_arg_keys(const struct sb_ctl_spec *cmd, json_t *args, struct sb_error *err);
 
 /*
  * A JSON string from text that may have been cut in the middle of a UTF-8

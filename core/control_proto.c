@@ -158,28 +158,28 @@ close_match(const char *want, const char *name)
 }
 
 static int
-visible(const struct sb_cmd *c, int test_mode)
+visible(const struct sb_ctl_spec *c, int test_mode)
 {
 	return test_mode || !(c->flags & SB_CMD_TEST);
 }
 
-const struct sb_cmd *
-sb_ctl_find(const struct sb_cmd *const *table, const char *name, int test_mode,
+const struct sb_ctl_spec *
+sb_ctl_find(const struct sb_ctl_spec *table, const char *name, int test_mode,
     struct sb_error *err)
 {
 	char hints[256] = "";
 	size_t n = 0, used = 0;
 
-	for (size_t i = 0; table[i] != NULL; i++)
-		if (visible(table[i], test_mode) && strcmp(table[i]->name, name) == 0)
-			return table[i];
-	for (size_t i = 0; table[i] != NULL; i++) {
+	for (size_t i = 0; table[i].words != NULL; i++)
+		if (visible(&table[i], test_mode) && strcmp(table[i].cmd, name) == 0)
+			return &table[i];
+	for (size_t i = 0; table[i].words != NULL; i++) {
 		int w;
 
-		if (!visible(table[i], test_mode) || !close_match(name, table[i]->name))
+		if (!visible(&table[i], test_mode) || !close_match(name, table[i].cmd))
 			continue;
 		w = snprintf(hints + used, sizeof(hints) - used, "%s%s", n ? ", " : "",
-		    table[i]->name);
+		    table[i].cmd);
 		if (w < 0 || (size_t)w >= sizeof(hints) - used)
 			break;
 		used += (size_t)w;
@@ -193,37 +193,69 @@ sb_ctl_find(const struct sb_cmd *const *table, const char *name, int test_mode,
 	return NULL;
 }
 
-/* Is `key` one of the space-separated words of `list`? */
-static int
-word_in(const char *list, const char *key)
+/* The row's argument named `key`, or NULL. */
+static const struct sb_ctl_arg *
+arg_of(const struct sb_ctl_spec *cmd, const char *key)
 {
-	size_t len = strlen(key);
+	for (const struct sb_ctl_arg *a = cmd->args; a->key != NULL; a++)
+		if (strcmp(a->key, key) == 0)
+			return a;
+	return NULL;
+}
 
-	for (const char *p = list; p != NULL && *p != '\0';) {
-		const char *end = strchr(p, ' ');
-		size_t wl = end != NULL ? (size_t)(end - p) : strlen(p);
-
-		if (wl == len && strncmp(p, key, len) == 0)
-			return 1;
-		p = end != NULL ? end + 1 : NULL;
+/* Does `v` have the JSON type of `a`? (null: absent, for the handler to judge) */
+static int
+type_ok(const struct sb_ctl_arg *a, json_t *v)
+{
+	if (json_is_null(v))
+		return 1;
+	switch (a->type) {
+	case SB_CTL_STRING:
+		return json_is_string(v);
+	case SB_CTL_INT:
+		return json_is_integer(v);
+	case SB_CTL_KV:
+		return json_is_object(v);
 	}
 	return 0;
 }
 
+static const char *const type_words[] = {
+	[SB_CTL_STRING] = "a non-empty string",
+	[SB_CTL_INT] = "an integer",
+	[SB_CTL_KV] = "an object",
+};
+
 int
-sb_ctl_check_arg_keys(const struct sb_cmd *cmd, json_t *args, struct sb_error *err)
+sb_ctl_check_arg_keys(const struct sb_ctl_spec *cmd, json_t *args, struct sb_error *err)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach(args, key, v) {
-		if (word_in(cmd->args, key))
-			continue;
-		if (cmd->args == NULL)
+		const struct sb_ctl_arg *a = arg_of(cmd, key);
+		char names[256] = "";
+		size_t used = 0;
+
+		if (a != NULL) {
+			if (type_ok(a, v))
+				continue;
+			return sb_error_set(err, SB_E_BAD_ARGUMENT, "%s: '%.64s' must be %s",
+			    cmd->cmd, key, type_words[a->type]);
+		}
+		if (cmd->args[0].key == NULL)
 			return sb_error_set(err, SB_E_BAD_ARGUMENT,
-			    "%s: takes no arguments (got '%.64s')", cmd->name, key);
+			    "%s: takes no arguments (got '%.64s')", cmd->cmd, key);
+		for (const struct sb_ctl_arg *e = cmd->args; e->key != NULL; e++) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s%s",
+			    used ? " " : "", e->key);
+
+			if (w < 0 || (size_t)w >= sizeof(names) - used)
+				break;
+			used += (size_t)w;
+		}
 		return sb_error_set(err, SB_E_BAD_ARGUMENT,
-		    "%s: unknown argument '%.64s' (expected: %s)", cmd->name, key, cmd->args);
+		    "%s: unknown argument '%.64s' (expected: %s)", cmd->cmd, key, names);
 	}
 	return 0;
 }

@@ -1,9 +1,13 @@
 /*
- * ctl_spec.c - the switchboardctl command table and everything generated
- * from it: argv -> request args, usage lines, help.
+ * ctl_spec.c - the control command table (see ctl_spec.h) and everything
+ * generated from it on the client side: argv -> request args, usage
+ * lines, help, the man page.
  *
- * Adding a control command to the CLI is adding a row here; the parser,
- * the usage text and the help never need touching.
+ * Compiled twice: into the daemon with SB_CTL_DAEMON, where each row
+ * carries its handler (control/cmds.h), and into switchboardctl without,
+ * where the handlers are NULL. Adding a control command is adding a row
+ * here and writing its handler; the parser, the daemon's argument check,
+ * the usage text, the help and the man page never need touching.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +15,13 @@
 #include <string.h>
 
 #include "ctl_spec.h"
+
+#ifdef SB_CTL_DAEMON
+#include "control/cmds.h"
+#define EXEC(fn) .exec = (fn)
+#else
+#define EXEC(fn) .exec = NULL
+#endif
 
 #define POS(k, t, mv, h) { .key = (k), .type = (t), .metavar = (mv), .help = (h) }
 #define OPT(o, k, t, mv, h) { .option = (o), .key = (k), .type = (t), .metavar = (mv), \
@@ -30,15 +41,20 @@
 
 const struct sb_ctl_spec sb_ctl_specs[] = {
 	{ .words = "ping", .cmd = "ping",
+	  EXEC(sb_exec_ping),
 	  .help = "check that the daemon answers; show its version and pid" },
 	{ .words = "plugins", .cmd = "plugins",
+	  EXEC(sb_exec_plugin_list),
 	  .help = "list plugin modules, their ABI and their instances" },
 	{ .words = "plugin reload", .cmd = "plugin.reload",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_plugin_reload),
 	  .help = "reopen a plugin module's file and recreate its instances",
 	  .args = { POS("name", SB_CTL_STRING, "MODULE", "module name") } },
 	{ .words = "config reload", .cmd = "config.reload",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_config_reload),
 	  .help = "reload the configuration file (an invalid one is refused)" },
 	{ .words = "send", .cmd = "message.send",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_message_send),
 	  .help = "submit a message; answers once it is stored durably",
 	  .args = {
 	      REQ("--to", "to", SB_CTL_STRING, "NUMBER", "recipient phone number"),
@@ -57,9 +73,11 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 		  "a repeated key returns the first message instead of a new one"),
 	  } },
 	{ .words = "status", .cmd = "message.status",
+	  EXEC(sb_exec_message_status),
 	  .help = "show a message with its attempts and history",
 	  .args = { MESSAGE_ID } },
 	{ .words = "list", .cmd = "message.list",
+	  EXEC(sb_exec_message_list),
 	  .help = "list messages, newest first",
 	  .args = {
 	      OPT("--status", "status", SB_CTL_STRING, "STATUS", "only this status"),
@@ -72,9 +90,11 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	      OPT("--batch", "batch", SB_CTL_INT, "ID", "only this broadcast"),
 	  } },
 	{ .words = "cancel", .cmd = "message.cancel",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_message_cancel),
 	  .help = "cancel a message that is still scheduled or queued",
 	  .args = { MESSAGE_ID } },
 	{ .words = "reschedule", .cmd = "message.reschedule",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_message_reschedule),
 	  .help = "give a scheduled message a new send time (and text)",
 	  .args = {
 	      MESSAGE_ID,
@@ -84,9 +104,11 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 		  "new text (the content filters check it again)"),
 	  } },
 	{ .words = "resend", .cmd = "message.resend",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_message_resend),
 	  .help = "send a finished message again, as a new message linked to it",
 	  .args = { MESSAGE_ID } },
 	{ .words = "filter check", .cmd = "filter.check",
+	  EXEC(sb_exec_filter_check),
 	  .help = "ask the content filters about a text, without sending it",
 	  .args = {
 	      SUBACCOUNT("judge as this subaccount"),
@@ -94,17 +116,25 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	      OPT("--to", "to", SB_CTL_STRING, "NUMBER", "recipient, for filters that use it"),
 	  } },
 	{ .words = "filter allow", .cmd = "filter.allow",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_filter_allow),
 	  .help = "allow a term or link domain the content filter blocks",
 	  .args = { ENTRY_ARGS } },
 	{ .words = "filter revoke", .cmd = "filter.revoke",
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_filter_revoke),
 	  .help = "remove an allowlist entry",
 	  .args = { ENTRY_ARGS } },
 	{ .words = "filter list", .cmd = "filter.list",
+	  EXEC(sb_exec_filter_list),
 	  .help = "list allowlist entries",
 	  .args = { SUBACCOUNT("only this subaccount's and global entries") } },
 	{ .words = "clock advance", .cmd = "clock.advance",
+	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_clock_advance),
 	  .help = "move the daemon's clock forward (test mode, -T, only)",
 	  .args = { POS("ms", SB_CTL_INT, "MS", "milliseconds") } },
+	{ .words = "store sync-delay", .cmd = "store.sync_delay",
+	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_store_sync_delay),
+	  .help = "make every fsync of the store take MS longer (test mode, -T, only)",
+	  .args = { POS("ms", SB_CTL_INT, "MS", "milliseconds, 0 to 60000") } },
 	{ .words = NULL },
 };
 
@@ -453,4 +483,68 @@ sb_ctl_help_command(FILE *out, int argc, char *const *argv)
 		n++;
 	}
 	return n;
+}
+
+/* Text for troff: a leading '.' or '\'' would be a request, '\\' an escape. */
+static void
+man_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void
+sb_ctl_man(FILE *out)
+{
+	char usage[400], opt[96];
+
+	fputs(".TH SWITCHBOARDCTL 1\n"
+	    ".SH NAME\nswitchboardctl \\- control a running switchboardd\n"
+	    ".SH SYNOPSIS\n.B switchboardctl\n"
+	    "[\\fB\\-s\\fR \\fISOCKET\\fR | \\fB\\-c\\fR \\fICONFIG\\fR] [\\fB\\-\\-json\\fR]"
+	    " \\fICOMMAND\\fR [\\fIARGS\\fR]\n"
+	    ".SH DESCRIPTION\n"
+	    "A thin client of the daemon's control socket: it sends one request, prints the"
+	    " answer as a table (or JSON with \\fB\\-\\-json\\fR) and exits 0 on success, 1 when"
+	    " the daemon answered with an error, 2 on a usage error or when the daemon cannot"
+	    " be reached. The commands below are generated from the same table the daemon"
+	    " checks requests against (core/ctl_spec.c); docs/control.md describes the"
+	    " protocol.\n"
+	    ".SH COMMANDS\n", out);
+	for (const struct sb_ctl_spec *s = sb_ctl_specs; s->words != NULL; s++) {
+		sb_ctl_usage(s, usage, sizeof(usage));
+		fputs(".TP\n.B ", out);
+		man_text(out, usage);
+		fputs("\n", out);
+		man_text(out, s->help);
+		fputs(" (", out);
+		man_text(out, s->cmd);
+		fputs(s->flags & SB_CMD_TEST ? "; test mode only)\n" : ")\n", out);
+		for (const struct sb_ctl_arg *a = s->args; a->key != NULL; a++) {
+			if (is_positional(a))
+				snprintf(opt, sizeof(opt), "%s", a->metavar);
+			else
+				option_text(a, opt, sizeof(opt));
+			fputs(".RS\n.TP\n", out);
+			man_text(out, opt);
+			fputs("\n", out);
+			man_text(out, a->help);
+			fputs("\n.RE\n", out);
+		}
+	}
+	/* Answered by the client itself: not a row of the table. */
+	fputs(".TP\n.B apikey new\n"
+	    "print a new random 256-bit API key and its sha256: hash for api_keys"
+	    " (no daemon needed)\n", out);
+	fputs(".SH ENVIRONMENT\n.TP\n.B SWITCHBOARD_SOCKET\n"
+	    "the control socket, when neither \\fB\\-s\\fR nor \\fB\\-c\\fR is given\n"
+	    ".SH SEE ALSO\n.BR switchboardd (8)\n", out);
 }

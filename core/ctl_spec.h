@@ -1,13 +1,17 @@
 /*
- * ctl_spec.h - the command line face of the control commands, shared by
- * switchboardctl and its tests.
+ * ctl_spec.h - the one table of control commands, shared by the daemon
+ * and switchboardctl.
  *
- * ctl_spec.c owns one table: for each command its CLI words ("filter
- * allow"), its wire name ("filter.allow"), and how positionals and options
- * become keys of the request's "args". Usage lines, `--help`, `help CMD`
- * and every argv error are generated from that table, so they cannot
- * drift from what the parser accepts. It never talks to the daemon and
- * judges only shape (is it an integer?); meaning is the daemon's job.
+ * ctl_spec.c owns it: for each command its CLI words ("filter allow"), its
+ * wire name ("filter.allow"), its help line, its typed arguments (how
+ * positionals and options become keys of the request's "args", and what
+ * JSON type each key takes), its flags (mutating, test-only) and, in the
+ * daemon's build, its handler. The daemon checks every request's keys and
+ * their types against it before the handler runs (control_proto.c);
+ * switchboardctl parses argv with it; usage lines, `--help`, `help CMD`,
+ * the man page (`switchboardctl --man`) and every argv error are generated
+ * from it, so none of them can drift from what the daemon accepts. Adding
+ * a command is a row here and its handler in control/cmd-*.c.
  */
 #ifndef SB_CTL_SPEC_H
 #define SB_CTL_SPEC_H
@@ -30,6 +34,19 @@ enum sb_ctl_type {
 #define SB_CTL_REQUIRED 0x1
 #define SB_CTL_MAX_ARGS 12
 
+/* Command flags. */
+#define SB_CMD_MUTATES 0x1  /* logged with the peer's uid */
+#define SB_CMD_TEST 0x2     /* only when the daemon runs with -T (tests) */
+
+struct sb_ctl_req;
+
+/*
+ * A command's handler (daemon only). Return 0 after having answered or
+ * arranged to answer later (the request stays valid until answered), or -1
+ * with `err` set to answer with that error at once.
+ */
+typedef int (*sb_ctl_exec_fn)(struct sb_ctl_req *req, struct sb_error *err);
+
 struct sb_ctl_arg {
 	const char *option;       /* "--to"; NULL for a positional (always required) */
 	const char *key;          /* key in the request's args; NULL ends the list */
@@ -44,10 +61,16 @@ struct sb_ctl_spec {
 	const char *words;        /* "filter allow"; NULL ends the table */
 	const char *cmd;          /* wire name, "filter.allow" */
 	const char *help;         /* one line */
-	struct sb_ctl_arg args[SB_CTL_MAX_ARGS];
+	unsigned flags;           /* SB_CMD_MUTATES, SB_CMD_TEST */
+	sb_ctl_exec_fn exec;      /* the daemon's handler; NULL in switchboardctl */
+	struct sb_ctl_arg args[SB_CTL_MAX_ARGS]; /* the only keys "args" may have */
 };
 
+/* The table: the daemon's (with handlers) or switchboardctl's (without). */
 extern const struct sb_ctl_spec sb_ctl_specs[];
+
+/* The man page of switchboardctl (troff), generated from the table. */
+void sb_ctl_man(FILE *out);
 
 /*
  * Find the command named by the leading words of argv and turn the rest

@@ -25,6 +25,7 @@
 #include "http_client.h"
 #include "instance.h"
 #include "log.h"
+#include "plugin_abi.h"
 #include "store.h"
 
 struct host_timer {
@@ -41,11 +42,16 @@ struct host_secret {
 	struct host_secret *next;
 };
 
-/* One HTTP request a plugin started: counted in flight until it is done. */
+/*
+ * One HTTP request a plugin started: counted in flight until it is done.
+ * `inst` is NULL once the instance is gone (plugin.h rule 7: after fini
+ * the host calls nothing of it); the request then ends unseen.
+ */
 struct host_http {
 	struct sb_instance *inst;
 	sb_http_done_fn done;
 	void *arg;
+	struct host_http *prev, *next;
 };
 
 static void
@@ -224,7 +230,22 @@ host_http_done(void *arg, long status, const char *body, size_t body_len,
 	struct host_http *h = arg;
 	struct sb_instance *inst = h->inst;
 
+	if (inst == NULL) {
+		free(h);
+		return;
+	}
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		inst->https = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	/* A TEMPORARY result reported from inside this callback, for a request
+	 * that went out and got no answer, is a send in doubt (the engine's
+	 * in_doubt policy decides: plugins.md). */
+	inst->http_in_doubt = sb_http_reply_in_doubt(reply, status);
 	h->done(h->arg, status, body, body_len, error, reply);
+	inst->http_in_doubt = 0;
 	free(h);
 	inst->requests--;
 	sb_loader_instance_idle(inst);
@@ -238,12 +259,16 @@ host_http_request(struct sb_instance *inst, const struct sb_http_request *req,
 
 	if (h == NULL)
 		return -1;
-	*h = (struct host_http){ inst, done, arg };
+	*h = (struct host_http){ .inst = inst, .done = done, .arg = arg };
 	if (sb_http_client_request(inst->d->http, req, inst->cfg->timeout_ms,
 	    host_http_done, h) < 0) {
 		free(h);
 		return -1;
 	}
+	h->next = inst->https;
+	if (h->next != NULL)
+		h->next->prev = h;
+	inst->https = h;
 	inst->requests++;
 	return 0;
 }
@@ -257,6 +282,7 @@ host_http_header(const struct sb_http_reply *reply, const char *name)
 static void
 host_send_result(struct sb_instance *inst, uint64_t ticket, const struct sb_send_result *res)
 {
+	sb_plugin_ticket_close(inst, ticket);
 	sb_dispatch_send_result(inst->d->dispatch, inst, ticket, res);
 }
 
@@ -330,6 +356,14 @@ sb_host_instance_cleanup(struct sb_instance *inst)
 {
 	while (inst->timers != NULL)
 		timer_unlink(inst->timers);
+	/* Requests still out (one started by an init that then failed): they
+	 * end unseen, never calling into the finished plugin. */
+	while (inst->https != NULL) {
+		struct host_http *h = inst->https;
+
+		inst->https = h->next;
+		h->inst = NULL;
+	}
 	while (inst->secrets != NULL) {
 		struct host_secret *s = inst->secrets;
 

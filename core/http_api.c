@@ -773,7 +773,9 @@ route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest
 	struct sb_instance *inst;
 	struct hook_ctx ctx = { req };
 	struct sb_webhook_request wr;
-	struct sb_webhook_response resp = { 200, "text/plain", "" };
+	struct sb_webhook_response resp = {
+		.struct_size = sizeof(resp), .status = 200, .content_type = "text/plain", .body = "",
+	};
 	struct evbuffer *out;
 
 	if (nlen == 0 || nlen >= sizeof(name)) {

@@ -54,6 +54,7 @@ struct buf {
  */
 struct sb_http_reply {
 	struct buf hdrs;
+	int sent;                   /* the request went out, in full or in part */
 };
 
 /* One pooled easy handle and everything a request on it needs. */
@@ -337,6 +338,12 @@ inflight_unlink(struct sb_http_client *c, struct http_req *r)
 static void
 req_finish(struct sb_http_client *c, struct http_req *r, long status, const char *error)
 {
+	long reqsize = 0;
+
+	/* Bytes of the request written to the connection: a failure after
+	 * that may have reached the server (a send in doubt). */
+	curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &reqsize);
+	r->reply.sent = reqsize > 0;
 	curl_multi_remove_handle(c->multi, r->easy);
 	inflight_unlink(c, r);
 	if (status == 0)
@@ -645,6 +652,12 @@ sb_http_client_request(struct sb_http_client *c, const struct sb_http_request *i
 	c->inflight = r;
 	c->ninflight++;
 	return 0;
+}
+
+int
+sb_http_reply_in_doubt(const struct sb_http_reply *reply, long status)
+{
+	return reply != NULL && status == 0 && reply->sent;
 }
 
 size_t

@@ -40,4 +40,10 @@ const char *sb_http_reply_header(const struct sb_http_reply *reply, const char *
 /* Requests in flight now. */
 size_t sb_http_client_inflight(const struct sb_http_client *c);
 
+/*
+ * 1 if a request that got no answer (status 0) had gone out, in full or in
+ * part, before it failed: the server may have acted on it.
+ */
+int sb_http_reply_in_doubt(const struct sb_http_reply *reply, long status);
+
 #endif

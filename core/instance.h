@@ -19,13 +19,25 @@ struct sb_daemon;
 struct sb_module;
 struct host_timer;
 struct host_secret;
+struct host_http;
+struct sb_plugin_view;
 
 struct sb_instance {
 	char *name;
 	struct sb_daemon *d;
 	struct sb_module *mod;
+	/*
+	 * The daemon calls the module through its view (plugin_abi.h): `p`
+	 * is the view's struct sb_plugin and `state` is what its entry points
+	 * take (the instance itself); the plugin's own state, what its init
+	 * returned, is `plugin_state`.
+	 */
 	const struct sb_plugin *p;
-	void *state;                      /* what the plugin's init returned */
+	void *state;
+	const struct sb_plugin_view *view;
+	void *plugin_state;
+	uint64_t *open;                   /* send tickets not yet answered */
+	size_t nopen, capopen;
 	const struct sb_config_instance *cfg; /* lives as long as the instance */
 	char *webhook_url;
 	/*
@@ -36,13 +48,16 @@ struct sb_instance {
 	 */
 	unsigned send_slots;
 	unsigned requests;
+	int http_in_doubt;                /* inside the done callback of a request that
+	                                     went out and got no answer */
 	int draining;                     /* replaced: fini once idle */
 	int initialised;
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */
+	struct host_http *https;          /* HTTP requests out, orphaned at fini */
 	/*
 	 * Rate limit: a token bucket of `burst` refilled at `rate` per second:
-	 * the config's rate, else the plugin's caps.default_rate (0: none).
+	 * the config's rate, else the plugin's capabilities->default_rate (0: none).
 	 */
 	double rate, burst;
 	struct sb_bucket bucket;

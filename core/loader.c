@@ -26,6 +26,7 @@
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
+#include "plugin_abi.h"
 
 #ifndef SB_PLUGINDIR
 #define SB_PLUGINDIR "/usr/local/lib/switchboard/plugins"
@@ -39,7 +40,8 @@ struct sb_module {
 	char *name;
 	char *file;             /* the file it was loaded from, for people */
 	lt_dlhandle handle;
-	const struct sb_plugin *p;
+	const struct sb_plugin *p;      /* &view.p: what instances call */
+	struct sb_plugin_view view;     /* adapts the module's own ABI 1.x struct */
 	unsigned refs;          /* instances using it */
 	int current;            /* the module new instances of `name` get */
 	struct sb_module *next;
@@ -197,6 +199,7 @@ static struct sb_module *
 module_open(const char *name, int fresh_copy, struct sb_error *err)
 {
 	const lt_dlinfo *info;
+	const struct sb_plugin *real;
 	struct sb_module *m;
 	char *copy = NULL;
 
@@ -226,9 +229,11 @@ module_open(const char *name, int fresh_copy, struct sb_error *err)
 	if (m->handle == NULL)
 		goto fail;
 	/* lt_dlsym tries "<module>_LTX_sb_plugin" first, then "sb_plugin". */
-	m->p = lt_dlsym(m->handle, "sb_plugin");
-	if (check_plugin(m->file, m->p, err) < 0)
+	real = lt_dlsym(m->handle, "sb_plugin");
+	if (check_plugin(m->file, real, err) < 0 ||
+	    sb_plugin_view_build(&m->view, m->file, real, err) < 0)
 		goto fail;
+	m->p = &m->view.p;
 	return m;
 fail:
 	module_free(m);
@@ -319,8 +324,9 @@ instance_create(struct sb_loader *l, const struct sb_config *cfg,
 	inst->d = l->d;
 	inst->mod = m;
 	inst->p = m->p;
+	inst->view = &m->view;
 	inst->cfg = ci;
-	inst->rate = ci->rate > 0 ? ci->rate : m->p->caps.default_rate;
+	inst->rate = ci->rate > 0 ? ci->rate : m->p->capabilities->default_rate;
 	inst->burst = ci->burst > 0 ? (double)ci->burst : 1.0;
 	/* The plugin's default rate gets the config's default bucket: one second's worth. */
 	if (ci->rate <= 0 && inst->rate > inst->burst)

@@ -4,7 +4,7 @@ include core/control/sources.mk
 
 noinst_LTLIBRARIES += core/libsbcore.la
 core_libsbcore_la_SOURCES = \
-	core/allowlist.c core/allowlist.h \
+	core/allowlist.c core/allowlist.h $(SBP_IDN_SOURCES) \
 	core/cfgnode.c core/config.c core/config_hours.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \
@@ -19,7 +19,7 @@ core_libsbcore_la_SOURCES = \
 	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
-	core/loader.c core/loader.h \
+	core/loader.c core/loader.h core/plugin_abi.c core/plugin_abi.h \
 	core/log.c core/log.h \
 	core/metrics.c core/metrics.h \
 	core/phone.c core/phone.h \
@@ -29,10 +29,12 @@ core_libsbcore_la_SOURCES = \
 	core/store.c core/store_group.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
+# ctl_spec.c is the daemon's command table too, with the handlers (SB_CTL_DAEMON).
+core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -DSB_CTL_DAEMON
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
-	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS)
+	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
-	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(LTDL_LIBS) -lm -lpthread
+	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(IDN2_LIBS) $(LTDL_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += core/switchboardd
 core_switchboardd_SOURCES = core/main.c core/sdnotify.c core/sdnotify.h
@@ -43,5 +45,12 @@ core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl
 core_switchboardctl_SOURCES = $(SB_CTL_SOURCES) core/apikey.c core/apikey.h
+
+# switchboardctl's man page, generated from the command table (ctl_spec.c)
+# like its --help: it cannot describe a command the client does not parse.
+nodist_man1_MANS = core/switchboardctl.1
+CLEANFILES += core/switchboardctl.1
+core/switchboardctl.1: core/switchboardctl$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) core && ./core/switchboardctl$(EXEEXT) --man > $@.tmp && mv $@.tmp $@
 core_switchboardctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
 core_switchboardctl_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  -c CONFIG  read the socket path from this configuration file\n"
     "  --json     print the result as one line of JSON (errors too)\n"
     "  -V         print the version\n"
+    "  --man      print the manual page (troff), made from the command table\n"
     "answered by the client itself, no daemon needed:\n"
     "  apikey new             print a new random API key and its sha256: hash\n"
     "exit status: 0 ok, 1 the daemon answered with an error,\n"
@@ -418,6 +419,9 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(usage_text, stdout);
 			sb_ctl_help(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--man") == 0) {
+			sb_ctl_man(stdout); /* the man page, from the command table */
 			return 0;
 		} else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("switchboardctl %s\n", PACKAGE_VERSION);

@@ -1,4 +1,6 @@
-# One folder per plugin; each adds itself to plugin_LTLIBRARIES.
+# One folder per plugin; each adds itself to plugin_LTLIBRARIES. plugins/common
+# is the support library they link (SBP_CPPFLAGS, SBP_LIBS), so it comes first.
+include plugins/common/local.mk
 include plugins/test/local.mk
 include plugins/stub/local.mk
 include plugins/http_sms/local.mk

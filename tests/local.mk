@@ -31,7 +31,8 @@ tests_unit_test_phone_LDADD = $(UNIT_LDADD)
 # Plugins the loader must refuse (and one it must take), for both suites.
 check_LTLIBRARIES += tests/plugins/abi_major.la tests/plugins/abi_minor.la \
 	tests/plugins/abi_size.la tests/plugins/abi_nosym.la tests/plugins/abi_good.la \
-	tests/plugins/abi_undef.la
+	tests/plugins/abi_undef.la tests/plugins/abi_caps0.la \
+	tests/plugins/abi_v10.la tests/plugins/abi_v10f.la
 tests_plugins_abi_major_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_major_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_MAJOR
 tests_plugins_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -49,12 +50,29 @@ tests_plugins_abi_undef_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_UNDEFINED
 tests_plugins_abi_undef_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 tests_plugins_abi_good_la_SOURCES = tests/plugins/abi_bad.c
 tests_plugins_abi_good_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_caps0_la_SOURCES = tests/plugins/abi_bad.c
+tests_plugins_abi_caps0_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_BAD_CAPS
+tests_plugins_abi_caps0_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+# Built against the frozen ABI 1.0 headers, first on the include path: a
+# 1.0 plugin keeps loading (include/switchboard/plugin.h, rule E4).
+ABI_V10_CPPFLAGS = -I$(top_srcdir)/tests/plugins/abi-1.0 $(AM_CPPFLAGS)
+tests_plugins_abi_v10_la_SOURCES = tests/plugins/abi_v10.c
+tests_plugins_abi_v10_la_CPPFLAGS = $(ABI_V10_CPPFLAGS)
+tests_plugins_abi_v10_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_abi_v10f_la_SOURCES = tests/plugins/abi_v10.c
+tests_plugins_abi_v10f_la_CPPFLAGS = $(ABI_V10_CPPFLAGS) -DABI_V10_FILTER
+tests_plugins_abi_v10f_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # The end-to-end suite runs last; it needs the plugins and tools built.
+# The reference tables of docs/ against the code (commands, routes, config keys).
+TESTS += tests/docs/check-docs.sh
+dist_noinst_SCRIPTS += tests/docs/check-docs.sh
 TESTS += tests/e2e/run-e2e
 dist_noinst_SCRIPTS += tests/e2e/run-e2e
 # Every file of the suite (new test_*.py files need no listing here).
-EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c
+EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c \
+	tests/plugins/abi-1.0/switchboard/plugin.h tests/plugins/abi-1.0/switchboard/host.h \
+	tests/plugins/abi-1.0/switchboard/types.h
 # A directory in EXTRA_DIST is copied from the build tree too: leave out
 # the results of an earlier `make check` there (run-e2e.log, .trs) and
 # Python caches, or distcheck finds a stale log "up to date".

@@ -10,8 +10,8 @@
 #include "dispatch.h"
 #include "timefmt.h"
 
-static int
-clock_advance_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_clock_advance(struct sb_ctl_req *req, struct sb_error *err)
 {
 	char now[32];
 	int64_t ms;
@@ -26,10 +26,3 @@ clock_advance_exec(struct sb_ctl_req *req, struct sb_error *err)
 	    "now", sb_format_iso8601_ms(sb_now_ms(), now, sizeof(now))));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_clock_advance = {
-	.name = "clock.advance",
-	.flags = SB_CMD_TEST | SB_CMD_MUTATES,
-	.args = "ms",
-	.exec = clock_advance_exec,
-};

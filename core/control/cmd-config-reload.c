@@ -5,8 +5,8 @@
 #include "cmds.h"
 #include "daemon.h"
 
-static int
-config_reload_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_config_reload(struct sb_ctl_req *req, struct sb_error *err)
 {
 	struct sb_daemon *d = sb_ctl_daemon(req);
 
@@ -15,9 +15,3 @@ config_reload_exec(struct sb_ctl_req *req, struct sb_error *err)
 	sb_ctl_reply(req, json_pack("{s:s, s:b}", "config", d->config_path, "reloaded", 1));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_config_reload = {
-	.name = "config.reload",
-	.flags = SB_CMD_MUTATES,
-	.exec = config_reload_exec,
-};

@@ -55,8 +55,8 @@ log_change(struct sb_ctl_req *req, const char *verb, const char *sub, const char
 	    verb, kind, value, sub != NULL ? sub : "all subaccounts");
 }
 
-static int
-allow_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_filter_allow(struct sb_ctl_req *req, struct sb_error *err)
 {
 	struct sb_daemon *d = sb_ctl_daemon(req);
 	const char *sub, *kind, *value;
@@ -73,8 +73,8 @@ allow_exec(struct sb_ctl_req *req, struct sb_error *err)
 	return 0;
 }
 
-static int
-revoke_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_filter_revoke(struct sb_ctl_req *req, struct sb_error *err)
 {
 	struct sb_daemon *d = sb_ctl_daemon(req);
 	const char *sub = NULL, *kind, *value;
@@ -92,8 +92,8 @@ revoke_exec(struct sb_ctl_req *req, struct sb_error *err)
 	return 0;
 }
 
-static int
-list_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_filter_list(struct sb_ctl_req *req, struct sb_error *err)
 {
 	const char *sub = NULL;
 	json_t *res;
@@ -106,23 +106,3 @@ list_exec(struct sb_ctl_req *req, struct sb_error *err)
 	sb_ctl_reply(req, res);
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_filter_allow = {
-	.name = "filter.allow",
-	.flags = SB_CMD_MUTATES,
-	.args = "subaccount term domain",
-	.exec = allow_exec,
-};
-
-const struct sb_cmd sb_cmd_filter_revoke = {
-	.name = "filter.revoke",
-	.flags = SB_CMD_MUTATES,
-	.args = "subaccount term domain",
-	.exec = revoke_exec,
-};
-
-const struct sb_cmd sb_cmd_filter_list = {
-	.name = "filter.list",
-	.args = "subaccount",
-	.exec = list_exec,
-};

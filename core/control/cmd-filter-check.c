@@ -8,8 +8,8 @@
 #include "daemon.h"
 #include "dispatch.h"
 
-static int
-check_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_filter_check(struct sb_ctl_req *req, struct sb_error *err)
 {
 	struct sb_daemon *d = sb_ctl_daemon(req);
 	json_t *args = sb_ctl_args(req);
@@ -28,9 +28,3 @@ check_exec(struct sb_ctl_req *req, struct sb_error *err)
 	    "reason", blocked ? sb_ctl_string(reason) : json_null()));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_filter_check = {
-	.name = "filter.check",
-	.args = "subaccount text to",
-	.exec = check_exec,
-};

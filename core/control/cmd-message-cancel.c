@@ -8,8 +8,8 @@
 #include "daemon.h"
 #include "dispatch.h"
 
-static int
-cancel_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_cancel(struct sb_ctl_req *req, struct sb_error *err)
 {
 	int64_t id;
 
@@ -20,10 +20,3 @@ cancel_exec(struct sb_ctl_req *req, struct sb_error *err)
 	    "cancelled"));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_message_cancel = {
-	.name = "message.cancel",
-	.flags = SB_CMD_MUTATES,
-	.args = "id",
-	.exec = cancel_exec,
-};

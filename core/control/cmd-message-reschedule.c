@@ -10,8 +10,8 @@
 #include "dispatch.h"
 #include "timefmt.h"
 
-static int
-reschedule_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_reschedule(struct sb_ctl_req *req, struct sb_error *err)
 {
 	json_t *args = sb_ctl_args(req);
 	const char *at = NULL, *text = NULL;
@@ -31,10 +31,3 @@ reschedule_exec(struct sb_ctl_req *req, struct sb_error *err)
 	    "status", "scheduled", "send_at", sb_format_iso8601_ms(at_ms, when, sizeof(when))));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_message_reschedule = {
-	.name = "message.reschedule",
-	.flags = SB_CMD_MUTATES,
-	.args = "id at text",
-	.exec = reschedule_exec,
-};

@@ -42,8 +42,8 @@ static const struct {
 	{ "idempotency_key", offsetof(struct sb_submit, idempotency_key), SB_ARG_OPTIONAL },
 };
 
-static int
-send_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 {
 	json_t *args = sb_ctl_args(req), *vars = NULL;
 	struct sb_submit s = { 0 };
@@ -87,8 +87,8 @@ resent(void *arg, int64_t id, int duplicate, const struct sb_error *err)
 		sb_ctl_reply(req, json_pack("{s:I, s:I}", "id", (json_int_t)id, "resend_of", old));
 }
 
-static int
-resend_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_resend(struct sb_ctl_req *req, struct sb_error *err)
 {
 	int64_t id;
 
@@ -96,17 +96,3 @@ resend_exec(struct sb_ctl_req *req, struct sb_error *err)
 		return -1;
 	return sb_dispatch_resend(sb_ctl_daemon(req)->dispatch, id, NULL, resent, req, err);
 }
-
-const struct sb_cmd sb_cmd_message_send = {
-	.name = "message.send",
-	.flags = SB_CMD_MUTATES,
-	.args = "to text chain subaccount from at template lang vars idempotency_key",
-	.exec = send_exec,
-};
-
-const struct sb_cmd sb_cmd_message_resend = {
-	.name = "message.resend",
-	.flags = SB_CMD_MUTATES,
-	.args = "id",
-	.exec = resend_exec,
-};

@@ -12,8 +12,8 @@
 #include "status.h"
 #include "store.h"
 
-static int
-status_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_status(struct sb_ctl_req *req, struct sb_error *err)
 {
 	json_t *m;
 	int64_t id;
@@ -48,8 +48,8 @@ parse_status(const char *word, int *out, struct sb_error *err)
 	    " %s)", word, words);
 }
 
-static int
-list_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_message_list(struct sb_ctl_req *req, struct sb_error *err)
 {
 	json_t *args = sb_ctl_args(req), *res;
 	struct sb_list_query q = { .status = -1, .limit = 50 };
@@ -74,15 +74,3 @@ list_exec(struct sb_ctl_req *req, struct sb_error *err)
 	sb_ctl_reply(req, res);
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_message_status = {
-	.name = "message.status",
-	.args = "id",
-	.exec = status_exec,
-};
-
-const struct sb_cmd sb_cmd_message_list = {
-	.name = "message.list",
-	.args = "status limit before subaccount channel to batch",
-	.exec = list_exec,
-};

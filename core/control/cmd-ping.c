@@ -10,15 +10,10 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-static int
-ping_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_ping(struct sb_ctl_req *req, struct sb_error *err)
 {
 	sb_ctl_reply(req, json_pack("{s:b, s:s, s:I, s:i}", "pong", 1, "version",
 	    PACKAGE_VERSION, "pid", (json_int_t)getpid(), "protocol", SB_CTL_PROTOCOL));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_ping = {
-	.name = "ping",
-	.exec = ping_exec,
-};

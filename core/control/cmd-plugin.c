@@ -8,8 +8,8 @@
 #include "daemon.h"
 #include "loader.h"
 
-static int
-plugins_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_plugin_list(struct sb_ctl_req *req, struct sb_error *err)
 {
 	json_t *res = sb_loader_json(sb_ctl_daemon(req)->loader);
 
@@ -19,8 +19,8 @@ plugins_exec(struct sb_ctl_req *req, struct sb_error *err)
 	return 0;
 }
 
-static int
-reload_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_plugin_reload(struct sb_ctl_req *req, struct sb_error *err)
 {
 	const char *name;
 
@@ -30,15 +30,3 @@ reload_exec(struct sb_ctl_req *req, struct sb_error *err)
 	sb_ctl_reply(req, json_pack("{s:s, s:b}", "module", name, "reloaded", 1));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_plugin_list = {
-	.name = "plugins",
-	.exec = plugins_exec,
-};
-
-const struct sb_cmd sb_cmd_plugin_reload = {
-	.name = "plugin.reload",
-	.flags = SB_CMD_MUTATES,
-	.args = "name",
-	.exec = reload_exec,
-};

@@ -10,8 +10,8 @@
 #include "daemon.h"
 #include "store.h"
 
-static int
-store_sync_delay_exec(struct sb_ctl_req *req, struct sb_error *err)
+int
+sb_exec_store_sync_delay(struct sb_ctl_req *req, struct sb_error *err)
 {
 	int64_t ms;
 
@@ -21,10 +21,3 @@ store_sync_delay_exec(struct sb_ctl_req *req, struct sb_error *err)
 	sb_ctl_reply(req, json_pack("{s:I}", "sync_delay_ms", (json_int_t)ms));
 	return 0;
 }
-
-const struct sb_cmd sb_cmd_store_sync_delay = {
-	.name = "store.sync_delay",
-	.flags = SB_CMD_TEST | SB_CMD_MUTATES,
-	.args = "ms",
-	.exec = store_sync_delay_exec,
-};

@@ -1,30 +1,35 @@
 /*
- * cmds.h - the command entries of control/cmd-*.c, for cmd_table.c.
+ * cmds.h - the handlers of control/cmd-*.c, for the command table
+ * (core/ctl_spec.c, built with SB_CTL_DAEMON).
  *
- * A new command is a new cmd-<noun>-<verb>.c exporting one const struct
- * sb_cmd, a line here, a line in cmd_table.c and a line in sources.mk;
- * its CLI face is a row of ctl_spec.c.
+ * A new command is a new cmd-<noun>-<verb>.c with its handler, a line
+ * here, a row of ctl_spec.c (words, help, typed arguments, flags, handler)
+ * and a line in sources.mk. Handlers read their arguments with args.h;
+ * the daemon has already refused unknown keys and keys of the wrong JSON
+ * type (control_proto.c, from the same row).
  */
 #ifndef SB_CONTROL_CMDS_H
 #define SB_CONTROL_CMDS_H
 
 #include "control.h"
+#include "ctl_spec.h"
 
-extern const struct sb_cmd sb_cmd_ping;             /* cmd-ping.c */
-extern const struct sb_cmd sb_cmd_plugin_list;      /* cmd-plugin.c: "plugins" */
-extern const struct sb_cmd sb_cmd_plugin_reload;    /* cmd-plugin.c */
-extern const struct sb_cmd sb_cmd_config_reload;    /* cmd-config-reload.c */
-extern const struct sb_cmd sb_cmd_message_send;     /* cmd-message-send.c */
-extern const struct sb_cmd sb_cmd_message_resend;   /* cmd-message-send.c */
-extern const struct sb_cmd sb_cmd_message_status;   /* cmd-message-status.c */
-extern const struct sb_cmd sb_cmd_message_list;     /* cmd-message-status.c */
-extern const struct sb_cmd sb_cmd_message_cancel;   /* cmd-message-cancel.c */
-extern const struct sb_cmd sb_cmd_message_reschedule; /* cmd-message-reschedule.c */
-extern const struct sb_cmd sb_cmd_filter_check;     /* cmd-filter-check.c */
-extern const struct sb_cmd sb_cmd_filter_allow;     /* cmd-filter-allow.c */
-extern const struct sb_cmd sb_cmd_filter_revoke;    /* cmd-filter-allow.c */
-extern const struct sb_cmd sb_cmd_filter_list;      /* cmd-filter-allow.c */
-extern const struct sb_cmd sb_cmd_clock_advance;    /* cmd-clock-advance.c (test mode) */
-extern const struct sb_cmd sb_cmd_store_sync_delay; /* cmd-store-sync-delay.c (test mode) */
+int sb_exec_ping(struct sb_ctl_req *req, struct sb_error *err);            /* cmd-ping.c */
+int sb_exec_plugin_list(struct sb_ctl_req *req, struct sb_error *err);     /* cmd-plugin.c */
+int sb_exec_plugin_reload(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-plugin.c */
+int sb_exec_config_reload(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-config-reload.c */
+int sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-message-send.c */
+int sb_exec_message_resend(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-message-send.c */
+int sb_exec_message_status(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-message-status.c */
+int sb_exec_message_list(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-message-status.c */
+int sb_exec_message_cancel(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-message-cancel.c */
+int sb_exec_message_reschedule(struct sb_ctl_req *req, struct sb_error *err);
+    /* cmd-message-reschedule.c */
+int sb_exec_filter_check(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-filter-check.c */
+int sb_exec_filter_allow(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-filter-allow.c */
+int sb_exec_filter_revoke(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-filter-allow.c */
+int sb_exec_filter_list(struct sb_ctl_req *req, struct sb_error *err);     /* cmd-filter-allow.c */
+int sb_exec_clock_advance(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-clock-advance.c (test mode) */
+int sb_exec_store_sync_delay(struct sb_ctl_req *req, struct sb_error *err); /* cmd-store-sync-delay.c (test mode) */
 
 #endif

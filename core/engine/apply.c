@@ -268,7 +268,7 @@ sb_eng_resends_in_doubt(struct sb_dispatch *dp, const char *instance)
 	case SB_IN_DOUBT_REVIEW:
 		return 0;
 	default:
-		return inst->p->caps.idempotent != 0;
+		return inst->p->capabilities->idempotent != 0;
 	}
 }
 

@@ -78,7 +78,7 @@ sb_instance_polls(const struct sb_instance *inst)
 	const struct sb_plugin *p = inst->p;
 
 	if (p->kind != SB_PLUGIN_CHANNEL || p->poll == NULL ||
-	    !(p->caps.receipts & SB_RECEIPT_POLL))
+	    !(p->capabilities->receipts & SB_RECEIPT_POLL))
 		return 0;
 	switch (inst->cfg->poll.mode) {
 	case SB_POLL_ON:
@@ -89,7 +89,7 @@ sb_instance_polls(const struct sb_instance *inst)
 		break;
 	}
 	/* A channel that also gets webhooks is polled only when told to. */
-	return !(p->caps.receipts & SB_RECEIPT_WEBHOOK);
+	return !(p->capabilities->receipts & SB_RECEIPT_WEBHOOK);
 }
 
 /* ---- the scan buffers ---- */
@@ -253,7 +253,7 @@ scan_polls(struct sb_due *due, int64_t now)
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_attempt_row *r = &due->rows.rows[i];
 		struct sb_poll_request req = {
-			.struct_size = sizeof(req), .ticket = (uint64_t)r->id,
+			.struct_size = sizeof(req), .attempt_id = (uint64_t)r->id,
 			.provider_id = r->provider_id, .to = r->to,
 		};
 

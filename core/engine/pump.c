@@ -156,6 +156,8 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 		.provider_id = res->provider_id, .error_code = res->error_code,
 		.error_text = res->error_text, .parts = res->parts,
 		.retry_after_s = res->struct_size >= sizeof(*res) ? res->retry_after_s : -1,
+		/* No answer after the request went out: the provider may have it. */
+		.in_doubt = res->outcome == SB_OUT_TEMPORARY && inst->http_in_doubt,
 	};
 	if (fr.found)
 		sb_eng_event(dp, &fr.ref, sb_eng_outcome_event(res->outcome), &info);

@@ -4,9 +4,10 @@
  *
  * Built outside switchboard's source tree with nothing but the installed
  * headers (`pkg-config --cflags switchboard-plugin`) and `cc -shared
- * -fPIC`; see Makefile. It owns its instances' state and their requests
- * in flight. It never blocks, never keeps state in globals, never links
- * against the daemon: every service comes through `struct sb_host`.
+ * -fPIC`; see Makefile. It owns its instances' state and one small record
+ * per request in flight, freed by the request's completion. It never
+ * blocks, never keeps state in globals, never links against the daemon:
+ * every service comes through `struct sb_host`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,10 @@
 #define CARRIER_EXAMPLE_VERSION "1.0"
 #endif
 
-/* One send whose HTTP request is out. */
+/* One send whose HTTP request is out: what its completion needs. */
 struct req {
-	struct carrier *c;       /* NULL once fini has answered for it */
+	struct carrier *c;
 	uint64_t ticket;
-	struct req *prev, *next;
 };
 
 struct carrier {
@@ -32,7 +32,6 @@ struct carrier {
 	const char *from;
 	const char *auth_header;   /* "Authorization: Bearer <token>", ours */
 	const char *webhook_token; /* NULL: receipts are refused */
-	struct req *out;           /* requests in flight */
 };
 
 /* ---- small helpers (no library but libc) ---- */
@@ -141,6 +140,27 @@ classify(long status)
 	return SB_OUT_FAILED;
 }
 
+/*
+ * Retry-After as delay-seconds (all digits), or -1. This carrier never
+ * sends the HTTP-date form; in-tree plugins use plugins/common's
+ * sbp_retry_after, which reads both.
+ */
+static int32_t
+delay_seconds(const char *v)
+{
+	long n = 0;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if ((n = n * 10 + (*v - '0')) > 86400)
+			n = 86400;
+	}
+	return (int32_t)n;
+}
+
 static void
 http_done(void *arg, long status, const char *body, size_t body_len, const char *error,
     const struct sb_http_reply *reply)
@@ -153,16 +173,6 @@ http_done(void *arg, long status, const char *body, size_t body_len, const char 
 	size_t n = 0;
 	uint64_t ticket = r->ticket;
 
-	if (c == NULL) { /* fini already answered for this ticket */
-		free(r);
-		return;
-	}
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		c->out = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
 	free(r);
 
 	if (outcome == SB_OUT_ACCEPTED) {
@@ -186,7 +196,7 @@ http_done(void *arg, long status, const char *body, size_t body_len, const char 
 	snprintf(why, sizeof(why), "HTTP %ld from the carrier", status);
 	retry = c->host->http_header(reply, "Retry-After");
 	report(c, ticket, outcome, NULL, code, why,
-	    outcome == SB_OUT_TEMPORARY && retry != NULL ? (int32_t)atoi(retry) : -1);
+	    outcome == SB_OUT_TEMPORARY ? delay_seconds(retry) : -1);
 }
 
 static int
@@ -237,11 +247,9 @@ carrier_send(void *state, const struct sb_send_request *sreq)
 		free(r);
 		return -1; /* not taken: the host treats it as temporary */
 	}
-	r->next = c->out;
-	if (r->next != NULL)
-		r->next->prev = r;
-	c->out = r;
-	return 0;
+	/* r is http_done's to free now (the host hands it back exactly once). */
+	/* cppcheck-suppress memleak */
+	return 0; /* we now owe one send_result, from http_done */
 }
 
 /* ---- receipts: POST /hooks/<instance> ---- */
@@ -297,15 +305,9 @@ carrier_fini(void *state)
 {
 	struct carrier *c = state;
 
-	/* The host waits for our requests before fini; should one remain,
-	 * answer for it and let its completion free it. */
-	while (c->out != NULL) {
-		struct req *r = c->out;
-
-		c->out = r->next;
-		report(c, r->ticket, SB_OUT_TEMPORARY, NULL, NULL, "instance stopped", -1);
-		r->c = NULL;
-	}
+	/* Rule 7: no request of ours is out when fini comes (each http_done
+	 * has freed its record), and the host answers any ticket still open.
+	 * Free what init made; report nothing. */
 	free((char *)c->auth_header);
 	free(c);
 }
@@ -355,7 +357,7 @@ SB_PLUGIN_DEFINE(carrier_example) = SB_PLUGIN_INIT(
 	.version = CARRIER_EXAMPLE_VERSION,
 	.description = "out-of-tree example: a small HTTP SMS API",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = { .max_body_len = 1600, .receipts = SB_RECEIPT_WEBHOOK, .idempotent = 1 },
+	.capabilities = SB_CAPABILITIES(.max_body_len = 1600, .receipts = SB_RECEIPT_WEBHOOK, .idempotent = 1),
 	.init = carrier_init,
 	.fini = carrier_fini,
 	.send = carrier_send,

@@ -66,8 +66,9 @@ struct sb_http_request {
 /*
  * Completion of an HTTP request. `status` is the HTTP status, or 0 when the
  * request failed before an answer (then `error` says why: timeout, refused,
- * DNS...). `reply` gives access to the answer's headers and lives until the
- * callback returns.
+ * DNS, "shutdown"...). `reply` gives access to the answer's headers and
+ * lives until the callback returns. It is never NULL; when status is 0
+ * it carries no headers (http_header answers NULL for every name).
  */
 typedef void (*sb_http_done_fn)(void *arg, long status, const char *body,
     size_t body_len, const char *error, const struct sb_http_reply *reply);
@@ -135,9 +136,10 @@ struct sb_host {
 	const char *(*http_header)(const struct sb_http_reply *reply, const char *name);
 
 	/*
-	 * Report the result of `send` for `ticket`. Exactly once per ticket,
-	 * and never from inside `send` itself is required: the host accepts
-	 * both.
+	 * Report the result of `send` for `ticket`, exactly once per ticket
+	 * (plugin.h rule 3). It may be called from inside `send` itself or
+	 * later from a callback; the host accepts both. Never after `fini`:
+	 * the host has answered the tickets still open then (rule 7).
 	 */
 	void (*send_result)(struct sb_instance *inst, uint64_t ticket,
 	    const struct sb_send_result *res);

@@ -10,9 +10,39 @@
  *
  * Versioning. The struct starts with abi_major, abi_minor and struct_size.
  * The loader refuses a plugin whose major differs from SB_ABI_MAJOR or whose
- * minor is newer than the host's, naming the file and both versions. Fields
- * are only ever appended (a minor bump); the host reads a field only if
- * struct_size covers it. Always fill the head with SB_PLUGIN_INIT.
+ * minor is newer than the host's, naming the file and both versions. Always
+ * fill the head with SB_PLUGIN_INIT, so that a rebuild records the header's
+ * version.
+ *
+ * How the ABI evolves (the rules every change to this file and host.h keeps):
+ *  E1. A minor bump only appends: a new field goes at the end of its struct,
+ *      after every field of the previous minor, and a new value at the end
+ *      of its enum. Nothing is removed, reordered, resized or retyped.
+ *  E2. Every struct that can grow carries its size: struct_size first (after
+ *      the version head in struct sb_plugin). Whoever fills a struct sets
+ *      struct_size to its own sizeof; whoever reads it reads a field only if
+ *      struct_size covers it (SB_HAS_FIELD), else takes the documented
+ *      default. Plugin-filled out-structs (sb_webhook_response, sb_verdict)
+ *      are allocated by the host, which sets struct_size to what it has.
+ *  E3. No growable struct is embedded by value in another: it would move
+ *      every field after it. Growable parts are reached through a pointer
+ *      (sb_plugin.capabilities). The one embedded struct of ABI 1.0,
+ *      `caps`, is frozen as struct sb_caps_v1_0 and never grows.
+ *  E4. The host keeps loading every older minor of its major: it reads an
+ *      old plugin through the layout that plugin was built with (the loader
+ *      keeps the 1.0 layouts of sb_webhook_response and sb_verdict).
+ *  E5. Renaming a field without moving or retyping it is not an ABI change,
+ *      but is noted in the changelog below, since sources must follow.
+ *  E6. Anything else (a removed or reordered field, a changed meaning) is a
+ *      major bump with a changelog line.
+ *
+ * Changelog:
+ *  1.0  first release.
+ *  1.1  sb_plugin.capabilities (a pointer to a sized struct sb_capabilities)
+ *       replaces the embedded `caps`, which stays, frozen, for 1.0 plugins;
+ *       sb_webhook_response and sb_verdict start with struct_size;
+ *       sb_poll_request.ticket is renamed attempt_id (it never was a send
+ *       ticket); the host answers tickets still open after `fini` (rule 7).
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
@@ -21,9 +51,9 @@
  *     globals: one module may back several instances at once.
  *  3. `send` copies what it needs from the request; the request is gone when
  *     `send` returns. It returns 0 if it took the ticket, in which case it
- *     MUST later call host->send_result for that ticket exactly once (also
- *     when `fini` comes first: report SB_OUT_TEMPORARY so the host re-queues).
- *     A non-zero return means "not taken"; the host treats it as temporary.
+ *     MUST later call host->send_result for that ticket exactly once, unless
+ *     `fini` comes first (rule 7). A non-zero return means "not taken"; the
+ *     host treats it as temporary and re-queues the message.
  *  4. `attempt_key` is stable across re-sends of the same attempt (after a
  *     retry or a crash). Pass it to providers that support idempotency keys.
  *  5. `webhook` verifies the provider's signature before believing a word,
@@ -32,9 +62,16 @@
  *  6. Secrets come from host->secret and are never logged. `init` reads
  *     every key it knows before it fails on any, so that the operator sees
  *     all mistakes (and no known key is reported as unknown) at once.
- *  7. `fini` releases everything `init` made, cancels its timers, and must
- *     not be called with requests in flight that would call back into freed
- *     state: the host waits for outstanding tickets before calling it.
+ *  7. `fini` releases everything `init` made and reports nothing. The host
+ *     calls it when none of the instance's HTTP requests is out (a replaced
+ *     instance drains first; at shutdown the HTTP client first completes
+ *     every request with status 0), then cancels the instance's timers and
+ *     answers every ticket still open as SB_OUT_TEMPORARY, so the message
+ *     is re-queued. A plugin therefore keeps no list of tickets to answer at
+ *     `fini`; it frees what its timers would have freed. After `fini` the
+ *     host calls nothing of the instance, and the plugin calls nothing of
+ *     the host. (A 1.0 plugin that still answers its tickets in `fini` is
+ *     accepted: a ticket answered there is not answered again.)
  *
  * Filter plugins implement `check` instead of `send`: it is synchronous
  * (pure computation), and returns allow or block with a reason.
@@ -50,7 +87,11 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 0
+#define SB_ABI_MINOR 1
+
+/* Whether a struct filled by the other side (its struct_size) covers `field`. */
+#define SB_HAS_FIELD(ptr, type, field) \
+	((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* One message to send, as the host hands it to a channel's `send`. */
 struct sb_send_request {
@@ -70,7 +111,8 @@ struct sb_send_request {
 /* Ask the provider for the status of an accepted message. */
 struct sb_poll_request {
 	uint32_t struct_size;
-	uint64_t ticket;         /* host->receipt with this provider_id ends the poll */
+	uint64_t attempt_id;     /* the attempt polled, for logs (1.0 called it `ticket`;
+	                            it is not a send ticket: nothing is reported for it) */
 	const char *provider_id;
 	const char *to;
 };
@@ -89,8 +131,13 @@ struct sb_webhook_request {
 	void *host_data;         /* for `header`; do not touch */
 };
 
-/* What to answer the provider. Strings are copied by the host. */
+/*
+ * What to answer the provider. Allocated and preset by the host; the plugin
+ * overwrites what it wants. Strings are copied by the host after `webhook`
+ * returns, so they may point into the plugin's state or the request.
+ */
 struct sb_webhook_response {
+	uint32_t struct_size;    /* set by the host (ABI 1.1) */
 	int status;              /* preset to 200 */
 	const char *content_type;/* preset to "text/plain" */
 	const char *body;        /* preset to "" */
@@ -107,17 +154,45 @@ struct sb_check_request {
 #define SB_VERDICT_ALLOW 0
 #define SB_VERDICT_BLOCK 1
 
+/* Allocated by the host, preset to allow with an empty reason. */
 struct sb_verdict {
+	uint32_t struct_size;    /* set by the host (ABI 1.1) */
 	int verdict;             /* SB_VERDICT_ALLOW or SB_VERDICT_BLOCK */
 	char reason[256];        /* for a block: what matched, e.g. "word 'gratis'" */
 };
 
+/*
+ * What a channel can do. Point sb_plugin.capabilities at one, made with
+ * SB_CAPABILITIES; a NULL pointer means all zero. Grows by appending (E1).
+ */
 struct sb_capabilities {
-	uint32_t max_body_len;   /* bytes of text per message (0: no limit) */
-	uint32_t receipts;       /* SB_RECEIPT_* flags */
-	uint32_t read_receipts;  /* 1 if the channel reports reads */
-	uint32_t idempotent;     /* 1 if re-sending with the same attempt_key is safe */
-	double default_rate;     /* messages per second when config sets none (0: none) */
+	uint32_t struct_size;    /* sizeof(struct sb_capabilities) of the plugin */
+	uint32_t max_body_len;   /* bytes of text per message (0: no limit); shown to
+	                            operators, not enforced: `send` rejects what its
+	                            provider would truncate (SB_OUT_FAILED) */
+	uint32_t receipts;       /* SB_RECEIPT_* flags: SB_RECEIPT_POLL makes the
+	                            host call `poll` on its polling schedule */
+	uint32_t read_receipts;  /* 1 if the channel reports reads (declarative) */
+	uint32_t idempotent;     /* 1 if re-sending with the same attempt_key is safe:
+	                            crash recovery then re-sends a `sending` attempt */
+	double default_rate;     /* messages per second when the instance's config
+	                            sets no `rate` (0: unlimited); the host applies it */
+};
+
+/* A static capabilities struct for sb_plugin.capabilities:
+ *   .capabilities = SB_CAPABILITIES(.receipts = SB_RECEIPT_WEBHOOK), */
+#define SB_CAPABILITIES(...)                                                   \
+	(&(const struct sb_capabilities){                                      \
+		.struct_size = sizeof(struct sb_capabilities), __VA_ARGS__ })
+
+/* ABI 1.0's capabilities, embedded in struct sb_plugin. Frozen (E3): new
+ * plugins leave it zero and set `capabilities`. */
+struct sb_caps_v1_0 {
+	uint32_t max_body_len;
+	uint32_t receipts;
+	uint32_t read_receipts;
+	uint32_t idempotent;
+	double default_rate;
 };
 
 struct sb_plugin {
@@ -131,7 +206,7 @@ struct sb_plugin {
 	const char *version;     /* the plugin's own version text */
 	const char *description;
 	enum sb_plugin_kind kind;
-	struct sb_capabilities caps;
+	struct sb_caps_v1_0 caps; /* ABI 1.0 only; ignored when `capabilities` is set */
 
 	/*
 	 * Create an instance. Read config through host->cfg_*; return 0 and set
@@ -153,6 +228,10 @@ struct sb_plugin {
 	/* Filters: judge a text. Returns 0, or -1 on an internal error. */
 	int (*check)(void *state, const struct sb_check_request *req,
 	    struct sb_verdict *out);
+
+	/* --- ABI 1.1 --- */
+	/* Channels: what the channel can do, or NULL for none of it. */
+	const struct sb_capabilities *capabilities;
 };
 
 /* Fill the head; the plugin adds its own fields: SB_PLUGIN_INIT(.name = ...). */

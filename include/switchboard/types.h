@@ -24,7 +24,8 @@ enum sb_log_level {
 
 /*
  * What a channel reports about one send, or a receipt about an earlier one.
- * The host maps these onto the status model of DESIGN.md.
+ * The host maps these onto the message statuses of docs/http-api.md
+ * (section "Statuses").
  */
 enum sb_outcome {
 	SB_OUT_ACCEPTED = 1,      /* provider took it; a receipt may follow */

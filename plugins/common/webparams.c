@@ -1,5 +1,6 @@
 /*
- * webparams.c - decoded parameter lists of provider callbacks, UTF-8
+ * webparams.c - decoded parameter lists of provider callbacks, form and
+ * query lookups, UTF-8
  * decoding, hex and constant-time comparison (see webparams.h).
  *
  * Owns nothing beyond the lists it fills. Must never log or keep state:
@@ -120,6 +121,43 @@ wp_parse_form(struct wp_list *l, const char *s, size_t len)
 		}
 		if ((nomem = list_add(l, name, value)) < 0)
 			return nomem;
+		i = end + 1;
+	}
+	return 0;
+}
+
+int
+wp_form_get(const char *s, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t i = 0;
+
+	while (s != NULL && i < len) {
+		size_t end = i, eq;
+		char *key;
+		int nomem = 0, hit;
+
+		while (end < len && s[end] != '&')
+			end++;
+		for (eq = i; eq < end && s[eq] != '='; eq++)
+			;
+		key = form_decode(s + i, eq - i, &nomem);
+		if (key == NULL)
+			return -1;
+		hit = strcmp(key, name) == 0;
+		free(key);
+		if (hit) {
+			char *value = form_decode(s + eq + (eq < end), end - eq - (eq < end),
+			    &nomem);
+			size_t n;
+
+			if (value == NULL || (n = strlen(value)) + 1 > cap) {
+				free(value);
+				return -1;
+			}
+			memcpy(out, value, n + 1);
+			free(value);
+			return 1;
+		}
 		i = end + 1;
 	}
 	return 0;

@@ -1,11 +1,12 @@
 /*
- * webparams.h - host-free helpers shared by provider channel plugins
- * (twilio, vonage): a provider callback's parameters as a decoded, sortable
- * list (from a query string, a form body or a flat JSON object), UTF-8
- * decoding, hex output and comparison in constant time.
+ * webparams.h - host-free helpers shared by the channel plugins: a
+ * provider callback's parameters as a decoded, sortable list (from a query
+ * string, a form body or a flat JSON object), one parameter looked up in a
+ * query or form, UTF-8 decoding, hex output and comparison in constant time.
  *
- * Not a plugin and not part of the ABI: each module that needs it compiles
- * it in (its symbols stay private: modules export only their plugin).
+ * Part of plugins/common (libsbplugin.la). Not a plugin and not part of the
+ * ABI: each module links it statically (its symbols stay private: modules
+ * export only their plugin).
  * Nothing here logs, talks to the host or keeps state between calls; every
  * parser bounds what it accepts, since its input comes from the network.
  */
@@ -34,6 +35,15 @@ struct wp_list {
  * WP_MAX_PARAMS); -2 out of memory. On error l keeps what was added.
  */
 int wp_parse_form(struct wp_list *l, const char *s, size_t len);
+
+/*
+ * Look up one parameter of a query string or form body (s[0..len), not
+ * NUL-terminated), both decoded as wp_parse_form does ('+' is a space,
+ * %XX a byte; a bad or NUL escape is malformed). Copies the first value of
+ * `name` into out (cap bytes with its NUL). Returns 1 found, 0 absent, -1
+ * malformed or too long for out.
+ */
+int wp_form_get(const char *s, size_t len, const char *name, char *out, size_t cap);
 
 /*
  * Append the members of a flat JSON object: strings as they are, integers,

@@ -21,6 +21,7 @@
 #include <utf8proc.h>
 
 #include "cf_internal.h"
+#include "sbp_idn.h"
 
 #define CANON_CP_MAX 1024
 
@@ -172,73 +173,37 @@ scheme_at(const struct cf_text *t, size_t i, size_t *after)
 	return 1;
 }
 
-/* ---- punycode (RFC 3492), decoding only ---- */
+/* ---- punycode: plugins/common/sbp_idn.c (libidn2), as core/allowlist.c ---- */
 
-static uint32_t
-adapt(uint32_t delta, uint32_t points, int first)
-{
-	uint32_t k = 0;
-
-	delta = first ? delta / 700 : delta / 2;
-	delta += delta / points;
-	while (delta > 35 * 26 / 2) {
-		delta /= 35;
-		k += 36;
-	}
-	return k + 36 * delta / (delta + 38);
-}
-
+/*
+ * Decode an "xn--" label given as code points (the prefix included) into
+ * code points. 0, or -1 if it is not valid punycode: the caller keeps
+ * the label as written.
+ */
 static int
-puny_decode(const uint32_t *in, size_t inlen, uint32_t *out, size_t cap,
-    size_t *outlen)
+idn_decode(const uint32_t *in, size_t inlen, uint32_t *out, size_t cap, size_t *outlen)
 {
-	uint32_t n = 128, i = 0, bias = 72;
-	size_t b = 0, j, o = 0, ic = 0;
+	char ace[64], u[256];
+	const utf8proc_uint8_t *p;
+	size_t o = 0;
 
-	for (j = 0; j < inlen; j++)
-		if (in[j] == '-')
-			b = j + 1; /* basic code points end at the last '-' */
-	if (b) {
-		if (b - 1 > cap)
+	if (inlen >= sizeof(ace))
+		return -1;
+	for (size_t j = 0; j < inlen; j++) {
+		if (in[j] >= 0x80 || in[j] == 0)
 			return -1;
-		for (j = 0; j + 1 < b; j++) {
-			if (in[j] >= 0x80)
-				return -1;
-			out[o++] = lower(in[j]);
-		}
-		ic = b;
+		ace[j] = (char)in[j];
 	}
-	while (ic < inlen) {
-		uint32_t oldi = i, w = 1, k, digit, th;
+	if (sbp_idn_label(ace, inlen, u, sizeof(u)) < 0)
+		return -1;
+	for (p = (const utf8proc_uint8_t *)u; *p != '\0';) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
 
-		for (k = 36;; k += 36) {
-			uint32_t c;
-
-			if (ic >= inlen)
-				return -1;
-			c = lower(in[ic++]);
-			digit = c >= 'a' && c <= 'z' ? c - 'a' :
-			    c >= '0' && c <= '9' ? c - '0' + 26 : 36;
-			if (digit >= 36 || digit > (UINT32_MAX - i) / w)
-				return -1;
-			i += digit * w;
-			th = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
-			if (digit < th)
-				break;
-			if (w > UINT32_MAX / (36 - th))
-				return -1;
-			w *= 36 - th;
-		}
-		bias = adapt(i - oldi, (uint32_t)o + 1, oldi == 0);
-		if (i / (o + 1) > 0x10FFFF - n)
+		if (k <= 0 || o >= cap)
 			return -1;
-		n += i / (uint32_t)(o + 1);
-		i %= (uint32_t)(o + 1);
-		if (o >= cap || !utf8proc_codepoint_valid((utf8proc_int32_t)n))
-			return -1;
-		memmove(out + i + 1, out + i, (o - i) * sizeof(*out));
-		out[i++] = n;
-		o++;
+		out[o++] = (uint32_t)cp;
+		p += k;
 	}
 	*outlen = o;
 	return 0;
@@ -268,7 +233,7 @@ canon_cps(const uint32_t *in, size_t n, char *out, size_t outlen)
 		len = e - i;
 		if (len > 4 && lower(lab[0]) == 'x' && lower(lab[1]) == 'n' &&
 		    lab[2] == '-' && lab[3] == '-' &&
-		    puny_decode(lab + 4, len - 4, dec, 256, &dn) == 0) {
+		    idn_decode(lab, len, dec, 256, &dn) == 0) {
 			lab = dec;
 			len = dn;
 		}

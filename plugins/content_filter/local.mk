@@ -6,9 +6,10 @@ plugins_content_filter_content_filter_la_SOURCES = \
 	plugins/content_filter/content_filter.c \
 	plugins/content_filter/cf_match.c plugins/content_filter/cf_match.h \
 	plugins/content_filter/cf_internal.h plugins/content_filter/cf_words.c \
-	plugins/content_filter/cf_link.c plugins/content_filter/cf_tld.c
-plugins_content_filter_content_filter_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
-plugins_content_filter_content_filter_la_LIBADD = $(UTF8PROC_LIBS)
+	plugins/content_filter/cf_link.c plugins/content_filter/cf_tld.c $(SBP_IDN_SOURCES)
+plugins_content_filter_content_filter_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
+plugins_content_filter_content_filter_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
+plugins_content_filter_content_filter_la_LIBADD = $(UTF8PROC_LIBS) $(IDN2_LIBS)
 # Export only the plugin symbol: the cf_* functions stay private to the module.
 plugins_content_filter_content_filter_la_LDFLAGS = $(PLUGIN_LDFLAGS) \
 	-export-symbols-regex '^content_filter_LTX_sb_plugin$$'

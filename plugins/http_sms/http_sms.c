@@ -42,21 +42,8 @@ hs_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct hs_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res),
-			.outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped",
-			.retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		st->host->send_result(st->inst, p->ticket, &res);
-		p->st = NULL; /* hs_http_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): only the pool is left to free. */
 	while (st->pool != NULL) {
 		struct hs_pending *p = st->pool;
 
@@ -64,13 +51,13 @@ hs_fini(void *state)
 		pending_free(p);
 	}
 	hs_config_free(st);
-	hs_buf_free(&st->urlb);
-	hs_buf_free(&st->bodyb);
-	hs_buf_free(&st->hdrb);
-	hs_buf_free(&st->authb);
-	hs_buf_free(&st->scratch);
-	hs_buf_free(&st->dlrb);
-	hs_buf_free(&st->digits);
+	sbp_buf_free(&st->urlb);
+	sbp_buf_free(&st->bodyb);
+	sbp_buf_free(&st->hdrb);
+	sbp_buf_free(&st->authb);
+	sbp_buf_free(&st->scratch);
+	sbp_buf_free(&st->dlrb);
+	sbp_buf_free(&st->digits);
 	free(st);
 }
 
@@ -92,34 +79,6 @@ hs_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 }
 
 /* ---- send ---- */
-
-static void
-report(struct hs_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res),
-		.outcome = o,
-		.error_code = code,
-		.error_text = text,
-		.retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
-
-/* Printable, bounded: provider text goes into results and logs. */
-static void
-snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = isprint((unsigned char)s[i]) ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
 
 struct reply_ctx {
 	const struct sb_host *host;
@@ -144,18 +103,6 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 	uint64_t ticket;
 	char code[16];
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		pending_free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	st->nout--;
-
 	res.outcome = hs_classify(&st->accept, &st->temp, &st->undeliv, status);
 	if (status == 0) {
 		res.error_code = "transport";
@@ -176,15 +123,17 @@ hs_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 		}
 	} else {
 		snprintf(code, sizeof(code), "%ld", status);
-		snippet(st->errtext, sizeof(st->errtext), body, body_len);
+		sbp_snippet(st->errtext, sizeof(st->errtext), body, body_len);
 		res.error_code = code;
 		if (st->errtext[0] == '\0')
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld", status);
 		res.error_text = st->errtext;
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 	}
+	if (res.outcome == SB_OUT_ACCEPTED)
+		res.parts = p->parts; /* what the carrier sends: it reports none itself */
 	/* Recycle before reporting: the host may stop this instance from inside send_result. */
 	ticket = p->ticket;
 	if (st->npool < POOL_MAX) {
@@ -221,7 +170,7 @@ pending_get(struct hs_state *st, const char *key)
 	}
 	memcpy(p->key, key != NULL ? key : "", klen + 1);
 	p->st = st;
-	p->prev = p->next = NULL;
+	p->next = NULL;
 	return p;
 }
 
@@ -230,17 +179,17 @@ static int
 build_dlr_url(struct hs_state *st, const char *key)
 {
 	const char *base = st->host->webhook_url(st->inst);
-	struct hs_buf *b = &st->dlrb;
+	struct sbp_buf *b = &st->dlrb;
 	int rc;
 
-	hs_buf_clear(b);
-	rc = hs_buf_adds(b, base) | hs_buf_adds(b, strchr(base, '?') != NULL ? "&" : "?") |
-	    hs_escape(b, st->dlr.id_param, strlen(st->dlr.id_param), HS_ESC_URL) |
-	    hs_buf_adds(b, "=") | hs_escape(b, key, strlen(key), HS_ESC_URL);
+	sbp_buf_clear(b);
+	rc = sbp_buf_adds(b, base) | sbp_buf_adds(b, strchr(base, '?') != NULL ? "&" : "?") |
+	    sbp_escape(b, st->dlr.id_param, strlen(st->dlr.id_param), SBP_ESC_URL) |
+	    sbp_buf_adds(b, "=") | sbp_escape(b, key, strlen(key), SBP_ESC_URL);
 	if (st->dlr.token != NULL)
-		rc |= hs_buf_adds(b, "&token=") |
-		    hs_escape(b, st->dlr.token, st->dlr.token_len, HS_ESC_URL);
-	return rc | hs_buf_adds(b, st->dlr.url_suffix);
+		rc |= sbp_buf_adds(b, "&token=") |
+		    sbp_escape(b, st->dlr.token, st->dlr.token_len, SBP_ESC_URL);
+	return rc | sbp_buf_adds(b, st->dlr.url_suffix);
 }
 
 /* Expand everything into the instance's buffers; the host copies them. */
@@ -251,16 +200,16 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 	size_t i, off, nh = 0;
 	int rc = 0;
 
-	hs_buf_clear(&st->urlb);
-	hs_buf_clear(&st->bodyb);
-	hs_buf_clear(&st->hdrb);
-	hs_buf_clear(&st->authb);
+	sbp_buf_clear(&st->urlb);
+	sbp_buf_clear(&st->bodyb);
+	sbp_buf_clear(&st->hdrb);
+	sbp_buf_clear(&st->authb);
 	/* The URL's own text is structure; only what placeholders bring is encoded. */
-	if (hs_tmpl_expand(&st->url, v, HS_ESC_RAW, HS_ESC_URL, &st->urlb) < 0)
+	if (hs_tmpl_expand(&st->url, v, SBP_ESC_RAW, SBP_ESC_URL, &st->urlb) < 0)
 		return -1;
 	if (st->body == HS_BODY_QUERY) {
 		if (st->nparams > 0 &&
-		    (hs_buf_adds(&st->urlb, strchr(st->urlb.p, '?') != NULL ? "&" : "?") < 0 ||
+		    (sbp_buf_adds(&st->urlb, strchr(st->urlb.p, '?') != NULL ? "&" : "?") < 0 ||
 		    hs_form_build(st->params, st->nparams, v, &st->urlb) < 0))
 			return -1;
 	} else if (st->body == HS_BODY_FORM) {
@@ -273,11 +222,11 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 		ctype = "Content-Type: application/json";
 	}
 	for (i = 0; i < st->nheaders; i++)
-		if (hs_buf_adds(&st->hdrb, st->headers[i].name) < 0 ||
-		    hs_buf_adds(&st->hdrb, ": ") < 0 ||
-		    hs_tmpl_expand(&st->headers[i].value, v, HS_ESC_HEADER, HS_ESC_HEADER,
+		if (sbp_buf_adds(&st->hdrb, st->headers[i].name) < 0 ||
+		    sbp_buf_adds(&st->hdrb, ": ") < 0 ||
+		    hs_tmpl_expand(&st->headers[i].value, v, SBP_ESC_HEADER, SBP_ESC_HEADER,
 		    &st->hdrb) < 0 ||
-		    hs_buf_add(&st->hdrb, "", 1) < 0)
+		    sbp_buf_add(&st->hdrb, "", 1) < 0)
 			return -1;
 	/* Point into the buffer only once it has stopped moving. */
 	for (i = 0, off = 0; i < st->nheaders; i++) {
@@ -287,7 +236,7 @@ build_request(struct hs_state *st, const struct hs_vars *v, struct sb_http_reque
 	if (ctype != NULL && !st->has_ctype)
 		st->hdrv[nh++] = ctype;
 	st->hdrv[nh] = NULL;
-	if (st->has_auth && hs_tmpl_expand(&st->auth, v, HS_ESC_RAW, HS_ESC_RAW, &st->authb) < 0)
+	if (st->has_auth && hs_tmpl_expand(&st->auth, v, SBP_ESC_RAW, SBP_ESC_RAW, &st->authb) < 0)
 		return -1;
 	*hr = (struct sb_http_request){
 		.struct_size = sizeof(*hr),
@@ -310,24 +259,46 @@ hs_send(void *state, const struct sb_send_request *req)
 	struct sb_http_request hr;
 	struct hs_pending *p;
 	const char *key = req->attempt_key != NULL ? req->attempt_key : "";
+	struct sbp_sms_text sms;
 	int rc;
 
 	if (req->text == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text",
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
 		    "http_sms sends text messages, not templates");
 		return 0;
 	}
 	if (req->to == NULL || req->to[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_recipient", "no recipient");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_recipient",
+		    "no recipient");
+		return 0;
+	}
+	if (sbp_sms_text_info(req->text, strlen(req->text), st->ucs2, &sms) < 0) {
+		/* Not UTF-8: its parts cannot be counted (a json body refuses it
+		 * below; form and query bodies send the bytes as they are). */
+		if (st->max_parts > 0) {
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+			    "text is not valid UTF-8");
+			return 0;
+		}
+		sms.parts = 0;
+	}
+	/* A carrier that sends at most max_parts parts cuts the rest off and
+	 * still reports the message delivered: refuse it here instead. */
+	if (st->max_parts > 0 && sms.parts > st->max_parts) {
+		snprintf(st->errtext, sizeof(st->errtext), "text takes %d SMS parts (%zu %s);"
+		    " this carrier sends at most %lld (max_parts)", sms.parts, sms.units,
+		    sms.unicode ? "UCS-2 units" : "GSM characters", (long long)st->max_parts);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "too_many_parts",
+		    st->errtext);
 		return 0;
 	}
 	v.v[HS_VAR_TO] = req->to;
 	if (st->uses & (1u << HS_VAR_TO_DIGITS)) {
 		const char *s;
 
-		hs_buf_clear(&st->digits);
+		sbp_buf_clear(&st->digits);
 		for (s = req->to; *s != '\0'; s++)
-			if (isdigit((unsigned char)*s) && hs_buf_add(&st->digits, s, 1) < 0)
+			if (isdigit((unsigned char)*s) && sbp_buf_add(&st->digits, s, 1) < 0)
 				return -1;
 		v.v[HS_VAR_TO_DIGITS] = st->digits.p;
 	}
@@ -343,22 +314,19 @@ hs_send(void *state, const struct sb_send_request *req)
 		v.v[HS_VAR_DLR_URL] = st->dlrb.p;
 	}
 	if ((rc = build_request(st, &v, &hr)) == -2) {
-		report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+		    "text is not valid UTF-8");
 		return 0;
 	}
 	if (rc < 0 || (p = pending_get(st, key)) == NULL)
 		return -1;
 	p->ticket = req->ticket;
+	p->parts = sms.parts;
 	if (st->host->http_request(st->inst, &hr, hs_http_done, p) < 0) {
 		st->host->log(st->inst, SB_LOG_WARN, "could not start the HTTP request");
 		pending_free(p);
 		return -1;
 	}
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
-	st->nout++;
 	return 0;
 }
 
@@ -375,10 +343,10 @@ struct hook_src {
 static int
 hook_param(const struct hook_src *s, const char *name, char *out, size_t cap)
 {
-	int rc = hs_form_get(s->query, s->qlen, name, out, cap);
+	int rc = wp_form_get(s->query, s->qlen, name, out, cap);
 
 	if (rc == 0 && s->form != NULL)
-		rc = hs_form_get(s->form, s->flen, name, out, cap);
+		rc = wp_form_get(s->form, s->flen, name, out, cap);
 	if (rc == 0 && s->json != NULL) {
 		json_t *v = hs_json_path(s->json, name);
 
@@ -396,7 +364,7 @@ hook_reject(struct hs_state *st, struct sb_webhook_response *resp, int status,
 	char clean[80] = "";
 
 	if (what != NULL)
-		snippet(clean, sizeof(clean), what, strlen(what));
+		sbp_snippet(clean, sizeof(clean), what, strlen(what));
 	st->host->log(st->inst, SB_LOG_WARN, "receipt rejected with %d: %s%s%s%s%s%s", status,
 	    why, label != NULL ? " (" : "", label != NULL ? label : "", what != NULL ? " '" : "",
 	    clean, what != NULL ? "')" : label != NULL ? ")" : "");
@@ -411,13 +379,34 @@ status_outcome(const struct hs_state *st, const char *value, enum sb_outcome *ou
 	size_t i;
 
 	if (st->dlr.nmap == 0)
-		return hs_outcome_parse(value, out);
+		return sbp_outcome_parse(value, out);
 	for (i = 0; i < st->dlr.nmap; i++)
 		if (strcmp(st->dlr.map[i].value, value) == 0) {
 			*out = st->dlr.map[i].outcome;
 			return 0;
 		}
 	return -1;
+}
+
+/*
+ * The receipt's error from the error_param value. Kannel's %A is the SMSC's
+ * whole reply: its err: field is the code, its stat: field the text, and
+ * the rest (which quotes the message) is not kept. Others: the value is
+ * the provider's error code.
+ */
+static void
+set_error(struct hs_state *st, struct sb_receipt *rc, const char *value)
+{
+	if (!st->dlr.kannel) {
+		rc->error_code = value;
+		return;
+	}
+	if (hs_smsc_field(value, "err", st->dlr_err, sizeof(st->dlr_err)) == 1)
+		rc->error_code = st->dlr_err;
+	if (hs_smsc_field(value, "stat", st->dlr_stat + 5, sizeof(st->dlr_stat) - 5) == 1) {
+		memcpy(st->dlr_stat, "stat:", 5);
+		rc->error_text = st->dlr_stat;
+	}
 }
 
 static void
@@ -449,7 +438,7 @@ hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	}
 	/* The token first: nothing else in an unverified request is believed, or logged. */
 	if (st->dlr.token != NULL && (hook_param(&src, "token", token, sizeof(token)) != 1 ||
-	    !hs_ct_equal(token, strlen(token), st->dlr.token, st->dlr.token_len))) {
+	    !wp_ct_equal(token, strlen(token), st->dlr.token, st->dlr.token_len, 0))) {
 		hook_reject(st, resp, 403, "forbidden", "bad or missing", "token");
 	} else if (hook_param(&src, st->dlr.id_param, id, sizeof(id)) != 1 || id[0] == '\0') {
 		hook_reject(st, resp, 400, "missing or bad id", "parameter", st->dlr.id_param);
@@ -462,7 +451,7 @@ hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	} else {
 		if (st->dlr.error_param != NULL &&
 		    hook_param(&src, st->dlr.error_param, err, sizeof(err)) == 1 && err[0] != '\0')
-			rc.error_code = err;
+			set_error(st, &rc, err);
 		rc.provider_id = id;
 		st->host->receipt(st->inst, &rc);
 		st->host->counter_add(st->inst, "http_sms_dlr_received", 1);
@@ -477,13 +466,13 @@ SB_PLUGIN_DEFINE(http_sms) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "generic HTTP SMS carrier: Kannel sendsms, REST SMS APIs",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,               /* the carrier splits long texts */
 		.receipts = SB_RECEIPT_WEBHOOK,  /* when a dlr: section is configured */
 		.read_receipts = 0,
 		.idempotent = 0,                 /* generic carriers have no idempotency key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = hs_init,
 	.fini = hs_fini,
 	.send = hs_send,

@@ -12,6 +12,10 @@
 #include <switchboard/plugin.h>
 
 #include "http_sms_util.h"
+#include "sbp_chan.h"
+#include "sbp_http.h"
+#include "sbp_sms.h"
+#include "webparams.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define ID_MAX 256       /* provider ids, receipt values */
@@ -21,11 +25,12 @@ enum hs_body { HS_BODY_FORM, HS_BODY_JSON, HS_BODY_QUERY };
 
 /* One request in flight: what the completion needs to report. */
 struct hs_pending {
-	struct hs_state *st;   /* NULL once fini has reported it and let go */
+	struct hs_state *st;
 	uint64_t ticket;
+	int parts;             /* SMS parts of the text, reported when accepted */
 	char *key;             /* attempt key copy (id_from: attempt_key), reused */
 	size_t keycap;
-	struct hs_pending *prev, *next;
+	struct hs_pending *next; /* in the pool */
 };
 
 struct hs_status_entry {
@@ -41,6 +46,7 @@ struct hs_dlr {
 	char *token;           /* expanded once; NULL: no token check */
 	size_t token_len;
 	char *url_suffix;      /* appended to {dlr_url}, e.g. "&status=%d" */
+	int kannel;            /* error_param carries Kannel's %A (the SMSC's reply) */
 };
 
 struct hs_state {
@@ -59,16 +65,19 @@ struct hs_state {
 	const char *id_from;   /* its text, for messages */
 	struct hs_ranges accept, temp, undeliv;
 	struct hs_dlr dlr;
+	int64_t max_parts;     /* the most SMS parts the carrier sends; 0: no limit */
+	int ucs2;              /* coding: ucs2 (the carrier sends every text as UCS-2) */
 	unsigned uses;         /* placeholders any template uses */
 	/* per-send scratch, reused: the host copies what it is given */
-	struct hs_buf urlb, bodyb, hdrb, authb, scratch, dlrb, digits;
+	struct sbp_buf urlb, bodyb, hdrb, authb, scratch, dlrb, digits;
 	const char **hdrv;
 	char msgid[24];
 	char idbuf[ID_MAX];
 	char errtext[200];
-	/* requests in flight, and a pool of finished records */
-	struct hs_pending *out, *pool;
-	size_t nout, npool;
+	char dlr_err[16], dlr_stat[24]; /* a Kannel receipt's err: and "stat:..." */
+	/* a pool of finished request records, reused */
+	struct hs_pending *pool;
+	size_t npool;
 };
 
 /*

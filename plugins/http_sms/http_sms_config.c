@@ -177,7 +177,7 @@ read_status_map(struct hs_state *st, struct sb_cfg *dlr, int kannel)
 		} else {
 			item = h->cfg_item(node, i, &value);
 			word = h->cfg_scalar(item);
-			if (word == NULL || hs_outcome_parse(word, &e->outcome) < 0) {
+			if (word == NULL || sbp_outcome_parse(word, &e->outcome) < 0) {
 				h->cfg_error(item, "status_map '%s': expected one of accepted,"
 				    " delivered, read, undeliverable, failed, expired", value);
 				return -1;
@@ -227,6 +227,7 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 	    h->cfg_string(dlr, "url_suffix", NULL, &suffix) < 0 ||
 	    read_status_map(st, dlr, kannel) < 0)
 		return -1;
+	st->dlr.kannel = kannel;
 	tnode = h->cfg_get(dlr, "token");
 	if (tnode != NULL && (token_src = h->cfg_scalar(tnode)) == NULL) {
 		/* host->secret resolves top-level keys only: name one from here. */
@@ -236,7 +237,7 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 	}
 	if (token_src != NULL) {
 		struct hs_tmpl t;
-		struct hs_buf b = { 0 };
+		struct sbp_buf b = { 0 };
 		struct hs_vars none = { { 0 } };
 
 		if (hs_tmpl_parse(&t, token_src, secret_cb, st, st->errtext,
@@ -246,10 +247,10 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 			hs_tmpl_free(&t);
 			return -1;
 		}
-		if (hs_tmpl_expand(&t, &none, HS_ESC_RAW, HS_ESC_RAW, &b) < 0 || b.len == 0) {
+		if (hs_tmpl_expand(&t, &none, SBP_ESC_RAW, SBP_ESC_RAW, &b) < 0 || b.len == 0) {
 			h->cfg_error(tnode, "dlr.token is empty");
 			hs_tmpl_free(&t);
-			hs_buf_free(&b);
+			sbp_buf_free(&b);
 			return -1;
 		}
 		hs_tmpl_free(&t);
@@ -323,7 +324,7 @@ hs_config_read(struct hs_state *st)
 {
 	const struct sb_host *h = st->host;
 	struct sb_cfg *root = h->cfg_root(st->inst);
-	const char *url, *method, *body, *auth, *id_from;
+	const char *url, *method, *body, *auth, *id_from, *coding;
 	int bad = 0;
 
 	bad |= h->cfg_string(root, "url", NULL, &url) < 0;
@@ -332,6 +333,19 @@ hs_config_read(struct hs_state *st)
 	bad |= h->cfg_string(root, "basic_auth", NULL, &auth) < 0;
 	bad |= h->cfg_string(root, "from", NULL, &st->from) < 0;
 	bad |= h->cfg_string(root, "id_from", NULL, &id_from) < 0;
+	bad |= h->cfg_int(root, "max_parts", 0, &st->max_parts) < 0;
+	bad |= h->cfg_string(root, "coding", "auto", &coding) < 0;
+	if (st->max_parts < 0 || st->max_parts > 255) {
+		h->cfg_error(h->cfg_get(root, "max_parts"), "max_parts must be from 0 (no limit)"
+		    " to 255 (what a concatenated SMS can hold)");
+		bad = 1;
+	}
+	if (coding != NULL && strcmp(coding, "auto") != 0 && strcmp(coding, "ucs2") != 0) {
+		h->cfg_error(h->cfg_get(root, "coding"), "coding must be auto (GSM 03.38 when the"
+		    " text fits it, else UCS-2) or ucs2 (the carrier sends every text as UCS-2)");
+		bad = 1;
+	}
+	st->ucs2 = coding != NULL && strcmp(coding, "ucs2") == 0;
 	if (url == NULL) {
 		if (h->cfg_get(root, "url") == NULL)
 			h->cfg_error(root, "missing 'url' (the carrier's send endpoint)");

@@ -1,8 +1,8 @@
 /*
  * http_sms_util.c - the pure parts of the http_sms channel (see
  * http_sms_util.h): templates parsed once and expanded per send with the
- * right escaping, status classification, provider id extraction,
- * Retry-After, and the parameter lookups receipts need.
+ * right escaping, status classification, provider id extraction, and the
+ * JSON lookups receipts need.
  *
  * Never talks to the host, never logs (values may be secrets), never keeps
  * state between calls. Every parser here bounds what it reads and copies:
@@ -17,96 +17,6 @@
 #include "http_sms_util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- buffer ---- */
-
-int
-hs_buf_add(struct hs_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap != 0 ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int
-hs_buf_adds(struct hs_buf *b, const char *s)
-{
-	return hs_buf_add(b, s, strlen(s));
-}
-
-void
-hs_buf_clear(struct hs_buf *b)
-{
-	b->len = 0;
-	if (b->p != NULL)
-		b->p[0] = '\0';
-}
-
-void
-hs_buf_free(struct hs_buf *b)
-{
-	/* Buffers held expanded secrets (Basic auth, headers): do not leave them in the heap. */
-	if (b->p != NULL)
-		memset(b->p, 0, b->cap);
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/* ---- escaping ---- */
-
-static int
-unreserved(unsigned char c)
-{
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int
-hs_escape(struct hs_buf *out, const char *s, size_t n, enum hs_esc esc)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, start;
-
-	if (esc == HS_ESC_RAW)
-		return hs_buf_add(out, s, n);
-	for (i = 0, start = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char enc[3];
-		size_t enclen;
-
-		if (esc == HS_ESC_HEADER ? (c != '\r' && c != '\n') : unreserved(c))
-			continue;
-		/* Flush the plain run, then the one encoded byte. */
-		if (hs_buf_add(out, s + start, i - start) < 0)
-			return -1;
-		start = i + 1;
-		if (esc == HS_ESC_HEADER || (esc == HS_ESC_FORM && c == ' ')) {
-			enc[0] = esc == HS_ESC_HEADER ? ' ' : '+';
-			enclen = 1;
-		} else {
-			enc[0] = '%';
-			enc[1] = hex[c >> 4];
-			enc[2] = hex[c & 15];
-			enclen = 3;
-		}
-		if (hs_buf_add(out, enc, enclen) < 0)
-			return -1;
-	}
-	return hs_buf_add(out, s + start, n - start);
-}
 
 /* ---- templates ---- */
 
@@ -237,8 +147,8 @@ hs_tmpl_free(struct hs_tmpl *t)
 }
 
 int
-hs_tmpl_expand(const struct hs_tmpl *t, const struct hs_vars *vars, enum hs_esc lit_esc,
-    enum hs_esc var_esc, struct hs_buf *out)
+hs_tmpl_expand(const struct hs_tmpl *t, const struct hs_vars *vars, enum sbp_esc lit_esc,
+    enum sbp_esc var_esc, struct sbp_buf *out)
 {
 	size_t i;
 
@@ -247,13 +157,13 @@ hs_tmpl_expand(const struct hs_tmpl *t, const struct hs_vars *vars, enum hs_esc 
 		int rc;
 
 		if (s->kind == HS_SEG_LITERAL) {
-			rc = hs_escape(out, s->str, s->len, lit_esc);
+			rc = sbp_escape(out, s->str, s->len, lit_esc);
 		} else if (s->kind == HS_SEG_SECRET) {
-			rc = hs_escape(out, s->str, s->len, var_esc);
+			rc = sbp_escape(out, s->str, s->len, var_esc);
 		} else {
 			const char *v = vars->v[s->var] != NULL ? vars->v[s->var] : "";
 
-			rc = hs_escape(out, v, strlen(v), var_esc);
+			rc = sbp_escape(out, v, strlen(v), var_esc);
 		}
 		if (rc < 0)
 			return -1;
@@ -263,16 +173,16 @@ hs_tmpl_expand(const struct hs_tmpl *t, const struct hs_vars *vars, enum hs_esc 
 
 int
 hs_form_build(const struct hs_param *params, size_t n, const struct hs_vars *vars,
-    struct hs_buf *out)
+    struct sbp_buf *out)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		/* In a form value every byte is data, literal text included. */
-		if ((i > 0 && hs_buf_add(out, "&", 1) < 0) ||
-		    hs_escape(out, params[i].name, strlen(params[i].name), HS_ESC_FORM) < 0 ||
-		    hs_buf_add(out, "=", 1) < 0 ||
-		    hs_tmpl_expand(&params[i].value, vars, HS_ESC_FORM, HS_ESC_FORM, out) < 0)
+		if ((i > 0 && sbp_buf_add(out, "&", 1) < 0) ||
+		    sbp_escape(out, params[i].name, strlen(params[i].name), SBP_ESC_FORM) < 0 ||
+		    sbp_buf_add(out, "=", 1) < 0 ||
+		    hs_tmpl_expand(&params[i].value, vars, SBP_ESC_FORM, SBP_ESC_FORM, out) < 0)
 			return -1;
 	}
 	return 0;
@@ -282,12 +192,12 @@ hs_form_build(const struct hs_param *params, size_t n, const struct hs_vars *var
 static int
 json_to_buf(const char *data, size_t size, void *arg)
 {
-	return hs_buf_add(arg, data, size);
+	return sbp_buf_add(arg, data, size);
 }
 
 int
 hs_json_build(const struct hs_param *params, size_t n, const struct hs_vars *vars,
-    struct hs_buf *scratch, struct hs_buf *out)
+    struct sbp_buf *scratch, struct sbp_buf *out)
 {
 	json_t *obj = json_object();
 	size_t i;
@@ -298,8 +208,8 @@ hs_json_build(const struct hs_param *params, size_t n, const struct hs_vars *var
 	for (i = 0; i < n && rc == 0; i++) {
 		json_t *v;
 
-		hs_buf_clear(scratch);
-		if (hs_tmpl_expand(&params[i].value, vars, HS_ESC_RAW, HS_ESC_RAW, scratch) < 0) {
+		sbp_buf_clear(scratch);
+		if (hs_tmpl_expand(&params[i].value, vars, SBP_ESC_RAW, SBP_ESC_RAW, scratch) < 0) {
 			rc = -1;
 			break;
 		}
@@ -312,7 +222,7 @@ hs_json_build(const struct hs_param *params, size_t n, const struct hs_vars *var
 	if (rc == 0 && json_dump_callback(obj, json_to_buf, out, JSON_COMPACT) < 0)
 		rc = -1;
 	json_decref(obj);
-	hs_buf_clear(scratch);
+	sbp_buf_clear(scratch);
 	return rc;
 }
 
@@ -480,99 +390,25 @@ hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 
 /* ---- receipts ---- */
 
-static const struct {
-	const char *word;
-	enum sb_outcome outcome;
-} outcome_words[] = {
-	{ "accepted", SB_OUT_ACCEPTED },
-	{ "delivered", SB_OUT_DELIVERED },
-	{ "read", SB_OUT_READ },
-	{ "undeliverable", SB_OUT_UNDELIVERABLE },
-	{ "failed", SB_OUT_FAILED },
-	{ "expired", SB_OUT_EXPIRED },
-};
-
 int
-hs_outcome_parse(const char *word, enum sb_outcome *out)
+hs_smsc_field(const char *reply, const char *name, char *out, size_t cap)
 {
-	size_t i;
+	size_t nl = strlen(name), n;
+	const char *p;
 
-	for (i = 0; i < NELEM(outcome_words); i++)
-		if (strcasecmp(word, outcome_words[i].word) == 0) {
-			*out = outcome_words[i].outcome;
-			return 0;
-		}
-	return -1;
-}
-
-const char *
-hs_outcome_name(enum sb_outcome o)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(outcome_words); i++)
-		if (outcome_words[i].outcome == o)
-			return outcome_words[i].word;
-	return o == SB_OUT_TEMPORARY ? "temporary" : "?";
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decode form-encoded s[0..n) into out; -1 if it does not fit or holds a NUL. */
-static int
-form_decode(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c == '\0' || o + 1 >= cap)
-			return -1;
-		out[o++] = (char)c;
+	for (p = reply; p != NULL && *p != '\0'; p++) {
+		if ((p == reply || p[-1] == ' ') && strncasecmp(p, name, nl) == 0 && p[nl] == ':')
+			break;
 	}
-	out[o] = '\0';
-	return 0;
-}
-
-int
-hs_form_get(const char *s, size_t len, const char *name, char *out, size_t cap)
-{
-	const char *p = s, *end;
-
-	if (s == NULL)
+	if (p == NULL || *p == '\0')
 		return 0;
-	end = s + len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pair_end = amp != NULL ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pair_end - p));
-		const char *name_end = eq != NULL ? eq : pair_end;
-		char key[128];
-
-		if (form_decode(p, (size_t)(name_end - p), key, sizeof(key)) == 0 &&
-		    strcmp(key, name) == 0) {
-			const char *v = eq != NULL ? eq + 1 : pair_end;
-
-			return form_decode(v, (size_t)(pair_end - v), out, cap) == 0 ? 1 : -1;
-		}
-		p = pair_end + 1;
-	}
-	return 0;
+	p += nl + 1;
+	n = strcspn(p, " ");
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 1;
 }
 
 json_t *
@@ -620,87 +456,4 @@ hs_json_text(const json_t *v, char *out, size_t cap)
 	else
 		return -1;
 	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-int
-hs_ct_equal(const char *given, size_t given_len, const char *secret, size_t secret_len)
-{
-	unsigned char diff = given_len != secret_len;
-	size_t i;
-
-	/* Time depends on the secret's length only, never on where bytes differ. */
-	for (i = 0; i < secret_len; i++) {
-		unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-
-		diff |= g ^ (unsigned char)secret[i];
-	}
-	return diff == 0;
-}
-
-/* ---- Retry-After ---- */
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate). Locale-free on purpose. */
-static int
-parse_http_date(const char *s, int64_t *out)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	char mon[4];
-	int day, year, hh, mm, ss, n = 0;
-	const char *m;
-
-	if ((s = strchr(s, ',')) == NULL)
-		return -1;
-	if (sscanf(s + 1, " %2d %3s %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &hh, &mm, &ss,
-	    &n) != 6 || n == 0)
-		return -1;
-	if ((m = strstr(months, mon)) == NULL || strlen(mon) != 3 || (m - months) % 3 != 0)
-		return -1;
-	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1970)
-		return -1;
-	*out = days_from_civil(year, (unsigned)((m - months) / 3 + 1), (unsigned)day) * 86400 +
-	    hh * 3600 + mm * 60 + ss;
-	return 0;
-}
-
-int32_t
-hs_retry_after(const char *value, time_t now)
-{
-	int64_t secs, when;
-	char *end;
-
-	if (value == NULL)
-		return -1;
-	while (*value == ' ' || *value == '\t')
-		value++;
-	if (isdigit((unsigned char)*value)) {
-		long long v = strtoll(value, &end, 10);
-
-		while (*end == ' ' || *end == '\t')
-			end++;
-		if (*end != '\0' || v < 0)
-			return -1;
-		secs = v;
-	} else if (parse_http_date(value, &when) == 0) {
-		secs = when - (int64_t)now;
-	} else {
-		return -1;
-	}
-	if (secs < 0)
-		secs = 0;
-	return secs > INT32_MAX ? INT32_MAX : (int32_t)secs;
 }

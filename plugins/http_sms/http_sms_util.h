@@ -1,7 +1,8 @@
 /*
  * http_sms_util.h - the pure parts of the http_sms channel: templates,
- * escaping, HTTP status classification, provider id extraction, Retry-After,
- * form/JSON parameter lookup for receipts.
+ * HTTP status classification, provider id extraction, JSON parameter
+ * lookup for receipts. Buffers, escaping, Retry-After, form lookup and
+ * constant-time comparison come from plugins/common.
  *
  * Nothing here talks to the host or the network, so all of it is unit-tested
  * directly (tests/unit/test_http_sms.c). Buffers are caller-owned and reused:
@@ -17,17 +18,7 @@
 #include <jansson.h>
 #include <switchboard/types.h>
 
-/* ---- growable buffer, reused across sends ---- */
-
-struct hs_buf {
-	char *p;      /* NUL-terminated once anything was added */
-	size_t len, cap;
-};
-
-int hs_buf_add(struct hs_buf *b, const char *s, size_t n); /* 0 or -1 (ENOMEM) */
-int hs_buf_adds(struct hs_buf *b, const char *s);
-void hs_buf_clear(struct hs_buf *b);                       /* len = 0, keeps memory */
-void hs_buf_free(struct hs_buf *b);                        /* zeroes, then frees */
+#include "sbp_buf.h"
 
 /* ---- templates ---- */
 
@@ -74,15 +65,7 @@ int hs_tmpl_parse(struct hs_tmpl *t, const char *src, hs_secret_fn secret, void 
     char *err, size_t errlen);
 void hs_tmpl_free(struct hs_tmpl *t);
 
-/* How text is written into its destination. */
-enum hs_esc {
-	HS_ESC_RAW,    /* as is (JSON values before jansson, Basic auth) */
-	HS_ESC_FORM,   /* x-www-form-urlencoded: space '+', other specials %XX */
-	HS_ESC_URL,    /* percent-encoding for URLs: space %20 */
-	HS_ESC_HEADER, /* as is, but CR and LF become spaces: no header injection */
-};
 
-int hs_escape(struct hs_buf *out, const char *s, size_t n, enum hs_esc esc);
 
 /* Values for one send; a NULL value expands to "". */
 struct hs_vars {
@@ -94,7 +77,7 @@ struct hs_vars {
  * placeholders and secrets with var_esc. Returns 0 or -1 (out of memory).
  */
 int hs_tmpl_expand(const struct hs_tmpl *t, const struct hs_vars *vars,
-    enum hs_esc lit_esc, enum hs_esc var_esc, struct hs_buf *out);
+    enum sbp_esc lit_esc, enum sbp_esc var_esc, struct sbp_buf *out);
 
 /* A configured request parameter: name -> template. */
 struct hs_param {
@@ -104,13 +87,13 @@ struct hs_param {
 
 /* "name=value&..." (both form-encoded), appended to out. */
 int hs_form_build(const struct hs_param *params, size_t n, const struct hs_vars *vars,
-    struct hs_buf *out);
+    struct sbp_buf *out);
 /*
  * A JSON object of string values, appended to out. Returns 0, -1 out of
  * memory, -2 a value is not valid UTF-8 (jansson refuses it).
  */
 int hs_json_build(const struct hs_param *params, size_t n, const struct hs_vars *vars,
-    struct hs_buf *scratch, struct hs_buf *out);
+    struct sbp_buf *scratch, struct sbp_buf *out);
 
 /* ---- HTTP status classification ---- */
 
@@ -167,27 +150,18 @@ int hs_extract_id(const struct hs_idspec *spec, const char *body, size_t len,
 /* ---- receipts ---- */
 
 /* "delivered" -> SB_OUT_DELIVERED, etc. 0 or -1. */
-int hs_outcome_parse(const char *word, enum sb_outcome *out);
-const char *hs_outcome_name(enum sb_outcome o);
+
 
 /*
- * Look `name` up in form-encoded text ("a=1&b=x+y"), decoding the value
- * into out. Returns 1 found, 0 absent, -1 value longer than cap - 1.
+ * Kannel's %A is the SMSC's whole reply ("id:7 sub:001 dlvrd:001 submit
+ * date:... stat:UNDELIV err:011 text:..."). Copy the value of its `name`
+ * field ("err", "stat") into out: 1 found, 0 absent or empty or too long.
  */
-int hs_form_get(const char *s, size_t len, const char *name, char *out, size_t cap);
+int hs_smsc_field(const char *reply, const char *name, char *out, size_t cap);
 
 /* A dotted path into JSON ("messages.0.id"), or NULL. Borrowed reference. */
 json_t *hs_json_path(json_t *root, const char *path);
 /* A JSON string, integer or boolean as text into out: 0, or -1. */
 int hs_json_text(const json_t *v, char *out, size_t cap);
-
-/* Compare a secret in time independent of where they differ. 1 equal. */
-int hs_ct_equal(const char *given, size_t given_len, const char *secret, size_t secret_len);
-
-/*
- * Retry-After (delta seconds or an IMF-fixdate) -> seconds from `now`,
- * clamped to 0..INT32_MAX; -1 if absent or unreadable.
- */
-int32_t hs_retry_after(const char *value, time_t now);
 
 #endif

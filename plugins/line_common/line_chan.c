@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "line_common.h"
+#include "sbp_chan.h"
+#include "sbp_http.h"
 
 static const struct {
 	const char *word;
@@ -84,37 +87,14 @@ void
 lc_chan_report(struct lc_chan *ch, uint64_t ticket, enum sb_outcome o, const char *code,
     const char *text)
 {
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	ch->host->send_result(ch->inst, ticket, &res);
-}
-
-static void
-unlink_pending(struct lc_chan *ch, struct lc_pending *p)
-{
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		ch->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	p->prev = p->next = NULL;
+	sbp_report(ch->host, ch->inst, ticket, o, code, text);
 }
 
 void
 lc_chan_fini(struct lc_chan *ch)
 {
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (ch->out != NULL) {
-		struct lc_pending *p = ch->out;
-
-		unlink_pending(ch, p);
-		p->ch = NULL; /* the HTTP completion frees it */
-		lc_chan_report(ch, p->ticket, SB_OUT_TEMPORARY, NULL, "channel instance stopped");
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	free(ch->url);
 	if (ch->auth != NULL) {
 		OPENSSL_cleanse(ch->auth, strlen(ch->auth));
@@ -170,11 +150,6 @@ http_done(void *arg, long status, const char *body, size_t len, const char *erro
 	char code[24];
 	uint64_t ticket;
 
-	if (ch == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	unlink_pending(ch, p);
 	r = lc_rule_find(ch->rules, ch->nrules, status, &lc_rule_other);
 	res.outcome = r->outcome;
 	if (status == 0) {
@@ -201,8 +176,8 @@ http_done(void *arg, long status, const char *body, size_t len, const char *erro
 			counter(ch, "quota_exhausted");
 		}
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = lc_retry_after(ch->host->http_header(reply,
-			    "Retry-After"));
+			res.retry_after_s = sbp_retry_after(ch->host->http_header(reply,
+			    "Retry-After"), time(NULL));
 		ch->host->log(ch->inst, SB_LOG_DEBUG, "HTTP %ld (%s): %s", status, r->why,
 		    ch->errtext);
 	}
@@ -254,10 +229,6 @@ lc_chan_send(struct lc_chan *ch, uint64_t ticket, const char *key, const char *t
 		return -1;
 	}
 	free(json); /* the host copied it */
-	p->next = ch->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	ch->out = p;
 	counter(ch, "requests");
 	return 0;
 }

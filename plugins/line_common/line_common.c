@@ -242,25 +242,6 @@ lc_quota_exhausted(const char *body, size_t len, const char *needle)
 	return hit;
 }
 
-int32_t
-lc_retry_after(const char *value)
-{
-	long v = 0;
-
-	if (value == NULL)
-		return -1;
-	while (*value == ' ')
-		value++;
-	if (*value == '\0')
-		return -1;
-	for (; *value >= '0' && *value <= '9'; value++)
-		if ((v = v * 10 + (*value - '0')) > 86400)
-			return 86400; /* a day at most: the validity decides beyond that */
-	while (*value == ' ')
-		value++;
-	return *value == '\0' ? (int32_t)v : -1;
-}
-
 /* Push answers [MA pushMessage; DOC status codes and retrying-api-request]. */
 const struct lc_rule lc_push_rules[] = {
 	{ .lo = 200, .hi = 299, .outcome = SB_OUT_DELIVERED, .id_from = LC_ID_SENT,

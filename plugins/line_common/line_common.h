@@ -73,8 +73,6 @@ int lc_sent_id(const char *body, size_t len, char *out, size_t cap);
  */
 int lc_quota_exhausted(const char *body, size_t len, const char *needle);
 
-/* Retry-After as delta-seconds, or -1 (LINE does not document the header). */
-int32_t lc_retry_after(const char *value);
 
 /* How one HTTP status (0: no answer) is classified, first match wins. */
 enum lc_id_from {
@@ -130,10 +128,9 @@ int lc_deliveries(const char *body, size_t len, lc_delivery_fn fn, void *arg,
 struct lc_chan;
 
 struct lc_pending {
-	struct lc_chan *ch;          /* NULL once fini reported it and let go */
+	struct lc_chan *ch;
 	uint64_t ticket;
 	char key[LC_TAG_MAX + 1];    /* the attempt key: retry key or delivery tag */
-	struct lc_pending *prev, *next;
 };
 
 struct lc_chan {
@@ -147,7 +144,6 @@ struct lc_chan {
 	int notification_disabled;
 	enum sb_outcome on_quota;    /* 429 with the quota message */
 	const char *quota_message;
-	struct lc_pending *out;      /* requests in flight */
 	char idbuf[LC_ID_MAX];
 	char errtext[LC_TEXT_MAX];
 };
@@ -176,7 +172,7 @@ int lc_chan_send(struct lc_chan *ch, uint64_t ticket, const char *key, const cha
 void lc_chan_report(struct lc_chan *ch, uint64_t ticket, enum sb_outcome o,
     const char *code, const char *text);
 
-/* Answer every request in flight with temporary, then free what config made. */
+/* Free what config made. Reports nothing (plugin.h rule 7). */
 void lc_chan_fini(struct lc_chan *ch);
 
 #endif

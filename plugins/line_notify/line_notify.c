@@ -172,13 +172,13 @@ SB_PLUGIN_DEFINE(line_notify) = SB_PLUGIN_INIT(
 	.description = "LINE notification messages (PNP) by phone-number hash, with"
 	    " delivery completion webhooks",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,
 		.receipts = SB_RECEIPT_WEBHOOK,  /* delivery completion event */
 		.read_receipts = 0,
 		.idempotent = 0,                 /* PNP supports no retry key */
 		.default_rate = 2000,            /* PNP reference: 2,000 requests/s */
-	},
+	),
 	.init = notify_init,
 	.fini = notify_fini,
 	.send = notify_send,

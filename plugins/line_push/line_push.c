@@ -260,13 +260,13 @@ SB_PLUGIN_DEFINE(line_push) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "LINE Messaging API push messages to mapped LINE users",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,              /* LINE answers 400 for a text too long */
 		.receipts = SB_RECEIPT_NONE,    /* LINE reports no delivery: accepted = delivered */
 		.read_receipts = 0,
 		.idempotent = 1,                /* X-Line-Retry-Key = attempt_key */
 		.default_rate = 2000,           /* "other endpoints": 2,000 requests/s per channel */
-	},
+	),
 	.init = push_init,
 	.fini = push_fini,
 	.send = push_send,

@@ -2,7 +2,7 @@
  * stub.c - the smallest working channel: copy it to start a new one.
  *
  * It accepts every message `delay` after `send` (a timer, no HTTP), with
- * the provider id "stub-<n>". It owns nothing but its own pending list;
+ * the provider id "stub-<n>". It owns nothing but the timers' arguments;
  * like every plugin it must never block, keep state in globals, or link
  * against the daemon (everything comes through struct sb_host).
  * docs/plugins.md walks through turning a copy into a real carrier.
@@ -12,7 +12,7 @@
 
 #include <switchboard/plugin.h> /* the whole contract; pulls in host.h, types.h */
 
-/* One message we took (send returned 0) and still owe a result for. */
+/* One message we took (send returned 0): its timer's argument. */
 struct pending {
 	struct stub *st;           /* back to the instance, for the timer callback */
 	uint64_t ticket;           /* the host's handle: passed back to send_result once */
@@ -26,7 +26,7 @@ struct stub {
 	struct sb_instance *inst;    /* our handle for every host call */
 	int64_t delay_ms;            /* config key `delay` */
 	uint64_t counter;            /* makes provider ids unique per instance */
-	struct pending *pending;     /* what fini must still answer for (rule 3) */
+	struct pending *pending;     /* timer arguments, freed at fini (rule 7) */
 };
 
 /* Unlink `p` from the pending list (the caller frees it). */
@@ -122,7 +122,11 @@ stub_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 	return 0;
 }
 
-/* Destroy an instance: answer for what we still hold, free everything. */
+/*
+ * Destroy an instance: free everything, report nothing (rule 7). The host
+ * cancels our timers and answers the tickets we still hold itself
+ * (temporary: the messages are re-queued).
+ */
 static void
 stub_fini(void *state)
 {
@@ -132,9 +136,6 @@ stub_fini(void *state)
 		struct pending *p = st->pending;
 
 		st->pending = p->next;
-		st->host->timer_cancel(p->timer);
-		/* Rule 3: still owed; temporary makes the host re-queue it. */
-		report(st, p->ticket, SB_OUT_TEMPORARY, NULL, "stub: instance stopped");
 		free(p);
 	}
 	free(st);
@@ -149,7 +150,7 @@ SB_PLUGIN_DEFINE(stub) = SB_PLUGIN_INIT(
 	/* No receipts: accepted is as far as a stub message goes. A repeat of
 	 * the same attempt_key is harmless here, so say so (crash recovery
 	 * then re-sends instead of failing the attempt for review). */
-	.caps = { .receipts = SB_RECEIPT_NONE, .idempotent = 1 },
+	.capabilities = SB_CAPABILITIES(.receipts = SB_RECEIPT_NONE, .idempotent = 1),
 	.init = stub_init,
 	.fini = stub_fini,
 	.send = stub_send,

@@ -10,7 +10,7 @@
  *   temporary     a temporary failure (the host retries)
  *   undeliverable this channel cannot reach the number
  *   fail          a permanent failure
- *   hang          never answer (until fini, which reports temporary)
+ *   hang          never answer (after fini the host answers temporary)
  *   refuse        send() returns -1
  * It honours idempotency keys like a careful provider: a key it has seen
  * is answered with the first answer and not "sent" again. With `record`,
@@ -421,9 +421,8 @@ test_fini(void *state)
 		tc->pending = p->next;
 		if (p->timer != NULL)
 			tc->host->timer_cancel(p->timer);
-		if (p->stage == 0) {
-			report(tc, p->ticket, SB_OUT_TEMPORARY, NULL, "test: instance stopped");
-		} else {
+		/* Stage 0: a ticket still owed; the host answers it (rule 7). */
+		if (p->stage != 0) {
 			/* The handset got it whatever became of this instance:
 			 * the receipt a real provider would still send. */
 			struct sb_receipt rc = { .struct_size = sizeof(rc),
@@ -461,8 +460,8 @@ SB_PLUGIN_DEFINE(test) = SB_PLUGIN_INIT(
 	.version = "1.0",
 	.description = "a channel that does what the test says",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = { .receipts = SB_RECEIPT_WEBHOOK | SB_RECEIPT_POLL, .read_receipts = 1,
-	    .idempotent = 1 },
+	.capabilities = SB_CAPABILITIES(.receipts = SB_RECEIPT_WEBHOOK | SB_RECEIPT_POLL,
+	    .read_receipts = 1, .idempotent = 1),
 	.init = test_init,
 	.fini = test_fini,
 	.send = test_send,

@@ -22,17 +22,18 @@
 
 #include <switchboard/plugin.h>
 
+#include "sbp_chan.h"
+#include "sbp_http.h"
 #include "twilio_util.h"
 
 #define DEFAULT_BASE "https://api.twilio.com"
 
 /* One request in flight: a send (with its ticket) or a poll. */
 struct tw_pending {
-	struct tw_state *st;     /* NULL once fini has let go of it */
+	struct tw_state *st;
 	int poll;
 	uint64_t ticket;
 	char sid[TW_SID_LEN + 1];/* poll: the message asked about */
-	struct tw_pending *prev, *next;
 };
 
 struct tw_state {
@@ -44,9 +45,8 @@ struct tw_state {
 	struct tw_override *status_map, *error_map;
 	size_t nstatus_map, nerror_map;
 	struct tw_overrides ov;
-	struct hs_buf userpwd;   /* "user:password": secret, zeroed when freed */
-	struct hs_buf url, body; /* per request scratch; the host copies them */
-	struct tw_pending *out;
+	struct sbp_buf userpwd;   /* "user:password": secret, zeroed when freed */
+	struct sbp_buf url, body; /* per request scratch; the host copies them */
 	struct tw_message msg;   /* the answer being read */
 	char errtext[256];
 };
@@ -186,9 +186,9 @@ tw_config(struct tw_state *st)
 		return -1;
 	}
 	/* An API key signs REST calls; callbacks are still signed with the auth token. */
-	if (hs_buf_adds(&st->userpwd, api_key != NULL ? api_key : st->account_sid) < 0 ||
-	    hs_buf_adds(&st->userpwd, ":") < 0 ||
-	    hs_buf_adds(&st->userpwd, api_secret != NULL ? api_secret : st->auth_token) < 0)
+	if (sbp_buf_adds(&st->userpwd, api_key != NULL ? api_key : st->account_sid) < 0 ||
+	    sbp_buf_adds(&st->userpwd, ":") < 0 ||
+	    sbp_buf_adds(&st->userpwd, api_secret != NULL ? api_secret : st->auth_token) < 0)
 		return -1;
 	st->ov = (struct tw_overrides){ st->status_map, st->nstatus_map, st->error_map,
 		st->nerror_map };
@@ -214,27 +214,13 @@ tw_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct tw_pending *p = st->out;
-
-		st->out = p->next;
-		if (!p->poll) {
-			struct sb_send_result res = {
-				.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-				.error_text = "channel instance stopped", .retry_after_s = -1,
-			};
-
-			st->host->send_result(st->inst, p->ticket, &res);
-		}
-		p->st = NULL; /* http_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	free_map(st->status_map, st->nstatus_map);
 	free_map(st->error_map, st->nerror_map);
-	hs_buf_free(&st->userpwd);
-	hs_buf_free(&st->url);
-	hs_buf_free(&st->body);
+	sbp_buf_free(&st->userpwd);
+	sbp_buf_free(&st->url);
+	sbp_buf_free(&st->body);
 	free(st);
 }
 
@@ -270,34 +256,6 @@ pending_new(struct tw_state *st, int poll, uint64_t ticket)
 	return p;
 }
 
-static void
-pending_link(struct tw_pending *p)
-{
-	struct tw_state *st = p->st;
-
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
-}
-
-/* Unlink a finished request; its state, or NULL if fini let go of it. */
-static struct tw_state *
-pending_unlink(struct tw_pending *p)
-{
-	struct tw_state *st = p->st;
-
-	if (st == NULL)
-		return NULL;
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	return st;
-}
-
 static int
 start(struct tw_state *st, struct tw_pending *p, const char *method, sb_http_done_fn done)
 {
@@ -320,36 +278,10 @@ start(struct tw_state *st, struct tw_pending *p, const char *method, sb_http_don
 		free(p);
 		return -1;
 	}
-	pending_link(p);
 	return 0;
 }
 
-/* Printable, bounded: provider text goes into results and logs. */
-static void
-snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = isprint((unsigned char)s[i]) ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
-
 /* ---- send ---- */
-
-static void
-report(struct tw_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
 
 /* A 2xx answer: the Message resource. */
 static void
@@ -384,15 +316,13 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
     const struct sb_http_reply *reply)
 {
 	struct tw_pending *p = arg;
-	struct tw_state *st = pending_unlink(p);
+	struct tw_state *st = p->st;
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	char code[16], msg[200];
 	const char *text;
 	uint64_t ticket = p->ticket;
 
 	free(p);
-	if (st == NULL) /* orphaned by fini, already reported */
-		return;
 	if (status >= 200 && status <= 299) {
 		send_accepted(st, status, body, len, &res);
 	} else if (status == 0) {
@@ -412,7 +342,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 
 			/* No JSON error: the table's words, else the start of the body. */
 			if (tw_error_class(&st->ov, code, &cls, &text) < 0 || text == NULL) {
-				snippet(msg, sizeof(msg), body, len < 120 ? len : 120);
+				sbp_snippet(msg, sizeof(msg), body, len < 120 ? len : 120);
 				text = msg;
 			}
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld%s%s", status,
@@ -421,7 +351,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 		res.error_code = code;
 		res.error_text = st->errtext;
 		if (res.outcome == SB_OUT_TEMPORARY)
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 	}
 	st->host->send_result(st->inst, ticket, &res);
@@ -436,19 +366,22 @@ tw_send(void *state, const struct sb_send_request *req)
 	long chars;
 
 	if (req->to == NULL || req->to[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_recipient", "no recipient");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_recipient",
+		    "no recipient");
 		return 0;
 	}
 	if (req->text != NULL) {
 		chars = tw_body_chars(req->text, strlen(req->text));
 		if (chars < 0) {
-			report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+			    "text is not valid UTF-8");
 			return 0;
 		}
 		if (chars > TW_BODY_MAX) {
 			snprintf(st->errtext, sizeof(st->errtext), "text has %ld characters; Twilio"
 			    " takes at most %d", chars, TW_BODY_MAX);
-			report(st, req->ticket, SB_OUT_FAILED, "text_too_long", st->errtext);
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "text_too_long",
+			    st->errtext);
 			return 0;
 		}
 		c.body = req->text;
@@ -457,15 +390,17 @@ tw_send(void *state, const struct sb_send_request *req)
 		c.content_sid = req->template_name;
 		c.content_vars = req->template_vars;
 	} else {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text", "twilio sends text, or a"
-		    " template named by its Content SID (HX followed by 32 hex digits)");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
+		    "twilio sends text, or a template named by its Content SID (HX followed"
+		    " by 32 hex digits)");
 		return 0;
 	}
 	c.to = req->to;
 	c.from = req->from != NULL && req->from[0] != '\0' ? req->from : st->from;
 	c.service_sid = st->service_sid;
 	if (c.from == NULL && c.service_sid == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_sender", "no sender: configure 'from'"
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_sender",
+		    "no sender: configure 'from'"
 		    " or 'messaging_service_sid'");
 		return 0;
 	}
@@ -473,8 +408,8 @@ tw_send(void *state, const struct sb_send_request *req)
 	if (c.callback != NULL && c.callback[0] == '\0')
 		c.callback = NULL;
 	c.validity_s = st->validity_s;
-	hs_buf_clear(&st->url);
-	hs_buf_clear(&st->body);
+	sbp_buf_clear(&st->url);
+	sbp_buf_clear(&st->body);
 	if (tw_create_url(&st->url, st->base_url, st->account_sid) < 0 ||
 	    tw_create_body(&st->body, &c) < 0 ||
 	    (p = pending_new(st, 0, req->ticket)) == NULL)
@@ -489,14 +424,10 @@ poll_done(void *arg, long status, const char *body, size_t len, const char *erro
     const struct sb_http_reply *reply)
 {
 	struct tw_pending *p = arg;
-	struct tw_state *st = pending_unlink(p);
+	struct tw_state *st = p->st;
 	struct sb_receipt rc = { .struct_size = sizeof(rc), .provider_id = p->sid };
 	struct tw_message m;
 
-	if (st == NULL) {
-		free(p);
-		return;
-	}
 	if (status == 200 && tw_parse_message(body, len, &m) == 0 &&
 	    tw_status_outcome(&st->ov, m.status, m.error_code[0] != '\0' ? m.error_code : NULL,
 	    &rc.outcome) == 0) {
@@ -534,9 +465,9 @@ tw_poll(void *state, const struct sb_poll_request *req)
 		    req->provider_id != NULL ? req->provider_id : "");
 		return -1;
 	}
-	hs_buf_clear(&st->url);
+	sbp_buf_clear(&st->url);
 	if (tw_fetch_url(&st->url, st->base_url, st->account_sid, req->provider_id) < 0 ||
-	    (p = pending_new(st, 1, req->ticket)) == NULL)
+	    (p = pending_new(st, 1, 0)) == NULL) /* a poll owes no result */
 		return -1;
 	memcpy(p->sid, req->provider_id, TW_SID_LEN + 1);
 	return start(st, p, "GET", poll_done);
@@ -620,7 +551,7 @@ tw_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	} else if (code != NULL && strspn(code, "0123456789") != strlen(code)) {
 		reject(st, resp, 400, "bad ErrorCode");
 	} else if (tw_status_outcome(&st->ov, status, code, &r.outcome) < 0) {
-		snippet(text, 40, status, strlen(status));
+		sbp_snippet(text, 40, status, strlen(status));
 		st->host->log(st->inst, SB_LOG_WARN, "unknown MessageStatus '%s'", text);
 		reject(st, resp, 400, "unknown MessageStatus");
 	} else {
@@ -648,13 +579,13 @@ SB_PLUGIN_DEFINE(twilio) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "Twilio Programmable Messaging (SMS, and channels Twilio relays)",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,    /* 1600 characters, checked by the plugin */
 		.receipts = SB_RECEIPT_WEBHOOK | SB_RECEIPT_POLL,
 		.read_receipts = 1,   /* `read`, for WhatsApp through Twilio */
 		.idempotent = 0,      /* CreateMessage has no idempotency key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = tw_init,
 	.fini = tw_fini,
 	.send = tw_send,

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sbp_http.h"
 #include "twilio_util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -42,40 +43,40 @@ tw_message_sid_valid(const char *s)
 /* ---- requests ---- */
 
 static int
-add_base(struct hs_buf *out, const char *base, const char *account)
+add_base(struct sbp_buf *out, const char *base, const char *account)
 {
 	size_t n = strlen(base);
 
 	while (n > 0 && base[n - 1] == '/') /* "https://api.twilio.com/" is the same base */
 		n--;
-	return hs_buf_add(out, base, n) | hs_buf_adds(out, "/2010-04-01/Accounts/") |
-	    hs_escape(out, account, strlen(account), HS_ESC_URL);
+	return sbp_buf_add(out, base, n) | sbp_buf_adds(out, "/2010-04-01/Accounts/") |
+	    sbp_escape(out, account, strlen(account), SBP_ESC_URL);
 }
 
 int
-tw_create_url(struct hs_buf *out, const char *base, const char *account)
+tw_create_url(struct sbp_buf *out, const char *base, const char *account)
 {
-	return add_base(out, base, account) | hs_buf_adds(out, "/Messages.json");
+	return add_base(out, base, account) | sbp_buf_adds(out, "/Messages.json");
 }
 
 int
-tw_fetch_url(struct hs_buf *out, const char *base, const char *account, const char *sid)
+tw_fetch_url(struct sbp_buf *out, const char *base, const char *account, const char *sid)
 {
-	return add_base(out, base, account) | hs_buf_adds(out, "/Messages/") |
-	    hs_escape(out, sid, strlen(sid), HS_ESC_URL) | hs_buf_adds(out, ".json");
+	return add_base(out, base, account) | sbp_buf_adds(out, "/Messages/") |
+	    sbp_escape(out, sid, strlen(sid), SBP_ESC_URL) | sbp_buf_adds(out, ".json");
 }
 
 static int
-field(struct hs_buf *out, const char *name, const char *value)
+field(struct sbp_buf *out, const char *name, const char *value)
 {
 	if (value == NULL)
 		return 0;
-	return (out->len > 0 ? hs_buf_adds(out, "&") : 0) | hs_buf_adds(out, name) |
-	    hs_buf_adds(out, "=") | hs_escape(out, value, strlen(value), HS_ESC_FORM);
+	return (out->len > 0 ? sbp_buf_adds(out, "&") : 0) | sbp_buf_adds(out, name) |
+	    sbp_buf_adds(out, "=") | sbp_escape(out, value, strlen(value), SBP_ESC_FORM);
 }
 
 int
-tw_create_body(struct hs_buf *out, const struct tw_create *c)
+tw_create_body(struct sbp_buf *out, const struct tw_create *c)
 {
 	char validity[24];
 	int rc;
@@ -283,10 +284,9 @@ tw_classify_failure(const struct tw_overrides *ov, long http_status, const char 
 
 	if (http_status != 0 && tw_error_class(ov, code, &out, &text) == 0)
 		return out;
-	if (http_status == 0 || http_status == 408 || http_status == 429 ||
-	    (http_status >= 500 && http_status <= 599))
-		return SB_OUT_TEMPORARY;
-	return SB_OUT_FAILED;
+	/* No known code: the HTTP status's default class (plugins/common). */
+	out = sbp_http_outcome(http_status);
+	return out == SB_OUT_ACCEPTED ? SB_OUT_FAILED : out; /* a 2xx is no failure to classify */
 }
 
 int
@@ -323,19 +323,19 @@ tw_signature(const char *token, const char *url, const struct wp_list *sorted, c
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
-	struct hs_buf s = { 0 };
+	struct sbp_buf s = { 0 };
 	size_t i;
-	int rc = hs_buf_adds(&s, url);
+	int rc = sbp_buf_adds(&s, url);
 
 	/* Twilio's validator iterates the distinct names, then each one's values. */
 	for (i = 0; i < sorted->n && rc == 0; i++)
-		rc = hs_buf_adds(&s, sorted->v[i].name) | hs_buf_adds(&s, sorted->v[i].value);
+		rc = sbp_buf_adds(&s, sorted->v[i].name) | sbp_buf_adds(&s, sorted->v[i].value);
 	if (rc == 0 && HMAC(EVP_sha1(), token, (int)strlen(token), (unsigned char *)s.p,
 	    s.len, mac, &maclen) != NULL && maclen == 20)
 		rc = EVP_EncodeBlock((unsigned char *)out, mac, (int)maclen) == TW_SIG_LEN ? 0 : -1;
 	else
 		rc = -1;
-	hs_buf_free(&s);
+	sbp_buf_free(&s);
 	return rc;
 }
 
@@ -404,7 +404,7 @@ tw_signature_valid(const char *token, const char *url, const struct wp_list *sor
 {
 	static const struct wp_list none = { 0 };
 	const struct wp_list *params = sorted;
-	struct hs_buf alt = { 0 };
+	struct sbp_buf alt = { 0 };
 	size_t hlen, hstart, pstart, pend, hashlen = 0;
 	const char *hash;
 	int ok;
@@ -427,16 +427,16 @@ tw_signature_valid(const char *token, const char *url, const struct wp_list *sor
 	ok = sig_matches(token, url, params, header, hlen);
 	if (!ok && url_port(url, &hstart, &pstart, &pend) == 0) {
 		if (pstart != pend) { /* try without the port */
-			ok = hs_buf_add(&alt, url, pstart) == 0 &&
-			    hs_buf_adds(&alt, url + pend) == 0 &&
+			ok = sbp_buf_add(&alt, url, pstart) == 0 &&
+			    sbp_buf_adds(&alt, url + pend) == 0 &&
 			    sig_matches(token, alt.p, params, header, hlen);
 		} else { /* try with the scheme's default port */
-			ok = hs_buf_add(&alt, url, pend) == 0 &&
-			    hs_buf_adds(&alt, strncmp(url, "https:", 6) == 0 ? ":443" : ":80") == 0 &&
-			    hs_buf_adds(&alt, url + pend) == 0 &&
+			ok = sbp_buf_add(&alt, url, pend) == 0 &&
+			    sbp_buf_adds(&alt, strncmp(url, "https:", 6) == 0 ? ":443" : ":80") == 0 &&
+			    sbp_buf_adds(&alt, url + pend) == 0 &&
 			    sig_matches(token, alt.p, params, header, hlen);
 		}
 	}
-	hs_buf_free(&alt);
+	sbp_buf_free(&alt);
 	return ok;
 }

@@ -5,7 +5,7 @@
  *
  * Nothing here talks to the host or the network, so all of it is
  * unit-tested directly (tests/unit/test_twilio.c). Buffers are the
- * caller's (struct hs_buf from http_sms_util.h) and are appended to.
+ * caller's (struct sbp_buf from plugins/common/sbp_buf.h) and are appended to.
  */
 #ifndef TWILIO_UTIL_H
 #define TWILIO_UTIL_H
@@ -15,7 +15,7 @@
 
 #include <switchboard/types.h>
 
-#include "http_sms_util.h"
+#include "sbp_buf.h"
 #include "webparams.h"
 
 #define TW_SID_LEN 34            /* every Twilio SID: 2 letters + 32 hex digits */
@@ -43,9 +43,9 @@ int tw_message_sid_valid(const char *s);
 /* ---- requests ---- */
 
 /* {base}/2010-04-01/Accounts/{account}/Messages.json */
-int tw_create_url(struct hs_buf *out, const char *base, const char *account);
+int tw_create_url(struct sbp_buf *out, const char *base, const char *account);
 /* {base}/2010-04-01/Accounts/{account}/Messages/{sid}.json */
-int tw_fetch_url(struct hs_buf *out, const char *base, const char *account, const char *sid);
+int tw_fetch_url(struct sbp_buf *out, const char *base, const char *account, const char *sid);
 
 struct tw_create {
 	const char *to;            /* E.164 */
@@ -59,7 +59,7 @@ struct tw_create {
 };
 
 /* The form body of CreateMessage, appended to out. 0 or -1 (ENOMEM). */
-int tw_create_body(struct hs_buf *out, const struct tw_create *c);
+int tw_create_body(struct sbp_buf *out, const struct tw_create *c);
 
 /* Characters of UTF-8 text as Twilio counts them for Body; -1 if invalid. */
 long tw_body_chars(const char *s, size_t len);
@@ -108,8 +108,8 @@ int tw_error_class(const struct tw_overrides *ov, const char *code, enum sb_outc
 
 /*
  * Outcome of a failed CreateMessage: the error code's class when known,
- * else by HTTP status: 408, 429 and 5xx (and 0, no answer) TEMPORARY,
- * anything else FAILED.
+ * else the HTTP status's default class (sbp_http_outcome: 0, 408, 425,
+ * 429 and 5xx TEMPORARY, anything else FAILED).
  */
 enum sb_outcome tw_classify_failure(const struct tw_overrides *ov, long http_status,
     const char *code);

@@ -25,17 +25,19 @@
 
 #include <switchboard/plugin.h>
 
-#include "http_sms_util.h"
+#include "sbp_buf.h"
+#include "sbp_chan.h"
+#include "sbp_http.h"
+#include "sbp_sms.h"
 #include "vonage_util.h"
 
 #define DEFAULT_BASE "https://rest.nexmo.com"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct vg_pending {
-	struct vg_state *st;     /* NULL once fini has let go of it */
+	struct vg_state *st;
 	uint64_t ticket;
 	char ref[VG_REF_MAX + 1];/* the client-ref we sent, "" if none */
-	struct vg_pending *prev, *next;
 };
 
 struct vg_override {
@@ -53,9 +55,8 @@ struct vg_state {
 	struct vg_override *error_map;
 	size_t nerror_map;
 	struct vg_tracker *tracker;
-	struct hs_buf url, body;  /* per request scratch; the host copies them */
+	struct sbp_buf url, body;  /* per request scratch; the host copies them */
 	struct wp_list params;    /* per request / per receipt scratch */
-	struct vg_pending *out;
 	struct vg_answer answer;  /* the answer being read */
 	char errtext[300];
 };
@@ -223,25 +224,14 @@ vg_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct vg_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped", .retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		st->host->send_result(st->inst, p->ticket, &res);
-		p->st = NULL; /* send_done frees it when the request ends */
-		p->prev = p->next = NULL;
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	for (i = 0; i < st->nerror_map; i++)
 		free(st->error_map[i].code);
 	free(st->error_map);
 	vg_tracker_free(st->tracker);
-	hs_buf_free(&st->url);
-	hs_buf_free(&st->body); /* held api_secret: zeroed */
+	sbp_buf_free(&st->url);
+	sbp_buf_free(&st->body); /* held api_secret: zeroed */
 	wp_free(&st->params);
 	free(st);
 }
@@ -265,18 +255,6 @@ vg_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 }
 
 /* ---- send ---- */
-
-static void
-report(struct vg_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
 
 /* The class of a non-zero send status: error_map, the table, else failed. */
 static enum sb_outcome
@@ -365,16 +343,6 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	char code[16];
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
 	if (status == 200) {
 		read_answer(st, p->ref, body, len, &res);
 	} else {
@@ -389,7 +357,7 @@ send_done(void *arg, long status, const char *body, size_t len, const char *erro
 			snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld from Vonage", status);
 			res.error_code = code;
 			res.error_text = st->errtext;
-			res.retry_after_s = hs_retry_after(st->host->http_header(reply,
+			res.retry_after_s = sbp_retry_after(st->host->http_header(reply,
 			    "Retry-After"), time(NULL));
 		}
 	}
@@ -438,13 +406,13 @@ build_body(struct vg_state *st)
 		    add_param(&st->params, "sig", sig) < 0)
 			return -1;
 	}
-	hs_buf_clear(&st->body);
+	sbp_buf_clear(&st->body);
 	for (i = 0; i < st->params.n; i++)
-		rc |= (i > 0 ? hs_buf_adds(&st->body, "&") : 0) |
-		    hs_escape(&st->body, st->params.v[i].name, strlen(st->params.v[i].name),
-		    HS_ESC_FORM) | hs_buf_adds(&st->body, "=") |
-		    hs_escape(&st->body, st->params.v[i].value, strlen(st->params.v[i].value),
-		    HS_ESC_FORM);
+		rc |= (i > 0 ? sbp_buf_adds(&st->body, "&") : 0) |
+		    sbp_escape(&st->body, st->params.v[i].name, strlen(st->params.v[i].name),
+		    SBP_ESC_FORM) | sbp_buf_adds(&st->body, "=") |
+		    sbp_escape(&st->body, st->params.v[i].value, strlen(st->params.v[i].value),
+		    SBP_ESC_FORM);
 	return rc != 0 ? -1 : 0;
 }
 
@@ -462,34 +430,37 @@ vg_send(void *state, const struct sb_send_request *req)
 	const char *key = req->attempt_key != NULL ? req->attempt_key : "";
 	const char *cb = st->callback ? st->host->webhook_url(st->inst) : "";
 	struct vg_pending *p;
-	struct vg_text info;
+	struct sbp_sms_text info;
 	char ttl[24];
 	size_t n;
 	int rc;
 
 	if (req->text == NULL) {
-		report(st, req->ticket, SB_OUT_FAILED, "no_text", "the Vonage SMS API sends text,"
-		    " not templates");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
+		    "the Vonage SMS API sends text, not templates");
 		return 0;
 	}
 	n = to != NULL ? strlen(to) : 0;
 	if (n < 7 || n > 15 || strspn(to, "0123456789") != n) {
-		report(st, req->ticket, SB_OUT_UNDELIVERABLE, "bad_recipient", "Vonage needs an"
-		    " international number of 7 to 15 digits");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_UNDELIVERABLE, "bad_recipient",
+		    "Vonage needs an international number of 7 to 15 digits");
 		return 0;
 	}
 	if (from == NULL || from[0] == '\0') {
-		report(st, req->ticket, SB_OUT_FAILED, "no_sender", "no sender: configure 'from'");
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_sender",
+		    "no sender: configure 'from'");
 		return 0;
 	}
-	if (vg_text_info(req->text, strlen(req->text), &info) < 0) {
-		report(st, req->ticket, SB_OUT_FAILED, "bad_text", "text is not valid UTF-8");
+	if (sbp_sms_text_info(req->text, strlen(req->text), 0, &info) < 0) {
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_text",
+		    "text is not valid UTF-8");
 		return 0;
 	}
 	if (st->max_parts > 0 && info.parts > st->max_parts) {
 		snprintf(st->errtext, sizeof(st->errtext), "text needs %d SMS parts; max_parts"
 		    " is %lld", info.parts, (long long)st->max_parts);
-		report(st, req->ticket, SB_OUT_FAILED, "too_many_parts", st->errtext);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "too_many_parts",
+		    st->errtext);
 		return 0;
 	}
 	wp_clear(&st->params);
@@ -509,11 +480,11 @@ vg_send(void *state, const struct sb_send_request *req)
 		snprintf(ttl, sizeof(ttl), "%lld", (long long)st->ttl_ms);
 		rc |= add_param(&st->params, "ttl", ttl);
 	}
-	hs_buf_clear(&st->url);
+	sbp_buf_clear(&st->url);
 	n = strlen(st->base_url);
 	while (n > 0 && st->base_url[n - 1] == '/')
 		n--;
-	rc |= hs_buf_add(&st->url, st->base_url, n) | hs_buf_adds(&st->url, "/sms/json");
+	rc |= sbp_buf_add(&st->url, st->base_url, n) | sbp_buf_adds(&st->url, "/sms/json");
 	if (rc != 0 || build_body(st) < 0 || (p = calloc(1, sizeof(*p))) == NULL) {
 		wp_clear(&st->params);
 		return -1;
@@ -531,10 +502,6 @@ vg_send(void *state, const struct sb_send_request *req)
 		free(p);
 		return -1;
 	}
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
 	return 0;
 }
 
@@ -671,13 +638,13 @@ SB_PLUGIN_DEFINE(vonage) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "Vonage (Nexmo) SMS API",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		.max_body_len = 0,               /* Vonage splits long texts (max_parts) */
 		.receipts = SB_RECEIPT_WEBHOOK,
 		.read_receipts = 0,
 		.idempotent = 0,                 /* client-ref is a reference, not a dedup key */
-		.default_rate = 0,
-	},
+		.default_rate = 0
+	),
 	.init = vg_init,
 	.fini = vg_fini,
 	.send = vg_send,

@@ -45,22 +45,6 @@ int vg_sign(enum vg_sig_method m, const char *secret, const struct wp_list *sort
 /* 1 if the list's `sig` matches (hex, any case, constant time); 0 if not. */
 int vg_sig_valid(enum vg_sig_method m, const char *secret, const struct wp_list *sorted);
 
-/* ---- text ---- */
-
-struct vg_text {
-	int unicode;       /* 0: GSM 03.38 (type text); 1: needs type unicode */
-	int parts;         /* SMS parts it takes */
-	size_t units;      /* GSM septets, or UTF-16 code units */
-};
-
-/*
- * Classify UTF-8 text and count the parts: GSM 160 septets in one part,
- * else 153 per part (an escaped character is never split); UCS-2 70
- * units in one part, else 67 per part (a surrogate pair is never split).
- * Returns 0, or -1 when the text is not valid UTF-8.
- */
-int vg_text_info(const char *s, size_t len, struct vg_text *out);
-
 /* ---- the send answer ---- */
 
 struct vg_part {

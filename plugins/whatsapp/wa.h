@@ -125,20 +125,9 @@ enum wa_sig wa_sig_check(const char *header, const char *secret, size_t secret_l
 void wa_sig_hex(const char *secret, size_t secret_len, const char *body, size_t len,
     char out[65]);
 
-/* Compare two strings in time independent of where they differ. 1 equal. */
-int wa_ct_equal(const char *a, size_t alen, const char *b, size_t blen);
 
-/*
- * Look `name` up in a query string ("hub.mode=subscribe&..."), decoding the
- * value into out. 1 found, 0 absent, -1 longer than cap - 1 or bad escape.
- */
-int wa_query_get(const char *query, const char *name, char *out, size_t cap);
 
-/* Retry-After (delta seconds or an IMF-fixdate) -> seconds from now; -1 if unusable. */
-int32_t wa_retry_after(const char *value, time_t now);
 
-/* Copy printable ASCII of s[0..n) into out (others become ' '), trimmed. */
-void wa_snippet(char *out, size_t cap, const char *s, size_t n);
 
 /* One entry of value.statuses[]. Strings are borrowed from the parsed payload. */
 struct wa_status {

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "sbp_chan.h"
 #include "wa.h"
 
 #define CODE(c) .lo = (c), .hi = (c)
@@ -110,7 +111,7 @@ copy_text(char *out, size_t cap, json_t *v)
 
 	out[0] = '\0';
 	if (s != NULL)
-		wa_snippet(out, cap, s, strlen(s));
+		sbp_snippet(out, cap, s, strlen(s));
 }
 
 int

@@ -21,115 +21,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sbp_chan.h"
 #include "wa.h"
 
 /* ---- small helpers ---- */
-
-void
-wa_snippet(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	if (cap == 0)
-		return;
-	for (i = 0; i < n && o + 1 < cap; i++)
-		out[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : ' ';
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-}
-
-int
-wa_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-	unsigned char diff = alen != blen;
-	size_t i;
-
-	/* Walk the configured secret's length whatever the guess: no early exit. */
-	for (i = 0; i < blen; i++)
-		diff |= (unsigned char)(b[i] ^ (i < alen ? a[i] : 0));
-	return diff == 0;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int
-wa_query_get(const char *query, const char *name, char *out, size_t cap)
-{
-	size_t nlen = strlen(name);
-	const char *p = query;
-
-	while (p != NULL && *p != '\0') {
-		const char *amp = strchr(p, '&'), *end = amp != NULL ? amp : p + strlen(p);
-		const char *eq = memchr(p, '=', (size_t)(end - p));
-		size_t klen = (size_t)((eq != NULL ? eq : end) - p), o = 0;
-
-		if (klen == nlen && memcmp(p, name, nlen) == 0) {
-			const char *s = eq != NULL ? eq + 1 : end;
-
-			for (; s < end; s++) {
-				int c = (unsigned char)*s;
-
-				if (c == '+') {
-					c = ' ';
-				} else if (c == '%') {
-					int hi = end - s >= 3 ? hexval((unsigned char)s[1]) : -1;
-					int lo = hi >= 0 ? hexval((unsigned char)s[2]) : -1;
-
-					if (hi < 0 || lo < 0)
-						return -1;
-					c = hi * 16 + lo;
-					s += 2;
-				}
-				if (o + 1 >= cap)
-					return -1;
-				out[o++] = (char)c;
-			}
-			out[o] = '\0';
-			return 1;
-		}
-		p = amp != NULL ? amp + 1 : NULL;
-	}
-	return 0;
-}
-
-int32_t
-wa_retry_after(const char *value, time_t now)
-{
-	struct tm tm;
-	const char *end;
-	long long secs;
-	time_t t;
-
-	if (value == NULL)
-		return -1;
-	while (*value == ' ')
-		value++;
-	if (isdigit((unsigned char)*value)) {
-		char *e;
-
-		secs = strtoll(value, &e, 10);
-		while (*e == ' ')
-			e++;
-		if (*e != '\0')
-			return -1;
-		return secs > INT32_MAX ? INT32_MAX : (int32_t)secs;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	if (t <= now)
-		return 0;
-	return t - now > INT32_MAX ? INT32_MAX : (int32_t)(t - now);
-}
 
 /* ---- signature ---- */
 
@@ -146,6 +41,15 @@ wa_sig_hex(const char *secret, size_t secret_len, const char *body, size_t len, 
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 enum wa_sig
@@ -334,7 +238,7 @@ wa_hook_parse(const char *body, size_t len, const struct wa_hook_cb *cb, void *c
 	size_t i, j;
 
 	if (root == NULL) {
-		wa_snippet(err, errlen, jerr.text, strlen(jerr.text));
+		sbp_snippet(err, errlen, jerr.text, strlen(jerr.text));
 		return -1;
 	}
 	object = str_at(root, "object");

@@ -24,7 +24,10 @@
 #include <jansson.h>
 #include <switchboard/plugin.h>
 
+#include "sbp_chan.h"
+#include "sbp_http.h"
 #include "wa.h"
+#include "webparams.h"
 
 #define DEFAULT_BASE_URL "https://graph.facebook.com"
 #define DEFAULT_VERSION "v23.0"
@@ -33,9 +36,8 @@
 
 /* One request in flight: what its completion needs. */
 struct wa_pending {
-	struct wa_state *st;   /* NULL once fini has reported it and let go */
+	struct wa_state *st;
 	uint64_t ticket;
-	struct wa_pending *prev, *next;
 };
 
 struct wa_state {
@@ -50,8 +52,6 @@ struct wa_state {
 	const char *app_secret, *verify_token; /* NULL: not configured */
 	int64_t max_text;
 	int preview_url;
-	/* requests in flight */
-	struct wa_pending *out;
 	/* scratch, reused: the host copies what it is given */
 	char idbuf[256], code[32], errtext[512];
 	char from[24], to[24], reason[320];
@@ -174,18 +174,8 @@ wa_fini(void *state)
 
 	if (st == NULL)
 		return;
-	/* The host waits for its tickets first; should any remain, answer and let go. */
-	while (st->out != NULL) {
-		struct wa_pending *p = st->out;
-		struct sb_send_result res = {
-			.struct_size = sizeof(res), .outcome = SB_OUT_TEMPORARY,
-			.error_text = "channel instance stopped", .retry_after_s = -1,
-		};
-
-		st->out = p->next;
-		p->st = NULL; /* wa_http_done frees it when the request ends */
-		st->host->send_result(st->inst, p->ticket, &res);
-	}
+	/* No request is out when fini comes, and the host answers any ticket
+	 * still open (plugin.h rule 7): nothing to report. */
 	if (st->auth != NULL)
 		explicit_bzero(st->auth, strlen(st->auth));
 	free(st->auth);
@@ -212,18 +202,6 @@ wa_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 
 /* ---- send ---- */
 
-static void
-report(struct wa_state *st, uint64_t ticket, enum sb_outcome o, const char *code,
-    const char *text)
-{
-	struct sb_send_result res = {
-		.struct_size = sizeof(res), .outcome = o, .error_code = code,
-		.error_text = text, .retry_after_s = -1,
-	};
-
-	st->host->send_result(st->inst, ticket, &res);
-}
-
 /* 2xx: messages[0].id is the provider id status callbacks will name. */
 static void
 answer_accepted(struct wa_state *st, long status, const char *body, size_t len,
@@ -246,7 +224,7 @@ answer_accepted(struct wa_state *st, long status, const char *body, size_t len,
 		st->host->counter_add(st->inst, "whatsapp_missing_id", 1);
 	}
 	if (ms != NULL && strcmp(ms, "accepted") != 0) {
-		wa_snippet(st->reason, sizeof(st->reason), ms, strlen(ms));
+		sbp_snippet(st->reason, sizeof(st->reason), ms, strlen(ms));
 		st->host->log(st->inst, SB_LOG_INFO, "message %s is '%s' at Meta (held or paused"
 		    " for template quality); it is sent when Meta releases it",
 		    res->provider_id != NULL ? res->provider_id : "?", st->reason);
@@ -275,14 +253,14 @@ answer_refused(struct wa_state *st, long status, const char *body, size_t len,
 		char snip[160];
 
 		snprintf(st->code, sizeof(st->code), "http_%ld", status);
-		wa_snippet(snip, sizeof(snip), body != NULL ? body : "", body != NULL ? len : 0);
+		sbp_snippet(snip, sizeof(snip), body != NULL ? body : "", body != NULL ? len : 0);
 		snprintf(st->errtext, sizeof(st->errtext), "HTTP %ld %s%s%s", status, v.what,
 		    snip[0] ? ": " : "", snip);
 	}
 	res->error_code = st->code;
 	res->error_text = st->errtext;
 	if (v.outcome == SB_OUT_TEMPORARY) {
-		int32_t ra = status != 0 ? wa_retry_after(st->host->http_header(reply,
+		int32_t ra = status != 0 ? sbp_retry_after(st->host->http_header(reply,
 		    "Retry-After"), time(NULL)) : -1;
 
 		res->retry_after_s = ra > v.min_retry_s ? ra : v.min_retry_s > 0 ? v.min_retry_s : -1;
@@ -309,16 +287,6 @@ wa_http_done(void *arg, long status, const char *body, size_t body_len, const ch
 	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
 	uint64_t ticket = p->ticket;
 
-	if (st == NULL) { /* orphaned by fini, already reported */
-		free(p);
-		return;
-	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		st->out = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
 	free(p);
 	if (status >= 200 && status < 300)
 		answer_accepted(st, status, body, body_len, &res);
@@ -346,7 +314,7 @@ wa_send(void *state, const struct sb_send_request *req)
 	if (body == NULL) {
 		if (strcmp(err.code, "nomem") == 0)
 			return -1;
-		report(st, req->ticket, SB_OUT_FAILED, err.code, err.text);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, err.code, err.text);
 		return 0;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -366,10 +334,8 @@ wa_send(void *state, const struct sb_send_request *req)
 		return -1;
 	}
 	free(body); /* the host copied it */
-	p->next = st->out;
-	if (p->next != NULL)
-		p->next->prev = p;
-	st->out = p;
+	/* p is wa_http_done's to free now (the host hands it back once). */
+	/* cppcheck-suppress memleak */
 	return 0;
 }
 
@@ -402,13 +368,14 @@ hook_subscribe(struct wa_state *st, const struct sb_webhook_request *req,
 		    " is configured");
 		return;
 	}
-	if (wa_query_get(q, "hub.mode", mode, sizeof(mode)) != 1 || strcmp(mode, "subscribe") != 0) {
+	if (wp_form_get(q, strlen(q), "hub.mode", mode, sizeof(mode)) != 1 ||
+	    strcmp(mode, "subscribe") != 0) {
 		hook_answer(st, resp, 403, "forbidden", "GET without hub.mode=subscribe");
 		return;
 	}
 	/* The token a caller sent is never logged: it may be a near miss of ours. */
-	if (wa_query_get(q, "hub.verify_token", token, sizeof(token)) != 1 ||
-	    !wa_ct_equal(token, strlen(token), st->verify_token, strlen(st->verify_token))) {
+	if (wp_form_get(q, strlen(q), "hub.verify_token", token, sizeof(token)) != 1 ||
+	    !wp_ct_equal(token, strlen(token), st->verify_token, strlen(st->verify_token), 0)) {
 		explicit_bzero(token, sizeof(token));
 		hook_answer(st, resp, 403, "forbidden", "subscribe handshake with a wrong or"
 		    " missing hub.verify_token");
@@ -416,7 +383,7 @@ hook_subscribe(struct wa_state *st, const struct sb_webhook_request *req,
 	}
 	explicit_bzero(token, sizeof(token));
 	/* Echoed as text/plain: printable and short, as Meta's integers are. */
-	cl = wa_query_get(q, "hub.challenge", st->challenge, sizeof(st->challenge));
+	cl = wp_form_get(q, strlen(q), "hub.challenge", st->challenge, sizeof(st->challenge));
 	if (cl != 1 || st->challenge[0] == '\0' ||
 	    strspn(st->challenge, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "-_.~") != strlen(st->challenge)) {
@@ -450,7 +417,7 @@ other_number(struct wa_state *st, const char *pnid)
 {
 	if (pnid == NULL || strcmp(pnid, st->phone_number_id) == 0)
 		return 0;
-	wa_snippet(st->reason, sizeof(st->reason), pnid, strlen(pnid));
+	sbp_snippet(st->reason, sizeof(st->reason), pnid, strlen(pnid));
 	st->host->log(st->inst, SB_LOG_INFO, "callback for phone_number_id %s skipped: this"
 	    " instance is %s", st->reason, st->phone_number_id);
 	st->host->counter_add(st->inst, "whatsapp_hook_other_number", 1);
@@ -470,7 +437,7 @@ on_status(void *ctx, const struct wa_status *s)
 	if (other_number(st, s->phone_number_id))
 		return;
 	if (!s->known) {
-		wa_snippet(what, sizeof(what), s->status, strlen(s->status));
+		sbp_snippet(what, sizeof(what), s->status, strlen(s->status));
 		st->host->log(st->inst, SB_LOG_WARN, "status '%s' for %.80s is not one of sent,"
 		    " delivered, read, failed: skipped", what, s->id);
 		st->host->counter_add(st->inst, "whatsapp_status_unknown", 1);
@@ -486,7 +453,7 @@ on_status(void *ctx, const struct wa_status *s)
 		snprintf(st->errtext, sizeof(st->errtext), "%s%s%s", s->err_title != NULL ?
 		    s->err_title : c != NULL ? c->what : "failed", s->err_details != NULL ? ": " : "",
 		    s->err_details != NULL ? s->err_details : "");
-		wa_snippet(st->reason, sizeof(st->reason), st->errtext, strlen(st->errtext));
+		sbp_snippet(st->reason, sizeof(st->reason), st->errtext, strlen(st->errtext));
 		rc.error_code = st->code;
 		rc.error_text = st->reason;
 		if (c != NULL && c->alert)
@@ -509,7 +476,7 @@ on_inbound(void *ctx, const struct wa_inbound *m)
 	plus_digits(st->from, sizeof(st->from), m->from);
 	plus_digits(st->to, sizeof(st->to), m->to);
 	if (m->text == NULL) { /* media, locations, contacts...: kept as a marker */
-		wa_snippet(type, sizeof(type), m->type, strlen(m->type));
+		sbp_snippet(type, sizeof(type), m->type, strlen(m->type));
 		snprintf(placeholder, sizeof(placeholder), "[%s]", type);
 	}
 	st->host->counter_add(st->inst, "whatsapp_inbound", 1);
@@ -524,9 +491,9 @@ on_system_error(void *ctx, long code, const char *title, const char *details)
 	char t[120] = "", d[160] = "";
 
 	if (title != NULL)
-		wa_snippet(t, sizeof(t), title, strlen(title));
+		sbp_snippet(t, sizeof(t), title, strlen(title));
 	if (details != NULL)
-		wa_snippet(d, sizeof(d), details, strlen(details));
+		sbp_snippet(d, sizeof(d), details, strlen(details));
 	st->host->log(st->inst, SB_LOG_WARN, "WhatsApp reports error %ld %s%s%s", code, t,
 	    d[0] ? ": " : "", d);
 	st->host->counter_add(st->inst, "whatsapp_system_errors", 1);
@@ -593,14 +560,14 @@ SB_PLUGIN_DEFINE(whatsapp) = SB_PLUGIN_INIT(
 	.version = "1.0.0",
 	.description = "WhatsApp Cloud API (Meta Graph): text and template messages, status webhooks",
 	.kind = SB_PLUGIN_CHANNEL,
-	.caps = {
+	.capabilities = SB_CAPABILITIES(
 		/* Meta counts 4096 characters; in bytes that is safe for any text. */
 		.max_body_len = DEFAULT_MAX_TEXT,
 		.receipts = SB_RECEIPT_WEBHOOK,
 		.read_receipts = 1,
 		.idempotent = 0,          /* the Cloud API takes no idempotency key */
 		.default_rate = 80,       /* Meta's default throughput per business number */
-	},
+	),
 	.init = wa_init,
 	.fini = wa_fini,
 	.send = wa_send,

@@ -19,6 +19,10 @@ def test_request_line_checks(make_daemon):
          "ping: takes no arguments (got 'x')"),
         (b'{"id": 1, "cmd": "message.status", "args": {"idd": 1}}\n', "bad_argument",
          "unknown argument 'idd' (expected: id)"),
+        (b'{"id": 1, "cmd": "message.status", "args": {"id": "7"}}\n', "bad_argument",
+         "message.status: 'id' must be an integer"),
+        (b'{"id": 1, "cmd": "message.send", "args": {"to": 5511, "text": "x"}}\n',
+         "bad_argument", "message.send: 'to' must be a non-empty string"),
         (b'{"id": 1, "cmd": "mesage.status", "args": {"id": 1}}\n', "unknown_command",
          "did you mean: message.status?"),
     ]
@@ -198,3 +202,19 @@ def test_switchboardctl_exit_codes_and_json(make_daemon):
     r = subprocess.run([CTL, "ping"], capture_output=True, text=True, timeout=30,
                        env=dict(os.environ, SWITCHBOARD_SOCKET=d.sock))
     assert r.returncode == 0
+
+
+def test_man_page_and_help_come_from_the_command_table():
+    """switchboardctl --man and --help list the same commands, with the
+    usage the parser accepts."""
+    man = subprocess.run([CTL, "--man"], capture_output=True, text=True, timeout=30)
+    hlp = subprocess.run([CTL, "--help"], capture_output=True, text=True, timeout=30)
+    assert man.returncode == 0 and hlp.returncode == 0
+    assert man.stdout.startswith(".TH SWITCHBOARDCTL 1")
+    commands = hlp.stdout.split("commands:\n")[1].splitlines()[:-1]
+    assert len(commands) >= 15
+    for line in commands:
+        words = line.strip().split("  ")[0]
+        assert ".B " + words.replace("-", "\\-") in man.stdout, words
+    assert "(message.reschedule)" in man.stdout
+

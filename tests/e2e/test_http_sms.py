@@ -6,6 +6,7 @@ import base64
 import re
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -204,9 +205,10 @@ def test_permanent_400_moves_to_next_step_at_once(make_daemon, carrier, secrets)
     assert len(carrier.requests) == 1
 
 
-def test_hung_carrier_times_out_and_is_retried(make_daemon, carrier, secrets):
+def test_hung_carrier_times_out_and_is_retried_with_in_doubt_resend(make_daemon, carrier,
+                                                                   secrets):
     carrier.script([("hang", 5.0)])
-    d = daemon_with(make_daemon, carrier, timeout="300ms")
+    d = daemon_with(make_daemon, carrier, timeout="300ms", in_doubt="resend")
     mid = d.send()
     m = d.wait_status(mid, "accepted", timeout=5)
     assert m["attempts"][0]["tries"] == 2
@@ -216,6 +218,20 @@ def test_hung_carrier_times_out_and_is_retried(make_daemon, carrier, secrets):
     assert history(m) == ["queued", "sending", "queued", "sending", "accepted"]
     assert "timed out" in m["history"][2]["reason"]
     assert m["attempts"][0]["error_code"] == "transport"
+
+
+def test_a_timeout_after_the_request_went_out_is_reviewed_not_resent(make_daemon, carrier,
+                                                                      secrets):
+    """The carrier may have the SMS: http_sms has no idempotency key, so by
+    default (in_doubt: auto -> review) it is not sent again, and counted."""
+    carrier.script([("hang", 5.0)])
+    d = daemon_with(make_daemon, carrier, timeout="300ms")
+    mid = d.send()
+    m = d.wait_status(mid, "failed", timeout=5)
+    assert m["reason"].startswith("review: ") and "after the request went out" in m["reason"]
+    assert m["attempts"][0]["tries"] == 1 and len(carrier.requests) == 1
+    metrics = urllib.request.urlopen(f"{d.http}/metrics", timeout=5).read().decode()
+    assert 'sb_in_doubt_timeouts_total{instance="sms"} 1' in metrics
 
 
 def test_connection_refused_is_retried_until_the_carrier_is_back(make_daemon, secrets):
@@ -399,3 +415,21 @@ def test_kannel_temporal_failure_and_not_routable(make_daemon, carrier, secrets)
     m = d.wait_status(b, "failed")
     assert m["attempts"][0]["error_code"] == "403"
     assert "Not routable" in m["attempts"][0]["error"]
+
+
+# ---- texts the carrier would cut ----
+
+def test_text_longer_than_max_parts_is_failed_not_cut(make_daemon, carrier, secrets):
+    """A carrier sending at most max_parts parts (Kannel's max-messages)
+    would cut a longer text and report it delivered: http_sms fails it
+    before any request, and reports the parts of what it sends."""
+    d = daemon_with(make_daemon, carrier, max_parts=2)
+    mid = d.send(text="a" * 307)                     # GSM: 3 parts of 153
+    m = d.wait_status(mid, "failed")
+    assert m["attempts"][0]["error_code"] == "too_many_parts", m
+    assert "3 SMS parts" in m["reason"], m
+    ok = d.send(text="ã" * 134)                      # UCS-2: 2 parts of 67
+    d.wait_status(ok, "accepted")
+    reqs = carrier.wait_requests(1)
+    assert [r["form"]["text"] for r in reqs] == ["ã" * 134]
+    assert d.status(ok)["attempts"][0]["parts"] == 2

@@ -170,7 +170,10 @@ def test_text_too_long_fails_without_a_request(wa, graph):
     ((502, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"}), 0.0),
 ], ids=["429-retry-after", "130429", "500-transient", "connection-dropped", "502-not-graph"])
 def test_temporary_errors_are_retried(wa, graph, answer, min_gap):
-    d = wa()
+    # A dropped connection after the request went out is a send in doubt:
+    # retried only with in_doubt: resend (the default for WhatsApp, which
+    # has no idempotency key, is review; see the next test).
+    d = wa(in_doubt="resend" if answer == ("close",) else None)
     graph.script(TO_DIGITS, [answer])
     mid = d.send(to=TO)
     wamid = accepted_wamid(d, mid)
@@ -180,6 +183,15 @@ def test_temporary_errors_are_retried(wa, graph, answer, min_gap):
     m = d.status(mid)
     assert m["attempts"][0]["tries"] == 2 and m["attempts"][0]["provider_id"] == wamid
     assert statuses(m) == ["queued", "sending", "queued", "sending", "accepted"]
+
+
+def test_a_dropped_connection_is_in_doubt_and_reviewed_by_default(wa, graph):
+    d = wa()
+    graph.script(TO_DIGITS, [("close",)])
+    mid = d.send(to=TO)
+    m = d.wait_status(mid, "failed")
+    assert m["reason"].startswith("review: ") and "after the request went out" in m["reason"]
+    assert len(graph.requests) == 1
 
 
 def test_answers_that_are_not_graph_errors(wa, graph):

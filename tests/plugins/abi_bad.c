@@ -3,7 +3,9 @@
  * ABI_BAD_MAJOR, ABI_BAD_MINOR (newer than the host), ABI_BAD_SIZE (a
  * struct too small), ABI_NO_SYMBOL (no sb_plugin at all), ABI_UNDEFINED
  * (a correct head, but `send` calls a function nothing defines: bound
- * lazily, it would load and then kill the daemon at the first send).
+ * lazily, it would load and then kill the daemon at the first send),
+ * ABI_BAD_CAPS (ABI 1.1 capabilities whose struct_size is 0: not made
+ * with SB_CAPABILITIES).
  */
 #include <switchboard/plugin.h>
 
@@ -43,6 +45,10 @@ bad_send(void *state, const struct sb_send_request *req)
 #elif defined(ABI_UNDEFINED)
 #define MODULE abi_undef
 #define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = sizeof(struct sb_plugin)
+#elif defined(ABI_BAD_CAPS)
+#define MODULE abi_caps0
+#define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = sizeof(struct sb_plugin), \
+	.capabilities = &(const struct sb_capabilities){ .receipts = SB_RECEIPT_POLL }
 #elif defined(ABI_BAD_SIZE)
 #define MODULE abi_size
 #define HEAD .abi_major = SB_ABI_MAJOR, .abi_minor = SB_ABI_MINOR, .struct_size = 16

@@ -15,14 +15,24 @@ tests_unit_test_http_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CF
 tests_unit_test_http_client_LDADD = $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS)
 
 tests_unit_test_http_sms_SOURCES = tests/unit/test_http_sms.c plugins/http_sms/http_sms_util.c
-tests_unit_test_http_sms_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http_sms
+tests_unit_test_http_sms_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http_sms $(SBP_CPPFLAGS)
 tests_unit_test_http_sms_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_http_sms_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_unit_test_http_sms_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
 tests_unit_test_http_sms_plugin_SOURCES = tests/unit/test_http_sms_plugin.c \
+	tests/unit/fake_host.c tests/unit/fake_host.h \
 	$(HTTP_SMS_SOURCES) core/cfgnode.c core/xalloc.c core/http_client.c
-tests_unit_test_http_sms_plugin_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http_sms
+tests_unit_test_http_sms_plugin_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/http_sms \
+	$(SBP_CPPFLAGS)
 tests_unit_test_http_sms_plugin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(CURL_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
-tests_unit_test_http_sms_plugin_LDADD = $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS) \
+tests_unit_test_http_sms_plugin_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS) \
 	$(JANSSON_LIBS) $(YAML_LIBS) -lm
+
+# plugins/common, the support library of the channel plugins.
+check_PROGRAMS += tests/unit/test_plugin_common
+TESTS += tests/unit/test_plugin_common
+tests_unit_test_plugin_common_SOURCES = tests/unit/test_plugin_common.c
+tests_unit_test_plugin_common_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
+tests_unit_test_plugin_common_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_plugin_common_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS)

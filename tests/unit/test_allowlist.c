@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "allowlist.h"
+#include "cf_match.h"
 #include "store.h"
 
 static char dbpath[256];
@@ -69,6 +70,10 @@ static const struct {
 	{ "domain", "com", NULL },
 	{ "domain", "*.com", NULL },
 	{ "domain", "xn--zz99.de", NULL },
+	{ "domain", "xn--99999999999.com", NULL },  /* punycode overflow */
+	{ "domain", "xn--abc-.com", NULL },          /* no encoded part */
+	{ "domain", "xn--a.com", NULL },             /* U+0080: not IDNA2008 */
+	{ "domain", "xn--ls8h.la", NULL },           /* an emoji: not IDNA2008 */
 	{ "domain", "[nope]", NULL },
 	{ "domain", "\xff\xfe.com", NULL },
 	{ "colour", "blue", NULL },
@@ -93,6 +98,34 @@ test_normalise(void **state)
 			fail_msg("'%s': want '%s', got %d '%s'", forms[i].typed, forms[i].stored, rc,
 			    rc == 0 ? out : err.message);
 		}
+	}
+}
+
+/*
+ * The allowlist and the content filter decode IDN host names with the same
+ * libidn2 and fold them the same way: every domain support may allowlist
+ * is stored exactly as the filter reports it.
+ */
+static void
+test_same_hosts_as_the_filter(void **state)
+{
+	static const char *const hosts[] = {
+		"xn--mnchen-3ya.de", "XN--MNCHEN-3YA.DE", "xn--Mnchen-3ya.de", "shop.xn--p1ai",
+		"xn--fsqu00a.xn--0zwm56d", "MÜNCHEN.DE", "ｅｘａｍｐｌｅ.com", "Bit.LY.",
+		"a.xn--80ak6aa92e.com", "xn--bcher-kva.example",
+	};
+	char ours[512], theirs[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		struct sb_error err = { 0 };
+
+		if (sb_allowlist_normalise("domain", hosts[i], ours, sizeof(ours), &err) != 0)
+			fail_msg("'%s' refused: %s", hosts[i], err.message);
+		assert_int_equal(cf_host_canon(hosts[i], strlen(hosts[i]), theirs,
+		    sizeof(theirs)), 0);
+		if (strcmp(ours, theirs) != 0)
+			fail_msg("'%s': allowlist '%s', filter '%s'", hosts[i], ours, theirs);
 	}
 }
 
@@ -178,6 +211,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_same_hosts_as_the_filter),
 		cmocka_unit_test_setup_teardown(test_add_allowed_revoke_and_reload, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bare_tld_and_ip_have_no_parents, setup,

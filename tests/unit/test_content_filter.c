@@ -242,6 +242,13 @@ test_fold_and_canon(void **unused)
 	/* Broken punycode stays as written rather than failing. */
 	assert_int_equal(cf_host_canon("xn--99999999999.com", 19, out,
 	    sizeof(out)), 0);
+	assert_string_equal(out, "xn--99999999999.com");
+	/* So does punycode of something IDNA2008 forbids (U+0080, an emoji):
+	 * the allowlist refuses those labels, so the two never disagree. */
+	assert_int_equal(cf_host_canon("xn--a.com", 9, out, sizeof(out)), 0);
+	assert_string_equal(out, "xn--a.com");
+	assert_int_equal(cf_host_canon("xn--ls8h.la", 11, out, sizeof(out)), 0);
+	assert_string_equal(out, "xn--ls8h.la");
 
 	assert_true(cf_tld_known("com", 3));
 	assert_true(cf_tld_known("BR", 2));

@@ -228,18 +228,24 @@ noop_exec(struct sb_ctl_req *req, struct sb_error *err)
 	return 0;
 }
 
-static const struct sb_cmd c_ping = { .name = "ping", .exec = noop_exec };
-static const struct sb_cmd c_status = { .name = "message.status", .args = "id",
-	.exec = noop_exec };
-static const struct sb_cmd c_send = { .name = "message.send", .flags = SB_CMD_MUTATES,
-	.args = "to text chain", .exec = noop_exec };
-static const struct sb_cmd c_reload = { .name = "config.reload", .flags = SB_CMD_MUTATES,
-	.exec = noop_exec };
-static const struct sb_cmd c_clock = { .name = "clock.advance",
-	.flags = SB_CMD_TEST | SB_CMD_MUTATES, .args = "ms", .exec = noop_exec };
-static const struct sb_cmd *const table[] = {
-	&c_ping, &c_status, &c_send, &c_reload, &c_clock, NULL,
+#define ARG(k, t) { .option = "--" k, .key = (k), .type = (t) }
+
+static const struct sb_ctl_spec table[] = {
+	{ .words = "ping", .cmd = "ping", .exec = noop_exec },
+	{ .words = "status", .cmd = "message.status", .exec = noop_exec,
+	  .args = { ARG("id", SB_CTL_INT) } },
+	{ .words = "send", .cmd = "message.send", .flags = SB_CMD_MUTATES, .exec = noop_exec,
+	  .args = { ARG("to", SB_CTL_STRING), ARG("text", SB_CTL_STRING),
+	      ARG("chain", SB_CTL_STRING), ARG("vars", SB_CTL_KV) } },
+	{ .words = "config reload", .cmd = "config.reload", .flags = SB_CMD_MUTATES,
+	  .exec = noop_exec },
+	{ .words = "clock advance", .cmd = "clock.advance",
+	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, .exec = noop_exec,
+	  .args = { ARG("ms", SB_CTL_INT) } },
+	{ .words = NULL },
 };
+static const struct sb_ctl_spec *const c_ping = &table[0], *const c_status = &table[1],
+	*const c_send = &table[2], *const c_clock = &table[4];
 
 static void
 expect_unknown(const char *name, int test_mode, const char *fragment)
@@ -257,10 +263,10 @@ test_find(void **state)
 {
 	struct sb_error err = { 0 };
 
-	assert_ptr_equal(sb_ctl_find(table, "message.status", 0, &err), &c_status);
-	assert_ptr_equal(sb_ctl_find(table, "ping", 0, &err), &c_ping);
+	assert_ptr_equal(sb_ctl_find(table, "message.status", 0, &err), c_status);
+	assert_ptr_equal(sb_ctl_find(table, "ping", 0, &err), c_ping);
 	/* Test-only commands exist only in test mode, and are not even hinted. */
-	assert_ptr_equal(sb_ctl_find(table, "clock.advance", 1, &err), &c_clock);
+	assert_ptr_equal(sb_ctl_find(table, "clock.advance", 1, &err), c_clock);
 	expect_unknown("clock.advance", 0, "unknown command 'clock.advance'");
 	expect_unknown("clock.advanc", 0, "unknown command 'clock.advanc'");
 	expect_unknown("clock.advanc", 1, "did you mean: clock.advance?");
@@ -289,26 +295,69 @@ test_arg_keys(void **state)
 	struct sb_error err = { 0 };
 	json_t *args = json_pack("{s:s, s:s}", "to", "+5511", "text", "hi");
 
-	assert_int_equal(sb_ctl_check_arg_keys(&c_send, args, &err), 0);
+	assert_int_equal(sb_ctl_check_arg_keys(c_send, args, &err), 0);
 	json_object_set_new(args, "idempotencyKey", json_string("k"));
-	assert_int_equal(sb_ctl_check_arg_keys(&c_send, args, &err), -1);
+	assert_int_equal(sb_ctl_check_arg_keys(c_send, args, &err), -1);
 	assert_int_equal(err.code, SB_E_BAD_ARGUMENT);
 	assert_string_equal(err.message, "message.send: unknown argument 'idempotencyKey'"
-	    " (expected: to text chain)");
+	    " (expected: to text chain vars)");
 	json_decref(args);
 
 	/* A prefix of a known key is not that key. */
 	args = json_pack("{s:i}", "i", 1);
-	assert_int_equal(sb_ctl_check_arg_keys(&c_status, args, &err), -1);
+	assert_int_equal(sb_ctl_check_arg_keys(c_status, args, &err), -1);
 	json_decref(args);
 
 	args = json_pack("{s:i}", "x", 1);
-	assert_int_equal(sb_ctl_check_arg_keys(&c_ping, args, &err), -1);
+	assert_int_equal(sb_ctl_check_arg_keys(c_ping, args, &err), -1);
 	assert_string_equal(err.message, "ping: takes no arguments (got 'x')");
 	json_decref(args);
 	args = json_object();
-	assert_int_equal(sb_ctl_check_arg_keys(&c_ping, args, &err), 0);
+	assert_int_equal(sb_ctl_check_arg_keys(c_ping, args, &err), 0);
 	json_decref(args);
+
+	/* Each key has the type its row gives it; null counts as absent. */
+	args = json_pack("{s:s}", "id", "7");
+	assert_int_equal(sb_ctl_check_arg_keys(c_status, args, &err), -1);
+	assert_string_equal(err.message, "message.status: 'id' must be an integer");
+	json_decref(args);
+	args = json_pack("{s:i}", "to", 5511);
+	assert_int_equal(sb_ctl_check_arg_keys(c_send, args, &err), -1);
+	assert_string_equal(err.message, "message.send: 'to' must be a non-empty string");
+	json_decref(args);
+	args = json_pack("{s:s, s:[s]}", "to", "+5511", "vars", "x");
+	assert_int_equal(sb_ctl_check_arg_keys(c_send, args, &err), -1);
+	assert_string_equal(err.message, "message.send: 'vars' must be an object");
+	json_decref(args);
+	args = json_pack("{s:s, s:{s:s}, s:n}", "to", "+5511", "vars", "k", "v", "chain");
+	assert_int_equal(sb_ctl_check_arg_keys(c_send, args, &err), 0);
+	json_decref(args);
+	args = json_pack("{s:f}", "ms", 1.5);
+	assert_int_equal(sb_ctl_check_arg_keys(c_clock, args, &err), -1);
+	json_decref(args);
+}
+
+/*
+ * The one table: every row has words, a wire name unique in the table,
+ * help, and arguments with a key and a known type.
+ */
+static void
+test_spec_table(void **state)
+{
+	size_t n = 0;
+
+	for (const struct sb_ctl_spec *s = sb_ctl_specs; s->words != NULL; s++, n++) {
+		assert_non_null(s->cmd);
+		assert_non_null(s->help);
+		assert_null(s->exec); /* switchboardctl's build: no handlers */
+		for (const struct sb_ctl_spec *t = sb_ctl_specs; t != s; t++)
+			if (strcmp(t->cmd, s->cmd) == 0)
+				fail_msg("'%s' twice", s->cmd);
+		for (const struct sb_ctl_arg *a = s->args; a->key != NULL; a++)
+			assert_true(a->type == SB_CTL_STRING || a->type == SB_CTL_INT ||
+			    a->type == SB_CTL_KV);
+	}
+	assert_true(n >= 15);
 }
 
 /* ---- sb_ctl_response_line ---- */
@@ -582,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_find_hints),
 		cmocka_unit_test(test_arg_keys),
+		cmocka_unit_test(test_spec_table),
 		cmocka_unit_test(test_response_line),
 		cmocka_unit_test(test_argv_send),
 		cmocka_unit_test(test_argv_positional),

@@ -104,19 +104,18 @@ uid_exec(struct sb_ctl_req *req, struct sb_error *err)
 	return 0;
 }
 
-static const struct sb_cmd c_echo = { .name = "echo", .args = "a b", .exec = echo_exec };
-static const struct sb_cmd c_len = { .name = "len", .args = "t", .exec = len_exec };
-static const struct sb_cmd c_later = { .name = "later", .exec = later_exec };
-static const struct sb_cmd c_commit = { .name = "commit", .flags = SB_CMD_MUTATES,
-	.exec = commit_exec };
-static const struct sb_cmd c_fail = { .name = "fail", .flags = SB_CMD_MUTATES,
-	.exec = fail_exec };
-static const struct sb_cmd c_uid = { .name = "whoami", .exec = uid_exec };
-static const struct sb_cmd c_test = { .name = "test.only", .flags = SB_CMD_TEST,
-	.exec = echo_exec };
+#define STR(k) { .option = "--" k, .key = (k), .type = SB_CTL_STRING }
 
-const struct sb_cmd *const sb_cmd_table[] = {
-	&c_echo, &c_len, &c_later, &c_commit, &c_fail, &c_uid, &c_test, NULL,
+/* The daemon's table is ctl_spec.c's; this test brings its own. */
+const struct sb_ctl_spec sb_ctl_specs[] = {
+	{ .words = "echo", .cmd = "echo", .exec = echo_exec, .args = { STR("a"), STR("b") } },
+	{ .words = "len", .cmd = "len", .exec = len_exec, .args = { STR("t") } },
+	{ .words = "later", .cmd = "later", .exec = later_exec },
+	{ .words = "commit", .cmd = "commit", .flags = SB_CMD_MUTATES, .exec = commit_exec },
+	{ .words = "fail", .cmd = "fail", .flags = SB_CMD_MUTATES, .exec = fail_exec },
+	{ .words = "whoami", .cmd = "whoami", .exec = uid_exec },
+	{ .words = "test only", .cmd = "test.only", .flags = SB_CMD_TEST, .exec = echo_exec },
+	{ .words = NULL },
 };
 
 /* ---- fixture ---- */

@@ -1,6 +1,7 @@
 /*
  * test_http_sms_plugin.c - the http_sms plugin through its ABI, against a
- * fake host: config from real YAML (core/cfgnode.c), HTTP through the real
+ * fake host (tests/unit/fake_host.c, shared with the other plugin tests):
+ * config from real YAML (core/cfgnode.c), HTTP through the real
  * client (core/http_client.c) to an evhttp "carrier" on 127.0.0.1, on one
  * event_base. Checks requests as the carrier sees them, the results the
  * plugin reports, receipts from webhooks, config errors, and that no secret
@@ -29,32 +30,11 @@
 #include <switchboard/plugin.h>
 
 #include "config.h"
+#include "fake_host.h"
 #include "http_client.h"
 
 extern const struct sb_plugin http_sms_LTX_sb_plugin;
 #define PLUGIN (&http_sms_LTX_sb_plugin)
-
-/* The fake host's view of an instance: everything the test inspects. */
-struct sb_instance {
-	struct sb_cfg_doc *doc;
-	struct sb_cfg *root;
-	struct event_base *base;
-	struct sb_http_client *http;
-	char webhook_url[128];
-	char *secrets[8];
-	size_t nsecrets;
-	char log[8192];          /* every log line, appended */
-	/* send results */
-	int nresults;
-	enum sb_outcome outcome;
-	char provider_id[256], error_code[64], error_text[256];
-	int32_t retry_after;
-	uint64_t ticket;
-	/* receipts */
-	int nreceipts;
-	enum sb_outcome r_outcome;
-	char r_id[256], r_error[256];
-};
 
 /* The carrier: what it saw, and what it answers next. */
 struct carrier {
@@ -72,164 +52,11 @@ static struct carrier carrier;
 static struct event *watchdog;
 static struct sb_instance *cur;
 
-/* ---- fake host ---- */
-
-static void
-h_log(struct sb_instance *inst, enum sb_log_level level, const char *fmt, ...)
-{
-	size_t len = strlen(inst->log);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(inst->log + len, sizeof(inst->log) - len, fmt, ap);
-	va_end(ap);
-	len = strlen(inst->log);
-	if (len + 1 < sizeof(inst->log))
-		strcat(inst->log, "\n");
-}
-
-static const char *
-h_name(struct sb_instance *inst)
-{
-	return "sms";
-}
-
-static struct sb_cfg *
-h_root(struct sb_instance *inst)
-{
-	return inst->root;
-}
-
-static void
-h_cfg_error(struct sb_cfg *node, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sb_cfg_error(node, "%s", msg);
-}
-
-/* As the real host: {env: NAME} or a plain string. */
-static int
-h_secret(struct sb_instance *inst, const char *key, const char **out)
-{
-	struct sb_cfg *node = sb_cfg_get(inst->root, key);
-	const char *v = NULL, *env = NULL;
-
-	if (node != NULL && sb_cfg_scalar(node) != NULL)
-		v = sb_cfg_scalar(node);
-	else if (node != NULL && sb_cfg_string(node, "env", NULL, &env) == 0)
-		v = getenv(env);
-	if (v == NULL || inst->nsecrets == 8) {
-		sb_cfg_error(inst->root, "missing secret '%s'", key);
-		return -1;
-	}
-	inst->secrets[inst->nsecrets] = strdup(v);
-	*out = inst->secrets[inst->nsecrets++];
-	return 0;
-}
-
-struct h_http {
-	sb_http_done_fn done;
-	void *arg;
-};
-
-static void
-h_http_done(void *arg, long status, const char *body, size_t len, const char *error,
-    const struct sb_http_reply *reply)
-{
-	struct h_http h = *(struct h_http *)arg;
-
-	free(arg);
-	h.done(h.arg, status, body, len, error, reply);
-}
-
-static int
-h_http_request(struct sb_instance *inst, const struct sb_http_request *req,
-    sb_http_done_fn done, void *arg)
-{
-	struct h_http *h = malloc(sizeof(*h));
-
-	h->done = done;
-	h->arg = arg;
-	if (sb_http_client_request(inst->http, req, 2000, h_http_done, h) < 0) {
-		free(h);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *
-h_http_header(const struct sb_http_reply *reply, const char *name)
-{
-	return sb_http_reply_header(reply, name);
-}
-
 static void
 copy(char *out, size_t cap, const char *s)
 {
 	snprintf(out, cap, "%s", s != NULL ? s : "");
 }
-
-static void
-h_send_result(struct sb_instance *inst, uint64_t ticket, const struct sb_send_result *r)
-{
-	inst->nresults++;
-	inst->ticket = ticket;
-	inst->outcome = r->outcome;
-	inst->retry_after = r->retry_after_s;
-	copy(inst->provider_id, sizeof(inst->provider_id), r->provider_id);
-	copy(inst->error_code, sizeof(inst->error_code), r->error_code);
-	copy(inst->error_text, sizeof(inst->error_text), r->error_text);
-	event_base_loopbreak(base);
-}
-
-static void
-h_receipt(struct sb_instance *inst, const struct sb_receipt *rc)
-{
-	inst->nreceipts++;
-	inst->r_outcome = rc->outcome;
-	copy(inst->r_id, sizeof(inst->r_id), rc->provider_id);
-	copy(inst->r_error, sizeof(inst->r_error), rc->error_code);
-}
-
-static const char *
-h_webhook_url(struct sb_instance *inst)
-{
-	return inst->webhook_url;
-}
-
-static void
-h_counter_add(struct sb_instance *inst, const char *name, uint64_t n)
-{
-}
-
-static const struct sb_host host = {
-	.struct_size = sizeof(struct sb_host),
-	.version = SB_HOST_VERSION,
-	.log = h_log,
-	.instance_name = h_name,
-	.cfg_root = h_root,
-	.cfg_get = sb_cfg_get,
-	.cfg_string = sb_cfg_string,
-	.cfg_int = sb_cfg_int,
-	.cfg_bool = sb_cfg_bool,
-	.cfg_duration_ms = sb_cfg_duration_ms,
-	.cfg_len = sb_cfg_len,
-	.cfg_item = sb_cfg_item,
-	.cfg_scalar = sb_cfg_scalar,
-	.cfg_error = h_cfg_error,
-	.secret = h_secret,
-	.http_request = h_http_request,
-	.http_header = h_http_header,
-	.send_result = h_send_result,
-	.receipt = h_receipt,
-	.webhook_url = h_webhook_url,
-	.counter_add = h_counter_add,
-};
 
 /* ---- the carrier ---- */
 
@@ -311,8 +138,8 @@ group_teardown(void **state)
 static struct sb_instance *
 instance(const char *yaml)
 {
-	struct sb_instance *inst = calloc(1, sizeof(*inst));
-	char text[4096], *err = NULL;
+	struct sb_instance *inst;
+	char text[4096];
 	const char *s;
 	size_t o = 0;
 
@@ -325,14 +152,8 @@ instance(const char *yaml)
 		}
 	}
 	text[o] = '\0';
-	inst->doc = sb_cfg_doc_parse("test.yaml", text, o, &err);
-	if (inst->doc == NULL)
-		fail_msg("yaml: %s", err);
-	inst->root = sb_cfg_doc_root(inst->doc);
-	inst->base = base;
-	inst->http = sb_http_client_new(base);
-	snprintf(inst->webhook_url, sizeof(inst->webhook_url),
-	    "http://127.0.0.1:8025/hooks/sms");
+	inst = fake_instance("sms", text);
+	fake_instance_http(inst, base);
 	memset(&carrier.nreqs, 0, sizeof(carrier) - offsetof(struct carrier, nreqs));
 	cur = inst;
 	return inst;
@@ -341,13 +162,7 @@ instance(const char *yaml)
 static void
 instance_free(struct sb_instance *inst)
 {
-	size_t i;
-
-	sb_http_client_free(inst->http);
-	for (i = 0; i < inst->nsecrets; i++)
-		free(inst->secrets[i]);
-	sb_cfg_doc_free(inst->doc);
-	free(inst);
+	fake_instance_free(inst);
 }
 
 /* init must succeed and read every key. */
@@ -357,7 +172,7 @@ init_ok(struct sb_instance *inst)
 	void *st = NULL;
 	char *errs;
 
-	if (PLUGIN->init(&host, inst, &st) != 0) {
+	if (PLUGIN->init(&fake_host, inst, &st) != 0) {
 		errs = sb_cfg_doc_errors(inst->doc);
 		fail_msg("init failed: %s", errs);
 	}
@@ -377,7 +192,7 @@ init_fails(const char *yaml, const char *want)
 	void *st = NULL;
 	char *errs;
 
-	assert_int_equal(PLUGIN->init(&host, inst, &st), -1);
+	assert_int_equal(PLUGIN->init(&fake_host, inst, &st), -1);
 	errs = sb_cfg_doc_errors(inst->doc);
 	if (strstr(errs, want) == NULL)
 		fail_msg("expected '%s' in: %s", want, errs);
@@ -478,7 +293,8 @@ webhook(void *st, const char *method, const char *query, const char *ctype,
 		.body = body,
 		.body_len = body != NULL ? strlen(body) : 0,
 	};
-	*resp = (struct sb_webhook_response){ 200, "text/plain", "" };
+	*resp = (struct sb_webhook_response){ .struct_size = sizeof(*resp), .status = 200,
+	    .content_type = "text/plain", .body = "" };
 	cur->nreceipts = 0;
 	req.header = hdr;
 	req.host_data = (void *)ctype;
@@ -498,7 +314,22 @@ test_kannel_receipts(void **state)
 	assert_int_equal(inst->nreceipts, 1);
 	assert_int_equal(inst->r_outcome, SB_OUT_DELIVERED);
 	assert_string_equal(inst->r_id, "m1001-a1");
-	assert_string_equal(inst->r_error, "id:5 stat:DELIVRD");
+	/* %A is the SMSC's whole reply: no err: field, no code; never all of it. */
+	assert_string_equal(inst->r_code, "");
+	assert_string_equal(inst->r_text, "stat:DELIVRD");
+	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16&err=id%3A5+sub%3A001+dlvrd%3A000"
+	    "+submit+date%3A2401011200+done+date%3A2401011201+stat%3AUNDELIV+err%3A011"
+	    "+text%3AOl%C3%A1", NULL, NULL, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(inst->r_outcome, SB_OUT_UNDELIVERABLE);
+	assert_string_equal(inst->r_code, "011");
+	assert_string_equal(inst->r_text, "stat:UNDELIV");
+	/* A reply with empty or oversized fields gives neither. */
+	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16&err=stat%3A+err%3A"
+	    "0123456789012345678901234567890", NULL, NULL, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(inst->r_code, "");
+	assert_string_equal(inst->r_text, "");
 
 	webhook(st, "GET", "id=m1001-a1&token=tok123&status=16", NULL, NULL, &resp);
 	assert_int_equal(resp.status, 200);
@@ -584,7 +415,7 @@ test_json_post_and_statuses(void **state)
 	carrier.hdr_value = "30";
 	send_one(st, "x");
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
-	assert_int_equal(inst->retry_after, 30);
+	assert_int_equal(inst->retry_after_s, 30);
 	assert_string_equal(inst->error_code, "429");
 	assert_string_equal(inst->error_text, "slow down");
 
@@ -592,7 +423,7 @@ test_json_post_and_statuses(void **state)
 	carrier.hdr_name = NULL;
 	send_one(st, "x");
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
-	assert_int_equal(inst->retry_after, -1);
+	assert_int_equal(inst->retry_after_s, -1);
 	carrier.status = 422;
 	carrier.reply = "{\"error\":\"bad number\"}\n";
 	send_one(st, "x");
@@ -674,8 +505,81 @@ test_form_post_with_our_status_words(void **state)
 	instance_free(inst);
 }
 
+/*
+ * max_parts: a carrier that sends at most N parts would cut a longer text
+ * and still report it delivered, so http_sms refuses it before sending;
+ * accepted sends report the parts they take.
+ */
 static void
-test_fini_with_request_in_flight(void **state)
+test_max_parts(void **state)
+{
+	struct sb_instance *inst = instance(
+	    "url: \"http://127.0.0.1:PORT/sms\"\n"
+	    "params: { to: \"{to}\", text: \"{text}\" }\n"
+	    "id_from: body\n"
+	    "max_parts: 2\n");
+	void *st = init_ok(inst);
+	char text[400];
+	struct sb_send_request req = { .struct_size = sizeof(req), .ticket = 9,
+		.attempt_key = "k", .to = "+1", .text = text };
+
+	carrier.reply = "id-1";
+	memset(text, 'a', 306); /* GSM: 2 parts of 153 */
+	text[306] = '\0';
+	send_one(st, text);
+	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
+	assert_int_equal(inst->parts, 2);
+	carrier.nreqs = 0;
+	text[306] = 'a';
+	text[307] = '\0'; /* 3 parts */
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->nresults, 1);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "too_many_parts");
+	assert_non_null(strstr(inst->error_text, "3 SMS parts"));
+	assert_int_equal(carrier.nreqs, 0);
+	/* Not UTF-8: with a limit, its parts cannot be counted, so it is refused. */
+	req.text = "\xff\xfe";
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "bad_text");
+	assert_int_equal(carrier.nreqs, 0);
+	PLUGIN->fini(st);
+	instance_free(inst);
+
+	/* coding: ucs2 counts every text as UCS-2: 70 in one part, 67 after. */
+	inst = instance(
+	    "url: \"http://127.0.0.1:PORT/sms\"\n"
+	    "params: { to: \"{to}\", text: \"{text}\" }\n"
+	    "id_from: body\n"
+	    "max_parts: 1\n"
+	    "coding: ucs2\n");
+	st = init_ok(inst);
+	memset(text, 'a', 71);
+	text[71] = '\0';
+	req.text = text;
+	inst->nresults = 0;
+	assert_int_equal(PLUGIN->send(st, &req), 0);
+	assert_int_equal(inst->outcome, SB_OUT_FAILED);
+	assert_string_equal(inst->error_code, "too_many_parts");
+	text[70] = '\0';
+	send_one(st, text);
+	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
+	assert_int_equal(inst->parts, 1);
+	PLUGIN->fini(st);
+	instance_free(inst);
+}
+
+/*
+ * Shutdown with a request out, as the daemon does it (plugin.h rule 7):
+ * the HTTP client ends the request first (status 0, "shutdown"), the
+ * plugin reports it temporary from its completion, and fini reports
+ * nothing more.
+ */
+static void
+test_shutdown_with_request_in_flight(void **state)
 {
 	struct sb_instance *inst = instance(
 	    "url: \"http://127.0.0.1:PORT/hang\"\n"
@@ -688,12 +592,13 @@ test_fini_with_request_in_flight(void **state)
 	run(200); /* reaches the carrier, which never answers */
 	assert_int_equal(carrier.nreqs, 1);
 	assert_int_equal(inst->nresults, 0);
-	PLUGIN->fini(st);
-	/* fini answered the ticket itself, so the host can re-queue it ... */
+	sb_http_client_free(inst->http);
+	inst->http = NULL;
 	assert_int_equal(inst->nresults, 1);
 	assert_int_equal(inst->ticket, 9);
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
-	/* ... and the late completion ("shutdown" here) touches nothing freed. */
+	PLUGIN->fini(st);
+	assert_int_equal(inst->nresults, 1);
 	instance_free(inst);
 }
 
@@ -751,7 +656,7 @@ test_config_error_reads_the_rest(void **state)
 	void *st = NULL;
 	char *errs;
 
-	assert_int_equal(PLUGIN->init(&host, inst, &st), -1);
+	assert_int_equal(PLUGIN->init(&fake_host, inst, &st), -1);
 	sb_cfg_check_unused(inst->root, "the instance");
 	errs = sb_cfg_doc_errors(inst->doc);
 	assert_int_equal(sb_cfg_doc_nerrors(inst->doc), 1);
@@ -781,6 +686,10 @@ test_config_errors(void **state)
 	init_fails("url: http://x\ndlr: { token: \"{to}\" }\n", "only literal text");
 	init_fails("url: http://x\ndlr: { kannel: true, token: \"a b\" }\n", "letters, digits");
 	init_fails("url: http://x\ndlr: { kannel: maybe }\n", "true or false");
+	init_fails("url: http://x\nmax_parts: -1\n", "max_parts must be from 0");
+	init_fails("url: http://x\nmax_parts: 256\n", "max_parts must be from 0");
+	init_fails("url: http://x\nmax_parts: many\n", "max_parts");
+	init_fails("url: http://x\ncoding: latin1\n", "coding must be auto");
 }
 
 int
@@ -792,7 +701,8 @@ main(void)
 		cmocka_unit_test(test_json_post_and_statuses),
 		cmocka_unit_test(test_transport_error_and_form_default),
 		cmocka_unit_test(test_form_post_with_our_status_words),
-		cmocka_unit_test(test_fini_with_request_in_flight),
+		cmocka_unit_test(test_max_parts),
+		cmocka_unit_test(test_shutdown_with_request_in_flight),
 		cmocka_unit_test(test_example_config_reads_every_key),
 		cmocka_unit_test(test_config_error_reads_the_rest),
 		cmocka_unit_test(test_config_errors),

@@ -170,7 +170,7 @@ test_sent_id(void **state)
 }
 
 static void
-test_quota_and_retry_after(void **state)
+test_quota(void **state)
 {
 	const char *q = "{\"message\":\"You have reached your monthly limit.\"}";
 	const char *r = "{\"message\":\"The API rate limit has been exceeded. Try again later.\"}";
@@ -182,14 +182,6 @@ test_quota_and_retry_after(void **state)
 	assert_false(lc_quota_exhausted("", 0, "monthly limit"));
 	assert_false(lc_quota_exhausted("monthly limit", 13, "monthly limit"));
 	assert_false(lc_quota_exhausted(q, strlen(q), ""));
-
-	assert_int_equal(lc_retry_after("30"), 30);
-	assert_int_equal(lc_retry_after(" 0 "), 0);
-	assert_int_equal(lc_retry_after("99999999999"), 86400);
-	assert_int_equal(lc_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), -1);
-	assert_int_equal(lc_retry_after("-5"), -1);
-	assert_int_equal(lc_retry_after(""), -1);
-	assert_int_equal(lc_retry_after(NULL), -1);
 }
 
 static void
@@ -398,7 +390,7 @@ main(void)
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_sent_id),
-		cmocka_unit_test(test_quota_and_retry_after),
+		cmocka_unit_test(test_quota),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_push_mapping),
 		cmocka_unit_test(test_pnp_mapping),

@@ -1,7 +1,9 @@
 /*
  * test_loader.c - the loader refuses plugins built for another ABI: a
  * different major, a newer minor, a struct too small, a missing symbol;
- * each error names the file and both versions. A good one is taken.
+ * each error names the file and both versions; ABI 1.1 capabilities not
+ * made with SB_CAPABILITIES. A good one is taken, and so is one built
+ * against the frozen ABI 1.0 headers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,6 +107,26 @@ test_good_plugin_loads(void **state)
 	assert_int_equal(sb_loader_check_module(l, path, &err), 0);
 }
 
+static void
+test_caps_without_size(void **state)
+{
+	const char *words[] = { "capabilities.struct_size is 0", "SB_CAPABILITIES", NULL };
+
+	expect_refusal("abi_caps0", words);
+}
+
+static void
+test_abi_1_0_plugin_loads(void **state)
+{
+	char path[512];
+	struct sb_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/abi_v10", ABI_PLUGIN_DIR);
+	assert_int_equal(sb_loader_check_module(l, path, &err), 0);
+	snprintf(path, sizeof(path), "%s/abi_v10f", ABI_PLUGIN_DIR);
+	assert_int_equal(sb_loader_check_module(l, path, &err), 0);
+}
+
 int
 main(void)
 {
@@ -115,6 +137,8 @@ main(void)
 		cmocka_unit_test(test_missing_symbol),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_good_plugin_loads),
+		cmocka_unit_test(test_caps_without_size),
+		cmocka_unit_test(test_abi_1_0_plugin_loads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

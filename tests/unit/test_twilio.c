@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -264,7 +265,7 @@ test_status_mapping(void **state)
 static void
 test_request_building(void **state)
 {
-	struct hs_buf b = { 0 };
+	struct sbp_buf b = { 0 };
 	struct tw_create c = {
 		.to = "+5511999990001", .from = "+15557122661", .body = "ol\xc3\xa1 & 1+1=2",
 		.callback = "https://gw.example.com/hooks/tw", .validity_s = 600,
@@ -274,24 +275,24 @@ test_request_building(void **state)
 	    "AC0123456789abcdef0123456789abcdef"), 0);
 	assert_string_equal(b.p, "https://api.twilio.com/2010-04-01/Accounts/"
 	    "AC0123456789abcdef0123456789abcdef/Messages.json");
-	hs_buf_clear(&b);
+	sbp_buf_clear(&b);
 	/* What `poll` asks for. */
 	assert_int_equal(tw_fetch_url(&b, "http://127.0.0.1:9",
 	    "AC0123456789abcdef0123456789abcdef", "SM0123456789abcdef0123456789abcdef"), 0);
 	assert_string_equal(b.p, "http://127.0.0.1:9/2010-04-01/Accounts/"
 	    "AC0123456789abcdef0123456789abcdef/Messages/SM0123456789abcdef0123456789abcdef.json");
-	hs_buf_clear(&b);
+	sbp_buf_clear(&b);
 	assert_int_equal(tw_create_body(&b, &c), 0);
 	assert_string_equal(b.p, "To=%2B5511999990001&From=%2B15557122661"
 	    "&Body=ol%C3%A1+%26+1%2B1%3D2"
 	    "&StatusCallback=https%3A%2F%2Fgw.example.com%2Fhooks%2Ftw&ValidityPeriod=600");
-	hs_buf_clear(&b);
+	sbp_buf_clear(&b);
 	c = (struct tw_create){ .to = "+1555", .service_sid = "MGx", .content_sid = "HXy",
 		.content_vars = "{\"1\":\"a\"}" };
 	assert_int_equal(tw_create_body(&b, &c), 0);
 	assert_string_equal(b.p, "To=%2B1555&MessagingServiceSid=MGx&ContentSid=HXy"
 	    "&ContentVariables=%7B%221%22%3A%22a%22%7D");
-	hs_buf_free(&b);
+	sbp_buf_free(&b);
 	assert_int_equal(tw_body_chars("a\xf0\x9f\x91\x8d" "b", 6), 3);
 	assert_int_equal(tw_body_chars("a\xff", 2), -1);
 	assert_int_equal(tw_sid_valid("AC0123456789abcdef0123456789abcdef", "AC"), 1);

@@ -1,10 +1,10 @@
 /*
  * test_twilio_plugin.c - the twilio plugin through its ABI against a fake
- * host whose HTTP client only records: each test looks at the request the
- * plugin built, then completes it with a canned answer as Twilio would
- * give it. This is where `poll` is exercised (the daemon does not schedule
- * polls yet): the FetchMessage request, and each answer's receipt. Config
- * comes from real YAML (core/cfgnode.c).
+ * host (tests/unit/fake_host.c) whose HTTP client only records: each test
+ * looks at the request the plugin built, then completes it with a canned
+ * answer as Twilio would give it. `poll` is exercised here in detail (the
+ * FetchMessage request, and each answer's receipt); the daemon calls it on
+ * its polling schedule. Config comes from real YAML (core/cfgnode.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +19,7 @@
 #include <switchboard/plugin.h>
 
 #include "config.h"
+#include "fake_host.h"
 
 extern const struct sb_plugin twilio_LTX_sb_plugin;
 #define PLUGIN (&twilio_LTX_sb_plugin)
@@ -26,159 +27,6 @@ extern const struct sb_plugin twilio_LTX_sb_plugin;
 #define ACCOUNT "AC0123456789abcdef0123456789abcdef"
 #define SID "SM00000000000000000000000000000042"
 #define TOKEN "unit-test-auth-token-77"
-
-struct sb_instance {
-	struct sb_cfg_doc *doc;
-	struct sb_cfg *root;
-	char log[8192];
-	/* the last HTTP request */
-	int nreq;
-	char method[8], url[512], body[1024], userpwd[128];
-	sb_http_done_fn done;
-	void *arg;
-	const char *retry_after;
-	/* results and receipts */
-	int nresults, nreceipts;
-	enum sb_outcome outcome, r_outcome;
-	char provider_id[64], error_code[32], error_text[256], r_id[64], r_code[32], r_text[256];
-	int32_t parts, retry;
-};
-
-static void
-copy(char *out, size_t cap, const char *s)
-{
-	snprintf(out, cap, "%s", s != NULL ? s : "");
-}
-
-static void
-h_log(struct sb_instance *inst, enum sb_log_level level, const char *fmt, ...)
-{
-	size_t len = strlen(inst->log);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(inst->log + len, sizeof(inst->log) - len, fmt, ap);
-	va_end(ap);
-	if (strlen(inst->log) + 1 < sizeof(inst->log))
-		strcat(inst->log, "\n");
-}
-
-static const char *
-h_name(struct sb_instance *inst)
-{
-	return "tw";
-}
-
-static struct sb_cfg *
-h_root(struct sb_instance *inst)
-{
-	return inst->root;
-}
-
-static void
-h_cfg_error(struct sb_cfg *node, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sb_cfg_error(node, "%s", msg);
-}
-
-static int
-h_secret(struct sb_instance *inst, const char *key, const char **out)
-{
-	struct sb_cfg *node = sb_cfg_get(inst->root, key);
-
-	if (node == NULL || sb_cfg_scalar(node) == NULL) {
-		sb_cfg_error(inst->root, "missing secret '%s'", key);
-		return -1;
-	}
-	*out = sb_cfg_scalar(node);
-	return 0;
-}
-
-static int
-h_http_request(struct sb_instance *inst, const struct sb_http_request *req,
-    sb_http_done_fn done, void *arg)
-{
-	inst->nreq++;
-	copy(inst->method, sizeof(inst->method), req->method);
-	copy(inst->url, sizeof(inst->url), req->url);
-	snprintf(inst->body, sizeof(inst->body), "%.*s", (int)req->body_len,
-	    req->body != NULL ? req->body : "");
-	copy(inst->userpwd, sizeof(inst->userpwd), req->userpwd);
-	inst->done = done;
-	inst->arg = arg;
-	return 0;
-}
-
-static const char *
-h_http_header(const struct sb_http_reply *reply, const char *name)
-{
-	const struct sb_instance *inst = (const void *)reply;
-
-	return inst != NULL && strcmp(name, "Retry-After") == 0 ? inst->retry_after : NULL;
-}
-
-static void
-h_send_result(struct sb_instance *inst, uint64_t ticket, const struct sb_send_result *r)
-{
-	inst->nresults++;
-	inst->outcome = r->outcome;
-	inst->parts = r->parts;
-	inst->retry = r->retry_after_s;
-	copy(inst->provider_id, sizeof(inst->provider_id), r->provider_id);
-	copy(inst->error_code, sizeof(inst->error_code), r->error_code);
-	copy(inst->error_text, sizeof(inst->error_text), r->error_text);
-}
-
-static void
-h_receipt(struct sb_instance *inst, const struct sb_receipt *rc)
-{
-	inst->nreceipts++;
-	inst->r_outcome = rc->outcome;
-	copy(inst->r_id, sizeof(inst->r_id), rc->provider_id);
-	copy(inst->r_code, sizeof(inst->r_code), rc->error_code);
-	copy(inst->r_text, sizeof(inst->r_text), rc->error_text);
-}
-
-static const char *
-h_webhook_url(struct sb_instance *inst)
-{
-	return "https://gw.example.com/hooks/tw";
-}
-
-static void
-h_counter_add(struct sb_instance *inst, const char *name, uint64_t n)
-{
-}
-
-static const struct sb_host host = {
-	.struct_size = sizeof(struct sb_host),
-	.version = SB_HOST_VERSION,
-	.log = h_log,
-	.instance_name = h_name,
-	.cfg_root = h_root,
-	.cfg_get = sb_cfg_get,
-	.cfg_string = sb_cfg_string,
-	.cfg_int = sb_cfg_int,
-	.cfg_bool = sb_cfg_bool,
-	.cfg_duration_ms = sb_cfg_duration_ms,
-	.cfg_len = sb_cfg_len,
-	.cfg_item = sb_cfg_item,
-	.cfg_scalar = sb_cfg_scalar,
-	.cfg_error = h_cfg_error,
-	.secret = h_secret,
-	.http_request = h_http_request,
-	.http_header = h_http_header,
-	.send_result = h_send_result,
-	.receipt = h_receipt,
-	.webhook_url = h_webhook_url,
-	.counter_add = h_counter_add,
-};
 
 static const char base_yaml[] =
     "base_url: \"http://127.0.0.1:9\"\n"
@@ -189,13 +37,9 @@ static const char base_yaml[] =
 static struct sb_instance *
 instance(const char *yaml)
 {
-	struct sb_instance *inst = calloc(1, sizeof(*inst));
-	char *err = NULL;
+	struct sb_instance *inst = fake_instance("tw", yaml);
 
-	inst->doc = sb_cfg_doc_parse("test.yaml", yaml, strlen(yaml), &err);
-	if (inst->doc == NULL)
-		fail_msg("yaml: %s", err);
-	inst->root = sb_cfg_doc_root(inst->doc);
+	snprintf(inst->webhook_url, sizeof(inst->webhook_url), "https://gw.example.com/hooks/tw");
 	return inst;
 }
 
@@ -204,7 +48,7 @@ init_ok(struct sb_instance *inst)
 {
 	void *st = NULL;
 
-	if (PLUGIN->init(&host, inst, &st) != 0)
+	if (PLUGIN->init(&fake_host, inst, &st) != 0)
 		fail_msg("init failed: %s", sb_cfg_doc_errors(inst->doc));
 	sb_cfg_check_unused(inst->root, "the instance");
 	assert_int_equal(sb_cfg_doc_nerrors(inst->doc), 0);
@@ -212,29 +56,17 @@ init_ok(struct sb_instance *inst)
 }
 
 static void
-done(struct sb_instance *inst, long status, const char *body, const char *error)
-{
-	sb_http_done_fn fn = inst->done;
-
-	inst->done = NULL;
-	assert_non_null(fn);
-	fn(inst->arg, status, body, body != NULL ? strlen(body) : 0, error,
-	    (const struct sb_http_reply *)inst);
-}
-
-static void
 finish(struct sb_instance *inst, void *st)
 {
 	PLUGIN->fini(st);
 	assert_null(strstr(inst->log, TOKEN));
-	sb_cfg_doc_free(inst->doc);
-	free(inst);
+	fake_instance_free(inst);
 }
 
 static void
 poll_one(struct sb_instance *inst, void *st, const char *sid)
 {
-	struct sb_poll_request req = { .struct_size = sizeof(req), .ticket = 9,
+	struct sb_poll_request req = { .struct_size = sizeof(req), .attempt_id = 9,
 		.provider_id = sid, .to = "+15558675310" };
 
 	assert_int_equal(PLUGIN->poll(st, &req), 0);
@@ -257,33 +89,35 @@ test_send_request_and_answers(void **state)
 	assert_string_equal(inst->userpwd, ACCOUNT ":" TOKEN);
 	assert_string_equal(inst->body, "To=%2B5511999990001&From=%2B15557122661&Body=hi+there"
 	    "&StatusCallback=https%3A%2F%2Fgw.example.com%2Fhooks%2Ftw");
-	done(inst, 201, "{\"sid\":\"" SID "\",\"status\":\"queued\",\"num_segments\":\"2\"}", NULL);
+	fake_http_done(inst, 201,
+	    "{\"sid\":\"" SID "\",\"status\":\"queued\",\"num_segments\":\"2\"}", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
 	assert_string_equal(inst->provider_id, SID);
 	assert_int_equal(inst->parts, 2);
 	/* 429 with Retry-After; a timeout; a 400 with a code; a 2xx without a sid. */
 	assert_int_equal(PLUGIN->send(st, &req), 0);
-	inst->retry_after = "7";
-	done(inst, 429, "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}", NULL);
+	inst->reply_retry_after = "7";
+	fake_http_done(inst, 429,
+	    "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
-	assert_int_equal(inst->retry, 7);
+	assert_int_equal(inst->retry_after_s, 7);
 	assert_string_equal(inst->error_code, "20429");
 	assert_int_equal(PLUGIN->send(st, &req), 0);
-	done(inst, 0, NULL, "Timeout was reached");
+	fake_http_done(inst, 0, NULL, "Timeout was reached");
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
 	assert_string_equal(inst->error_code, "transport");
 	assert_int_equal(PLUGIN->send(st, &req), 0);
-	done(inst, 400, "{\"code\":21614,\"message\":\"'To' number is not a valid mobile"
+	fake_http_done(inst, 400, "{\"code\":21614,\"message\":\"'To' number is not a valid mobile"
 	    " number\",\"status\":400}", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_UNDELIVERABLE);
 	assert_string_equal(inst->error_code, "21614");
 	assert_string_equal(inst->error_text, "'To' number is not a valid mobile number");
 	assert_int_equal(PLUGIN->send(st, &req), 0);
-	done(inst, 502, "<html>Bad Gateway</html>", NULL);
+	fake_http_done(inst, 502, "<html>Bad Gateway</html>", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
 	assert_string_equal(inst->error_text, "HTTP 502: <html>Bad Gateway</html>");
 	assert_int_equal(PLUGIN->send(st, &req), 0);
-	done(inst, 201, "{}", NULL);
+	fake_http_done(inst, 201, "{}", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_ACCEPTED);
 	assert_string_equal(inst->provider_id, "");
 	assert_non_null(strstr(inst->log, "no message sid"));
@@ -317,43 +151,52 @@ test_poll_request_and_mapping(void **state)
 	    "/Messages/" SID ".json");
 	assert_string_equal(inst->userpwd, ACCOUNT ":" TOKEN);
 	assert_string_equal(inst->body, "");
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"delivered\",\"error_code\":null}", NULL);
+	fake_http_done(inst, 200,
+	    "{\"sid\":\"" SID "\",\"status\":\"delivered\",\"error_code\":null}", NULL);
 	assert_int_equal(inst->nreceipts, 1);
 	assert_int_equal(inst->r_outcome, SB_OUT_DELIVERED);
 	assert_string_equal(inst->r_id, SID);
 	assert_string_equal(inst->r_code, "");
 	poll_one(inst, st, SID);
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"sent\"}", NULL);
+	fake_http_done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"sent\"}", NULL);
 	assert_int_equal(inst->r_outcome, SB_OUT_ACCEPTED);
 	poll_one(inst, st, SID);
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"undelivered\",\"error_code\":30006,"
+	fake_http_done(inst, 200,
+	    "{\"sid\":\"" SID "\",\"status\":\"undelivered\",\"error_code\":30006,"
 	    "\"error_message\":\"Landline or unreachable carrier\"}", NULL);
 	assert_int_equal(inst->r_outcome, SB_OUT_UNDELIVERABLE);
 	assert_string_equal(inst->r_code, "30006");
 	assert_string_equal(inst->r_text, "Landline or unreachable carrier");
 	poll_one(inst, st, SID);
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"failed\",\"error_code\":30002}", NULL);
+	fake_http_done(inst, 200,
+	    "{\"sid\":\"" SID "\",\"status\":\"failed\",\"error_code\":30002}", NULL);
 	assert_int_equal(inst->r_outcome, SB_OUT_FAILED);
 	poll_one(inst, st, SID);
-	done(inst, 404, "{\"code\":20404,\"message\":\"The requested resource was not found\"}",
+	fake_http_done(inst, 404,
+	    "{\"code\":20404,\"message\":\"The requested resource was not found\"}",
 	    NULL);
 	assert_int_equal(inst->nreceipts, 5);
 	assert_int_equal(inst->r_outcome, SB_OUT_EXPIRED);
 	assert_string_equal(inst->r_code, "20404");
 	/* No answer, a server error, an unknown status: no receipt (the host asks again). */
 	poll_one(inst, st, SID);
-	done(inst, 0, NULL, "Connection refused");
+	fake_http_done(inst, 0, NULL, "Connection refused");
 	poll_one(inst, st, SID);
-	done(inst, 503, "busy", NULL);
+	fake_http_done(inst, 503, "busy", NULL);
 	poll_one(inst, st, SID);
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"teleported\"}", NULL);
+	fake_http_done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"teleported\"}", NULL);
 	assert_int_equal(inst->nreceipts, 5);
 	assert_non_null(strstr(inst->log, "Connection refused"));
 	finish(inst, st);
 }
 
+/*
+ * Shutdown with a send and a poll out, as the daemon does it (plugin.h
+ * rule 7): the HTTP client ends both first (status 0, "shutdown"); the send
+ * is reported temporary, the poll reports nothing; fini adds nothing.
+ */
 static void
-test_fini_with_requests_in_flight(void **state)
+test_shutdown_with_requests_in_flight(void **state)
 {
 	struct sb_instance *inst = instance(base_yaml);
 	void *st = init_ok(inst);
@@ -368,17 +211,14 @@ test_fini_with_requests_in_flight(void **state)
 	poll_one(inst, st, SID);
 	poll_fn = inst->done;
 	poll_arg = inst->arg;
-	PLUGIN->fini(st);
-	/* The send was answered (temporary: re-queued); the poll just let go. */
+	send_fn(send_arg, 0, "", 0, "shutdown", (const struct sb_http_reply *)inst);
+	poll_fn(poll_arg, 0, "", 0, "shutdown", (const struct sb_http_reply *)inst);
 	assert_int_equal(inst->nresults, 1);
 	assert_int_equal(inst->outcome, SB_OUT_TEMPORARY);
-	/* Completions after fini free their records and report nothing. */
-	send_fn(send_arg, 201, "{}", 2, NULL, NULL);
-	poll_fn(poll_arg, 200, "{}", 2, NULL, NULL);
-	assert_int_equal(inst->nresults, 1);
 	assert_int_equal(inst->nreceipts, 0);
-	sb_cfg_doc_free(inst->doc);
-	free(inst);
+	PLUGIN->fini(st);
+	assert_int_equal(inst->nresults, 1);
+	fake_instance_free(inst);
 }
 
 static void
@@ -405,13 +245,12 @@ test_config_errors(void **state)
 		void *st = NULL;
 		char *errs;
 
-		assert_int_equal(PLUGIN->init(&host, inst, &st), -1);
+		assert_int_equal(PLUGIN->init(&fake_host, inst, &st), -1);
 		errs = sb_cfg_doc_errors(inst->doc);
 		if (strstr(errs, cases[i].want) == NULL)
 			fail_msg("case %zu: expected '%s' in: %s", i, cases[i].want, errs);
 		free(errs);
-		sb_cfg_doc_free(inst->doc);
-		free(inst);
+		fake_instance_free(inst);
 	}
 }
 
@@ -433,10 +272,10 @@ test_api_key_auth_and_overrides(void **state)
 	    "/Messages.json");
 	assert_null(strstr(inst->body, "From="));
 	assert_non_null(strstr(inst->body, "MessagingServiceSid=MG0123456789abcdef"));
-	done(inst, 400, "{\"code\":21610,\"message\":\"unsubscribed\"}", NULL);
+	fake_http_done(inst, 400, "{\"code\":21610,\"message\":\"unsubscribed\"}", NULL);
 	assert_int_equal(inst->outcome, SB_OUT_FAILED);
 	poll_one(inst, st, SID);
-	done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"sent\"}", NULL);
+	fake_http_done(inst, 200, "{\"sid\":\"" SID "\",\"status\":\"sent\"}", NULL);
 	assert_int_equal(inst->r_outcome, SB_OUT_DELIVERED);
 	finish(inst, st);
 }
@@ -447,7 +286,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_request_and_answers),
 		cmocka_unit_test(test_poll_request_and_mapping),
-		cmocka_unit_test(test_fini_with_requests_in_flight),
+		cmocka_unit_test(test_shutdown_with_requests_in_flight),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_api_key_auth_and_overrides),
 	};

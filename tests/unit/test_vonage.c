@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "sbp_sms.h"
 #include "vonage_util.h"
 
 static void
@@ -79,9 +80,9 @@ test_signature_methods(void **state)
 static void
 info(const char *s, int unicode, int parts, size_t units)
 {
-	struct vg_text t;
+	struct sbp_sms_text t;
 
-	assert_int_equal(vg_text_info(s, strlen(s), &t), 0);
+	assert_int_equal(sbp_sms_text_info(s, strlen(s), 0, &t), 0);
 	assert_int_equal(t.unicode, unicode);
 	assert_int_equal(t.parts, parts);
 	assert_int_equal(t.units, units);
@@ -112,7 +113,7 @@ join(const char *a, const char *b, const char *c)
 static void
 test_text_parts(void **state)
 {
-	struct vg_text bad;
+	struct sbp_sms_text bad;
 	char *s, *t;
 
 	info("", 0, 1, 0);
@@ -168,7 +169,7 @@ test_text_parts(void **state)
 	info(s, 1, 3, 134);
 	free(s);
 	free(t);
-	assert_int_equal(vg_text_info("a\xc3", 2, &bad), -1);
+	assert_int_equal(sbp_sms_text_info("a\xc3", 2, 0, &bad), -1);
 }
 
 /* ---- the send answer ---- */

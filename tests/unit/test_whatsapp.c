@@ -344,70 +344,6 @@ test_signature(void **unused)
 	assert_int_equal(wa_sig_check(hdr, "secret", 6, "test", 4), WA_SIG_BAD);
 }
 
-static void
-test_ct_equal(void **unused)
-{
-	(void)unused;
-	assert_true(wa_ct_equal("abc", 3, "abc", 3));
-	assert_false(wa_ct_equal("abd", 3, "abc", 3));
-	assert_false(wa_ct_equal("ab", 2, "abc", 3));
-	assert_false(wa_ct_equal("abcd", 4, "abc", 3));
-	assert_false(wa_ct_equal("", 0, "abc", 3));
-}
-
-static void
-test_query(void **unused)
-{
-	static const char q[] = "hub.mode=subscribe&hub.challenge=1158201444&"
-	    "hub.verify_token=a%20b+c%2Fd&empty=&flag";
-	char out[32];
-
-	(void)unused;
-	assert_int_equal(wa_query_get(q, "hub.mode", out, sizeof(out)), 1);
-	assert_string_equal(out, "subscribe");
-	assert_int_equal(wa_query_get(q, "hub.challenge", out, sizeof(out)), 1);
-	assert_string_equal(out, "1158201444");
-	assert_int_equal(wa_query_get(q, "hub.verify_token", out, sizeof(out)), 1);
-	assert_string_equal(out, "a b c/d");
-	assert_int_equal(wa_query_get(q, "empty", out, sizeof(out)), 1);
-	assert_string_equal(out, "");
-	assert_int_equal(wa_query_get(q, "flag", out, sizeof(out)), 1);
-	assert_int_equal(wa_query_get(q, "hub", out, sizeof(out)), 0);
-	assert_int_equal(wa_query_get("", "hub.mode", out, sizeof(out)), 0);
-	assert_int_equal(wa_query_get(q, "hub.challenge", out, 5), -1);
-	assert_int_equal(wa_query_get("a=%G1", "a", out, sizeof(out)), -1);
-	assert_int_equal(wa_query_get("a=%2", "a", out, sizeof(out)), -1);
-	assert_int_equal(wa_query_get("a=%2&b=1", "a", out, sizeof(out)), -1);
-}
-
-static void
-test_retry_after(void **unused)
-{
-	time_t t = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
-
-	(void)unused;
-	assert_int_equal(wa_retry_after("120", t), 120);
-	assert_int_equal(wa_retry_after(" 5 ", t), 5);
-	assert_int_equal(wa_retry_after("99999999999", t), INT32_MAX);
-	assert_int_equal(wa_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", t), 30);
-	assert_int_equal(wa_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", t), 0);
-	assert_int_equal(wa_retry_after("soon", t), -1);
-	assert_int_equal(wa_retry_after("12s", t), -1);
-	assert_int_equal(wa_retry_after(NULL, t), -1);
-}
-
-static void
-test_snippet(void **unused)
-{
-	char out[8];
-
-	(void)unused;
-	wa_snippet(out, sizeof(out), "a\nb\x01\xc3\xa9  ", 9);
-	assert_string_equal(out, "a b");
-	wa_snippet(out, sizeof(out), "0123456789", 10);
-	assert_string_equal(out, "0123456");
-}
-
 /* ---- payloads ---- */
 
 struct seen {
@@ -600,10 +536,6 @@ main(void)
 		cmocka_unit_test(test_template_body),
 		cmocka_unit_test(test_template_errors),
 		cmocka_unit_test(test_signature),
-		cmocka_unit_test(test_ct_equal),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_retry_after),
-		cmocka_unit_test(test_snippet),
 		cmocka_unit_test(test_hook_parse),
 		cmocka_unit_test(test_hook_parse_malformed),
 	};

@@ -1,0 +1,178 @@
+/* FROZEN: switchboard's ABI 1.0 header as released (commit 18b4173). Only
+ * tests/plugins/abi_v10.c includes it, to prove a 1.0-built plugin still
+ * loads in the current host. Never edit. */
+/*
+ * switchboard/host.h - the services the daemon offers to its plugins.
+ *
+ * A plugin never links against the daemon. Everything it may ask of the host
+ * arrives as one `const struct sb_host *`, handed to `init` and valid until
+ * `fini` returns. The table is versioned like the plugin struct: fields are
+ * only appended, and a plugin built against a newer header must check
+ * `host->struct_size` before it touches a field it needs that an older host
+ * may lack (SB_HOST_HAS).
+ *
+ * Ownership rules, once for all calls below:
+ *   - strings passed in by the plugin are copied by the host before the call
+ *     returns; the plugin may free or reuse them at once;
+ *   - strings handed out by the host (config values, secrets, HTTP answers)
+ *     are owned by the host. Config values and secrets live until `fini`;
+ *     an HTTP answer lives until the completion callback returns.
+ *
+ * Threading: there is none. Every call happens on the daemon's event loop,
+ * and every call returns without blocking.
+ */
+#ifndef SWITCHBOARD_HOST_H
+#define SWITCHBOARD_HOST_H
+
+#include <switchboard/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SB_HOST_VERSION 1
+
+/* The result of one send, reported with host->send_result. */
+struct sb_send_result {
+	uint32_t struct_size;    /* sizeof(struct sb_send_result) */
+	enum sb_outcome outcome; /* ACCEPTED, DELIVERED, TEMPORARY, UNDELIVERABLE, FAILED */
+	const char *provider_id; /* the provider's message id, or NULL */
+	const char *error_code;  /* the provider's error code as text, or NULL */
+	const char *error_text;  /* a short human reason, or NULL */
+	int32_t retry_after_s;   /* TEMPORARY: the provider's Retry-After, or -1 */
+	int32_t parts;           /* message parts the provider billed, or 0 */
+};
+
+/* A delivery receipt, reported with host->receipt (from a webhook or poll). */
+struct sb_receipt {
+	uint32_t struct_size;    /* sizeof(struct sb_receipt) */
+	const char *provider_id; /* which message: the id from sb_send_result */
+	enum sb_outcome outcome; /* ACCEPTED (still in progress), DELIVERED, READ,
+	                            UNDELIVERABLE, FAILED, EXPIRED */
+	const char *error_code;  /* or NULL */
+	const char *error_text;  /* or NULL */
+	int64_t at_ms;           /* when the provider says it happened (Unix ms), or 0 */
+};
+
+/* One request for the asynchronous HTTP client. */
+struct sb_http_request {
+	uint32_t struct_size;        /* sizeof(struct sb_http_request) */
+	const char *method;          /* "GET", "POST", ...; NULL means GET */
+	const char *url;             /* absolute http:// or https:// URL */
+	const char *const *headers;  /* NULL-terminated "Name: value" lines, or NULL */
+	const char *body;            /* request body, or NULL */
+	size_t body_len;             /* its length */
+	const char *userpwd;         /* "user:password" for Basic auth, or NULL */
+	int64_t timeout_ms;          /* 0: the instance's configured timeout */
+};
+
+/*
+ * Completion of an HTTP request. `status` is the HTTP status, or 0 when the
+ * request failed before an answer (then `error` says why: timeout, refused,
+ * DNS...). `reply` gives access to the answer's headers and lives until the
+ * callback returns.
+ */
+typedef void (*sb_http_done_fn)(void *arg, long status, const char *body,
+    size_t body_len, const char *error, const struct sb_http_reply *reply);
+
+typedef void (*sb_timer_fn)(void *arg);
+
+struct sb_host {
+	uint32_t struct_size; /* sizeof(struct sb_host) of the host */
+	uint32_t version;     /* SB_HOST_VERSION of the host */
+
+	/* Logging, prefixed with the instance name. Never log secrets. */
+	void (*log)(struct sb_instance *inst, enum sb_log_level level,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+	/* The instance's configured name ("sms_main"). */
+	const char *(*instance_name)(struct sb_instance *inst);
+
+	/*
+	 * Typed access to the instance's YAML node. `cfg_root` is the mapping
+	 * under the instance (all keys but the host's own: module, rate,
+	 * timeout...). Every key a plugin does not read during `init` is
+	 * reported to the operator as an unknown key, with file:line:column.
+	 * Getters return 0 on success, 1 when the key is absent (the default is
+	 * stored), -1 when present but of the wrong type (an error is recorded
+	 * against the key's position and init should fail).
+	 */
+	struct sb_cfg *(*cfg_root)(struct sb_instance *inst);
+	struct sb_cfg *(*cfg_get)(struct sb_cfg *map, const char *key);
+	int (*cfg_string)(struct sb_cfg *map, const char *key, const char *def,
+	    const char **out);
+	int (*cfg_int)(struct sb_cfg *map, const char *key, int64_t def, int64_t *out);
+	int (*cfg_bool)(struct sb_cfg *map, const char *key, int def, int *out);
+	int (*cfg_duration_ms)(struct sb_cfg *map, const char *key, int64_t def,
+	    int64_t *out);
+	/* Sequence and mapping walks: count, then the i-th item (and its key). */
+	size_t (*cfg_len)(struct sb_cfg *node);
+	struct sb_cfg *(*cfg_item)(struct sb_cfg *node, size_t i, const char **key);
+	/* The scalar text of a node, or NULL if it is not a scalar. */
+	const char *(*cfg_scalar)(struct sb_cfg *node);
+	/* Record a plugin-level error against a node: "file:line:col: msg". */
+	void (*cfg_error)(struct sb_cfg *node, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+	/*
+	 * A secret named by `key` in the instance's config. Its value is a
+	 * mapping `{file: PATH}` or `{env: NAME}` (or a plain string, which is
+	 * accepted for tests and logged as a warning). Returns 0 and sets *out,
+	 * or -1 with an error recorded. The value is never logged.
+	 */
+	int (*secret)(struct sb_instance *inst, const char *key, const char **out);
+
+	/* Timers on the event loop. `timer_cancel` on a fired timer is an error. */
+	struct sb_timer *(*timer_add)(struct sb_instance *inst, int64_t after_ms,
+	    sb_timer_fn fn, void *arg);
+	void (*timer_cancel)(struct sb_timer *t);
+
+	/*
+	 * Start an HTTP request; `done` is called exactly once, later, on the
+	 * loop (never from inside http_request). Returns 0, or -1 if the request
+	 * could not even be started (then `done` is not called).
+	 */
+	int (*http_request)(struct sb_instance *inst, const struct sb_http_request *req,
+	    sb_http_done_fn done, void *arg);
+	/* A header of an HTTP answer (case-insensitive), or NULL. */
+	const char *(*http_header)(const struct sb_http_reply *reply, const char *name);
+
+	/*
+	 * Report the result of `send` for `ticket`. Exactly once per ticket,
+	 * and never from inside `send` itself is required: the host accepts
+	 * both.
+	 */
+	void (*send_result)(struct sb_instance *inst, uint64_t ticket,
+	    const struct sb_send_result *res);
+	/* Report a receipt; the host finds the attempt by provider id. */
+	void (*receipt)(struct sb_instance *inst, const struct sb_receipt *rc);
+	/* Report an inbound message (a reply from a customer). */
+	void (*inbound)(struct sb_instance *inst, const char *from, const char *to,
+	    const char *text);
+
+	/*
+	 * The public URL providers should call back for this instance, e.g.
+	 * "http://gw.example.com/hooks/sms_main" (from daemon.public_url).
+	 */
+	const char *(*webhook_url)(struct sb_instance *inst);
+
+	/* Add to a named counter exported on /metrics with the instance label. */
+	void (*counter_add)(struct sb_instance *inst, const char *name, uint64_t n);
+
+	/*
+	 * Filters: 1 if support has allowlisted `value` (kind "term": a folded
+	 * blocked term as the filter reports it; kind "domain": a host name,
+	 * lower case, which also covers its subdomains) for `subaccount` or
+	 * globally; 0 otherwise. Answers from memory, never blocks.
+	 */
+	int (*filter_allowed)(struct sb_instance *inst, const char *subaccount,
+	    const char *kind, const char *value);
+};
+
+#define SB_HOST_HAS(host, field) \
+	((host)->struct_size >= offsetof(struct sb_host, field) + sizeof((host)->field))
+
+#ifdef __cplusplus
+}
+#endif
+#endif
