@@ -364,23 +364,49 @@ sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t
 }
 
 void
-sb_eng_ref_from_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
-    const struct sb_attempt_row *r, char *chain_buf, size_t chain_len, char *inst_buf,
-    size_t inst_len)
+sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
+    const struct sb_attempt_row *r)
 {
 	char key[48];
 
-	snprintf(chain_buf, chain_len, "%s", r->chain);
-	snprintf(inst_buf, inst_len, "%s", r->instance);
 	/* While sending, the attempt's own key stands in for the provider id:
 	 * that is not an id the provider can be asked about. */
 	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
 	*a = (struct sb_attempt_ref){
 		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
 		.message_step = r->message_step, .tries = r->tries, .status = r->status,
-		.message_status = r->message_status, .chain = chain_buf,
-		.instance = inst_buf, .expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
+		.message_status = r->message_status, .chain = r->chain,
+		.instance = r->instance, .expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
 		.has_provider_id = r->provider_id != NULL && *r->provider_id != '\0' &&
 		    strcmp(r->provider_id, key) != 0,
 	};
+}
+
+int
+sb_eng_keep_attempt(void *arg, const struct sb_attempt_row *r)
+{
+	struct sb_found_attempt *f = arg;
+
+	f->found = 1;
+	sb_eng_ref_of_row(f->dp, &f->ref, r);
+	snprintf(f->chain, sizeof(f->chain), "%s", r->chain != NULL ? r->chain : "");
+	snprintf(f->instance, sizeof(f->instance), "%s", r->instance);
+	f->ref.chain = f->chain;
+	f->ref.instance = f->instance;
+	return 1;
+}
+
+const char *
+sb_eng_arena_dup(char *arena, size_t *used, const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	p = arena + *used;
+	memcpy(p, s, n);
+	*used += n;
+	return p;
 }

@@ -94,21 +94,6 @@ sb_instance_polls(const struct sb_instance *inst)
 
 /* ---- the scan buffers ---- */
 
-static const char *
-rows_dup(struct due_rows *b, const char *s)
-{
-	size_t n;
-	char *p;
-
-	if (s == NULL)
-		return NULL;
-	n = strlen(s) + 1;
-	p = b->arena + b->used;
-	memcpy(p, s, n);
-	b->used += n;
-	return p;
-}
-
 static int
 rows_collect(void *arg, const struct sb_attempt_row *r)
 {
@@ -124,11 +109,11 @@ rows_collect(void *arg, const struct sb_attempt_row *r)
 	*c = *r;
 	/* A scan needs no message body: leave it out. */
 	c->text = c->from = c->template_name = c->template_lang = c->template_vars = NULL;
-	c->instance = rows_dup(b, r->instance);
-	c->chain = rows_dup(b, r->chain);
-	c->provider_id = rows_dup(b, r->provider_id);
-	c->to = rows_dup(b, r->to);
-	c->subaccount = rows_dup(b, r->subaccount);
+	c->instance = sb_eng_arena_dup(b->arena, &b->used, r->instance);
+	c->chain = sb_eng_arena_dup(b->arena, &b->used, r->chain);
+	c->provider_id = sb_eng_arena_dup(b->arena, &b->used, r->provider_id);
+	c->to = sb_eng_arena_dup(b->arena, &b->used, r->to);
+	c->subaccount = sb_eng_arena_dup(b->arena, &b->used, r->subaccount);
 	return 0;
 }
 
@@ -137,21 +122,6 @@ rows_reset(struct due_rows *b)
 {
 	b->n = 0;
 	b->used = 0;
-}
-
-static void
-ref_of(struct sb_dispatch *dp, const struct sb_attempt_row *r, struct sb_attempt_ref *a)
-{
-	char key[48];
-
-	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
-	*a = (struct sb_attempt_ref){
-		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
-		.message_step = r->message_step, .tries = r->tries, .status = r->status,
-		.message_status = r->message_status, .chain = r->chain, .instance = r->instance,
-		.expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
-		.has_provider_id = r->provider_id != NULL && strcmp(r->provider_id, key) != 0,
-	};
 }
 
 /* ---- the scans ---- */
@@ -187,7 +157,7 @@ scan_fallback(struct sb_due *due, int64_t now)
 	sb_store_attempts_fallback_due(due->dp->d->store, now, DUE_BATCH, rows_collect,
 	    &due->rows);
 	for (size_t i = 0; i < due->rows.n; i++) {
-		ref_of(due->dp, &due->rows.rows[i], &a);
+		sb_eng_ref_of_row(due->dp, &a, &due->rows.rows[i]);
 		sb_eng_event(due->dp, &a, SB_EV_FALLBACK_DUE, NULL);
 	}
 	return due->rows.n == DUE_BATCH;
@@ -213,7 +183,7 @@ scan_expiry(struct sb_due *due, int64_t now)
 			sb_due_note(due, r->expires_ms);
 			continue;
 		}
-		ref_of(due->dp, r, &a);
+		sb_eng_ref_of_row(due->dp, &a, r);
 		if (sb_eng_event(due->dp, &a, SB_EV_VALIDITY_END, NULL) >= 0)
 			sb_metrics_count("sb_attempts_expired_total", r->instance, 0, 1);
 	}

@@ -97,10 +97,22 @@ void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_statu
     int64_t chain_ver, const char *chain_name, int step, const char *reason);
 /* The attempt's idempotency key, also its provider id until the provider names one. */
 void sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len);
-/* Fill `a` from a store row; strings are copied into the buffers given. */
-void sb_eng_ref_from_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
-    const struct sb_attempt_row *r, char *chain_buf, size_t chain_len, char *inst_buf,
-    size_t inst_len);
+/* Fill `a` from a store row; its strings point into the row. */
+void sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
+    const struct sb_attempt_row *r);
+
+/* An attempt read from the store, its strings kept (a row callback's target). */
+struct sb_found_attempt {
+	struct sb_dispatch *dp;
+	int found;
+	struct sb_attempt_ref ref;
+	char chain[128], instance[128];
+};
+/* sb_attempt_fn: keep the row in the struct sb_found_attempt `arg`; stops the walk. */
+int sb_eng_keep_attempt(void *arg, const struct sb_attempt_row *r);
+
+/* Copy s (or NULL) into an arena at *used; the caller checked the room. */
+const char *sb_eng_arena_dup(char *arena, size_t *used, const char *s);
 /* 1 if the instance's in-doubt policy resends (plugins.X.in_doubt). */
 int sb_eng_resends_in_doubt(struct sb_dispatch *dp, const char *instance);
 /* Does the instance poll for receipts, and when is an attempt accepted now first polled? */

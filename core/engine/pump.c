@@ -109,30 +109,12 @@ sb_eng_outcome_event(int outcome)
 	return outcome_events[outcome];
 }
 
-struct fresh_ref {
-	struct sb_dispatch *dp;
-	int found;
-	struct sb_attempt_ref ref;
-	char chain[128], instance[128];
-};
-
-static int
-keep_fresh(void *arg, const struct sb_attempt_row *r)
-{
-	struct fresh_ref *f = arg;
-
-	f->found = 1;
-	sb_eng_ref_from_row(f->dp, &f->ref, r, f->chain, sizeof(f->chain), f->instance,
-	    sizeof(f->instance));
-	return 1;
-}
-
 void
 sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64_t ticket,
     const struct sb_send_result *res)
 {
 	struct sb_ticket_slot *f = ticket_find(&dp->pump, ticket);
-	struct fresh_ref fr = { .dp = dp };
+	struct sb_found_attempt fr = { .dp = dp };
 	struct sb_outcome_info info;
 
 	if (f == NULL || f->inst != inst) {
@@ -142,7 +124,7 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	}
 	/* A receipt may have come while the request was out: judge the
 	 * result against the attempt as it is now, not as it was sent. */
-	sb_store_attempt_get(dp->d->store, f->attempt_id, keep_fresh, &fr);
+	sb_store_attempt_get(dp->d->store, f->attempt_id, sb_eng_keep_attempt, &fr);
 	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
 	sb_lanes_sub_inflight(dp, f->sub_slot, -1);
 	ticket_free(&dp->pump, f);
@@ -183,22 +165,6 @@ sb_dispatch_inflight(struct sb_dispatch *dp, const char *instance)
 
 /* ---- the pass ---- */
 
-/* Copy a row's strings into the batch arena so they outlive the query. */
-static const char *
-arena_dup(struct sb_pump *pm, const char *s)
-{
-	size_t n;
-	char *p;
-
-	if (s == NULL)
-		return NULL;
-	n = strlen(s) + 1;
-	p = pm->arena + pm->arena_used;
-	memcpy(p, s, n);
-	pm->arena_used += n;
-	return p;
-}
-
 int
 sb_pump_collect(void *arg, const struct sb_attempt_row *r)
 {
@@ -213,28 +179,17 @@ sb_pump_collect(void *arg, const struct sb_attempt_row *r)
 	rd = &pm->ready[pm->nready++];
 	rd->row = *r;
 	rd->sub_slot = -1;
-	rd->row.instance = arena_dup(pm, r->instance);
-	rd->row.subaccount = arena_dup(pm, r->subaccount);
-	rd->row.chain = arena_dup(pm, r->chain);
-	rd->row.to = arena_dup(pm, r->to);
-	rd->row.from = arena_dup(pm, r->from);
-	rd->row.text = arena_dup(pm, r->text);
-	rd->row.template_name = arena_dup(pm, r->template_name);
-	rd->row.template_lang = arena_dup(pm, r->template_lang);
-	rd->row.template_vars = arena_dup(pm, r->template_vars);
+	rd->row.instance = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->instance);
+	rd->row.subaccount = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->subaccount);
+	rd->row.chain = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->chain);
+	rd->row.to = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->to);
+	rd->row.from = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->from);
+	rd->row.text = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->text);
+	rd->row.template_name = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->template_name);
+	rd->row.template_lang = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->template_lang);
+	rd->row.template_vars = sb_eng_arena_dup(pm->arena, &pm->arena_used, r->template_vars);
 	rd->row.provider_id = NULL;
 	return 0;
-}
-
-static void
-ref_of_ready(const struct sb_attempt_row *r, struct sb_attempt_ref *a)
-{
-	*a = (struct sb_attempt_ref){
-		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
-		.message_step = r->message_step, .tries = r->tries, .status = r->status,
-		.message_status = r->message_status, .chain = r->chain, .instance = r->instance,
-		.expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
-	};
 }
 
 /* Mark one ready attempt `sending` through the rules; 0 if it is to be sent. */
@@ -248,7 +203,7 @@ mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 	struct sb_outcome_info info = { .provider_id = key, .retry_after_s = -1 };
 
 	sb_eng_attempt_key(dp, rd->row.id, key, sizeof(key));
-	ref_of_ready(&rd->row, &a);
+	sb_eng_ref_of_row(dp, &a, &rd->row);
 	return sb_eng_event(dp, &a, SB_EV_SEND, &info) == SB_ST_SENDING ? 0 : -1;
 }
 
@@ -365,7 +320,7 @@ batch_committed(void *arg, int ok)
 		/* Not sent: on a failed commit the marks were rolled back; on
 		 * shutdown, put it back in the queue for the next start. */
 		if (ok) {
-			ref_of_ready(&rd->row, &a);
+			sb_eng_ref_of_row(dp, &a, &rd->row);
 			a.status = SB_ST_SENDING;
 			a.tries = rd->row.tries + 1;
 			if (a.step == a.message_step)

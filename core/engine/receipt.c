@@ -20,36 +20,18 @@
 #include "metrics.h"
 #include "store.h"
 
-struct found_attempt {
-	struct sb_dispatch *dp;
-	int found;
-	struct sb_attempt_ref ref;
-	char chain[128], instance[128];
-};
-
-static int
-keep_attempt(void *arg, const struct sb_attempt_row *r)
-{
-	struct found_attempt *f = arg;
-
-	f->found = 1;
-	sb_eng_ref_from_row(f->dp, &f->ref, r, f->chain, sizeof(f->chain), f->instance,
-	    sizeof(f->instance));
-	return 1;
-}
-
 void
 sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
     const struct sb_receipt *rc)
 {
-	struct found_attempt f = { .dp = dp };
+	struct sb_found_attempt f = { .dp = dp };
 	struct sb_outcome_info info = { .retry_after_s = -1 };
 
 	if (rc == NULL || rc->provider_id == NULL || *rc->provider_id == '\0') {
 		sb_log(SB_LOG_WARN, "[%s] receipt without a provider id ignored", inst->name);
 		return;
 	}
-	sb_store_attempt_by_provider(dp->d->store, inst->name, rc->provider_id, keep_attempt,
+	sb_store_attempt_by_provider(dp->d->store, inst->name, rc->provider_id, sb_eng_keep_attempt,
 	    &f);
 	if (!f.found) {
 		sb_log(SB_LOG_WARN, "[%s] receipt for unknown provider id '%.64s' ignored",
@@ -74,7 +56,7 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 
 struct recover_ctx {
 	struct sb_dispatch *dp;
-	struct found_attempt rows[RECOVER_BATCH];
+	struct sb_found_attempt rows[RECOVER_BATCH];
 	size_t n;
 };
 
@@ -86,7 +68,7 @@ collect_sending(void *arg, const struct sb_attempt_row *r)
 	if (c->n == RECOVER_BATCH)
 		return 1;
 	c->rows[c->n].dp = c->dp;
-	keep_attempt(&c->rows[c->n++], r);
+	sb_eng_keep_attempt(&c->rows[c->n++], r);
 	return 0;
 }
 
