@@ -128,13 +128,17 @@ def test_every_step_failing_makes_the_message_undeliverable(make_daemon, tmp_pat
     line, tw = providers
     d = chain_daemon(make_daemon, tmp_path, line, tw)
     mid = d.send(to=NUM_SMS)
-    wait_for(lambda: len(d.status(mid)["attempts"]) == 3 and
-             d.status(mid)["attempts"][2]["provider_id"], what="the SMS step accepted")
+    # Accepted, not only named: while sending, the attempt's own key stands
+    # in for the provider id.
+    wait_for(lambda: (lambda m: len(m["attempts"]) == 3 and
+                      m["attempts"][2]["status"] == "accepted")(d.status(mid)),
+             what="the SMS step accepted")
     sid = d.status(mid)["attempts"][2]["provider_id"]
     # A forged callback first: refused, nothing moves.
     assert tw.callback(d.hook("sms"), sid, "undelivered", 30006, token="forged")[0] == 403
     assert d.status(mid)["status"] == "accepted"
-    assert tw.callback(d.hook("sms"), sid, "undelivered", 30006)[0] == 200
+    r = tw.callback(d.hook("sms"), sid, "undelivered", 30006)
+    assert r[0] == 200, r
     m = d.wait_status(mid, "undeliverable")
     assert steps(m) == [("push", "undeliverable"), ("notify", "undeliverable"),
                         ("sms", "undeliverable")]
