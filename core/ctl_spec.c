@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_bcast.h"
 #include "ctl_spec.h"
 
 #define POS(k, t, mv, h) { .key = (k), .type = (t), .metavar = (mv), .help = (h) }
@@ -102,6 +103,12 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	{ .words = "filter list", .cmd = "filter.list",
 	  .help = "list allowlist entries",
 	  .args = { SUBACCOUNT("only this subaccount's and global entries") } },
+	SB_CTL_MESSAGE_SEARCH,
+	SB_CTL_MESSAGE_PREVIEW,
+	SB_CTL_BROADCAST_LIST,
+	SB_CTL_BROADCAST_SHOW,
+	SB_CTL_BROADCAST_STOP,
+	SB_CTL_BROADCAST_RESTART,
 	{ .words = "clock advance", .cmd = "clock.advance",
 	  .help = "move the daemon's clock forward (test mode, -T, only)",
 	  .args = { POS("ms", SB_CTL_INT, "MS", "milliseconds") } },

@@ -28,7 +28,7 @@ enum sb_ctl_type {
 };
 
 #define SB_CTL_REQUIRED 0x1
-#define SB_CTL_MAX_ARGS 12
+#define SB_CTL_MAX_ARGS 16
 
 struct sb_ctl_arg {
 	const char *option;       /* "--to"; NULL for a positional (always required) */

@@ -4,6 +4,7 @@
  */
 #include <stddef.h>
 
+#include "cmd-broadcast.h"
 #include "cmds.h"
 
 const struct sb_cmd *const sb_cmd_table[] = {
@@ -21,6 +22,12 @@ const struct sb_cmd *const sb_cmd_table[] = {
 	&sb_cmd_filter_allow,
 	&sb_cmd_filter_revoke,
 	&sb_cmd_filter_list,
+	&sb_cmd_message_search,
+	&sb_cmd_message_preview,
+	&sb_cmd_broadcast_list,
+	&sb_cmd_broadcast_show,
+	&sb_cmd_broadcast_stop,
+	&sb_cmd_broadcast_restart,
 	&sb_cmd_clock_advance,
 	NULL,
 };
