@@ -60,6 +60,17 @@
 	  .help = "a message as sent: text, SMS segments, channel, attempts, times",  \
 	  .args = { POS("id", SB_CTL_INT, "ID", "message id") } }
 
+#define SB_CTL_MESSAGE_STATS                                                        \
+	{ .words = "stats", .cmd = "stats.show",                                 \
+	  .help = "delivery statistics per template or channel type (at most 3 months)", \
+	  .args = {                                                                 \
+	      REQ("--by", "by", SB_CTL_STRING, "KEY", "template or channel_type"),  \
+	      OPT("--subaccount", "subaccount", SB_CTL_STRING, "NAME",              \
+		  "this subaccount (default: the first configured)"),               \
+	      OPT("--from", "from", SB_CTL_STRING, "TIME", "triggered at or after (ISO 8601)"), \
+	      OPT("--until", "until", SB_CTL_STRING, "TIME", "triggered before (ISO 8601)"), \
+	  } }
+
 #define SB_CTL_BROADCAST_STOP                                                       \
 	{ .words = "broadcast stop", .cmd = "broadcast.stop",                       \
 	  .help = "stop a broadcast: what was not sent yet is cancelled",            \

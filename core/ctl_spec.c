@@ -105,6 +105,7 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	  .args = { SUBACCOUNT("only this subaccount's and global entries") } },
 	SB_CTL_MESSAGE_SEARCH,
 	SB_CTL_MESSAGE_PREVIEW,
+	SB_CTL_MESSAGE_STATS,
 	SB_CTL_BROADCAST_LIST,
 	SB_CTL_BROADCAST_SHOW,
 	SB_CTL_BROADCAST_STOP,

@@ -342,14 +342,14 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	char *vars = NULL, norm[32], key[SB_IDEM_KEY_BUF];
 	struct pending *p;
 	struct sb_error err = { 0 };
-	char user[80];
+	char user[128];
 	struct sb_bcast_origin origin = { .source = "api" };
 	size_t i, n;
 
 	if (sub == NULL || (body = read_json_body(api, req)) == NULL)
 		return;
 	s.subaccount = sub->name;
-	origin.user = sb_http_key_user(req, user, sizeof(user));
+	origin.user = sb_http_key_user(api, sub->name, req, user, sizeof(user));
 	s.bcast = &origin;
 	if (check_fields(body, req) < 0 ||
 	    string_field(body, "text", &s.text, req) < 0 ||
@@ -820,6 +820,7 @@ static const struct route {
 	{ "/v1/messages", 0, route_messages },
 	{ "/v1/broadcasts", 0, sb_http_route_broadcasts },
 	{ "/v1/search", 1, sb_http_route_search },
+	{ "/v1/stats", 1, sb_http_route_stats },
 	{ "/hooks/", 0, route_hook },
 };
 
@@ -939,8 +940,10 @@ sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
 }
 
 const char *
-sb_http_key_user(struct evhttp_request *req, char *buf, size_t len)
+sb_http_key_user(struct sb_http_api *api, const char *subaccount,
+    struct evhttp_request *req, char *buf, size_t len)
 {
+	const struct sb_config_subaccount *sub = sb_config_subaccount(api->d->cfg, subaccount);
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	const char *key = evhttp_find_header(h, "X-API-Key");
@@ -949,7 +952,12 @@ sb_http_key_user(struct evhttp_request *req, char *buf, size_t len)
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
 	sha256_hex(key != NULL ? key : "", hex);
-	/* The key's hash names it without revealing it. */
+	for (size_t k = 0; sub != NULL && sub->api_key_names != NULL && k < sub->napi_keys; k++)
+		if (sub->api_key_names[k] != NULL && strcmp(sub->api_keys[k] + 7, hex) == 0) {
+			snprintf(buf, len, "%s", sub->api_key_names[k]);
+			return buf;
+		}
+	/* A key without a name: its hash names it without revealing it. */
 	snprintf(buf, len, "key:%.12s", hex);
 	return buf;
 }

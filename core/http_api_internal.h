@@ -32,8 +32,12 @@ int sb_http_int_param(struct evhttp_request *req, struct evkeyvalq *q, const cha
 /* Answer `answer` (taken) with 200 once the open group is committed. */
 void sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
     json_t *answer);
-/* Who a request's API key is, for a broadcast's user ("key:<hash prefix>"). */
-const char *sb_http_key_user(struct evhttp_request *req, char *buf, size_t len);
+/*
+ * Who a request's API key (of `subaccount`) is, for a broadcast's user:
+ * the key's configured name, else "key:<first 12 hex of its hash>".
+ */
+const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
+    struct evhttp_request *req, char *buf, size_t len);
 
 /* http_bcast.c: /v1/broadcasts[/id[/stop|/restart]] */
 void sb_http_route_broadcasts(struct sb_http_api *api, struct evhttp_request *req,
@@ -41,6 +45,10 @@ void sb_http_route_broadcasts(struct sb_http_api *api, struct evhttp_request *re
 
 /* http_search.c: GET /v1/search */
 void sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+/* http_stats.c: GET /v1/stats */
+void sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
 
 #endif

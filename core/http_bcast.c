@@ -112,10 +112,10 @@ restart_broadcast(struct sb_http_api *api, struct evhttp_request *req, const cha
 {
 	struct sb_error err = { 0 };
 	struct sb_restart_result r;
-	char user[80];
+	char user[128];
 
 	if (sb_dispatch_broadcast_restart(sb_http_daemon(api)->dispatch, id, sub,
-	    sb_http_key_user(req, user, sizeof(user)), &r, &err) < 0) {
+	    sb_http_key_user(api, sub, req, user, sizeof(user)), &r, &err) < 0) {
 		sb_http_send_error(req, &err);
 		return;
 	}

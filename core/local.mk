@@ -31,7 +31,7 @@ core_libsbcore_la_SOURCES = \
 	core/store_bcast.c core/store_bcast.h core/store_search.c core/store_search.h \
 	core/chantype.c core/chantype.h core/http_search.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
-	core/store_stats.c core/store_stats.h \
+	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \

@@ -13,6 +13,7 @@
 
 #include "store_bcast.h"
 #include "store_internal.h"
+#include "store_stats.h"
 #include "timefmt.h"
 
 /* A recipient who got it, or one who did not (never sent again by a stop). */
@@ -100,8 +101,8 @@ sb_store_broadcast_state(struct sb_store *st, int64_t id, const char *subaccount
 {
 	sqlite3_stmt *s = prepare(st, "SELECT b.id, b.subaccount, b.stopped_ms,"
 	    " (SELECT r.id FROM broadcasts r WHERE r.restart_of = b.id),"
-	    " (SELECT count(*) FROM messages m WHERE m.broadcast_id = b.id AND m.status IN"
-	    "  ('scheduled', 'queued', 'sending', 'accepted'))"
+	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id"
+	    "  AND x.status IN ('scheduled', 'queued', 'sending', 'accepted'))"
 	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)");
 	int rc;
 
@@ -358,8 +359,8 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 	counts = json_object();
 	for (int i = 0; i < SB_ST_COUNT; i++)
 		json_object_set_new(counts, sb_status_name((enum sb_status)i), json_integer(0));
-	s = prepare(st, "SELECT status, count(*) FROM messages WHERE broadcast_id = ?"
-	    " GROUP BY status");
+	/* The aggregates, kept with every status change: no count over the rows. */
+	s = prepare(st, "SELECT status, n FROM bcast_stats WHERE broadcast_id = ? AND n > 0");
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
 		while (sqlite3_step(s) == SQLITE_ROW) {
@@ -384,6 +385,7 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 	json_object_set_new(b, "counts", counts);
 	json_object_set_new(b, "delivered_pct", json_real(percent(delivered, total)));
 	json_object_set_new(b, "read_pct", json_real(percent(read, total)));
+	json_object_set_new(b, "stats", sb_store_bcast_stats(st, id));
 	json_object_set_new(b, "successful", recipients_page(st, id, OK_STATUSES, ok_before,
 	    limit, &next));
 	json_object_set_new(b, "next_successful_before", next);
@@ -398,7 +400,7 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
     int limit)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT " BCAST_COLS ","
-	    " (SELECT count(*) FROM messages m WHERE m.broadcast_id = b.id)"
+	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id)"
 	    " FROM broadcasts b WHERE (?1 IS NULL OR b.subaccount = ?1)"
 	    " AND (?2 = 0 OR b.id < ?2) ORDER BY b.id DESC LIMIT ?3");
 	json_t *a = json_array(), *next = json_null();

@@ -43,11 +43,30 @@ static const struct {
 	{ P_TPL, " AND m.template_name = ?7" },
 	{ P_FILE, " AND m.broadcast_id IN (SELECT b.id FROM broadcasts b"
 	    " WHERE b.subaccount = ?1 AND b.file_name = ?8)" },
-	{ P_TEXT, " AND m.id IN (SELECT rowid FROM messages_text WHERE messages_text MATCH ?9)" },
+	{ P_TEXT, " AND messages_text MATCH ?9" },
 	{ P_FROM, " AND m.id >= ?12 AND m.created_ms >= ?10" },
 	{ P_UNTIL, " AND m.id <= ?13 AND m.created_ms < ?11" },
 	{ P_BEFORE, " AND m.id < ?14" },
 };
+
+/*
+ * The text filter drives from the trigram index, in rowid (= id) order, so
+ * a page stops at its limit (CROSS JOIN keeps it the outer loop: as the
+ * inner one, every message would run the text query); a file name drives
+ * from its broadcasts (+subaccount: not from the subaccount's index). The
+ * id bounds are given to the text index too.
+ */
+static const struct {
+	int param;
+	const char *cond;
+} text_bounds[] = {
+	{ P_FROM, " AND messages_text.rowid >= ?12" },
+	{ P_UNTIL, " AND messages_text.rowid <= ?13" },
+	{ P_BEFORE, " AND messages_text.rowid < ?14" },
+};
+
+#define FROM_TEXT " FROM messages_text CROSS JOIN messages m ON m.id = messages_text.rowid"
+#define FROM_PLAIN " FROM messages m"
 
 int
 sb_search_check(struct sb_search *q, struct sb_error *err)
@@ -145,21 +164,31 @@ phrase(const char *text, char *buf, size_t len)
 	"m.id, m.to_addr, m.status, m.grp, m.channel_type, m.template_name,"         \
 	" m.broadcast_id, m.body, m.created_ms, m.updated_ms, m.reason"
 
-/* Prepare `head` + conditions + `tail` and bind the query's parameters. */
+/*
+ * Prepare `select` + FROM + conditions + ORDER BY and LIMIT (page) or
+ * LIMIT alone (count), and bind the query's parameters.
+ */
 static sqlite3_stmt *
-prepare_search(struct sb_store *st, const struct sb_search *q, const char *head,
-    const char *tail)
+prepare_search(struct sb_store *st, const struct sb_search *q, const char *select, int page)
 {
 	char sql[2048];
 	size_t used;
 	sqlite3_stmt *s;
+	int text = q->text != NULL;
 
-	used = (size_t)snprintf(sql, sizeof(sql), "%s", head);
+	used = (size_t)snprintf(sql, sizeof(sql), "%s%s WHERE %sm.subaccount = ?1", select,
+	    text ? FROM_TEXT : FROM_PLAIN, q->file_name != NULL ? "+" : "");
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
 		if (present(q, filters[i].param) && used < sizeof(sql))
 			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", filters[i].cond);
+	for (size_t i = 0; text && i < sizeof(text_bounds) / sizeof(text_bounds[0]); i++)
+		if (present(q, text_bounds[i].param) && used < sizeof(sql))
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s",
+			    text_bounds[i].cond);
 	if (used < sizeof(sql))
-		snprintf(sql + used, sizeof(sql) - used, "%s", tail);
+		snprintf(sql + used, sizeof(sql) - used, "%s%s",
+		    !page ? "" : text ? " ORDER BY messages_text.rowid DESC" : " ORDER BY m.id DESC",
+		    page ? " LIMIT ?15 + 1" : " LIMIT ?15)");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(s, P_SUB, q->subaccount, -1, SQLITE_TRANSIENT);
@@ -219,8 +248,7 @@ static const struct {
 json_t *
 sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error *err)
 {
-	sqlite3_stmt *s = prepare_search(st, q, "SELECT " SEARCH_COLS " FROM messages m"
-	    " WHERE m.subaccount = ?1", " ORDER BY m.id DESC LIMIT ?15 + 1");
+	sqlite3_stmt *s = prepare_search(st, q, "SELECT " SEARCH_COLS, 1);
 	json_t *list, *next = json_null();
 	int64_t last = 0, total = 0;
 	int n = 0;
@@ -249,8 +277,7 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 
 		all.before_id = 0;
 		all.limit = SB_SEARCH_TOTAL_CAP + 1;
-		s = prepare_search(st, &all, "SELECT count(*) FROM (SELECT 1 FROM messages m"
-		    " WHERE m.subaccount = ?1", " LIMIT ?15)");
+		s = prepare_search(st, &all, "SELECT count(*) FROM (SELECT 1", 0);
 		if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
 			total = sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
@@ -263,8 +290,7 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 int
 sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, size_t len)
 {
-	sqlite3_stmt *s = prepare_search(st, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS
-	    " FROM messages m WHERE m.subaccount = ?1", " ORDER BY m.id DESC LIMIT ?15 + 1");
+	sqlite3_stmt *s = prepare_search(st, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1);
 	size_t used = 0;
 
 	if (len > 0)

@@ -24,6 +24,7 @@ const struct sb_cmd *const sb_cmd_table[] = {
 	&sb_cmd_filter_list,
 	&sb_cmd_message_search,
 	&sb_cmd_message_preview,
+	&sb_cmd_stats_show,
 	&sb_cmd_broadcast_list,
 	&sb_cmd_broadcast_show,
 	&sb_cmd_broadcast_stop,

@@ -208,3 +208,27 @@ def test_stop_cancels_scheduled_and_later_steps(make_daemon, tmp_path):
     assert r["recipients"] == 1
     out = d.ctl("broadcast", "show", str(r["id"])).stdout
     assert "restart_of: %d" % bid in out
+
+
+def test_named_api_key_is_the_broadcast_user(make_daemon, tmp_path):
+    import json
+    import subprocess
+
+    from conftest import DAEMON
+
+    named = {"hash": sha256_key(ACME_KEY), "name": "ops-team"}
+    d = make_daemon(subaccounts={"acme": {"timezone": "UTC", "chains": ["default"],
+                                          "default_country": "55", "api_keys": [named]}})
+    bid = submit(d, ["+5511999990001"])["broadcast"]
+    assert show(d, bid)["user"] == "ops-team"
+    # A key entry with an unknown field, or without its hash, is refused.
+    for entry, words in (({"hash": named["hash"], "nmae": "x"}, "nmae"),
+                         ({"name": "x"}, "hash")):
+        cfg = json.loads(json.dumps(d.cfg))
+        cfg["subaccounts"]["acme"]["api_keys"] = [entry]
+        path = str(tmp_path / "bad.yaml")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        r = subprocess.run([DAEMON, "-t", "-c", path], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode != 0 and words in r.stderr + r.stdout, (entry, r.stderr)

@@ -3,7 +3,9 @@
  * builds a store of N messages (default 1 000 000) directly through the
  * store (no daemon), over 90 days, with mixed statuses, channel types,
  * templates, broadcasts and file names, then prints the latency of each
- * search filter (first page of 50 and the capped total), best of 3.
+ * search filter (first page of 50 and the capped total) and of the
+ * statistics (per template and channel type over 90 days, per
+ * broadcast), best of 3.
  *
  *   tests/tools/bench_search [N] [DBPATH]
  */
@@ -16,6 +18,7 @@
 #include "store.h"
 #include "store_bcast.h"
 #include "store_search.h"
+#include "store_stats.h"
 
 #define DAY (24LL * 3600 * 1000)
 
@@ -104,6 +107,34 @@ run(struct sb_store *st, const char *name, struct sb_search q)
 	    total >= SB_SEARCH_TOTAL_CAP ? "+" : "");
 }
 
+static void
+run_stats(struct sb_store *st, const char *by, int64_t t0)
+{
+	struct sb_stats_query q = { .subaccount = "acme", .by = by, .from_ms = t0,
+	    .until_ms = t0 + 90 * DAY };
+	struct sb_error err = { 0 };
+	double best = 1e9;
+	long triggers = 0;
+
+	if (sb_stats_check(&q, t0, &err) < 0) {
+		printf("stats: by %s: %s\n", by, err.message);
+		return;
+	}
+	for (int k = 0; k < 3; k++) {
+		double t = now_s();
+		json_t *res = sb_store_stats(st, &q, &err);
+
+		t = now_s() - t;
+		if (t < best)
+			best = t;
+		triggers = res != NULL ? (long)json_integer_value(json_object_get(json_object_get(res,
+		    "total"), "triggers")) : -1;
+		json_decref(res);
+	}
+	printf("stats:  by %-25s %7.2f ms  (triggers %ld over 90 days)\n", by, best * 1000,
+	    triggers);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,7 +143,7 @@ main(int argc, char **argv)
 	int64_t t0 = 1767225600000LL; /* 2026-01-01 */
 	struct sb_error err = { 0 };
 	struct sb_store *st;
-	char lock[300];
+	char lock[300], file[32];
 	double t;
 	struct sb_search base = { .subaccount = "acme", .limit = 50 };
 	struct sb_search q;
@@ -133,11 +164,13 @@ main(int argc, char **argv)
 	RUN("group=sent", group, "sent");
 	RUN("group=undeliverable", group, "undeliverable");
 	RUN("group=processing", group, "processing");
-	RUN("broadcast", broadcast_id, 500);
+	RUN("broadcast", broadcast_id, n / 2000);
 	RUN("channel_type=whatsapp", channel_type, "whatsapp");
-	RUN("to", to, "+551100007919");
+	RUN("to", to, "+5511900007919");
 	RUN("template=welcome", template_name, "welcome");
-	RUN("file_name", file_name, "list-500.csv");
+	snprintf(file, sizeof(file), "list-%ld.csv", n / 2000);
+	RUN("file_name", file_name, file);
+	RUN("file_name (none)", file_name, "none.csv");
 	RUN("text contains 'order 1234'", text, "order 1234");
 	RUN("text contains 'reminder'", text, "reminder");
 	q = base;
@@ -150,6 +183,22 @@ main(int argc, char **argv)
 	q.before_id = n / 2;
 	run(st, "page from the middle", q);
 #undef RUN
+	run_stats(st, "template", t0);
+	run_stats(st, "channel_type", t0);
+	{
+		double best = 1e9;
+
+		for (int k = 0; k < 3; k++) {
+			double t1 = now_s();
+			json_t *res = sb_store_bcast_stats(st, n / 2000);
+
+			t1 = now_s() - t1;
+			if (t1 < best)
+				best = t1;
+			json_decref(res);
+		}
+		printf("stats:  one broadcast                %7.2f ms\n", best * 1000);
+	}
 	sb_store_close(st);
 	unlink(path);
 	snprintf(lock, sizeof(lock), "%s.lock", path);
