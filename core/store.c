@@ -110,6 +110,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE broadcasts ADD COLUMN chain TEXT;"
 	"ALTER TABLE broadcasts ADD COLUMN body TEXT;"
 	"ALTER TABLE broadcasts ADD COLUMN template_name TEXT;"
+	"ALTER TABLE broadcasts ADD COLUMN restart_cursor TEXT;"
 	"CREATE INDEX broadcasts_sub ON broadcasts(subaccount, id);"
 	"CREATE UNIQUE INDEX broadcasts_restart ON broadcasts(restart_of)"
 	" WHERE restart_of IS NOT NULL;"

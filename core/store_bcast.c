@@ -76,9 +76,9 @@ sb_store_broadcast_insert_restart(struct sb_store *st, int64_t old, const char *
     int64_t now_ms, struct sb_error *err)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
-	    " file_name, chain, body, template_name, restart_of, created_ms)"
-	    " SELECT subaccount, 'restart', ?1, file_name, chain, body, template_name, id, ?2"
-	    " FROM broadcasts WHERE id = ?3");
+	    " file_name, chain, body, template_name, restart_of, created_ms, restart_cursor)"
+	    " SELECT subaccount, 'restart', ?1, file_name, chain, body, template_name, id, ?2,"
+	    " '' FROM broadcasts WHERE id = ?3");
 	int rc;
 
 	if (s == NULL)
@@ -428,4 +428,38 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 	}
 	sqlite3_finalize(s);
 	return json_pack("{s:o, s:o}", "broadcasts", a, "next_before", next);
+}
+
+int
+sb_store_broadcast_set_cursor(struct sb_store *st, int64_t id, const char *cursor)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE broadcasts SET restart_cursor = ? WHERE id = ?");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text_or_null(s, 1, cursor);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+sb_store_broadcast_unfinished_restarts(struct sb_store *st,
+    void (*fn)(void *arg, int64_t id, int64_t restart_of, const char *cursor), void *arg)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, restart_of, restart_cursor FROM broadcasts"
+	    " WHERE restart_cursor IS NOT NULL AND restart_of IS NOT NULL");
+	int n = 0;
+
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		    (const char *)sqlite3_column_text(s, 2));
+		n++;
+	}
+	sqlite3_finalize(s);
+	return n;
 }

@@ -44,6 +44,15 @@ int64_t sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast
 int64_t sb_store_broadcast_insert_restart(struct sb_store *st, int64_t old, const char *user,
     int64_t now_ms, struct sb_error *err);
 
+/*
+ * A restart in progress keeps its cursor (the last number sent to, "" at
+ * first) on its broadcast, written with each batch; NULL once done. A
+ * daemon that starts again resumes every restart that still has one.
+ */
+int sb_store_broadcast_set_cursor(struct sb_store *st, int64_t id, const char *cursor);
+int sb_store_broadcast_unfinished_restarts(struct sb_store *st,
+    void (*fn)(void *arg, int64_t id, int64_t restart_of, const char *cursor), void *arg);
+
 /* What stop and restart need to know of a broadcast. */
 struct sb_broadcast_state {
 	int64_t id;

@@ -13,7 +13,7 @@ extern const struct sb_cmd sb_cmd_broadcast_stop;
 extern const struct sb_cmd sb_cmd_broadcast_restart;
 extern const struct sb_cmd sb_cmd_message_search;   /* cmd-message-search.c */
 extern const struct sb_cmd sb_cmd_message_preview;  /* cmd-message-preview.c */
-extern const struct sb_cmd sb_cmd_stats_show;    /* cmd-message-stats.c */
+extern const struct sb_cmd sb_cmd_stats_show;    /* cmd-stats-show.c */
 
 /*
  * The control peer's user name (from its uid), "uid:N" when it has none,

@@ -53,6 +53,19 @@ static void run_jobs(evutil_socket_t fd, short what, void *arg);
 
 static const struct timeval next_turn = { 0, 0 };
 
+static int push_job(struct sb_bcast *b, const struct job *j);
+
+static void
+resume_restart(void *arg, int64_t id, int64_t restart_of, const char *cursor)
+{
+	struct job j = { .kind = JOB_RESTART, .id = restart_of, .new_id = id };
+
+	snprintf(j.after_to, sizeof(j.after_to), "%s", cursor != NULL ? cursor : "");
+	sb_log(SB_LOG_INFO, "broadcast %lld: resuming its restart of %lld after '%s'",
+	    (long long)id, (long long)restart_of, j.after_to);
+	push_job(arg, &j);
+}
+
 struct sb_bcast *
 sb_bcast_new(struct sb_dispatch *dp, struct event_base *base)
 {
@@ -66,8 +79,10 @@ sb_bcast_new(struct sb_dispatch *dp, struct event_base *base)
 		free(b);
 		return NULL;
 	}
-	/* Stops cut short by a restart of the daemon are finished by the guard. */
+	/* Stops cut short by a restart of the daemon are finished by the guard;
+	 * restarts cut short go on from their cursor. */
 	b->any_stopped = sb_store_broadcast_any_stopped(dp->d->store) != 0;
+	sb_store_broadcast_unfinished_restarts(dp->d->store, resume_restart, b);
 	return b;
 }
 
@@ -231,6 +246,9 @@ run_batch(struct sb_dispatch *dp, struct job *j)
 
 		n = sb_store_broadcast_retry_each(dp->d->store, j->id, j->after_to, BATCH,
 		    resend_cb, &r);
+		/* In the batch's group: a crash resumes after what it stored. */
+		sb_store_broadcast_set_cursor(dp->d->store, j->new_id, n < BATCH ? NULL :
+		    j->after_to);
 	}
 	return n < BATCH;
 }

@@ -232,3 +232,32 @@ def test_named_api_key_is_the_broadcast_user(make_daemon, tmp_path):
         r = subprocess.run([DAEMON, "-t", "-c", path], capture_output=True, text=True,
                            timeout=30)
         assert r.returncode != 0 and words in r.stderr + r.stdout, (entry, r.stderr)
+
+
+def test_restart_cut_short_resumes_after_a_crash(make_daemon):
+    """A restart whose batches a crash cut short keeps a cursor on its
+    broadcast; the next start sends to the numbers after it, once each."""
+    import sqlite3
+
+    d = make_daemon(plugins={"fake": {"module": "test", "behaviour": "fail"}})
+    to = numbers(6, base=5511980000000)
+    bid = submit(d, to)["broadcast"]
+    wait_for(lambda: not show(d, bid)["running"], what="all to fail")
+    d.kill9()
+    # As a crash after the first batch would leave it: a restart whose
+    # cursor is the third number (the first three were sent).
+    db = sqlite3.connect(d.cfg["daemon"]["database"])
+    with db:
+        db.execute("INSERT INTO broadcasts (subaccount, source, chain, body, restart_of,"
+                   " created_ms, restart_cursor) VALUES ('acme', 'restart', 'default', 'hi',"
+                   " ?, 0, ?)", (bid, to[2]))
+        nb = db.execute("SELECT max(id) FROM broadcasts").fetchone()[0]
+    db.close()
+    d.start()
+    wait_for(lambda: show(d, nb)["messages"] == 3, what="the restart to resume")
+    wait_for(lambda: not show(d, nb)["running"], what="the resumed sends to end")
+    assert sorted(x["to"] for x in show(d, nb, "?limit=10")["failed"]) == to[3:]
+    db = sqlite3.connect(d.cfg["daemon"]["database"])
+    assert db.execute("SELECT restart_cursor FROM broadcasts WHERE id = ?",
+                      (nb,)).fetchone()[0] is None
+    db.close()

@@ -128,8 +128,9 @@ def test_every_step_failing_makes_the_message_undeliverable(make_daemon, tmp_pat
     line, tw = providers
     d = chain_daemon(make_daemon, tmp_path, line, tw)
     mid = d.send(to=NUM_SMS)
+    # Accepted, not only sending: while sending, its provider id is our attempt key.
     wait_for(lambda: len(d.status(mid)["attempts"]) == 3 and
-             d.status(mid)["attempts"][2]["provider_id"], what="the SMS step accepted")
+             d.status(mid)["attempts"][2]["status"] == "accepted", what="the SMS step accepted")
     sid = d.status(mid)["attempts"][2]["provider_id"]
     # A forged callback first: refused, nothing moves.
     assert tw.callback(d.hook("sms"), sid, "undelivered", 30006, token="forged")[0] == 403

@@ -1,5 +1,5 @@
 /*
- * cmd-message-stats.c - "stats.show": delivery statistics of a
+ * cmd-stats-show.c - "stats.show": delivery statistics of a
  * subaccount (default: the first configured) per template or per channel
  * type over whole UTC days of trigger time, at most 3 months
  * (store_stats.h); the same as GET /v1/stats.
