@@ -754,13 +754,59 @@ load_sub_chains(struct load *ld, struct sb_cfg *map, const struct field *f,
 	load_list(ld, map, f->key, &sa->chains, &sa->nchains, 1, check_chain_exists);
 }
 
+/*
+ * API keys: each a "sha256:<hex>" string, or {hash: "sha256:<hex>", name:
+ * ops-team}; the name is who triggered a broadcast made with that key.
+ */
 static void
 load_api_keys(struct load *ld, struct sb_cfg *map, const struct field *f,
     void *base)
 {
 	struct sb_config_subaccount *sa = base;
+	struct sb_cfg *node = sb_cfg_get(map, f->key);
+	size_t cap = sb_cfg_len(node) + 1;
 
-	load_list(ld, map, f->key, &sa->api_keys, &sa->napi_keys, 0, check_api_key);
+	sa->api_keys = sb_xrealloc(NULL, cap, sizeof(*sa->api_keys));
+	sa->api_key_names = sb_xrealloc(NULL, cap, sizeof(*sa->api_key_names));
+	sa->api_keys[0] = NULL;
+	sa->napi_keys = 0;
+	if (!node || node->type == SB_CFG_NULL)
+		return;
+	if (node->type != SB_CFG_SEQ) {
+		sb_cfg_error(node, "expected a sequence for '%s', got %s", f->key, type_name(node));
+		return;
+	}
+	for (size_t i = 0; i < node->n; i++) {
+		struct sb_cfg *it = node->items[i], *h = it, *nm = NULL;
+		size_t k = 0;
+
+		if (it->type == SB_CFG_MAP) {
+			for (size_t j = 0; j < it->n; j++)
+				if (strcmp(it->keys[j], "hash") != 0 && strcmp(it->keys[j], "name") != 0)
+					sb_cfg_error(it->items[j], "unknown key '%s' in an entry of '%s'"
+					    " (expected hash, name)", it->keys[j], f->key);
+			h = sb_cfg_get(it, "hash");
+			nm = sb_cfg_get(it, "name");
+			if (h == NULL) {
+				missing(ld, it, "hash", " (sha256:<64 hex>)");
+				continue;
+			}
+		}
+		if (h->type != SB_CFG_SCALAR || (nm != NULL && nm->type != SB_CFG_SCALAR)) {
+			sb_cfg_error(h->type != SB_CFG_SCALAR ? h : nm, "expected a string or"
+			    " {hash, name} in '%s'", f->key);
+			continue;
+		}
+		while (k < sa->napi_keys && strcmp(sa->api_keys[k], h->scalar) != 0)
+			k++;
+		if (k < sa->napi_keys) {
+			sb_cfg_error(h, "the same entry is listed twice in '%s'", f->key);
+		} else if (check_api_key(ld, h, f->key, h->scalar) == 0) {
+			sa->api_key_names[sa->napi_keys] = nm != NULL ? sb_xstrdup(nm->scalar) : NULL;
+			sa->api_keys[sa->napi_keys++] = sb_xstrdup(h->scalar);
+		}
+		sa->api_keys[sa->napi_keys] = NULL;
+	}
 }
 
 static const struct enum_name outside_policies[] = {
@@ -955,6 +1001,9 @@ sb_config_free(struct sb_config *cfg)
 		free(sa->timezone);
 		free_strv(sa->chains);
 		free(sa->default_chain);
+		for (size_t k = 0; sa->api_key_names != NULL && k < sa->napi_keys; k++)
+			free(sa->api_key_names[k]);
+		free(sa->api_key_names);
 		free_strv(sa->api_keys);
 		free(sa->default_country);
 		free(sa->sender);

@@ -181,6 +181,7 @@ struct sb_config_subaccount {
 	char *default_chain;       /* default: chains[0] */
 	char **api_keys;           /* "sha256:<64 hex>" each; NULL-terminated */
 	size_t napi_keys;
+	char **api_key_names;      /* parallel to api_keys: a key's name, or NULL */
 	double rate;               /* messages per second, 0 = unlimited */
 	int64_t burst;             /* token bucket size, default max(1, rate) */
 	int64_t max_in_flight;     /* sends in flight across channels, 0 = unlimited */

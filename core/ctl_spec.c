@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_bcast.h"
 #include "ctl_spec.h"
 
 #ifdef SB_CTL_DAEMON
+#include "control/cmd-broadcast.h"
 #include "control/cmds.h"
 #define EXEC(fn) .exec = (fn)
 #else
@@ -127,6 +129,13 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	  EXEC(sb_exec_filter_list),
 	  .help = "list allowlist entries",
 	  .args = { SUBACCOUNT("only this subaccount's and global entries") } },
+	SB_CTL_MESSAGE_SEARCH,
+	SB_CTL_MESSAGE_PREVIEW,
+	SB_CTL_MESSAGE_STATS,
+	SB_CTL_BROADCAST_LIST,
+	SB_CTL_BROADCAST_SHOW,
+	SB_CTL_BROADCAST_STOP,
+	SB_CTL_BROADCAST_RESTART,
 	{ .words = "clock advance", .cmd = "clock.advance",
 	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_clock_advance),
 	  .help = "move the daemon's clock forward (test mode, -T, only)",

@@ -32,7 +32,7 @@ enum sb_ctl_type {
 };
 
 #define SB_CTL_REQUIRED 0x1
-#define SB_CTL_MAX_ARGS 12
+#define SB_CTL_MAX_ARGS 16
 
 /* Command flags. */
 #define SB_CMD_MUTATES 0x1  /* logged with the peer's uid */

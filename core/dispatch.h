@@ -20,6 +20,19 @@ struct sb_config;
 struct sb_daemon;
 struct sb_dispatch;
 
+/*
+ * A new broadcast made by the first message a trigger stores (an API call,
+ * a control-socket send): who and how. `id` is 0 until then, and the
+ * broadcast's id after; a trigger whose every message was a duplicate
+ * (idempotency key) makes none.
+ */
+struct sb_bcast_origin {
+	const char *source;         /* "api", "control", "file" */
+	const char *user;           /* API key name, control peer's user; or NULL */
+	const char *file_name;      /* or NULL */
+	int64_t id;
+};
+
 struct sb_submit {
 	const char *subaccount;     /* NULL: the first configured subaccount */
 	const char *chain;          /* NULL: the subaccount's default chain */
@@ -33,6 +46,7 @@ struct sb_submit {
 	const char *idempotency_key;/* or NULL */
 	int64_t broadcast_id;       /* 0: none */
 	int64_t resend_of;          /* 0: none */
+	struct sb_bcast_origin *bcast; /* makes the broadcast (broadcast_id 0), or NULL */
 };
 
 /*
@@ -108,6 +122,31 @@ int sb_dispatch_filter_check(struct sb_dispatch *dp, const char *subaccount,
  */
 int sb_dispatch_resend(struct sb_dispatch *dp, int64_t id, const char *subaccount,
     sb_submit_done_fn done, void *arg, struct sb_error *err);
+
+/*
+ * Stop a broadcast: record the stop (once; *stopped_ms gets its time) and
+ * cancel, reason "broadcast stopped", every message of it not yet handed
+ * to a provider, in batches; no later send or chain step of it starts.
+ * Idempotent. 0 (acknowledge after the commit) or -1 with err (not_found).
+ */
+int sb_dispatch_broadcast_stop(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    int64_t *stopped_ms, struct sb_error *err);
+
+struct sb_restart_result {
+	int64_t id;                 /* the new broadcast */
+	int64_t restart_of;
+	int64_t recipients;         /* numbers it sends to */
+	int existing;               /* 1: it was restarted before; this is that restart */
+};
+/*
+ * Restart a finished broadcast: a new broadcast linked to it, sending to
+ * each number whose latest message ended undeliverable, failed, expired or
+ * cancelled and that never got it, once. A second restart answers with
+ * the first. -1 with err: not_found, invalid_state (still running, or no
+ * one to send to).
+ */
+int sb_dispatch_broadcast_restart(struct sb_dispatch *dp, int64_t id, const char *subaccount,
+    const char *user, struct sb_restart_result *res, struct sb_error *err);
 
 /* Look for due work now (after a clock change or a config reload). */
 void sb_dispatch_kick(struct sb_dispatch *dp);

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "http_api.h"
+#include "http_api_internal.h"
 #include "http_guard.h"
 #include "idempotency.h"
 #include "instance.h"
@@ -33,6 +34,7 @@
 #include "phone.h"
 #include "status.h"
 #include "store.h"
+#include "store_preview.h"
 #include "timefmt.h"
 
 #define MAX_RECIPIENTS 1000
@@ -52,6 +54,7 @@ struct pending {
 	size_t outstanding;
 	int failed;
 	int any_new;
+	int64_t broadcast;               /* the request's broadcast, 0: none */
 	struct sb_error err;
 };
 
@@ -238,7 +241,8 @@ pending_finish(struct pending *p)
 			send_error(p->req, &p->err);
 		else
 			send_json(p->req, p->any_new ? 202 : 200,
-			    json_pack("{s:O}", "messages", p->ids));
+			    json_pack("{s:O, s:o}", "messages", p->ids, "broadcast",
+			    p->broadcast > 0 ? json_integer(p->broadcast) : json_null()));
 	}
 	json_decref(p->ids);
 	free(p);
@@ -338,11 +342,15 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	char *vars = NULL, norm[32], key[SB_IDEM_KEY_BUF];
 	struct pending *p;
 	struct sb_error err = { 0 };
+	char user[128];
+	struct sb_bcast_origin origin = { .source = "api" };
 	size_t i, n;
 
 	if (sub == NULL || (body = read_json_body(api, req)) == NULL)
 		return;
 	s.subaccount = sub->name;
+	origin.user = sb_http_key_user(api, sub->name, req, user, sizeof(user));
+	s.bcast = &origin;
 	if (check_fields(body, req) < 0 ||
 	    string_field(body, "text", &s.text, req) < 0 ||
 	    string_field(body, "chain", &s.chain, req) < 0 ||
@@ -453,6 +461,7 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		}
 	}
 	json_decref(recipients);
+	p->broadcast = origin.id;
 	sb_dispatch_batch_end(api->d->dispatch, !p->failed);
 	if (--p->outstanding == 0)
 		pending_finish(p);
@@ -680,6 +689,13 @@ route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *
 			fail(req, SB_E_NOT_FOUND, "no such message");
 		else
 			send_json(req, 200, m);
+	} else if (strcmp(end, "/preview") == 0 && method == EVHTTP_REQ_GET) {
+		json_t *m = sb_store_message_preview(api->d->store, id, sub->name);
+
+		if (m == NULL)
+			fail(req, SB_E_NOT_FOUND, "no such message");
+		else
+			send_json(req, 200, m);
 	} else if (strcmp(end, "/cancel") == 0 && method == EVHTTP_REQ_POST) {
 		cancel_message(api, req, sub, id);
 	} else if (strcmp(end, "/reschedule") == 0 && method == EVHTTP_REQ_POST) {
@@ -863,6 +879,9 @@ static const struct route {
 	{ "/healthz", 1, get_healthz },
 	{ "/metrics", 1, get_metrics },
 	{ "/v1/messages", 0, route_messages },
+	{ "/v1/broadcasts", 0, sb_http_route_broadcasts },
+	{ "/v1/search", 1, sb_http_route_search },
+	{ "/v1/stats", 1, sb_http_route_stats },
 	{ "/hooks/", 0, route_hook },
 };
 
@@ -939,4 +958,67 @@ sb_http_api_free(struct sb_http_api *api)
 	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
 	free(api);
+}
+
+/* ---- for the route files beside this one (http_api_internal.h) ---- */
+
+struct sb_daemon *
+sb_http_daemon(struct sb_http_api *api)
+{
+	return api->d;
+}
+
+const struct sb_config_subaccount *
+sb_http_authenticate(struct sb_http_api *api, struct evhttp_request *req)
+{
+	return authenticate(api, req);
+}
+
+void
+sb_http_send_json(struct evhttp_request *req, int code, json_t *body)
+{
+	send_json(req, code, body);
+}
+
+void
+sb_http_send_error(struct evhttp_request *req, const struct sb_error *err)
+{
+	send_error(req, err);
+}
+
+int
+sb_http_int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
+    int64_t min, int64_t max, int64_t *out)
+{
+	return int_param(req, q, name, min, max, out);
+}
+
+void
+sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
+    json_t *answer)
+{
+	reply_after_commit(api, req, answer);
+}
+
+const char *
+sb_http_key_user(struct sb_http_api *api, const char *subaccount,
+    struct evhttp_request *req, char *buf, size_t len)
+{
+	const struct sb_config_subaccount *sub = sb_config_subaccount(api->d->cfg, subaccount);
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *auth = evhttp_find_header(h, "Authorization");
+	const char *key = evhttp_find_header(h, "X-API-Key");
+	char hex[65];
+
+	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		key = auth + 7;
+	sha256_hex(key != NULL ? key : "", hex);
+	for (size_t k = 0; sub != NULL && sub->api_key_names != NULL && k < sub->napi_keys; k++)
+		if (sub->api_key_names[k] != NULL && strcmp(sub->api_keys[k] + 7, hex) == 0) {
+			snprintf(buf, len, "%s", sub->api_key_names[k]);
+			return buf;
+		}
+	/* A key without a name: its hash names it without revealing it. */
+	snprintf(buf, len, "key:%.12s", hex);
+	return buf;
 }

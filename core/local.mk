@@ -12,10 +12,11 @@ core_libsbcore_la_SOURCES = \
 	core/engine/engine.h core/engine/engine.c core/engine/statem.c core/engine/statem.h \
 	core/engine/apply.c core/engine/chains.c core/engine/due.c core/engine/due.h \
 	core/engine/pump.c core/engine/lanes.c core/engine/submit.c \
-	core/engine/schedule.c core/engine/receipt.c \
+	core/engine/schedule.c core/engine/receipt.c core/engine/broadcast.c \
 	core/errors.c core/errors.h \
 	core/host.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
+	core/http_api_internal.h core/http_bcast.c \
 	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \
 	core/http_client.c core/http_client.h \
@@ -27,6 +28,10 @@ core_libsbcore_la_SOURCES = \
 	core/status.c core/status.h \
 	core/tz.c core/tz.h \
 	core/store.c core/store_group.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
+	core/store_bcast.c core/store_bcast.h core/store_search.c core/store_search.h \
+	core/chantype.c core/chantype.h core/http_search.c \
+	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
+	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
 # ctl_spec.c is the daemon's command table too, with the handlers (SB_CTL_DAEMON).

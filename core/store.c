@@ -100,6 +100,98 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL,"
 	" created_ms INTEGER NOT NULL, UNIQUE (name, spec));"
 	"ALTER TABLE messages ADD COLUMN chain_ver INTEGER;",
+	/*
+	 * 3 -> 4: broadcasts as operators see them. Every trigger is one
+	 * broadcast: who (user), what (text or template, chain) and when; its
+	 * messages are found by (broadcast_id, status) and, for a restart,
+	 * by (broadcast_id, to_addr) so a number is never sent twice.
+	 */
+	"ALTER TABLE broadcasts ADD COLUMN user_name TEXT;"
+	"ALTER TABLE broadcasts ADD COLUMN chain TEXT;"
+	"ALTER TABLE broadcasts ADD COLUMN body TEXT;"
+	"ALTER TABLE broadcasts ADD COLUMN template_name TEXT;"
+	"ALTER TABLE broadcasts ADD COLUMN restart_cursor TEXT;"
+	"CREATE INDEX broadcasts_sub ON broadcasts(subaccount, id);"
+	"CREATE UNIQUE INDEX broadcasts_restart ON broadcasts(restart_of)"
+	" WHERE restart_of IS NOT NULL;"
+	"CREATE INDEX messages_bcast_status ON messages(broadcast_id, status, id)"
+	" WHERE broadcast_id IS NOT NULL;"
+	"CREATE INDEX messages_bcast_to ON messages(broadcast_id, to_addr)"
+	" WHERE broadcast_id IS NOT NULL;"
+	/*
+	 * The operator's search: every filter has an index that also gives
+	 * the order (newest first: id descending), so a page is an index
+	 * range, never a sort. `grp` is the screens' grouping of statuses;
+	 * `channel_type` is the type of the message's latest attempt's channel
+	 * (the delivering one once delivered); the text is in a trigram index.
+	 */
+	"ALTER TABLE messages ADD COLUMN channel_type TEXT;"
+	"ALTER TABLE messages ADD COLUMN grp TEXT GENERATED ALWAYS AS (CASE status"
+	" WHEN 'queued' THEN 'processing' WHEN 'accepted' THEN 'sending'"
+	" WHEN 'delivered' THEN 'sent' WHEN 'read' THEN 'sent'"
+	" WHEN 'rejected' THEN 'failed' WHEN 'expired' THEN 'failed' ELSE status END) VIRTUAL;"
+	"CREATE INDEX messages_created ON messages(created_ms);"
+	"CREATE INDEX messages_sub_id ON messages(subaccount, id);"
+	"CREATE INDEX messages_sub_status ON messages(subaccount, status, id);"
+	"CREATE INDEX messages_sub_grp ON messages(subaccount, grp, id);"
+	"CREATE INDEX messages_sub_type ON messages(subaccount, channel_type, id);"
+	"CREATE INDEX messages_sub_tpl ON messages(subaccount, template_name, id);"
+	"CREATE INDEX messages_to ON messages(to_addr, id);"
+	"CREATE INDEX messages_bcast_id ON messages(broadcast_id, id)"
+	" WHERE broadcast_id IS NOT NULL;"
+	"CREATE INDEX broadcasts_file ON broadcasts(subaccount, file_name)"
+	" WHERE file_name IS NOT NULL;"
+	"CREATE VIRTUAL TABLE messages_text USING fts5(body, content='messages',"
+	" content_rowid='id', tokenize='trigram');"
+	"CREATE TRIGGER messages_text_ins AFTER INSERT ON messages WHEN new.body IS NOT NULL"
+	" BEGIN INSERT INTO messages_text (rowid, body) VALUES (new.id, new.body); END;"
+	"CREATE TRIGGER messages_text_upd AFTER UPDATE OF body ON messages BEGIN"
+	" INSERT INTO messages_text (messages_text, rowid, body)"
+	"  SELECT 'delete', old.id, old.body WHERE old.body IS NOT NULL;"
+	" INSERT INTO messages_text (rowid, body) SELECT new.id, new.body"
+	"  WHERE new.body IS NOT NULL; END;"
+	"INSERT INTO messages_text (messages_text) VALUES ('rebuild');"
+	/*
+	 * Statistics from aggregates, never a scan: messages per (subaccount,
+	 * UTC day of trigger, template, channel type, status) and per
+	 * (broadcast, status), kept by triggers in the statement that changes
+	 * a message's status or channel type, so always in the same
+	 * transaction as the change.
+	 */
+	"CREATE TABLE msg_stats (subaccount TEXT NOT NULL, day INTEGER NOT NULL,"
+	" template TEXT NOT NULL, channel_type TEXT NOT NULL, status TEXT NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY (subaccount, day, template, channel_type, status)) WITHOUT ROWID;"
+	"CREATE INDEX msg_stats_type ON msg_stats(subaccount, channel_type, day);"
+	"CREATE TABLE bcast_stats (broadcast_id INTEGER NOT NULL, status TEXT NOT NULL,"
+	" n INTEGER NOT NULL, PRIMARY KEY (broadcast_id, status)) WITHOUT ROWID;"
+	"CREATE TRIGGER msg_stats_ins AFTER INSERT ON messages BEGIN"
+	" INSERT INTO msg_stats VALUES (new.subaccount, new.created_ms / 86400000,"
+	"  coalesce(new.template_name, ''), coalesce(new.channel_type, ''), new.status, 1)"
+	"  ON CONFLICT (subaccount, day, template, channel_type, status)"
+	"  DO UPDATE SET n = n + 1;"
+	" INSERT INTO bcast_stats SELECT new.broadcast_id, new.status, 1"
+	"  WHERE new.broadcast_id IS NOT NULL"
+	"  ON CONFLICT (broadcast_id, status) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER msg_stats_upd AFTER UPDATE OF status, channel_type ON messages"
+	" WHEN old.status IS NOT new.status OR old.channel_type IS NOT new.channel_type BEGIN"
+	" UPDATE msg_stats SET n = n - 1 WHERE subaccount = old.subaccount"
+	"  AND day = old.created_ms / 86400000 AND template = coalesce(old.template_name, '')"
+	"  AND channel_type = coalesce(old.channel_type, '') AND status = old.status;"
+	" INSERT INTO msg_stats VALUES (new.subaccount, new.created_ms / 86400000,"
+	"  coalesce(new.template_name, ''), coalesce(new.channel_type, ''), new.status, 1)"
+	"  ON CONFLICT (subaccount, day, template, channel_type, status)"
+	"  DO UPDATE SET n = n + 1;"
+	" UPDATE bcast_stats SET n = n - 1 WHERE broadcast_id = old.broadcast_id"
+	"  AND status = old.status AND old.status IS NOT new.status;"
+	" INSERT INTO bcast_stats SELECT new.broadcast_id, new.status, 1"
+	"  WHERE new.broadcast_id IS NOT NULL AND old.status IS NOT new.status"
+	"  ON CONFLICT (broadcast_id, status) DO UPDATE SET n = n + 1; END;"
+	"INSERT INTO msg_stats SELECT subaccount, created_ms / 86400000,"
+	" coalesce(template_name, ''), coalesce(channel_type, ''), status, count(*)"
+	" FROM messages GROUP BY 1, 2, 3, 4, 5;"
+	"INSERT INTO bcast_stats SELECT broadcast_id, status, count(*) FROM messages"
+	" WHERE broadcast_id IS NOT NULL GROUP BY 1, 2;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -215,6 +307,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHAIN_EACH] = "SELECT id, name, spec FROM chain_versions ORDER BY id",
 	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
 	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
+	[ST_MSG_CHANNEL_TYPE] = "UPDATE messages SET channel_type = ? WHERE id = ?",
+	[ST_MSG_BCAST_STOPPED] =
+	    "SELECT b.stopped_ms IS NOT NULL FROM messages m JOIN broadcasts b"
+	    " ON b.id = m.broadcast_id WHERE m.id = ?",
 };
 
 static int

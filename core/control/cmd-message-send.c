@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "cmd-broadcast.h"
 #include "cmds.h"
 #include "daemon.h"
 #include "dispatch.h"
@@ -48,7 +49,8 @@ sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 	json_t *args = sb_ctl_args(req), *vars = NULL;
 	struct sb_submit s = { 0 };
 	const char *at = NULL;
-	char *vars_text = NULL;
+	char *vars_text = NULL, user[128];
+	struct sb_bcast_origin origin = { .source = "control" };
 	int rc;
 
 	for (size_t i = 0; i < sizeof(send_strings) / sizeof(send_strings[0]); i++)
@@ -68,6 +70,8 @@ sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 	if (vars != NULL && (vars_text = json_dumps(vars, JSON_COMPACT)) == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 	s.template_vars = vars_text;
+	origin.user = sb_ctl_peer_user(req, user, sizeof(user));
+	s.bcast = &origin;
 	/* The dispatcher copies what it keeps before returning. */
 	rc = sb_dispatch_submit(sb_ctl_daemon(req)->dispatch, &s, sent, req, err);
 	free(vars_text);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chantype.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_search.h"
 #include "timefmt.h"
 
 /* Status gauges move at once, or with their batch if it holds (submit.c). */
@@ -130,6 +132,7 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
     int64_t chain_ver, const char *chain_name, int step, const char *reason)
 {
 	const struct sb_chain_version *cv = sb_chains_get(dp->chains, chain_ver, chain_name);
+	struct sb_instance *inst;
 	int64_t now = sb_now_ms(), att, expire = 0;
 	struct sb_transition t = {
 		.message_id = message_id, .old_message_status = old_status,
@@ -142,6 +145,14 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 		t.step = -1;
 		t.reason = cv == NULL ? "its chain is no longer configured" :
 		    "its chain has no such step";
+		sb_eng_transition(dp, &t);
+		return;
+	}
+	/* A stopped broadcast starts nothing more, not even a fallback step. */
+	if (sb_bcast_stopped(dp, message_id)) {
+		t.message_status = SB_ST_CANCELLED;
+		t.step = -1;
+		t.reason = sb_bcast_stop_reason();
 		sb_eng_transition(dp, &t);
 		return;
 	}
@@ -158,7 +169,12 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	if (sb_eng_transition(dp, &t) != 0)
 		return;
 	note_time(dp, expire, 0);
-	if (sb_loader_instance(dp->d->loader, cv->steps[step].channel) == NULL) {
+	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
+	/* The search's channel type is the latest attempt's (the delivering one). */
+	if (att > 0)
+		sb_store_message_set_channel_type(dp->d->store, message_id,
+		    sb_channel_type(inst != NULL ? inst->cfg->module : NULL));
+	if (inst == NULL) {
 		/* Its chain version names an instance this configuration lacks
 		 * (a restart after it was removed): move on, never strand it. */
 		struct sb_attempt_ref a = {

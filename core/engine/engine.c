@@ -31,7 +31,8 @@ sb_dispatch_new(struct sb_daemon *d)
 	dp->d = d;
 	dp->chains = sb_chains_new();
 	dp->due = sb_due_new(dp, d->base);
-	if (dp->chains == NULL || dp->due == NULL || sb_pump_init(dp, d->base) < 0) {
+	dp->bcast = sb_bcast_new(dp, d->base);
+	if (dp->chains == NULL || dp->due == NULL || dp->bcast == NULL || sb_pump_init(dp, d->base) < 0) {
 		sb_dispatch_free(dp);
 		return NULL;
 	}
@@ -48,6 +49,7 @@ sb_dispatch_free(struct sb_dispatch *dp)
 {
 	if (dp == NULL)
 		return;
+	sb_bcast_free(dp->bcast);
 	sb_due_free(dp->due);
 	sb_chains_free(dp->chains);
 	sb_pump_clear(dp);

@@ -249,6 +249,21 @@ void sb_eng_activate(struct sb_dispatch *dp, int64_t id);
 int sb_hours_gate(struct sb_dispatch *dp, int64_t message_id, int step, int64_t now_ms,
     struct sb_transition *t, char *why, size_t why_len);
 
+/* ---- broadcast.c ---- */
+
+struct sb_bcast;
+struct sb_bcast *sb_bcast_new(struct sb_dispatch *dp, struct event_base *base);
+void sb_bcast_free(struct sb_bcast *b);
+/* Does the message belong to a stopped broadcast? 1 or 0. */
+int sb_bcast_stopped(struct sb_dispatch *dp, int64_t message_id);
+/*
+ * Before a queued attempt is sent: if its broadcast is stopped, cancel the
+ * message (its status is `status`) and its queued attempt, and return 1.
+ */
+int sb_bcast_guard_send(struct sb_dispatch *dp, int64_t message_id, enum sb_status status);
+/* "broadcast stopped" */
+const char *sb_bcast_stop_reason(void);
+
 /* ---- the engine ---- */
 
 struct sb_dispatch {
@@ -257,6 +272,7 @@ struct sb_dispatch {
 	struct sb_due *due;          /* due.c */
 	struct sb_pump pump;         /* pump.c, lanes.c */
 	struct sb_submit_batch batch;/* submit.c */
+	struct sb_bcast *bcast;      /* broadcast.c */
 	uint64_t refused;            /* transitions refused (a bug if ever > 0) */
 };
 

@@ -202,6 +202,8 @@ mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 	 * its key: a Kannel-style report can beat the HTTP answer. */
 	struct sb_outcome_info info = { .provider_id = key, .retry_after_s = -1 };
 
+	if (sb_bcast_guard_send(dp, rd->row.message_id, rd->row.message_status))
+		return -1;
 	sb_eng_attempt_key(dp, rd->row.id, key, sizeof(key));
 	sb_eng_ref_of_row(dp, &a, &rd->row);
 	return sb_eng_event(dp, &a, SB_EV_SEND, &info) == SB_ST_SENDING ? 0 : -1;

@@ -16,12 +16,16 @@ static const unsigned message_moves[SB_ST_COUNT] = {
 	[SB_ST_QUEUED] = B(SB_ST_QUEUED) | B(SB_ST_SCHEDULED) | B(SB_ST_SENDING) |
 	    B(SB_ST_ACCEPTED) | B(SB_ST_BLOCKED_TIME) | B(SB_ST_EXPIRED) | B(SB_ST_CANCELLED) |
 	    B(SB_ST_FAILED) | B(SB_ST_UNDELIVERABLE) | B(SB_ST_DELIVERED) | B(SB_ST_READ),
+	/*
+	 * `cancelled` from sending or accepted: the chain moves on while its
+	 * broadcast is stopped, and the next step never starts (apply.c).
+	 */
 	[SB_ST_SENDING] = B(SB_ST_QUEUED) | B(SB_ST_SCHEDULED) | B(SB_ST_ACCEPTED) |
 	    B(SB_ST_BLOCKED_TIME) | B(SB_ST_EXPIRED) | B(SB_ST_FAILED) |
-	    B(SB_ST_UNDELIVERABLE) | B(SB_ST_DELIVERED) | B(SB_ST_READ),
+	    B(SB_ST_UNDELIVERABLE) | B(SB_ST_DELIVERED) | B(SB_ST_READ) | B(SB_ST_CANCELLED),
 	[SB_ST_ACCEPTED] = B(SB_ST_ACCEPTED) | B(SB_ST_QUEUED) | B(SB_ST_SCHEDULED) |
 	    B(SB_ST_SENDING) | B(SB_ST_BLOCKED_TIME) | B(SB_ST_EXPIRED) | B(SB_ST_FAILED) |
-	    B(SB_ST_UNDELIVERABLE) | B(SB_ST_DELIVERED) | B(SB_ST_READ),
+	    B(SB_ST_UNDELIVERABLE) | B(SB_ST_DELIVERED) | B(SB_ST_READ) | B(SB_ST_CANCELLED),
 	/* Final: only a read receipt after delivery. */
 	[SB_ST_DELIVERED] = B(SB_ST_READ),
 };

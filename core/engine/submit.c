@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "phone.h"
 #include "store.h"
+#include "store_bcast.h"
 
 struct sb_submit_ack {
 	sb_submit_done_fn done;
@@ -196,6 +197,28 @@ sb_dispatch_filter_check(struct sb_dispatch *dp, const char *subaccount, const c
 	return 0;
 }
 
+/* The trigger's broadcast, made with its first stored message. */
+static int
+make_broadcast(struct sb_dispatch *dp, const struct sb_submit *s,
+    const struct sb_config_subaccount *sub, const char *chain, int64_t now,
+    struct sb_error *err)
+{
+	struct sb_broadcast_row b = {
+		.subaccount = sub->name, .source = s->bcast->source, .user = s->bcast->user,
+		.file_name = s->bcast->file_name, .chain = chain, .text = s->text,
+		.template_name = s->template_name, .created_ms = now,
+	};
+
+	if (s->bcast->id > 0)
+		return 0;
+	s->bcast->id = sb_store_broadcast_insert(dp->d->store, &b, err);
+	if (s->bcast->id > 0)
+		return 0;
+	sb_log(SB_LOG_ERROR, "submit: %s", err->message);
+	s->bcast->id = 0;
+	return sb_error_set(err, SB_E_INTERNAL, "the broadcast could not be stored");
+}
+
 int
 sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn done,
     void *arg, struct sb_error *err)
@@ -248,6 +271,11 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	m.send_at_ms = s->send_at_ms > now ? s->send_at_ms : now;
 	m.expires_ms = m.send_at_ms + validity;
 	m.broadcast_id = s->broadcast_id;
+	if (s->bcast != NULL && s->broadcast_id == 0 && make_broadcast(dp, s, sub, m.chain, now,
+	    err) < 0)
+		return -1;
+	if (s->bcast != NULL && s->broadcast_id == 0)
+		m.broadcast_id = s->bcast->id;
 	m.resend_of = s->resend_of;
 	m.status = blocked ? SB_ST_REJECTED : s->send_at_ms > now ? SB_ST_SCHEDULED :
 	    SB_ST_QUEUED;

@@ -13,10 +13,11 @@ missing() {
 	fail=1
 }
 
-# Control commands (the one table, core/ctl_spec.c): "### `name`" in
+# Control commands (the one table, core/ctl_spec.c, with the rows
+# core/ctl_bcast.h adds to it): "### `name`" in
 # control.md (several names may share a heading: "### `filter.allow`,
 # `filter.revoke`").
-names=$(sed -n 's/^[[:space:]]*{ \.words = "[a-z ]*", \.cmd = "\([a-z.]*\)",$/\1/p' "$src/core/ctl_spec.c")
+names=$(sed -n 's/^[[:space:]]*{ \.words = "[a-z -]*", \.cmd = "\([a-z._]*\)",.*/\1/p' "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h")
 [ "$(echo "$names" | wc -w)" -ge 10 ] || missing "found no command table in core/ctl_spec.c"
 for name in $names; do
 	grep -q "^### .*\`$name\`" "$docs/control.md" ||
@@ -24,8 +25,8 @@ for name in $names; do
 done
 
 # switchboardctl's words: a row "| `words ...` | `cmd` |" of the table.
-sed -n 's/^[[:space:]]*{ \.words = "\([a-z ]*\)", \.cmd = "\([a-z.]*\)",.*/\1|\2/p' \
-    "$src/core/ctl_spec.c" | while IFS='|' read -r words cmd; do
+sed -n 's/^[[:space:]]*{ \.words = "\([a-z -]*\)", \.cmd = "\([a-z._]*\)",.*/\1|\2/p' \
+    "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h" | while IFS='|' read -r words cmd; do
 	grep -q "^| \`$words[^\`]*\` | \`$cmd\` |" "$docs/control.md" || {
 		echo "check-docs: switchboardctl '$words' ($cmd) has no row in docs/control.md's command table" >&2
 		exit 1
@@ -39,12 +40,17 @@ for path in $paths; do
 	grep -q "\`[A-Z/]* *$path" "$docs/http-api.md" ||
 		missing "HTTP route '$path' is not in docs/http-api.md"
 done
-for action in $(sed -n 's/.*strcmp(end, "\/\([a-z]*\)") == 0.*/\1/p' "$src/core/http_api.c"); do
-	grep -q "^| \`POST /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
-		missing "HTTP route 'POST /v1/messages/{id}/$action' is not in docs/http-api.md's route table"
-	grep -q "^## \`POST /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
-		missing "HTTP route 'POST /v1/messages/{id}/$action' has no section in docs/http-api.md"
-done
+# The actions under a message, with the method each line tests for.
+sed -n 's/.*strcmp(end, "\/\([a-z]*\)") == 0 && method == EVHTTP_REQ_\([A-Z]*\)).*/\1 \2/p' \
+    "$src/core/http_api.c" > "${TMPDIR:-/tmp}/check-docs.$$"
+while read -r action method; do
+	grep -q "^| \`$method /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
+		missing "HTTP route '$method /v1/messages/{id}/$action' is not in docs/http-api.md's route table"
+	grep -q "^## \`$method /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
+		missing "HTTP route '$method /v1/messages/{id}/$action' has no section in docs/http-api.md"
+done < "${TMPDIR:-/tmp}/check-docs.$$"
+[ -s "${TMPDIR:-/tmp}/check-docs.$$" ] || missing "found no message actions in core/http_api.c"
+rm -f "${TMPDIR:-/tmp}/check-docs.$$"
 
 # Configuration keys: each key of config.c's tables, in backquotes, in
 # docs/config.md or docs/control.md (alone or as section.key).

@@ -349,6 +349,27 @@ test_timeout_in_doubt_follows_the_policy(void **state)
 	assert_int_equal(d.attempt, SB_ST_QUEUED);
 }
 
+/*
+ * A stopped broadcast: a message whose chain moves on (its message still
+ * `sending` or `accepted`) is cancelled instead of starting its next step,
+ * and a final message is never cancelled.
+ */
+static void
+test_stopped_broadcast_moves(void **state)
+{
+	(void)state;
+	assert_true(sb_sm_message_move_ok(SB_ST_SENDING, SB_ST_CANCELLED));
+	assert_true(sb_sm_message_move_ok(SB_ST_ACCEPTED, SB_ST_CANCELLED));
+	assert_true(sb_sm_message_move_ok(SB_ST_QUEUED, SB_ST_CANCELLED));
+	assert_true(sb_sm_message_move_ok(SB_ST_SCHEDULED, SB_ST_CANCELLED));
+	assert_false(sb_sm_message_move_ok(SB_ST_DELIVERED, SB_ST_CANCELLED));
+	assert_false(sb_sm_message_move_ok(SB_ST_UNDELIVERABLE, SB_ST_CANCELLED));
+	assert_false(sb_sm_message_move_ok(SB_ST_CANCELLED, SB_ST_QUEUED));
+	/* What was sent is not recalled: an accepted attempt is never cancelled. */
+	assert_false(sb_sm_attempt_move_ok(SB_ST_ACCEPTED, SB_ST_CANCELLED));
+	assert_true(sb_sm_attempt_move_ok(SB_ST_QUEUED, SB_ST_CANCELLED));
+}
+
 static void
 test_tables(void **state)
 {
@@ -632,6 +653,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_status_and_event),
+		cmocka_unit_test(test_stopped_broadcast_moves),
 		cmocka_unit_test(test_message_follows_its_current_step),
 		cmocka_unit_test(test_chain_moves_on),
 		cmocka_unit_test(test_retries_run_out),

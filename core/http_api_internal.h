@@ -1,0 +1,54 @@
+/*
+ * http_api_internal.h - what http_api.c lends the route files beside it
+ * (http_bcast.c): authentication, JSON answers, query parameters and the
+ * answer after a commit, so every route reads and fails the same way.
+ */
+#ifndef SB_HTTP_API_INTERNAL_H
+#define SB_HTTP_API_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "errors.h"
+
+struct sb_config_subaccount;
+struct sb_daemon;
+struct sb_http_api;
+
+struct sb_daemon *sb_http_daemon(struct sb_http_api *api);
+/* The subaccount of the request's API key, or NULL (already answered 401/429). */
+const struct sb_config_subaccount *sb_http_authenticate(struct sb_http_api *api,
+    struct evhttp_request *req);
+/* Answer with `body` (taken). */
+void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
+void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);
+/* An optional integer query parameter in [min, max]: 0 (absent: *out = 0) or -1 answered. */
+int sb_http_int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
+    int64_t min, int64_t max, int64_t *out);
+/* Answer `answer` (taken) with 200 once the open group is committed. */
+void sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
+    json_t *answer);
+/*
+ * Who a request's API key (of `subaccount`) is, for a broadcast's user:
+ * the key's configured name, else "key:<first 12 hex of its hash>".
+ */
+const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
+    struct evhttp_request *req, char *buf, size_t len);
+
+/* http_bcast.c: /v1/broadcasts[/id[/stop|/restart]] */
+void sb_http_route_broadcasts(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+/* http_search.c: GET /v1/search */
+void sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+/* http_stats.c: GET /v1/stats */
+void sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+#endif

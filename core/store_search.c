@@ -1,0 +1,315 @@
+/*
+ * store_search.c - the operator's message search (store_search.h).
+ *
+ * One statement per search, built from a table of filters: each filter
+ * present adds its condition, and its parameter has a fixed number, so
+ * binding never depends on which others are there. The order is id
+ * descending (ids grow with trigger time), and every filter's index ends
+ * in id, so a page is one index range. A trigger-time range becomes an id
+ * range first (two lookups in the created_ms index), then stays as an
+ * exact condition. The total is a count of the same range, capped.
+ * Read-only; statements are prepared per call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "chantype.h"
+#include "status.h"
+#include "store_internal.h"
+#include "store_search.h"
+#include "timefmt.h"
+
+/* The screens' groupings; `grp` in the schema computes the same. */
+static const char *const groups[] = {
+	"processing", "sending", "sent", "undeliverable", "failed", "cancelled",
+	"blocked_time", "scheduled",
+};
+
+enum {
+	P_SUB = 1, P_STATUS, P_GROUP, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
+	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT,
+};
+
+/* Conditions by filter; `present` says whether the query has it. */
+static const struct {
+	int param;
+	const char *cond;
+} filters[] = {
+	{ P_STATUS, " AND m.status = ?2" },
+	{ P_GROUP, " AND m.grp = ?3" },
+	{ P_BCAST, " AND m.broadcast_id = ?4" },
+	{ P_TYPE, " AND m.channel_type = ?5" },
+	{ P_TO, " AND m.to_addr = ?6" },
+	{ P_TPL, " AND m.template_name = ?7" },
+	{ P_FILE, " AND m.broadcast_id IN (SELECT b.id FROM broadcasts b"
+	    " WHERE b.subaccount = ?1 AND b.file_name = ?8)" },
+	{ P_TEXT, " AND messages_text MATCH ?9" },
+	{ P_FROM, " AND m.id >= ?12 AND m.created_ms >= ?10" },
+	{ P_UNTIL, " AND m.id <= ?13 AND m.created_ms < ?11" },
+	{ P_BEFORE, " AND m.id < ?14" },
+};
+
+/*
+ * The text filter drives from the trigram index, in rowid (= id) order, so
+ * a page stops at its limit (CROSS JOIN keeps it the outer loop: as the
+ * inner one, every message would run the text query); a file name drives
+ * from its broadcasts (+subaccount: not from the subaccount's index). The
+ * id bounds are given to the text index too.
+ */
+static const struct {
+	int param;
+	const char *cond;
+} text_bounds[] = {
+	{ P_FROM, " AND messages_text.rowid >= ?12" },
+	{ P_UNTIL, " AND messages_text.rowid <= ?13" },
+	{ P_BEFORE, " AND messages_text.rowid < ?14" },
+};
+
+#define FROM_TEXT " FROM messages_text CROSS JOIN messages m ON m.id = messages_text.rowid"
+#define FROM_PLAIN " FROM messages m"
+
+int
+sb_search_check(struct sb_search *q, struct sb_error *err)
+{
+	size_t i;
+
+	if (q->status != NULL && sb_status_parse(q->status) < 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown status '%.32s'", q->status);
+	for (i = 0; q->group != NULL && i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (strcmp(groups[i], q->group) == 0)
+			break;
+	if (q->group != NULL && i == sizeof(groups) / sizeof(groups[0]))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown group '%.32s' (expected"
+		    " processing, sending, sent, undeliverable, failed, cancelled, blocked_time"
+		    " or scheduled)", q->group);
+	if (q->channel_type != NULL && !sb_channel_type_valid(q->channel_type))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown channel type '%.32s'"
+		    " (expected sms, whatsapp, line_push, line_notify or other)", q->channel_type);
+	if (q->text != NULL && strlen(q->text) < 3)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at least 3"
+		    " characters");
+	if (q->text != NULL && strlen(q->text) > 200)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at most 200 bytes");
+	if (q->from_ms > 0 && q->until_ms > 0 && q->until_ms <= q->from_ms)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'until' must be after 'from'");
+	if (q->from_ms > 0 && q->until_ms > 0 && q->until_ms - q->from_ms > SB_SEARCH_MAX_RANGE_MS)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "the time range is %lld days;"
+		    " a search covers at most 3 months (92 days) of trigger time",
+		    (long long)((q->until_ms - q->from_ms + 86399999) / 86400000));
+	/* An open end is closed three months from the other. */
+	if (q->from_ms > 0 && q->until_ms == 0)
+		q->until_ms = q->from_ms + SB_SEARCH_MAX_RANGE_MS;
+	else if (q->until_ms > 0 && q->from_ms == 0)
+		q->from_ms = q->until_ms - SB_SEARCH_MAX_RANGE_MS;
+	return 0;
+}
+
+static int
+present(const struct sb_search *q, int param)
+{
+	switch (param) {
+	case P_STATUS: return q->status != NULL;
+	case P_GROUP: return q->group != NULL;
+	case P_BCAST: return q->broadcast_id > 0;
+	case P_TYPE: return q->channel_type != NULL;
+	case P_TO: return q->to != NULL;
+	case P_TPL: return q->template_name != NULL;
+	case P_FILE: return q->file_name != NULL;
+	case P_TEXT: return q->text != NULL;
+	case P_FROM: return q->from_ms > 0;
+	case P_UNTIL: return q->until_ms > 0;
+	case P_BEFORE: return q->before_id > 0;
+	default: return 0;
+	}
+}
+
+/* The id of the first (or last) message triggered at or after (before) `ms`. */
+static int64_t
+id_at(struct sb_store *st, int64_t ms, int last)
+{
+	sqlite3_stmt *s;
+	int64_t id = last ? 0 : INT64_MAX;
+
+	if (sqlite3_prepare_v2(st->db, last ?
+	    "SELECT id FROM messages WHERE created_ms < ? ORDER BY created_ms DESC LIMIT 1" :
+	    "SELECT id FROM messages WHERE created_ms >= ? ORDER BY created_ms LIMIT 1",
+	    -1, &s, NULL) != SQLITE_OK)
+		return id;
+	sqlite3_bind_int64(s, 1, ms);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+/* The text as one FTS5 phrase: "..." with quotes doubled. */
+static void
+phrase(const char *text, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return;
+	buf[o++] = '"';
+	for (const char *p = text; *p != '\0' && o + 3 < len; p++) {
+		if (*p == '"')
+			buf[o++] = '"';
+		buf[o++] = *p;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+#define SEARCH_COLS                                                              \
+	"m.id, m.to_addr, m.status, m.grp, m.channel_type, m.template_name,"         \
+	" m.broadcast_id, m.body, m.created_ms, m.updated_ms, m.reason"
+
+/*
+ * Prepare `select` + FROM + conditions + ORDER BY and LIMIT (page) or
+ * LIMIT alone (count), and bind the query's parameters.
+ */
+static sqlite3_stmt *
+prepare_search(struct sb_store *st, const struct sb_search *q, const char *select, int page)
+{
+	char sql[2048];
+	size_t used;
+	sqlite3_stmt *s;
+	int text = q->text != NULL;
+
+	used = (size_t)snprintf(sql, sizeof(sql), "%s%s WHERE %sm.subaccount = ?1", select,
+	    text ? FROM_TEXT : FROM_PLAIN, q->file_name != NULL ? "+" : "");
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+		if (present(q, filters[i].param) && used < sizeof(sql))
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", filters[i].cond);
+	for (size_t i = 0; text && i < sizeof(text_bounds) / sizeof(text_bounds[0]); i++)
+		if (present(q, text_bounds[i].param) && used < sizeof(sql))
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s",
+			    text_bounds[i].cond);
+	if (used < sizeof(sql))
+		snprintf(sql + used, sizeof(sql) - used, "%s%s",
+		    !page ? "" : text ? " ORDER BY messages_text.rowid DESC" : " ORDER BY m.id DESC",
+		    page ? " LIMIT ?15 + 1" : " LIMIT ?15)");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, P_SUB, q->subaccount, -1, SQLITE_TRANSIENT);
+	if (q->status != NULL)
+		sqlite3_bind_text(s, P_STATUS, q->status, -1, SQLITE_TRANSIENT);
+	if (q->group != NULL)
+		sqlite3_bind_text(s, P_GROUP, q->group, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, P_BCAST, q->broadcast_id);
+	if (q->channel_type != NULL)
+		sqlite3_bind_text(s, P_TYPE, q->channel_type, -1, SQLITE_TRANSIENT);
+	if (q->to != NULL)
+		sqlite3_bind_text(s, P_TO, q->to, -1, SQLITE_TRANSIENT);
+	if (q->template_name != NULL)
+		sqlite3_bind_text(s, P_TPL, q->template_name, -1, SQLITE_TRANSIENT);
+	if (q->file_name != NULL)
+		sqlite3_bind_text(s, P_FILE, q->file_name, -1, SQLITE_TRANSIENT);
+	if (q->text != NULL) {
+		char match[450];
+
+		phrase(q->text, match, sizeof(match));
+		sqlite3_bind_text(s, P_TEXT, match, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int64(s, P_FROM, q->from_ms);
+	sqlite3_bind_int64(s, P_UNTIL, q->until_ms);
+	sqlite3_bind_int64(s, P_LO, q->from_ms > 0 ? id_at(st, q->from_ms, 0) : 0);
+	sqlite3_bind_int64(s, P_HI, q->until_ms > 0 ? id_at(st, q->until_ms, 1) : INT64_MAX);
+	sqlite3_bind_int64(s, P_BEFORE, q->before_id);
+	sqlite3_bind_int(s, P_LIMIT, q->limit);
+	return s;
+}
+
+static json_t *
+col(sqlite3_stmt *s, int i, int is_time)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	if (is_time) {
+		char buf[40];
+
+		return json_string(sb_format_iso8601_ms(sqlite3_column_int64(s, i), buf,
+		    sizeof(buf)));
+	}
+	if (sqlite3_column_type(s, i) == SQLITE_INTEGER)
+		return json_integer(sqlite3_column_int64(s, i));
+	return json_string((const char *)sqlite3_column_text(s, i));
+}
+
+static const struct {
+	const char *name;
+	int is_time;
+} out_cols[] = {
+	{ "id", 0 }, { "to", 0 }, { "status", 0 }, { "group", 0 }, { "channel_type", 0 },
+	{ "template", 0 }, { "broadcast", 0 }, { "text", 0 }, { "created", 1 },
+	{ "updated", 1 }, { "reason", 0 },
+};
+
+json_t *
+sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error *err)
+{
+	sqlite3_stmt *s = prepare_search(st, q, "SELECT " SEARCH_COLS, 1);
+	json_t *list, *next = json_null();
+	int64_t last = 0, total = 0;
+	int n = 0;
+
+	if (s == NULL)
+		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
+		    sqlite3_errmsg(st->db)), NULL;
+	list = json_array();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *o;
+
+		if (n++ == q->limit) {
+			next = json_integer(last);
+			break;
+		}
+		o = json_object();
+		for (size_t i = 0; i < sizeof(out_cols) / sizeof(out_cols[0]); i++)
+			json_object_set_new(o, out_cols[i].name, col(s, (int)i, out_cols[i].is_time));
+		last = sqlite3_column_int64(s, 0);
+		json_array_append_new(list, o);
+	}
+	sqlite3_finalize(s);
+	/* The total of the whole search (not of this page), counted up to a cap. */
+	{
+		struct sb_search all = *q;
+
+		all.before_id = 0;
+		all.limit = SB_SEARCH_TOTAL_CAP + 1;
+		s = prepare_search(st, &all, "SELECT count(*) FROM (SELECT 1", 0);
+		if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+			total = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	return json_pack("{s:o, s:o, s:I, s:b}", "messages", list, "next_before", next,
+	    "total", (json_int_t)(total > SB_SEARCH_TOTAL_CAP ? SB_SEARCH_TOTAL_CAP : total),
+	    "total_exact", total <= SB_SEARCH_TOTAL_CAP);
+}
+
+int
+sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, size_t len)
+{
+	sqlite3_stmt *s = prepare_search(st, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1);
+	size_t used = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%s\n",
+		    (const char *)sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
+
+	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return sb_store_exec_write(st, s);
+}

@@ -1,0 +1,176 @@
+/*
+ * test_stats.c - the statistics aggregates (msg_stats, bcast_stats, kept
+ * by triggers in the statement of every status or channel-type change)
+ * equal a count(*) over the rows after a random mixed run, and the
+ * figures and the 3-month limit of store_stats.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_bcast.h"
+#include "store_search.h"
+#include "store_stats.h"
+
+#define DAY (24LL * 3600 * 1000)
+#define T0 1767225600000LL /* 2026-01-01 */
+
+static int64_t
+scalar(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The moves a message may make in this model (any order the engine allows). */
+static const enum sb_status nexts[] = {
+	SB_ST_SENDING, SB_ST_ACCEPTED, SB_ST_DELIVERED, SB_ST_READ, SB_ST_UNDELIVERABLE,
+	SB_ST_FAILED, SB_ST_EXPIRED, SB_ST_CANCELLED, SB_ST_QUEUED,
+};
+static const char *const types[] = { "sms", "whatsapp", "line_push", "line_notify" };
+static const char *const tpls[] = { NULL, "welcome", "otp" };
+
+static void
+test_aggregates_equal_counts(void **state)
+{
+	char path[64];
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	int64_t ids[400], bids[4];
+	enum sb_status cur[400];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sb-test-stats-%d.db", (int)getpid());
+	unlink(path);
+	st = sb_store_open(path, 0, &err);
+	assert_non_null(st);
+	srandom(12);
+	for (int b = 0; b < 4; b++) {
+		struct sb_broadcast_row r = { .subaccount = "acme", .source = "api",
+		    .chain = "default", .created_ms = T0 };
+
+		bids[b] = sb_store_broadcast_insert(st, &r, &err);
+	}
+	for (int i = 0; i < 400; i++) {
+		char to[32];
+		struct sb_message m;
+
+		snprintf(to, sizeof(to), "+5511999%06d", i);
+		m = (struct sb_message){
+			.subaccount = i % 5 == 0 ? "other" : "acme", .chain = "default", .to = to,
+			.text = "hi", .template_name = tpls[i % 3],
+			.status = i % 7 == 0 ? SB_ST_SCHEDULED : SB_ST_QUEUED,
+			.created_ms = T0 + (i % 40) * DAY / 4, .send_at_ms = T0,
+			.expires_ms = T0 + DAY, .broadcast_id = i % 9 == 0 ? 0 : bids[i % 4],
+		};
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+		ids[i] = m.id;
+		cur[i] = m.status;
+	}
+	/* Random moves, channel changes (fallbacks) and late receipts. */
+	for (int k = 0; k < 3000; k++) {
+		int i = (int)(random() % 400);
+		enum sb_status to = nexts[random() % (sizeof(nexts) / sizeof(nexts[0]))];
+
+		if (random() % 3 == 0)
+			sb_store_message_set_channel_type(st, ids[i], types[random() % 4]);
+		if (sb_store_message_update(st, ids[i], cur[i], to, -1, NULL, T0) == 0)
+			cur[i] = to;
+		if (k % 500 == 0)
+			assert_int_equal(sb_store_commit(st), 0);
+	}
+	assert_int_equal(sb_store_commit(st), 0);
+	/* Every (subaccount, day, template, type, status) group and every broadcast. */
+	assert_int_equal(scalar(path,
+	    "SELECT count(*) FROM (SELECT subaccount, created_ms / 86400000 AS day,"
+	    " coalesce(template_name, '') AS t, coalesce(channel_type, '') AS c, status,"
+	    " count(*) AS n FROM messages GROUP BY 1, 2, 3, 4, 5) r"
+	    " FULL JOIN (SELECT * FROM msg_stats WHERE n > 0) a"
+	    " ON a.subaccount = r.subaccount AND a.day = r.day AND a.template = r.t"
+	    " AND a.channel_type = r.c AND a.status = r.status"
+	    " WHERE a.n IS NOT r.n"), 0);
+	assert_int_equal(scalar(path, "SELECT count(*) FROM msg_stats WHERE n < 0"), 0);
+	assert_int_equal(scalar(path,
+	    "SELECT count(*) FROM (SELECT broadcast_id, status, count(*) AS n FROM messages"
+	    " WHERE broadcast_id IS NOT NULL GROUP BY 1, 2) r"
+	    " FULL JOIN (SELECT * FROM bcast_stats WHERE n > 0) a"
+	    " ON a.broadcast_id = r.broadcast_id AND a.status = r.status WHERE a.n IS NOT r.n"),
+	    0);
+	assert_int_equal(scalar(path, "SELECT sum(n) FROM msg_stats"), 400);
+	/* The figures: triggers of acme's templates add up to its messages. */
+	{
+		struct sb_stats_query q = { .subaccount = "acme", .by = "template",
+		    .from_ms = T0, .until_ms = T0 + 20 * DAY };
+		json_t *res;
+		int64_t want = scalar(path, "SELECT count(*) FROM messages WHERE subaccount = 'acme'");
+		int64_t dl = scalar(path, "SELECT count(*) FROM messages WHERE subaccount = 'acme'"
+		    " AND status IN ('delivered', 'read')");
+
+		assert_int_equal(sb_stats_check(&q, T0, &err), 0);
+		res = sb_store_stats(st, &q, &err);
+		assert_non_null(res);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "total"),
+		    "triggers")), want);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "total"),
+		    "delivered")), dl);
+		assert_int_equal(json_array_size(json_object_get(res, "rows")), 3);
+		json_decref(res);
+	}
+	sb_store_close(st);
+	unlink(path);
+	{
+		char p[80];
+
+		snprintf(p, sizeof(p), "%s-wal", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s.lock", path);
+		unlink(p);
+	}
+}
+
+static void
+test_checks(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_stats_query q = { .subaccount = "acme", .by = "template", .from_ms = T0,
+	    .until_ms = T0 + 93 * DAY };
+
+	(void)state;
+	assert_int_equal(sb_stats_check(&q, T0, &err), -1);
+	assert_non_null(strstr(err.message, "3 months"));
+	q = (struct sb_stats_query){ .subaccount = "acme", .by = "channel" };
+	assert_int_equal(sb_stats_check(&q, T0, &err), -1);
+	q = (struct sb_stats_query){ .subaccount = "acme", .by = "channel_type" };
+	assert_int_equal(sb_stats_check(&q, T0 + 40 * DAY, &err), 0);
+	assert_int_equal(q.until_ms - q.from_ms, 30 * DAY);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aggregates_equal_counts),
+		cmocka_unit_test(test_checks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
