@@ -703,6 +703,62 @@ hook_header(const struct sb_webhook_request *wr, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(c->req), name);
 }
 
+/*
+ * A provider's callback is answered only once what it changed (a receipt's
+ * status) is committed: a provider that got its 2xx never sends the
+ * receipt again, so a crash in between must not lose it (found by
+ * scripts/torture). A failed commit answers 500, which providers retry.
+ */
+struct hook_pending {
+	struct sb_http_api *api;
+	struct evhttp_request *req;      /* NULL once the client has gone */
+	int status;
+};
+
+static void
+hook_client_gone(void *arg)
+{
+	((struct hook_pending *)arg)->req = NULL;
+}
+
+static void
+hook_committed(void *arg, int ok)
+{
+	struct hook_pending *h = arg;
+
+	if (h->req != NULL) {
+		sb_http_guard_watch(h->api->guard, h->req, NULL, NULL);
+		if (ok) {
+			evhttp_send_reply(h->req, h->status, NULL, NULL);
+		} else {
+			struct evbuffer *out = evhttp_request_get_output_buffer(h->req);
+
+			evbuffer_drain(out, evbuffer_get_length(out));
+			evhttp_remove_header(evhttp_request_get_output_headers(h->req),
+			    "Content-Type");
+			fail(h->req, SB_E_INTERNAL, "the callback could not be stored");
+		}
+	}
+	free(h);
+}
+
+static void
+hook_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, int status)
+{
+	struct hook_pending *h = calloc(1, sizeof(*h));
+
+	if (h == NULL) {
+		evhttp_send_reply(req, 500, NULL, NULL);
+		return;
+	}
+	h->api = api;
+	h->req = req;
+	h->status = status;
+	sb_http_guard_watch(api->guard, req, hook_client_gone, h);
+	if (sb_store_after_commit(api->d->store, hook_committed, h) < 0)
+		hook_committed(h, 0);
+}
+
 static void
 route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
@@ -755,7 +811,7 @@ route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest
 	    resp.content_type != NULL ? resp.content_type : "text/plain");
 	if (resp.body != NULL)
 		evbuffer_add(out, resp.body, strlen(resp.body));
-	evhttp_send_reply(req, resp.status, NULL, NULL);
+	hook_reply_after_commit(api, req, resp.status);
 }
 
 /* ---- routing ---- */
