@@ -11,7 +11,7 @@ FUZZ_HARNESSES = tests/fuzz/fuzz_config tests/fuzz/fuzz_control tests/fuzz/fuzz_
 if FUZZING
 noinst_PROGRAMS += $(FUZZ_HARNESSES)
 endif
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/fuzz_host.h \
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/make-seeds tests/fuzz/fuzz.h tests/fuzz/fuzz_host.h \
 	tests/fuzz/fuzz_webhook.h
 
 FUZZ_LD = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
