@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sb_config *cfg;
 	char *err = NULL, line[64];
 	int64_t ms = 0;
-	size_t i, j, n;
+	size_t n;
 
 	cfg = sb_config_parse("fuzz.yaml", (const char *)data, size, &err);
 	if (cfg == NULL) {
@@ -25,15 +25,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(err);
 	} else {
 		FZ_ASSERT(err == NULL);
-		for (i = 0; i < cfg->nchains; i++) {
+		for (size_t i = 0; i < cfg->nchains; i++) {
 			FZ_ASSERT(cfg->chains[i].nsteps > 0);
-			for (j = 0; j < cfg->chains[i].nsteps; j++)
+			for (size_t j = 0; j < cfg->chains[i].nsteps; j++)
 				FZ_ASSERT(cfg->chains[i].steps[j].instance < cfg->ninstances);
 		}
-		for (i = 0; i < cfg->nsubaccounts; i++)
+		for (size_t i = 0; i < cfg->nsubaccounts; i++)
 			FZ_ASSERT(cfg->subaccounts[i].nchains > 0 &&
 			    cfg->subaccounts[i].default_chain != NULL);
-		for (i = 0; i < cfg->ninstances; i++)
+		for (size_t i = 0; i < cfg->ninstances; i++)
 			FZ_ASSERT(sb_config_instance(cfg, cfg->instances[i].name) != NULL);
 		sb_config_free(cfg);
 	}

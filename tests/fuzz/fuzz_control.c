@@ -128,7 +128,7 @@ client_side(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > SB_CTL_MAX_LINE)
+	if (size > (size_t)SB_CTL_MAX_LINE)
 		return 0;
 	server_side((const char *)data, size);
 	if (size < 1024)

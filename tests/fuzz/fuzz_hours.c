@@ -50,10 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sb_allowed_hours h;
 	struct sb_cfg_doc *doc;
 	struct sb_tz *tz;
-	char *err = NULL, buf[512];
+	char *err = NULL;
 	int64_t t_s = 0, t_ms, next = 0, next2 = 0;
 	size_t i;
-	int rc;
 
 	if (size < 6)
 		return 0;
@@ -76,6 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sb_config_hours_parse(sb_cfg_doc_root(doc), &h);
 	if (sb_cfg_doc_nerrors(doc) == 0 && h.set) {
+		char buf[512];
+		int rc;
+
 		for (i = 0; i < SB_WEEKDAYS; i++) {
 			FZ_ASSERT(h.n[i] <= SB_MAX_RANGES);
 			for (size_t j = 0; j < h.n[i]; j++) {

@@ -15,9 +15,9 @@ static const char *const ccs[] = { NULL, "55", "1", "81", "44", "351", "7", "998
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char out[64], again[64], *in;
+	char out[64], *in;
 	const char *cc, *why = NULL;
-	size_t outlen, i;
+	size_t outlen;
 	int rc;
 
 	if (size < 1)
@@ -28,6 +28,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(out, 'X', sizeof(out));
 	rc = sb_phone_normalize(in, cc, out, outlen, &why);
 	if (rc == 0) {
+		char again[64];
+		size_t i;
+
 		FZ_ASSERT(out[0] == '+');
 		FZ_ASSERT(strlen(out) < outlen);
 		for (i = 1; out[i] != '\0'; i++)

@@ -62,15 +62,17 @@ poll_and_answer(const struct fz_input *in)
 static void
 webhook(const struct fz_input *in)
 {
-	char query[1200], url[1400], sig[TW_SIG_LEN + 1] = "", hex[65];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	char query[1200], url[1400], sig[TW_SIG_LEN + 1] = "";
 	struct wp_list params = { 0 };
 	struct fz_hook h;
 	int json = in->ctype >= 2;
 
 	snprintf(query, sizeof(query), "%s", in->line);
 	if (json && !in->bad_sig) {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+		char hex[65];
+
 		FZ_ASSERT(EVP_Digest(in->body_z, in->body_len, md, &mdlen, EVP_sha256(), NULL) == 1);
 		wp_hex(md, mdlen, hex);
 		snprintf(query + strlen(query), sizeof(query) - strlen(query), "%sbodySHA256=%s",

@@ -16,7 +16,7 @@ walk(const struct sb_tz *tz, const uint8_t *data, size_t size, int posix)
 		-4000000000LL, -2208988800LL, -1, 0, 1, 951782400, 1700000000, 2147483647,
 		2147483648LL, 4102444800LL, 253402300799LL,
 	};
-	int64_t t, next;
+	int64_t t;
 	size_t i;
 	int32_t off;
 
@@ -32,7 +32,8 @@ walk(const struct sb_tz *tz, const uint8_t *data, size_t size, int posix)
 	for (i = 0; i < 64; i++) {
 		off = sb_tz_offset(tz, t);
 		FZ_ASSERT(!posix || (off > -86400 * 2 && off < 86400 * 2));
-		next = sb_tz_next_change(tz, t);
+		int64_t next = sb_tz_next_change(tz, t);
+
 		if (next == INT64_MAX)
 			break;
 		FZ_ASSERT(next > t);
@@ -46,7 +47,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *why = NULL;
 	struct sb_tz *tz;
-	char *s;
 
 	tz = sb_tz_parse("fuzz", data, size, &why);
 	if (tz != NULL) {
@@ -56,7 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(why != NULL);
 	}
 	if (size < 256) {
-		s = fz_cstr(data, size);
+		char *s = fz_cstr(data, size);
+
 		why = NULL;
 		tz = sb_tz_from_posix(s, &why);
 		if (tz != NULL) {

@@ -54,9 +54,11 @@ static char *
 signed_copy(const char *src, size_t len, size_t *out_len)
 {
 	struct wp_list params = { 0 };
-	char sig[129], *out = NULL;
+	char *out = NULL;
 
 	if (wp_parse_form(&params, src, len) == 0) {
+		char sig[129];
+
 		wp_sort(&params);
 		if (vg_sign(VG_SIG_SHA256, SIG_SECRET, &params, sig, sizeof(sig)) == 0) {
 			out = malloc(len + sizeof(sig) + 8);

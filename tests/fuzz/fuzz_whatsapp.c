@@ -43,7 +43,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.struct_size = sizeof(req), .ticket = 7, .message_id = 42,
 		.attempt_key = "42-1", .to = "+5511999990000", .subaccount = "demo",
 	};
-	char hex[65], sig[80];
 	struct fz_input in;
 	struct fz_hook h;
 
@@ -65,6 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fz_input_ctype(&in) != NULL)
 			fz_hook_header(&h, "Content-Type", fz_input_ctype(&in));
 		if (!in.bad_sig) {
+			char hex[65], sig[80];
+
 			wa_sig_hex(SECRET, strlen(SECRET), in.body != NULL ? in.body : "",
 			    in.body_len, hex);
 			snprintf(sig, sizeof(sig), "sha256=%s", hex);
