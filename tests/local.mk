@@ -12,6 +12,7 @@ include tests/unit/engine.mk
 include tests/unit/twilio_vonage.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
+include tests/fuzz/local.mk
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 UNIT_LDADD = core/libsbcore.la $(CMOCKA_LIBS)
