@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "jsonerr.h"
 
 static const char *
 json_type_word(const json_t *v)
@@ -66,7 +67,7 @@ sb_ctl_parse_line(const char *line, size_t len, json_t **root, json_t **id,
 	r = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (r == NULL)
 		return sb_error_set(err, SB_E_BAD_REQUEST, "invalid JSON at byte %d: %s",
-		    je.position, je.text);
+		    je.position, sb_json_error_words(&je));
 	if (!json_is_object(r)) {
 		sb_error_set(err, SB_E_BAD_REQUEST, "a request must be a JSON object, not %s",
 		    json_type_word(r));

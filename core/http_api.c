@@ -27,6 +27,7 @@
 #include "http_api_internal.h"
 #include "http_guard.h"
 #include "idempotency.h"
+#include "jsonerr.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -151,37 +152,8 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 static void
 json_error_words(const json_error_t *e, char *out, size_t cap)
 {
-	const char *what;
-
-	switch (json_error_code(e)) {
-	case json_error_duplicate_key:
-		what = "an object has the same key twice";
-		break;
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		what = "it contains a NUL character (\\u0000)";
-		break;
-	case json_error_invalid_utf8:
-		what = "it is not valid UTF-8";
-		break;
-	case json_error_premature_end_of_input:
-		what = "it ends before the JSON value does";
-		break;
-	case json_error_end_of_input_expected:
-		what = "there is more after the JSON value";
-		break;
-	case json_error_stack_overflow:
-		what = "it is nested too deeply";
-		break;
-	case json_error_numeric_overflow:
-		what = "a number is too large";
-		break;
-	default:
-		what = "it is not valid JSON";
-		break;
-	}
-	snprintf(out, cap, "the body is not a JSON object: %s (line %d, column %d)", what,
-	    e->line, e->column);
+	snprintf(out, cap, "the body is not a JSON object: %s (line %d, column %d)",
+	    sb_json_error_words(e), e->line, e->column);
 }
 
 /* The body as JSON, or NULL (answered). */

@@ -1,6 +1,6 @@
 # Control socket sources (owned by the control engineer); the lead wires
 # these into switchboardd and switchboardctl.
-SB_CONTROL_SOURCES = core/control.c core/control_proto.c core/timefmt.c \
+SB_CONTROL_SOURCES = core/control.c core/control_proto.c core/jsonerr.c core/jsonerr.h core/timefmt.c \
 	core/control/args.c core/ctl_spec.c core/ctl_spec.h \
 	core/control/cmd-ping.c core/control/cmd-plugin.c \
 	core/control/cmd-config-reload.c core/control/cmd-message-send.c \

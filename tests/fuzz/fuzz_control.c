@@ -64,7 +64,7 @@ static void
 server_side(const char *line, size_t len)
 {
 	json_t *root = NULL, *id = NULL, *args = NULL, *obj = NULL;
-	const struct sb_cmd *cmd;
+	const struct sb_ctl_spec *cmd;
 	const char *name = NULL, *s;
 	struct sb_error err = { 0 };
 	int64_t n;
@@ -76,7 +76,7 @@ server_side(const char *line, size_t len)
 		return;
 	}
 	FZ_ASSERT(name != NULL && json_is_object(args));
-	cmd = sb_ctl_find(sb_cmd_table, name, 1, &err);
+	cmd = sb_ctl_find(sb_ctl_specs, name, 1, &err);
 	if (cmd == NULL) {
 		FZ_ASSERT(err.code == SB_E_UNKNOWN_COMMAND);
 	} else if (sb_ctl_check_arg_keys(cmd, args, &err) < 0) {
