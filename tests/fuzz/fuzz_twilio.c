@@ -43,7 +43,7 @@ static void
 poll_and_answer(const struct fz_input *in)
 {
 	struct sb_poll_request req = {
-		.struct_size = sizeof(req), .ticket = 9,
+		.struct_size = sizeof(req), .attempt_id = 9,
 		.provider_id = "SM00000000000000000000000000000042", .to = "+5511999990000",
 	};
 	sb_http_done_fn done;
