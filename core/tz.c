@@ -310,6 +310,19 @@ year_of(int64_t local_s)
 	return y;
 }
 
+/*
+ * Beyond +-2^52 s (some 140 million years) a rule's day arithmetic could
+ * overflow int64: a TZif file may name such instants (found by
+ * tests/fuzz/fuzz_tz). The rule there is taken as at the limit.
+ */
+#define RULE_LIMIT (INT64_C(1) << 52)
+
+static int64_t
+rule_clamp(int64_t t)
+{
+	return t > RULE_LIMIT ? RULE_LIMIT : t < -RULE_LIMIT ? -RULE_LIMIT : t;
+}
+
 static int32_t
 rule_offset(const struct posix_rule *p, int64_t t)
 {
@@ -319,6 +332,7 @@ rule_offset(const struct posix_rule *p, int64_t t)
 
 	if (!p->has_dst)
 		return p->std_utoff;
+	t = rule_clamp(t);
 	n = rule_events(p, year_of(t + p->std_utoff), ev);
 	dst = !ev[0].dst;
 	for (size_t i = 0; i < n && ev[i].at <= t; i++)
@@ -332,8 +346,9 @@ rule_next_change(const struct posix_rule *p, int64_t t)
 	struct rule_event ev[8];
 	size_t n;
 
-	if (!p->has_dst)
+	if (!p->has_dst || t >= RULE_LIMIT)
 		return INT64_MAX;
+	t = rule_clamp(t);
 	n = rule_events(p, year_of(t + p->std_utoff), ev);
 	for (size_t i = 0; i < n; i++)
 		if (ev[i].at > t)

@@ -546,6 +546,28 @@ teardown(void **state)
 	return 0;
 }
 
+/* Instants far beyond any calendar (a TZif file may name them): no overflow (fuzz_tz). */
+static void
+test_rule_at_extreme_instants(void **state)
+{
+	const char *why = NULL;
+	struct sb_tz *tz = sb_tz_from_posix("CET-1CEST,M3.5.0,M10.5.0/3", &why);
+	int32_t off;
+
+	assert_non_null(tz);
+	off = sb_tz_offset(tz, INT64_MAX - 10);
+	assert_true(off == 3600 || off == 7200);
+	off = sb_tz_offset(tz, INT64_MIN + 10);
+	assert_true(off == 3600 || off == 7200);
+	off = sb_tz_offset(tz, (int64_t)106751991167351 * 1000);
+	assert_true(off == 3600 || off == 7200);
+	assert_true(sb_tz_next_change(tz, INT64_MAX / 2) == INT64_MAX);
+	assert_true(sb_tz_next_change(tz, INT64_MIN + 10) > INT64_MIN + 10);
+	/* Ordinary instants are untouched: 2026-07-01 is summer time in Berlin. */
+	assert_int_equal(sb_tz_offset(tz, 1782864000), 7200);
+	sb_tz_free(tz);
+}
+
 int
 main(void)
 {
@@ -561,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_tzif_refused),
 		cmocka_unit_test(test_tzif_out_of_order),
 		cmocka_unit_test(test_cache_and_files),
+		cmocka_unit_test(test_rule_at_extreme_instants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
