@@ -140,7 +140,9 @@ def test_stop_half_way_then_restart(make_daemon, tmp_path):
     cancelled = {x["to"] for x in b["failed"] if x["status"] == "cancelled"}
     assert all(x["reason"] == "broadcast stopped" for x in b["failed"]
                if x["status"] == "cancelled")
-    assert 0 < len(cancelled) < 900, len(cancelled)
+    # At least 100 went out before the stop (waited for above), so at most 900
+    # were cancelled; a slow build may send no more than those 100.
+    assert 0 < len(cancelled) <= 900, len(cancelled)
     assert b["counts"]["cancelled"] + b["counts"]["delivered"] == 1000, b["counts"]
     time.sleep(0.3)
     sent = sent_numbers(record)
