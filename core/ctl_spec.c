@@ -16,6 +16,7 @@
 
 #include "ctl_bcast.h"
 #include "ctl_spec.h"
+#include "ctl_tpl.h"
 
 #ifdef SB_CTL_DAEMON
 #include "control/cmd-broadcast.h"
@@ -64,6 +65,8 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	      ONEOF(1, "--template", "template", SB_CTL_STRING, "NAME",
 		  "template name instead of a text"),
 	      OPT("--lang", "lang", SB_CTL_STRING, "LANG", "template language"),
+	      OPT("--template-version", "template_version", SB_CTL_INT, "N",
+		  "this version of a stored template (default: its latest)"),
 	      OPT("--var", "vars", SB_CTL_KV, "KEY=VALUE", "template variable (repeatable)"),
 	      OPT("--chain", "chain", SB_CTL_STRING, "NAME",
 		  "delivery chain (default: the subaccount's)"),
@@ -136,6 +139,10 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	SB_CTL_BROADCAST_SHOW,
 	SB_CTL_BROADCAST_STOP,
 	SB_CTL_BROADCAST_RESTART,
+	SB_CTL_TEMPLATE_SET,
+	SB_CTL_TEMPLATE_LIST,
+	SB_CTL_TEMPLATE_SHOW,
+	SB_CTL_TEMPLATE_DELETE,
 	{ .words = "clock advance", .cmd = "clock.advance",
 	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_clock_advance),
 	  .help = "move the daemon's clock forward (test mode, -T, only)",

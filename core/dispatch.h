@@ -42,6 +42,7 @@ struct sb_submit {
 	const char *template_name;
 	const char *template_lang;
 	const char *template_vars;  /* JSON object text, or NULL */
+	int64_t template_version;   /* of a stored template; 0: its latest */
 	int64_t send_at_ms;         /* 0: now */
 	const char *idempotency_key;/* or NULL */
 	int64_t broadcast_id;       /* 0: none */

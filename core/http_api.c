@@ -346,16 +346,19 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	}
 	tpl = json_object_get(body, "template");
 	if (tpl != NULL) {
-		json_t *v = json_object_get(tpl, "variables");
+		json_t *v = json_object_get(tpl, "variables"), *ver = json_object_get(tpl, "version");
 
 		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name")) ||
-		    (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v))) {
-			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, language, variables}"
-			    " (variables: an object or a list)");
+		    (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v)) ||
+		    (ver != NULL && (!json_is_integer(ver) || json_integer_value(ver) < 1))) {
+			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, version, language,"
+			    " variables} (version: an integer of at least 1; variables: an object,"
+			    " or a list for a WhatsApp template named directly)");
 			goto out;
 		}
 		s.template_name = json_string_value(json_object_get(tpl, "name"));
 		s.template_lang = json_string_value(json_object_get(tpl, "language"));
+		s.template_version = ver != NULL ? json_integer_value(ver) : 0;
 		if (v != NULL && !json_is_null(v))
 			vars = json_dumps(v, JSON_COMPACT);
 		s.template_vars = vars;
@@ -494,16 +497,13 @@ list_messages(struct sb_http_api *api, struct evhttp_request *req,
 {
 	struct evkeyvalq q;
 	struct sb_list_query lq = { .subaccount = sub->name, .status = -1 };
-	const char *v, *why, *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
+	const char *v, *why;
 	int64_t limit = 50;
 	char to[32], msg[200];
 	json_t *res;
 
-	memset(&q, 0, sizeof(q));
-	if (evhttp_parse_query_str(qs != NULL ? qs + 1 : "", &q) < 0) {
-		fail(req, SB_E_BAD_ARGUMENT, "malformed query string");
+	if (sb_http_parse_query(req, &q) < 0)
 		return;
-	}
 	if ((v = query_param(&q, "status")) != NULL && (lq.status = sb_status_parse(v)) < 0) {
 		snprintf(msg, sizeof(msg), "unknown status '%.32s'", v);
 		fail(req, SB_E_BAD_ARGUMENT, msg);
@@ -770,6 +770,12 @@ route_hook(struct sb_http_api *api, struct evhttp_request *req, const char *rest
 		fail(req, SB_E_NOT_FOUND, "no such hook");
 		return;
 	}
+	/* Providers call with GET or POST; a plugin is never shown another method. */
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		fail(req, SB_E_BAD_REQUEST, "use GET or POST on /hooks/<instance>");
+		return;
+	}
 	memcpy(name, rest, nlen);
 	name[nlen] = '\0';
 	inst = sb_loader_instance(api->d->loader, name);
@@ -854,6 +860,7 @@ static const struct route {
 	{ "/v1/broadcasts", 0, sb_http_route_broadcasts },
 	{ "/v1/search", 1, sb_http_route_search },
 	{ "/v1/stats", 1, sb_http_route_stats },
+	{ "/v1/templates", 0, sb_http_route_templates },
 	{ "/hooks/", 0, route_hook },
 };
 
@@ -903,7 +910,8 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	api->d = d;
 	api->http = evhttp_new(d->base);
 	evhttp_set_max_body_size(api->http, (ev_ssize_t)d->cfg->daemon.http_max_body);
-	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE);
 	evhttp_set_timeout(api->http, 60);
 	evhttp_set_gencb(api->http, dispatch_request, api);
 	api->guard = sb_http_guard_new(d, api->http);
@@ -970,6 +978,25 @@ sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
     json_t *answer)
 {
 	reply_after_commit(api, req, answer);
+}
+
+int
+sb_http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const char *qs = strchr(evhttp_request_get_uri(req), '?');
+
+	memset(q, 0, sizeof(*q));
+	if (evhttp_parse_query_str(qs != NULL ? qs + 1 : "", q) == 0)
+		return 0;
+	evhttp_clear_headers(q);
+	fail(req, SB_E_BAD_ARGUMENT, "malformed query string");
+	return -1;
+}
+
+json_t *
+sb_http_read_json_body(struct sb_http_api *api, struct evhttp_request *req)
+{
+	return read_json_body(api, req);
 }
 
 const char *

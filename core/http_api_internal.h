@@ -1,7 +1,8 @@
 /*
  * http_api_internal.h - what http_api.c lends the route files beside it
- * (http_bcast.c): authentication, JSON answers, query parameters and the
- * answer after a commit, so every route reads and fails the same way.
+ * (http_bcast.c, http_search.c, http_stats.c, http_tpl.c): authentication,
+ * JSON bodies and answers, query parameters and the answer after a commit,
+ * so every route reads and fails the same way.
  */
 #ifndef SB_HTTP_API_INTERNAL_H
 #define SB_HTTP_API_INTERNAL_H
@@ -26,9 +27,13 @@ const struct sb_config_subaccount *sb_http_authenticate(struct sb_http_api *api,
 /* Answer with `body` (taken). */
 void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
 void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);
+/* The request's query string into q (clear it after): 0, or -1 answered 400. */
+int sb_http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
 /* An optional integer query parameter in [min, max]: 0 (absent: *out = 0) or -1 answered. */
 int sb_http_int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
     int64_t min, int64_t max, int64_t *out);
+/* The body as a JSON object (a new reference), or NULL (answered 400/413). */
+json_t *sb_http_read_json_body(struct sb_http_api *api, struct evhttp_request *req);
 /* Answer `answer` (taken) with 200 once the open group is committed. */
 void sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
     json_t *answer);
@@ -49,6 +54,10 @@ void sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req,
 
 /* http_stats.c: GET /v1/stats */
 void sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+/* http_tpl.c: /v1/templates[/name] */
+void sb_http_route_templates(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
 
 #endif

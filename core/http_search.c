@@ -88,7 +88,6 @@ void
 sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
 	const struct sb_config_subaccount *sub;
-	const char *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
 	struct sb_search s = { .limit = 50 };
 	struct sb_error err = { 0 };
 	struct evkeyvalq q;
@@ -104,11 +103,8 @@ sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req, const 
 	}
 	if ((sub = sb_http_authenticate(api, req)) == NULL)
 		return;
-	memset(&q, 0, sizeof(q));
-	if (evhttp_parse_query_str(qs != NULL ? qs + 1 : "", &q) < 0) {
-		bad(req, "%s%s", "malformed query string", "");
+	if (sb_http_parse_query(req, &q) < 0)
 		return;
-	}
 	s.subaccount = sub->name;
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		*(const char **)((char *)&s + strings[i].offset) = param(&q, strings[i].name);

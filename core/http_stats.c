@@ -30,7 +30,6 @@ void
 sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
 	const struct sb_config_subaccount *sub;
-	const char *uri = evhttp_request_get_uri(req), *qs = strchr(uri, '?');
 	struct sb_stats_query sq = { 0 };
 	struct sb_error err = { 0 };
 	struct evkeyvalq q;
@@ -44,12 +43,8 @@ sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req, const c
 	}
 	if ((sub = sb_http_authenticate(api, req)) == NULL)
 		return;
-	memset(&q, 0, sizeof(q));
-	if (evhttp_parse_query_str(qs != NULL ? qs + 1 : "", &q) < 0) {
-		sb_error_set(&err, SB_E_BAD_ARGUMENT, "malformed query string");
-		sb_http_send_error(req, &err);
+	if (sb_http_parse_query(req, &q) < 0)
 		return;
-	}
 	sq.subaccount = sub->name;
 	sq.by = evhttp_find_header(&q, "by");
 	if (time_param(req, &q, "from", &sq.from_ms) < 0 ||

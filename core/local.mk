@@ -30,7 +30,8 @@ core_libsbcore_la_SOURCES = \
 	core/store.c core/store_group.c core/store_msg.c core/store_query.c core/store.h core/store_internal.h \
 	core/store_bcast.c core/store_bcast.h core/store_search.c core/store_search.h \
 	core/chantype.c core/chantype.h core/http_search.c \
-	core/tpl_render.c core/tpl_render.h \
+	core/tpl_render.c core/tpl_render.h core/template.c core/template.h \
+	core/store_tpl.c core/store_tpl.h core/http_tpl.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/control.h \

@@ -192,6 +192,16 @@ static const char *const migrations[] = {
 	" FROM messages GROUP BY 1, 2, 3, 4, 5;"
 	"INSERT INTO bcast_stats SELECT broadcast_id, status, count(*) FROM messages"
 	" WHERE broadcast_id IS NOT NULL GROUP BY 1, 2;",
+	/*
+	 * 4 -> 5: templates, versioned. A version is never changed or removed
+	 * (a message records the version it used, and renders it at each
+	 * send); deleting a template marks its versions.
+	 */
+	"CREATE TABLE templates (subaccount TEXT NOT NULL, name TEXT NOT NULL,"
+	" version INTEGER NOT NULL, spec TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" created_by TEXT, deleted_ms INTEGER,"
+	" PRIMARY KEY (subaccount, name, version)) WITHOUT ROWID;"
+	"ALTER TABLE messages ADD COLUMN template_ver INTEGER;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -210,7 +220,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
 	    " template_name, template_lang, template_vars, idem_key, status, step,"
 	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of,"
-	    " chain_ver, reason) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?)",
+	    " chain_ver, reason, template_ver) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
@@ -218,7 +228,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
-	    " expires_ms, broadcast_id, resend_of, step, chain_ver FROM messages WHERE id = ?",
+	    " expires_ms, broadcast_id, resend_of, step, chain_ver, template_ver"
+	    " FROM messages WHERE id = ?",
 	[ST_MSG_DUE] =
 	    "SELECT id FROM messages INDEXED BY messages_due"
 	    " WHERE status = 'scheduled' AND send_at_ms <= ?"
@@ -500,6 +511,7 @@ sb_store_close(struct sb_store *st)
 		sb_store_commit(st);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	sb_store_tpl_cache_free(st);
 	sb_store_detach(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);

@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 4
+#define SB_STORE_SCHEMA_VERSION 5
 
 struct sb_store;
 
@@ -74,6 +74,7 @@ struct sb_message {
 	const char *from;         /* or NULL */
 	const char *text;         /* or NULL with template */
 	const char *template_name, *template_lang, *template_vars;
+	int64_t template_ver;     /* the stored template's version used, 0: none */
 	const char *idem_key;     /* client idempotency key, or NULL */
 	enum sb_status status;
 	int64_t created_ms;
@@ -126,6 +127,7 @@ struct sb_attempt_row {
 	const char *provider_id;
 	const char *subaccount, *chain, *to, *from, *text;
 	const char *template_name, *template_lang, *template_vars;
+	int64_t template_ver;     /* the stored template's version, 0: none */
 	int64_t next_ms, fallback_ms, expires_ms, created_ms;
 	int64_t accepted_ms;      /* 0: not accepted */
 	int64_t poll_ms;          /* next receipt poll, 0: none */

@@ -58,7 +58,8 @@ enum store_stmt {
 	" a.instance, a.provider_id, m.subaccount, m.chain, m.to_addr,"         \
 	" m.from_addr, m.body, m.template_name, m.template_lang,"              \
 	" m.template_vars, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms," \
-	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms, m.chain_ver"           \
+	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms, m.chain_ver,"          \
+	" m.template_ver"                                                        \
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
 
 struct store_waiter {
@@ -89,6 +90,7 @@ struct sb_store {
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
 	char install_id[33];
+	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 };
 
 /* The SQL taking user_version `from` to from + 1, or NULL (tests build old databases). */
@@ -100,6 +102,8 @@ int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);
+/* store_tpl.c: free the cache of template versions. */
+void sb_store_tpl_cache_free(struct sb_store *st);
 /* Stop the syncer (after a last blocking commit); the store works unattached. */
 void sb_store_detach(struct sb_store *st);
 

@@ -69,6 +69,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
 	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
 	bind_text_or_null(s, 18, m->reason);
+	bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
@@ -165,6 +166,7 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 			.resend_of = sqlite3_column_int64(s, 15),
 			.step = sqlite3_column_int(s, 16),
 			.chain_ver = sqlite3_column_int64(s, 17),
+			.template_ver = sqlite3_column_int64(s, 18),
 		};
 		fn(arg, &m);
 		rc = 0;
@@ -284,6 +286,7 @@ read_attempt_row(sqlite3_stmt *s, struct sb_attempt_row *r)
 		.polls = sqlite3_column_int(s, 23),
 		.expire_ms = sqlite3_column_int64(s, 24),
 		.chain_ver = sqlite3_column_int64(s, 25),
+		.template_ver = sqlite3_column_int64(s, 26),
 	};
 }
 

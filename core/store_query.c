@@ -69,12 +69,12 @@ static const struct col_spec message_cols[] = {
 	{ "status", COL_TEXT }, { "reason", COL_TEXT }, { "step", COL_INT },
 	{ "created", COL_TIME }, { "send_at", COL_TIME }, { "expires", COL_TIME },
 	{ "updated", COL_TIME }, { "broadcast", COL_INT }, { "resend_of", COL_INT },
-	{ "chain_version", COL_INT },
+	{ "chain_version", COL_INT }, { "template_version", COL_INT },
 };
 #define MESSAGE_COLS                                                           \
 	"id, subaccount, chain, to_addr, from_addr, body, template_name,"          \
 	" template_lang, idem_key, status, reason, step, created_ms, send_at_ms,"  \
-	" expires_ms, updated_ms, broadcast_id, resend_of, chain_ver"
+	" expires_ms, updated_ms, broadcast_id, resend_of, chain_ver, template_ver"
 
 static const struct col_spec attempt_cols[] = {
 	{ "id", COL_INT }, { "step", COL_INT }, { "channel", COL_TEXT },

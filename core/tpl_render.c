@@ -47,9 +47,8 @@ tpl_next(const char *p, const char **start, const char **end, char name[SB_TPL_V
 	return -1;
 }
 
-/* The text of `v` for substitution, or NULL if it has none (object, array, null). */
-static const char *
-tpl_value(const json_t *v, char buf[64])
+const char *
+sb_tpl_value(const json_t *v, char buf[64])
 {
 	if (json_is_string(v))
 		return json_string_value(v);
@@ -64,6 +63,19 @@ tpl_value(const json_t *v, char buf[64])
 	if (json_is_boolean(v))
 		return json_is_true(v) ? "true" : "false";
 	return NULL;
+}
+
+int
+sb_tpl_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SB_TPL_VAR_MAX)
+		return 0;
+	for (; *name != '\0'; name++)
+		if (!tpl_name_char(*name))
+			return 0;
+	return 1;
 }
 
 static int
@@ -87,7 +99,7 @@ sb_tpl_render(const char *text, const json_t *vars, const char *what, struct sb_
 		return NULL;
 	}
 	while (tpl_next(p, &start, &end, name) == 0) {
-		const char *val = tpl_value(json_object_get(vars, name), num);
+		const char *val = sb_tpl_value(json_object_get(vars, name), num);
 
 		if (val == NULL) {
 			fclose(f);
@@ -142,7 +154,7 @@ tpl_check_one(const char *name, void *arg)
 	struct tpl_check *c = arg;
 	char num[64];
 
-	if (tpl_value(json_object_get(c->vars, name), num) != NULL)
+	if (sb_tpl_value(json_object_get(c->vars, name), num) != NULL)
 		return 0;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	return 1;

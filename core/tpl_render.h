@@ -37,4 +37,10 @@ int sb_tpl_foreach_var(const char *text, sb_tpl_var_fn fn, void *arg);
 int sb_tpl_check_vars(const char *text, const json_t *vars, const char *what,
     struct sb_error *err);
 
+/* The text of a variable's value `v` (buf may hold it), or NULL if it has none. */
+const char *sb_tpl_value(const json_t *v, char buf[64]);
+
+/* 1 if `name` is a valid variable name, else 0. */
+int sb_tpl_name_valid(const char *name);
+
 #endif

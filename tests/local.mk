@@ -21,11 +21,15 @@ check_PROGRAMS += tests/unit/test_store tests/unit/test_loader tests/unit/test_p
 TESTS += tests/unit/test_store tests/unit/test_loader tests/unit/test_phone
 check_PROGRAMS += tests/unit/test_search tests/tools/bench_search tests/unit/test_segments
 TESTS += tests/unit/test_segments
-check_PROGRAMS += tests/unit/test_stats tests/unit/test_tpl_render
-TESTS += tests/unit/test_stats tests/unit/test_tpl_render
+check_PROGRAMS += tests/unit/test_stats tests/unit/test_tpl_render tests/unit/test_template
+TESTS += tests/unit/test_stats tests/unit/test_tpl_render tests/unit/test_template
 tests_unit_test_tpl_render_SOURCES = tests/unit/test_tpl_render.c core/tpl_render.c core/errors.c
 tests_unit_test_tpl_render_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_tpl_render_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_unit_test_template_SOURCES = tests/unit/test_template.c core/template.c core/tpl_render.c \
+	core/errors.c
+tests_unit_test_template_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_template_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(UNIT_LDADD) $(SQLITE_LIBS)

@@ -58,15 +58,19 @@ sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 		    (const char **)((char *)&s + send_strings[i].offset), err) < 0)
 			return -1;
 	if (sb_arg_string(args, "at", SB_ARG_OPTIONAL, &at, err) < 0 ||
-	    sb_arg_object(args, "vars", SB_ARG_OPTIONAL, &vars, err) < 0)
+	    sb_arg_object(args, "vars", SB_ARG_OPTIONAL, &vars, err) < 0 ||
+	    sb_arg_int(args, "template_version", SB_ARG_OPTIONAL, 1, INT64_MAX,
+	    &s.template_version, err) < 0)
 		return -1;
 	if (at != NULL && sb_parse_iso8601_ms(at, &s.send_at_ms) < 0)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'at' must be an ISO 8601 time with"
 		    " an offset, e.g. 2026-11-23T18:00:00-03:00 (got '%.40s')", at);
 	if ((s.text == NULL) == (s.template_name == NULL))
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
-	if ((s.template_lang != NULL || vars != NULL) && s.template_name == NULL)
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'lang' and 'vars' need 'template'");
+	if ((s.template_lang != NULL || vars != NULL || s.template_version > 0) &&
+	    s.template_name == NULL)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'lang', 'vars' and"
+		    " 'template_version' need 'template'");
 	if (vars != NULL && (vars_text = json_dumps(vars, JSON_COMPACT)) == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 	s.template_vars = vars_text;

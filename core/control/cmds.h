@@ -29,6 +29,10 @@ int sb_exec_filter_check(struct sb_ctl_req *req, struct sb_error *err);    /* cm
 int sb_exec_filter_allow(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-filter-allow.c */
 int sb_exec_filter_revoke(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-filter-allow.c */
 int sb_exec_filter_list(struct sb_ctl_req *req, struct sb_error *err);     /* cmd-filter-allow.c */
+int sb_exec_template_set(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-template.c */
+int sb_exec_template_list(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-template.c */
+int sb_exec_template_show(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-template.c */
+int sb_exec_template_delete(struct sb_ctl_req *req, struct sb_error *err); /* cmd-template.c */
 int sb_exec_clock_advance(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-clock-advance.c (test mode) */
 int sb_exec_store_sync_delay(struct sb_ctl_req *req, struct sb_error *err); /* cmd-store-sync-delay.c (test mode) */
 

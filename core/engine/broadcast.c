@@ -184,6 +184,7 @@ struct copy {
 	int found;
 	char subaccount[128], chain[128], to[32];
 	char *text, *from, *template_name, *template_lang, *template_vars;
+	int64_t template_ver;
 };
 
 static char *
@@ -206,6 +207,12 @@ copy_msg(void *arg, const struct sb_message *m)
 	c->template_name = dup_or_null(m->template_name);
 	c->template_lang = dup_or_null(m->template_lang);
 	c->template_vars = dup_or_null(m->template_vars);
+	c->template_ver = m->template_ver;
+	/* A stored template renders again; its body was only a rendering. */
+	if (m->template_ver > 0) {
+		free(c->text);
+		c->text = NULL;
+	}
 	return 0;
 }
 
@@ -222,6 +229,7 @@ resend_cb(void *arg, int64_t message_id, const char *to)
 	    .subaccount = c.subaccount, .chain = c.chain, .to = c.to, .from = c.from,
 	    .text = c.text, .template_name = c.template_name,
 	    .template_lang = c.template_lang, .template_vars = c.template_vars,
+	    .template_version = c.template_ver,
 	    .broadcast_id = r->new_id, .resend_of = message_id,
 	}, ignore_ack, NULL, &err) < 0)
 		sb_log(SB_LOG_WARN, "broadcast %lld: %s not sent again: %s",

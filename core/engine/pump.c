@@ -29,6 +29,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_tpl.h"
+#include "template.h"
+#include "chantype.h"
 
 #define PUMP_BATCH 512         /* attempts per instance per pass */
 
@@ -209,6 +212,34 @@ mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 	return sb_eng_event(dp, &a, SB_EV_SEND, &info) == SB_ST_SENDING ? 0 : -1;
 }
 
+/*
+ * A message by stored template: its version rendered for this channel's
+ * type (a text, or a WhatsApp template with its parameters in order).
+ * The variables were checked at submission, so this fails only if the
+ * stored row is damaged; -1 with err.
+ */
+static int
+render_template(struct sb_dispatch *dp, const struct sb_instance *inst,
+    const struct sb_attempt_row *r, struct sb_template_out *out, struct sb_error *err)
+{
+	const json_t *spec = sb_store_template_spec(dp->d->store, r->subaccount,
+	    r->template_name, r->template_ver, NULL);
+	json_t *vars = r->template_vars != NULL ? json_loads(r->template_vars, 0, NULL) : NULL;
+	char what[96];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "template '%s' version %lld", r->template_name,
+	    (long long)r->template_ver);
+	if (spec == NULL)
+		rc = sb_error_set(err, SB_E_NOT_FOUND, "%s is not in the store", what);
+	else
+		rc = sb_template_render(spec, sb_channel_type(inst->cfg->module), vars, what, out,
+		    err);
+	json_decref(vars);
+	return rc;
+}
+
 static void
 send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd)
 {
@@ -239,6 +270,25 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 		.template_vars = r->template_vars, .subaccount = r->subaccount,
 	};
 	inst->sent++;
+	if (r->template_ver > 0) {
+		struct sb_template_out out;
+		struct sb_error err = { 0 };
+
+		if (render_template(dp, inst, r, &out, &err) < 0) {
+			fail.outcome = SB_OUT_FAILED;
+			fail.error_text = err.message;
+			sb_dispatch_send_result(dp, inst, f->ticket, &fail);
+			return;
+		}
+		req.text = out.text;
+		req.template_name = out.wa_name;
+		req.template_lang = out.wa_lang;
+		req.template_vars = out.wa_params;
+		if (inst->p->send(inst->state, &req) != 0)
+			sb_dispatch_send_result(dp, inst, f->ticket, &fail);
+		sb_template_out_clear(&out); /* the plugin copied what it needs (rule 3) */
+		return;
+	}
 	if (inst->p->send(inst->state, &req) != 0)
 		sb_dispatch_send_result(dp, inst, f->ticket, &fail);
 }

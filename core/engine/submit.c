@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chantype.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -24,6 +25,8 @@
 #include "phone.h"
 #include "store.h"
 #include "store_bcast.h"
+#include "store_tpl.h"
+#include "template.h"
 
 struct sb_submit_ack {
 	sb_submit_done_fn done;
@@ -197,6 +200,93 @@ sb_dispatch_filter_check(struct sb_dispatch *dp, const char *subaccount, const c
 	return 0;
 }
 
+/* A message's stored template, resolved at submission. */
+struct tpl_use {
+	int64_t version;  /* 0: no stored template (a text, or WhatsApp's own) */
+	char *body;       /* the text the first step sends, rendered, or NULL */
+};
+
+/*
+ * Render the template for every step of the chain, so a missing variable
+ * or a channel without a variant refuses the message before anything is
+ * queued, and every text it may send meets the content filters. The first
+ * step's text is kept as the message's body (search, preview).
+ */
+static int
+tpl_check_chain(struct sb_dispatch *dp, const json_t *spec, const json_t *vars,
+    const char *what, const char *chain, const char *sub, const char *to,
+    struct tpl_use *use, int *blocked, char *reason, size_t reason_len, struct sb_error *err)
+{
+	const struct sb_config *cfg = dp->d->cfg;
+	const struct sb_config_chain *c = sb_config_chain(cfg, chain);
+
+	for (size_t i = 0; c != NULL && i < c->nsteps && !*blocked; i++) {
+		const char *type = sb_channel_type(cfg->instances[c->steps[i].instance].module);
+		struct sb_template_out out;
+
+		if (sb_template_render(spec, type, vars, what, &out, err) < 0)
+			return -1;
+		if (out.text != NULL && sb_dispatch_filter_check(dp, sub, to, out.text, blocked,
+		    reason, reason_len, err) < 0) {
+			sb_template_out_clear(&out);
+			return -1;
+		}
+		if (use->body == NULL && out.text != NULL) {
+			use->body = out.text;
+			out.text = NULL;
+		}
+		sb_template_out_clear(&out);
+	}
+	return 0;
+}
+
+/*
+ * A message by template: the subaccount's stored template of that name
+ * (the latest version, or the one asked for); without one, a provider's
+ * own template (a WhatsApp template with its language, a Twilio Content
+ * SID) passed to the channel as named, which only such a channel sends.
+ */
+static int
+tpl_resolve(struct sb_dispatch *dp, const struct sb_submit *s, const char *sub,
+    const char *chain, const char *to, struct tpl_use *use, int *blocked, char *reason,
+    size_t reason_len, struct sb_error *err)
+{
+	const json_t *spec;
+	json_t *vars = NULL;
+	char what[96];
+	int rc;
+
+	if (s->template_name == NULL)
+		return 0;
+	if (sb_template_name_check(s->template_name, err) < 0)
+		return -1;
+	spec = sb_store_template_spec(dp->d->store, sub, s->template_name, s->template_version,
+	    &use->version);
+	if (spec == NULL) {
+		use->version = 0;
+		if (s->template_version > 0)
+			return sb_error_set(err, SB_E_NOT_FOUND, "template '%s' has no version %lld",
+			    s->template_name, (long long)s->template_version);
+		if (sb_store_template_deleted(dp->d->store, sub, s->template_name))
+			return sb_error_set(err, SB_E_NOT_FOUND, "template '%s' was deleted",
+			    s->template_name);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "template '%s'", s->template_name);
+	if (s->template_vars != NULL && ((vars = json_loads(s->template_vars, 0, NULL)) == NULL ||
+	    !json_is_object(vars))) {
+		json_decref(vars);
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "the variables of %s must be an object"
+		    " of name: value", what);
+	}
+	rc = sb_template_check_vars(spec, vars, what, err);
+	if (rc == 0)
+		rc = tpl_check_chain(dp, spec, vars, what, chain, sub, to, use, blocked, reason,
+		    reason_len, err);
+	json_decref(vars);
+	return rc;
+}
+
 /* The trigger's broadcast, made with its first stored message. */
 static int
 make_broadcast(struct sb_dispatch *dp, const struct sb_submit *s,
@@ -229,7 +319,8 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	char to[32], reason[300];
 	const char *why;
 	int64_t now = sb_now_ms(), validity;
-	int blocked = 0;
+	int blocked = 0, rc;
+	struct tpl_use tpl = { 0 };
 
 	sub = find_subaccount(cfg, s->subaccount, err);
 	if (sub == NULL)
@@ -255,15 +346,20 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 			return ack_after_commit(dp, done, arg, prev, 1, err);
 	}
 	if (sb_dispatch_filter_check(dp, sub->name, to, s->text, &blocked, reason,
-	    sizeof(reason), err) < 0)
+	    sizeof(reason), err) < 0 ||
+	    tpl_resolve(dp, s, sub->name, m.chain, to, &tpl, &blocked, reason, sizeof(reason),
+	    err) < 0) {
+		free(tpl.body);
 		return -1;
+	}
 
 	validity = sub->validity_ms > 0 ? sub->validity_ms : cfg->validity_ms;
 	m.subaccount = sub->name;
 	m.to = to;
 	m.from = s->from != NULL ? s->from : sub->sender;
-	m.text = s->text;
+	m.text = tpl.body != NULL ? tpl.body : s->text;
 	m.template_name = s->template_name;
+	m.template_ver = tpl.version;
 	m.template_lang = s->template_lang;
 	m.template_vars = s->template_vars;
 	m.idem_key = s->idempotency_key;
@@ -272,8 +368,10 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	m.expires_ms = m.send_at_ms + validity;
 	m.broadcast_id = s->broadcast_id;
 	if (s->bcast != NULL && s->broadcast_id == 0 && make_broadcast(dp, s, sub, m.chain, now,
-	    err) < 0)
+	    err) < 0) {
+		free(tpl.body);
 		return -1;
+	}
 	if (s->bcast != NULL && s->broadcast_id == 0)
 		m.broadcast_id = s->bcast->id;
 	m.resend_of = s->resend_of;
@@ -281,7 +379,10 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	    SB_ST_QUEUED;
 	m.reason = blocked ? reason : NULL;
 	m.chain_ver = sb_chains_current(dp->chains, m.chain);
-	if (sb_store_message_insert(dp->d->store, &m, err) < 0) {
+	rc = sb_store_message_insert(dp->d->store, &m, err);
+	free(tpl.body);
+	m.text = NULL;
+	if (rc < 0) {
 		/* The database's words go to the log; the client gets ours. */
 		sb_log(SB_LOG_ERROR, "submit: %s", err->message);
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
@@ -302,6 +403,7 @@ struct message_copy {
 	int64_t chain_ver;
 	char subaccount[128], chain[128], to[32];
 	char *text, *from, *template_name, *template_lang, *template_vars;
+	int64_t template_ver;
 };
 
 static char *
@@ -327,6 +429,12 @@ copy_message(void *arg, const struct sb_message *m)
 	c->template_name = dup_or_null(m->template_name);
 	c->template_lang = dup_or_null(m->template_lang);
 	c->template_vars = dup_or_null(m->template_vars);
+	c->template_ver = m->template_ver;
+	/* A stored template renders again; its body was only a rendering. */
+	if (m->template_ver > 0) {
+		free(c->text);
+		c->text = NULL;
+	}
 	return 0;
 }
 
@@ -411,6 +519,7 @@ sb_dispatch_resend(struct sb_dispatch *dp, int64_t id, const char *subaccount,
 		.subaccount = c.subaccount, .chain = c.chain, .to = c.to, .from = c.from,
 		.text = c.text, .template_name = c.template_name,
 		.template_lang = c.template_lang, .template_vars = c.template_vars,
+		.template_version = c.template_ver,
 		.resend_of = id,
 	};
 	rc = sb_dispatch_submit(dp, &s, done, arg, err);

@@ -104,7 +104,7 @@ struct sb_send_request {
 	const char *text;          /* UTF-8 body, or NULL for a template message */
 	const char *template_name; /* or NULL */
 	const char *template_lang; /* or NULL */
-	const char *template_vars; /* JSON object text of variables, or NULL */
+	const char *template_vars; /* JSON object (or list) text of variables, or NULL */
 	const char *subaccount;    /* the message's subaccount */
 };
 

@@ -103,7 +103,11 @@ def test_submit_refusals_store_nothing(make_daemon):
          "bad_argument", "either 'text' or 'template'"),
         ({"to": "+5511999990001"}, 400, "bad_argument", "either 'text' or 'template'"),
         ({"to": "+5511999990001", "template": {"name": "welcome", "variables": "Ana"}}, 400,
-         "bad_argument", "'template' must be {name, language, variables} (variables: an object or a list)"),
+         "bad_argument", "'template' must be {name, version, language, variables}"),
+        ({"to": "+5511999990001", "template": {"name": "welcome", "version": 0}}, 400,
+         "bad_argument", "version: an integer of at least 1"),
+        ({"to": "+5511999990001", "template": {"name": "a b"}}, 400,
+         "bad_argument", "a template name has only letters, digits"),
         ({"to": "+5511999990001", "text": "x" * 65537}, 413, "too_large", "65536 bytes"),
     ]
     for body, status, code, words in cases:
@@ -290,10 +294,15 @@ def test_routes_methods_and_errors(make_daemon):
         got, res, ctype = call(d, method, path)
         assert got == status and ctype == "application/json", (method, path, got, res)
         assert res["error"]["code"] == code and res["error"]["message"], res
-    # Methods other than GET and POST never reach the API.
-    got, _, _ = call(d, "PUT", "/v1/messages", {})
-    assert got == 501
-    got, _, _ = call(d, "DELETE", f"/v1/messages/{mid}")
+    # PUT and DELETE are for templates only; elsewhere they are refused in
+    # our words, and other methods never reach the API.
+    got, res, _ = call(d, "PUT", "/v1/messages", {})
+    assert got == 400 and res["error"]["message"] == "use GET or POST on /v1/messages"
+    got, res, _ = call(d, "DELETE", f"/v1/messages/{mid}")
+    assert got == 404 and res["error"]["code"] == "not_found"
+    got, res, _ = call(d, "PUT", "/hooks/fake", {})
+    assert got == 400 and res["error"]["message"] == "use GET or POST on /hooks/<instance>"
+    got, _, _ = call(d, "PATCH", "/v1/templates/otp", {})
     assert got == 501
     assert d.status(mid)["id"] == mid
 

@@ -485,7 +485,7 @@ test_argv_errors(void **state)
 {
 	argv_bad(ARGV("send", "--text", "x"), SB_E_BAD_ARGUMENT,
 	    "send: missing --to (usage: switchboardctl send --to NUMBER (--text TEXT |"
-	    " --template NAME) [--lang LANG] [--var KEY=VALUE ...]");
+	    " --template NAME) [--lang LANG] [--template-version N] [--var KEY=VALUE ...]");
 	argv_bad(ARGV("send", "--to", "1"), SB_E_BAD_ARGUMENT,
 	    "send: missing --text or --template");
 	argv_bad(ARGV("send", "--to", "1", "--text", "a", "--template", "t"),
@@ -598,8 +598,8 @@ test_usage_lines(void **state)
 		{ "ping", "ping" },
 		{ "plugin reload", "plugin reload MODULE" },
 		{ "send", "send --to NUMBER (--text TEXT | --template NAME) [--lang LANG]"
-		    " [--var KEY=VALUE ...] [--chain NAME] [--subaccount NAME] [--from ID]"
-		    " [--at TIME] [--key IDEMPOTENCY_KEY]" },
+		    " [--template-version N] [--var KEY=VALUE ...] [--chain NAME]"
+		    " [--subaccount NAME] [--from ID] [--at TIME] [--key IDEMPOTENCY_KEY]" },
 		{ "list", "list [--status STATUS] [--limit N] [--before ID] [--subaccount NAME]"
 		    " [--channel NAME] [--to NUMBER] [--batch ID]" },
 		{ "filter check", "filter check [--subaccount NAME] --text TEXT [--to NUMBER]" },
