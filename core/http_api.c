@@ -902,7 +902,11 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	api = calloc(1, sizeof(*api));
 	api->d = d;
 	api->http = evhttp_new(d->base);
-	evhttp_set_max_body_size(api->http, (ev_ssize_t)d->cfg->daemon.http_max_body);
+	/* Recipients files (POST /v1/broadcasts, text/csv) may be larger than
+	 * other bodies; every other route checks http_max_body itself. */
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)(d->cfg->daemon.broadcast_file_max >
+	    d->cfg->daemon.http_max_body ? d->cfg->daemon.broadcast_file_max :
+	    d->cfg->daemon.http_max_body));
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_timeout(api->http, 60);
 	evhttp_set_gencb(api->http, dispatch_request, api);
@@ -970,6 +974,13 @@ sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *req,
     json_t *answer)
 {
 	reply_after_commit(api, req, answer);
+}
+
+void
+sb_http_watch(struct sb_http_api *api, struct evhttp_request *req, void (*gone)(void *),
+    void *arg)
+{
+	sb_http_guard_watch(api->guard, req, gone, arg);
 }
 
 const char *
