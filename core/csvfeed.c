@@ -267,37 +267,51 @@ is_term(unsigned char c)
 	return c == '\r' || c == '\n';
 }
 
-/* Feed one piece: no line break inside it, at most one at its end. */
+/* libcsv over s[0..n); 0, or -1 (failed). */
+static int
+parse(struct sb_csvfeed *f, const unsigned char *s, size_t n)
+{
+	if (n == 0 || csv_parse(&f->p, s, n, on_field, on_row, f) == n || f->done)
+		return f->failed ? -1 : 0;
+	if (csv_error(&f->p) == CSV_EPARSE)
+		return fail(f, SB_E_BAD_ARGUMENT, "line %lld: not valid CSV (a quote inside a"
+		    " field that is not quoted, or text after a closing quote; write a quote"
+		    " inside a quoted field as \"\")", (long long)f->line);
+	return fail(f, SB_E_INTERNAL, "line %lld: %s", (long long)f->line,
+	    csv_strerror(csv_error(&f->p)));
+}
+
+/*
+ * Feed one piece: no line break inside it, at most one at its end. A row
+ * is counted from its first byte that is not a blank, and cut at exactly
+ * max_row bytes, so the verdict never depends on how input was split.
+ */
 static void
 feed_piece(struct sb_csvfeed *f, const unsigned char *s, size_t n)
 {
 	unsigned char last = s[n - 1];
+	size_t count = n, start = 0;
 
 	if (f->row_line == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (s[i] != ' ' && s[i] != '\t' && !is_term(s[i])) {
-				f->row_line = f->line;
+		for (start = 0; start < n; start++)
+			if (s[start] != ' ' && s[start] != '\t' && !is_term(s[start]))
 				break;
-			}
+		if (start < n)
+			f->row_line = f->line;
+		count = n - start;
 	}
-	if (f->row_line != 0) {
-		f->row_bytes += n;
-		if (f->row_bytes > f->max_row) {
+	if (f->row_line != 0 && f->row_bytes + count > f->max_row) {
+		size_t room = f->max_row - f->row_bytes;
+
+		if (parse(f, s, start + room) == 0)
 			fail(f, SB_E_TOO_LARGE, "line %lld: the row is longer than %zu bytes",
 			    (long long)f->row_line, f->max_row);
-			return;
-		}
-	}
-	if (csv_parse(&f->p, s, n, on_field, on_row, f) != n && !f->done) {
-		if (csv_error(&f->p) == CSV_EPARSE)
-			fail(f, SB_E_BAD_ARGUMENT, "line %lld: not valid CSV (a quote inside a"
-			    " field that is not quoted, or text after a closing quote; write"
-			    " a quote inside a quoted field as \"\")", (long long)f->line);
-		else
-			fail(f, SB_E_INTERNAL, "line %lld: %s", (long long)f->line,
-			    csv_strerror(csv_error(&f->p)));
 		return;
 	}
+	if (f->row_line != 0)
+		f->row_bytes += count;
+	if (parse(f, s, n) < 0)
+		return;
 	if (last == '\r') {
 		f->line++;
 		f->prev_cr = 1;
