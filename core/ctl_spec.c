@@ -136,6 +136,8 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	SB_CTL_BROADCAST_SHOW,
 	SB_CTL_BROADCAST_STOP,
 	SB_CTL_BROADCAST_RESTART,
+	SB_CTL_BROADCAST_SEND,
+	SB_CTL_BROADCAST_UPLOAD,
 	{ .words = "clock advance", .cmd = "clock.advance",
 	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_clock_advance),
 	  .help = "move the daemon's clock forward (test mode, -T, only)",
