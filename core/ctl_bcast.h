@@ -88,7 +88,7 @@
 	{ .words = "broadcast upload", .cmd = "broadcast.upload", .flags = SB_CMD_MUTATES, EXEC(sb_exec_broadcast_upload), \
 	  .help = "add a piece of a recipients file to an upload (broadcast send --file does this)", \
 	  .args = {                                                                 \
-	      POS("data", SB_CTL_STRING, "BASE64", "the next bytes of the file, base64"), \
+	      POS("data", SB_CTL_STRING, "B64", "the next bytes of the file, base64"), \
 	      OPT("--upload", "upload", SB_CTL_STRING, "ID",                        \
 		  "the upload to add to (default: start one)"),                      \
 	  } }
