@@ -472,6 +472,7 @@ static const struct field daemon_fields[] = {
 	{ .key = "http_listen", .type = F_STR, .off = D(http_listen), .check = check_listen },
 	{ .key = "public_url", .type = F_STR, .off = D(public_url), .check = check_url },
 	{ .key = "http_max_body", .type = F_INT, .off = D(http_max_body), .min = 1, .max = INT32_MAX, .defi = 1 << 20 },
+	{ .key = "broadcast_file_max", .type = F_INT, .off = D(broadcast_file_max), .min = 1024, .max = INT32_MAX, .defi = 16 << 20 },
 	{ .key = "http_max_connections", .type = F_INT, .off = D(http_max_connections), .min = 1, .max = 1000000, .defi = 512 },
 	{ .key = "http_header_timeout", .type = F_DUR, .off = D(http_header_timeout_ms), .min = 1, .max = 3600000, .defi = 10000 },
 	{ .key = "http_body_timeout", .type = F_DUR, .off = D(http_body_timeout_ms), .min = 1, .max = 3600000, .defi = 30000 },

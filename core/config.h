@@ -205,6 +205,7 @@ struct sb_config_daemon {
 	char *http_listen;         /* "127.0.0.1:8025"; NULL: no HTTP server */
 	char *public_url;          /* default "http://" + http_listen */
 	int64_t http_max_body;     /* bytes, default 1 MiB */
+	int64_t broadcast_file_max;/* bytes of a recipients file (HTTP or control), default 16 MiB */
 	int64_t http_max_connections;  /* open at once, default 512 */
 	int64_t http_header_timeout_ms;/* request line and headers, default 10s */
 	int64_t http_body_timeout_ms;  /* the body after the headers, default 30s */

@@ -81,4 +81,40 @@
 	  .help = "send a finished broadcast again to the recipients who did not get it", \
 	  .args = { SB_CTL_BCAST_ID } }
 
+/* Pieces of a file: 512 KiB, 699 KiB of base64, under the 1 MiB line limit. */
+#define SB_CTL_UPLOAD_PIECE (512 * 1024)
+
+#define SB_CTL_BROADCAST_UPLOAD                                                     \
+	{ .words = "broadcast upload", .cmd = "broadcast.upload", .flags = SB_CMD_MUTATES, EXEC(sb_exec_broadcast_upload), \
+	  .help = "add a piece of a recipients file to an upload (broadcast send --file does this)", \
+	  .args = {                                                                 \
+	      POS("data", SB_CTL_STRING, "B64", "the next bytes of the file, base64"), \
+	      OPT("--upload", "upload", SB_CTL_STRING, "ID",                        \
+		  "the upload to add to (default: start one)"),                      \
+	  } }
+
+#define SB_CTL_BROADCAST_SEND                                                       \
+	{ .words = "broadcast send", .cmd = "broadcast.send", .flags = SB_CMD_MUTATES, EXEC(sb_exec_broadcast_send), \
+	  .help = "a broadcast to the rows of a CSV file (a phone or to column, variables)", \
+	  .args = {                                                                 \
+	      ONEOF(1, "--file", "file", SB_CTL_STRING, "PATH",                     \
+		  "the CSV file; switchboardctl reads it and uploads it"),          \
+	      ONEOF(1, "--upload", "upload", SB_CTL_STRING, "ID",                   \
+		  "a file uploaded with broadcast upload"),                         \
+	      OPT("--file-name", "file_name", SB_CTL_STRING, "NAME",                \
+		  "the name kept and searched (default: the file's base name)"),   \
+	      ONEOF(2, "--text", "text", SB_CTL_STRING, "TEXT",                     \
+		  "message text; {{column}} is replaced by the row's value"),     \
+	      ONEOF(2, "--template", "template", SB_CTL_STRING, "NAME",             \
+		  "template name; the row's other columns are its variables"),     \
+	      OPT("--lang", "lang", SB_CTL_STRING, "LANG", "template language"),    \
+	      OPT("--chain", "chain", SB_CTL_STRING, "NAME",                        \
+		  "delivery chain (default: the subaccount's)"),                   \
+	      OPT("--subaccount", "subaccount", SB_CTL_STRING, "NAME",              \
+		  "subaccount (default: the first configured)"),                   \
+	      OPT("--from", "from", SB_CTL_STRING, "ID", "sender id"),              \
+	      OPT("--at", "at", SB_CTL_STRING, "TIME",                              \
+		  "send time, ISO 8601 with offset (2026-11-23T18:00:00-03:00)"),   \
+	  } }
+
 #endif

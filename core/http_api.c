@@ -872,6 +872,15 @@ dispatch_request(struct evhttp_request *req, void *arg)
 	size_t plen = strcspn(uri, "?");
 
 	sb_http_guard_request(api->guard, req);
+	/* Only a recipients file may be larger than http_max_body (the limit
+	 * evhttp enforces is the larger of the two, before any routing). */
+	if ((int64_t)evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    api->d->cfg->daemon.http_max_body && !(plen == strlen("/v1/broadcasts") &&
+	    strncmp(uri, "/v1/broadcasts", plen) == 0 &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST)) {
+		fail(req, SB_E_TOO_LARGE, "request body too large");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		size_t n = strlen(routes[i].prefix);
 
@@ -909,7 +918,11 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	api = calloc(1, sizeof(*api));
 	api->d = d;
 	api->http = evhttp_new(d->base);
-	evhttp_set_max_body_size(api->http, (ev_ssize_t)d->cfg->daemon.http_max_body);
+	/* Recipients files (POST /v1/broadcasts, text/csv) may be larger than
+	 * other bodies; every other route checks http_max_body itself. */
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)(d->cfg->daemon.broadcast_file_max >
+	    d->cfg->daemon.http_max_body ? d->cfg->daemon.broadcast_file_max :
+	    d->cfg->daemon.http_max_body));
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE);
 	evhttp_set_timeout(api->http, 60);
@@ -997,6 +1010,13 @@ json_t *
 sb_http_read_json_body(struct sb_http_api *api, struct evhttp_request *req)
 {
 	return read_json_body(api, req);
+}
+
+void
+sb_http_watch(struct sb_http_api *api, struct evhttp_request *req, void (*gone)(void *),
+    void *arg)
+{
+	sb_http_guard_watch(api->guard, req, gone, arg);
 }
 
 const char *

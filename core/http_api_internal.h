@@ -44,6 +44,13 @@ void sb_http_reply_after_commit(struct sb_http_api *api, struct evhttp_request *
 const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
     struct evhttp_request *req, char *buf, size_t len);
 
+/*
+ * Call gone(arg) if the client goes away before the answer (NULL: stop
+ * watching); the request must not be used after that.
+ */
+void sb_http_watch(struct sb_http_api *api, struct evhttp_request *req,
+    void (*gone)(void *), void *arg);
+
 /* http_bcast.c: /v1/broadcasts[/id[/stop|/restart]] */
 void sb_http_route_broadcasts(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);

@@ -32,6 +32,7 @@ core_libsbcore_la_SOURCES = \
 	core/chantype.c core/chantype.h core/http_search.c \
 	core/tpl_render.c core/tpl_render.h core/template.c core/template.h \
 	core/store_tpl.c core/store_tpl.h core/http_tpl.c \
+	core/csvfeed.c core/csvfeed.h core/bcast_file.c core/bcast_file.h \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/control.h \
@@ -41,7 +42,7 @@ core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -DSB_CTL_DAEMON
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
-	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(IDN2_LIBS) $(LTDL_LIBS) -lm -lpthread
+	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(IDN2_LIBS) $(LTDL_LIBS) $(CSV_LIBS) -lm -lpthread
 
 sbin_PROGRAMS += core/switchboardd
 core_switchboardd_SOURCES = core/main.c core/sdnotify.c core/sdnotify.h

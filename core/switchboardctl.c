@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "apikey.h"
 #include "control.h"
+#include "ctl_bcast.h"
 #include "ctl_spec.h"
 
 #ifndef PACKAGE_VERSION /* autoconf passes it with DEFS */
@@ -367,6 +369,24 @@ print_allowlist(json_t *res)
 	TABLE(json_object_get(res, "entries"), cols);
 }
 
+static void
+print_file_broadcast(json_t *res)
+{
+	static const struct column cols[] = {
+		{ "LINE", "line" }, { "PHONE", "phone" }, { "ERROR", "error" },
+		{ "MESSAGE", "message" },
+	};
+	json_int_t total = json_integer_value(json_object_get(res, "rejected_total"));
+
+	print_kv(res, "rejected", NULL);
+	if (total == 0)
+		return;
+	puts("\nrejected rows (not sent):");
+	TABLE(json_object_get(res, "rejected"), cols);
+	if ((size_t)total > json_array_size(json_object_get(res, "rejected")))
+		printf("... %lld rejected rows in all\n", (long long)total);
+}
+
 /* How each command's result is shown to people; the rest are key: value. */
 static const struct {
 	const char *cmd;
@@ -376,6 +396,7 @@ static const struct {
 	{ "message.status", print_message },
 	{ "plugins", print_plugins },
 	{ "filter.list", print_allowlist },
+	{ "broadcast.send", print_file_broadcast },
 };
 
 static void
@@ -387,6 +408,105 @@ print_result(const char *cmd, json_t *res)
 			return;
 		}
 	print_generic(res);
+}
+
+/* One request line for cmd with args (taken), '\n'-terminated; exits when out of memory. */
+static char *
+request_line(const char *cmd, json_t *args)
+{
+	json_t *req = json_pack("{s:i, s:s, s:i, s:o}", "id", 1, "cmd", cmd, "protocol",
+	    SB_CTL_PROTOCOL, "args", args);
+	char *line = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL, *grown;
+
+	json_decref(req);
+	grown = line != NULL ? realloc(line, strlen(line) + 2) : NULL;
+	if (grown == NULL) {
+		free(line);
+		fputs("switchboardctl: out of memory\n", stderr);
+		exit(2);
+	}
+	strcat(grown, "\n");
+	return grown;
+}
+
+/*
+ * broadcast send --file PATH: the daemon does not open our paths, so the
+ * file goes up in pieces (broadcast.upload, base64, each under the line
+ * limit), and args gets the upload's id and the file's base name instead.
+ * 0, or the exit status after a message on stderr.
+ */
+static int
+upload_file(const char *sock, json_t *args, int json_out)
+{
+	const char *path = json_string_value(json_object_get(args, "file")), *base;
+	unsigned char *piece = malloc(SB_CTL_UPLOAD_PIECE);
+	unsigned char *b64 = malloc(SB_CTL_UPLOAD_PIECE / 3 * 4 + 8);
+	char *id = NULL;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL || piece == NULL || b64 == NULL) {
+		fprintf(stderr, "switchboardctl: cannot read %s: %s\n", path, strerror(errno));
+		free(piece);
+		free(b64);
+		if (f != NULL)
+			fclose(f);
+		return 2;
+	}
+	do {
+		json_t *resp, *a;
+		char *line, *answer;
+
+		n = fread(piece, 1, SB_CTL_UPLOAD_PIECE, f);
+		if (n == 0 && id != NULL)
+			break;
+		EVP_EncodeBlock(b64, piece, (int)n);
+		a = json_pack("{s:s}", "data", (const char *)b64);
+		if (id != NULL)
+			json_object_set_new(a, "upload", json_string(id));
+		line = request_line("broadcast.upload", a);
+		answer = roundtrip(sock, line);
+		free(line);
+		resp = json_loads(answer, 0, NULL);
+		free(answer);
+		if (!json_is_true(json_object_get(resp, "ok"))) {
+			json_t *e = json_object_get(resp, "error");
+
+			if (json_out) {
+				json_dumpf(e, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+				putchar('\n');
+			} else {
+				fprintf(stderr, "switchboardctl: %s: uploading %s: %s\n",
+				    json_string_value(json_object_get(e, "code")) ?: "error", path,
+				    json_string_value(json_object_get(e, "message")) ?: "(no message)");
+			}
+			json_decref(resp);
+			rc = 1;
+			break;
+		}
+		if (id == NULL)
+			id = strdup(json_string_value(json_object_get(json_object_get(resp, "result"),
+			    "upload")) ?: "");
+		json_decref(resp);
+	} while (n == SB_CTL_UPLOAD_PIECE);
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "switchboardctl: cannot read %s: %s\n", path, strerror(errno));
+		rc = 2;
+	}
+	fclose(f);
+	free(piece);
+	free(b64);
+	if (rc == 0) {
+		base = strrchr(path, '/');
+		base = base != NULL ? base + 1 : path;
+		json_object_del(args, "file");
+		json_object_set_new(args, "upload", json_string(id));
+		if (json_object_get(args, "file_name") == NULL)
+			json_object_set_new(args, "file_name", json_string(base));
+	}
+	free(id);
+	return rc;
 }
 
 /* ---- main ---- */
@@ -405,7 +525,7 @@ main(int argc, char **argv)
 	char from_config[4096];
 	const struct sb_ctl_spec *spec;
 	struct sb_error err = { 0 };
-	json_t *args, *req, *resp, *result, *error;
+	json_t *args, *resp, *result, *error;
 	char *line, *answer;
 	int i, json_out = 0, rc;
 
@@ -476,22 +596,12 @@ main(int argc, char **argv)
 	if (sock == NULL || *sock == '\0')
 		sock = SB_CTL_DEFAULT_SOCKET;
 
-	req = json_pack("{s:i, s:s, s:i, s:o}", "id", 1, "cmd", spec->cmd, "protocol",
-	    SB_CTL_PROTOCOL, "args", args);
-	line = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (line != NULL) {
-		char *grown = realloc(line, strlen(line) + 2);
-
-		if (grown == NULL)
-			free(line);
-		line = grown;
+	if (strcmp(spec->cmd, "broadcast.send") == 0 && json_object_get(args, "file") != NULL &&
+	    (rc = upload_file(sock, args, json_out)) != 0) {
+		json_decref(args);
+		return rc;
 	}
-	if (line == NULL) {
-		fputs("switchboardctl: out of memory\n", stderr);
-		return 2;
-	}
-	strcat(line, "\n");
+	line = request_line(spec->cmd, args);
 	answer = roundtrip(sock, line);
 	free(line);
 

@@ -11,6 +11,8 @@ int sb_exec_broadcast_list(struct sb_ctl_req *req, struct sb_error *err);
 int sb_exec_broadcast_show(struct sb_ctl_req *req, struct sb_error *err);
 int sb_exec_broadcast_stop(struct sb_ctl_req *req, struct sb_error *err);
 int sb_exec_broadcast_restart(struct sb_ctl_req *req, struct sb_error *err);
+int sb_exec_broadcast_send(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-broadcast-file.c */
+int sb_exec_broadcast_upload(struct sb_ctl_req *req, struct sb_error *err); /* cmd-broadcast-file.c */
 int sb_exec_message_search(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-message-search.c */
 int sb_exec_message_preview(struct sb_ctl_req *req, struct sb_error *err); /* cmd-message-preview.c */
 int sb_exec_stats_show(struct sb_ctl_req *req, struct sb_error *err);      /* cmd-stats-show.c */

@@ -9,7 +9,7 @@ SB_CONTROL_SOURCES = core/control.c core/control_proto.c core/jsonerr.c core/jso
 	core/control/cmd-clock-advance.c core/control/cmd-store-sync-delay.c \
 	core/control/cmd-message-reschedule.c \
 	core/timefmt.h core/control/args.h core/control/cmds.h \
-	core/control/cmd-broadcast.c core/control/cmd-broadcast.h \
+	core/control/cmd-broadcast.c core/control/cmd-broadcast.h core/control/cmd-broadcast-file.c \
 	core/control/cmd-message-search.c core/control/cmd-message-preview.c \
 	core/control/cmd-stats-show.c core/control/cmd-template.c
 

@@ -6,7 +6,7 @@
 FUZZ_HARNESSES = tests/fuzz/fuzz_config tests/fuzz/fuzz_control tests/fuzz/fuzz_phone \
 	tests/fuzz/fuzz_timefmt tests/fuzz/fuzz_hours tests/fuzz/fuzz_tz \
 	tests/fuzz/fuzz_content_filter tests/fuzz/fuzz_http_sms tests/fuzz/fuzz_line \
-	tests/fuzz/fuzz_whatsapp tests/fuzz/fuzz_twilio tests/fuzz/fuzz_vonage
+	tests/fuzz/fuzz_whatsapp tests/fuzz/fuzz_twilio tests/fuzz/fuzz_vonage tests/fuzz/fuzz_csv
 
 if FUZZING
 noinst_PROGRAMS += $(FUZZ_HARNESSES)
@@ -36,6 +36,11 @@ tests_fuzz_fuzz_control_LDADD = core/libsbcore.la
 tests_fuzz_fuzz_phone_SOURCES = tests/fuzz/fuzz_phone.c core/phone.c
 tests_fuzz_fuzz_phone_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_phone_LDFLAGS = $(FUZZ_LD)
+
+tests_fuzz_fuzz_csv_SOURCES = tests/fuzz/fuzz_csv.c core/csvfeed.c core/errors.c
+tests_fuzz_fuzz_csv_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_csv_LDFLAGS = $(FUZZ_LD)
+tests_fuzz_fuzz_csv_LDADD = $(CSV_LIBS)
 
 tests_fuzz_fuzz_timefmt_SOURCES = tests/fuzz/fuzz_timefmt.c core/timefmt.c
 tests_fuzz_fuzz_timefmt_CFLAGS = $(AM_CFLAGS)
