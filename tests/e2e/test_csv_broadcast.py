@@ -203,3 +203,22 @@ def test_100k_rows(make_daemon, tmp_path):
     assert d.ok("ping")
     # The file is held (once) while it is queued; rows are not: a generous bound.
     assert after - before < 8 * len(data) // 1024 + 64 * 1024, (before, after)
+
+
+def test_http_upload_with_a_stored_template(make_daemon, tmp_path):
+    """Each row renders the subaccount's stored template with its columns;
+    a row without one of the template's variables is reported, not sent."""
+    record, plugins = carrier(tmp_path)
+    d = make_daemon(plugins=plugins, **two_subaccounts())
+    code, res, _ = call(d, "PUT", "/v1/templates/otp", {"sms": "{{name}}: code {{code}}"})
+    assert code == 200 and res["version"] == 1, res
+    data = b"phone,name,code\n+5511999990001,Ana,11\n+5511999990002,Bo,\n+5511999990003,Cy,33\n"
+    code, res, _ = upload(d, data, file_name="otp.csv", template="otp")
+    assert code == 202 and res["accepted"] == 2, res
+    [r] = res["rejected"]
+    assert (r["line"], r["phone"]) == (3, "+5511999990002"), r
+    assert "template 'otp' needs the variable 'code'" in r["message"], r
+    wait_for(lambda: len(sent(record)) == 2, what="2 sends")
+    assert sent(record) == {"+5511999990001": "Ana: code 11", "+5511999990003": "Cy: code 33"}
+    code, found, _ = call(d, "GET", "/v1/search?file_name=otp.csv&template=otp")
+    assert code == 200 and found["total"] == 2, found
