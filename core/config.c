@@ -556,6 +556,7 @@ static const struct field instance_fields[] = {
 	{ .key = "max_in_flight", .type = F_INT, .off = I(max_in_flight), .min = 1, .max = 1000000, .defi = 64 },
 	{ .key = "timeout", .type = F_DUR, .off = I(timeout_ms), .min = 1, .max = INT64_MAX, .defi = 10000 },
 	{ .key = "in_doubt", .type = F_ENUM, .off = I(in_doubt), .names = in_doubt_policies, .defi = SB_IN_DOUBT_AUTO },
+	{ .key = "subaccount", .type = F_STR, .off = I(subaccount), .pat = &pat_text },
 	{ .key = "poll", .type = F_CUSTOM, .custom = load_poll },
 };
 
@@ -896,6 +897,13 @@ finish(struct sb_config *cfg, struct sb_cfg *root)
 	if (cfg->retry.max_ms < cfg->retry.initial_ms)
 		sb_cfg_error(retry_max ? retry_max : root,
 		    "retry 'max' is shorter than 'initial' (expected max >= initial)");
+	/* Where an instance files what comes in: a subaccount that exists. */
+	for (size_t i = 0; i < cfg->ninstances; i++)
+		if (cfg->instances[i].subaccount != NULL &&
+		    sb_config_subaccount(cfg, cfg->instances[i].subaccount) == NULL)
+			sb_cfg_error(sb_cfg_get(cfg->instances[i].node, "subaccount"),
+			    "unknown subaccount '%.60s' for instance '%s'",
+			    cfg->instances[i].subaccount, cfg->instances[i].name);
 }
 
 /* Takes ownership of `doc`. */
@@ -988,6 +996,7 @@ sb_config_free(struct sb_config *cfg)
 	for (size_t i = 0; i < cfg->ninstances; i++) {
 		free(cfg->instances[i].name);
 		free(cfg->instances[i].module);
+		free(cfg->instances[i].subaccount);
 	}
 	for (size_t i = 0; i < cfg->nchains; i++) {
 		for (size_t k = 0; k < cfg->chains[i].nsteps; k++)

@@ -135,6 +135,8 @@ struct sb_config_instance {
 	int64_t max_in_flight;     /* concurrent requests, default 64 */
 	int64_t timeout_ms;        /* per HTTP request, default 10s */
 	int in_doubt;              /* enum sb_in_doubt: a send that may have arrived */
+	char *subaccount;          /* where inbound messages and calls are filed, or
+	                              NULL: the first subaccount */
 	struct sb_config_poll poll;
 	struct sb_cfg *node;       /* the instance's mapping; host keys marked used */
 };

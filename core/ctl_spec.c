@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctl_bcast.h"
+#include "ctl_inbox.h"
 #include "ctl_spec.h"
 #include "ctl_tpl.h"
 
@@ -145,6 +146,12 @@ const struct sb_ctl_spec sb_ctl_specs[] = {
 	SB_CTL_TEMPLATE_LIST,
 	SB_CTL_TEMPLATE_SHOW,
 	SB_CTL_TEMPLATE_DELETE,
+	SB_CTL_FOLDER_COUNTS,
+	SB_CTL_FOLDER_LIST,
+	SB_CTL_INBOUND_ARCHIVE,
+	SB_CTL_INBOUND_UNARCHIVE,
+	SB_CTL_INBOUND_DELETE,
+	SB_CTL_CONTACT_SHOW,
 	{ .words = "clock advance", .cmd = "clock.advance",
 	  .flags = SB_CMD_TEST | SB_CMD_MUTATES, EXEC(sb_exec_clock_advance),
 	  .help = "move the daemon's clock forward (test mode, -T, only)",

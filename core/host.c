@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "dispatch_internal.h"
 #include "http_client.h"
+#include "inbound.h"
 #include "instance.h"
 #include "log.h"
 #include "plugin_abi.h"
@@ -292,15 +293,15 @@ host_receipt(struct sb_instance *inst, const struct sb_receipt *rc)
 	sb_dispatch_receipt(inst->d->dispatch, inst, rc);
 }
 
+/* ABI 1.0's inbound: no provider id, so nothing to dedupe by. */
 static void
 host_inbound(struct sb_instance *inst, const char *from, const char *to, const char *text)
 {
-	if (sb_store_inbound_add(inst->d->store, inst->name, from, to, text, sb_now_ms()) < 0)
-		sb_log(SB_LOG_ERROR, "[%s] storing an inbound message: %s", inst->name,
-		    sb_store_errmsg(inst->d->store));
-	else
-		sb_log(SB_LOG_INFO, "[%s] inbound message from %s", inst->name,
-		    from != NULL ? from : "?");
+	const struct sb_inbound in = {
+		.struct_size = sizeof(in), .from = from, .to = to, .text = text,
+	};
+
+	sb_inbound_message(inst, &in);
 }
 
 static const char *
@@ -349,6 +350,8 @@ const struct sb_host sb_host_table = {
 	.webhook_url = host_webhook_url,
 	.counter_add = host_counter_add,
 	.filter_allowed = host_filter_allowed,
+	.inbound_message = sb_inbound_message,
+	.call = sb_inbound_call,
 };
 
 void

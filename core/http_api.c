@@ -861,6 +861,9 @@ static const struct route {
 	{ "/v1/search", 1, sb_http_route_search },
 	{ "/v1/stats", 1, sb_http_route_stats },
 	{ "/v1/templates", 0, sb_http_route_templates },
+	{ "/v1/folders", 0, sb_http_route_folders },
+	{ "/v1/inbound", 0, sb_http_route_inbound },
+	{ "/v1/contacts", 0, sb_http_route_contacts },
 	{ "/hooks/", 0, route_hook },
 };
 
@@ -1003,6 +1006,21 @@ sb_http_parse_query(struct evhttp_request *req, struct evkeyvalq *q)
 		return 0;
 	evhttp_clear_headers(q);
 	fail(req, SB_E_BAD_ARGUMENT, "malformed query string");
+	return -1;
+}
+
+int
+sb_http_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
+    int64_t *out)
+{
+	const char *v = evhttp_find_header(q, name), *why = NULL;
+	struct sb_error err = { 0 };
+
+	*out = 0;
+	if (v == NULL || *v == '\0' || sb_parse_iso8601_why(v, out, &why) == 0)
+		return 0;
+	sb_error_set(&err, SB_E_BAD_ARGUMENT, "'%s' %s", name, why);
+	send_error(req, &err);
 	return -1;
 }
 

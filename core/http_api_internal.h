@@ -29,6 +29,9 @@ void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
 void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);
 /* The request's query string into q (clear it after): 0, or -1 answered 400. */
 int sb_http_parse_query(struct evhttp_request *req, struct evkeyvalq *q);
+/* An optional ISO 8601 time parameter: 0 (absent or empty: *out = 0) or -1 answered 400. */
+int sb_http_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
+    int64_t *out);
 /* An optional integer query parameter in [min, max]: 0 (absent: *out = 0) or -1 answered. */
 int sb_http_int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
     int64_t min, int64_t max, int64_t *out);
@@ -65,6 +68,14 @@ void sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req,
 
 /* http_tpl.c: /v1/templates[/name] */
 void sb_http_route_templates(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
+/* http_inbox.c: /v1/folders[/name], /v1/inbound/{id}[/archive|/unarchive], /v1/contacts/{id} */
+void sb_http_route_folders(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+void sb_http_route_inbound(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+void sb_http_route_contacts(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
 
 #endif

@@ -48,17 +48,6 @@ static const struct {
 	{ "text", offsetof(struct sb_search, text) },
 };
 
-static int
-time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name, int64_t *out)
-{
-	const char *v = param(q, name), *why = NULL;
-
-	*out = 0;
-	if (v == NULL || sb_parse_iso8601_why(v, out, &why) == 0)
-		return 0;
-	return bad(req, "'%s' %s", name, why);
-}
-
 /* The number as stored: E.164, a national number with `country` or the subaccount's. */
 static int
 phone_param(struct evhttp_request *req, struct evkeyvalq *q,
@@ -112,8 +101,8 @@ sb_http_route_search(struct sb_http_api *api, struct evhttp_request *req, const 
 	    sb_http_int_param(req, &q, "broadcast", 1, INT64_MAX, &s.broadcast_id) < 0 ||
 	    sb_http_int_param(req, &q, "before", 1, INT64_MAX, &s.before_id) < 0 ||
 	    sb_http_int_param(req, &q, "limit", 1, 1000, &limit) < 0 ||
-	    time_param(req, &q, "from", &s.from_ms) < 0 ||
-	    time_param(req, &q, "until", &s.until_ms) < 0)
+	    sb_http_time_param(req, &q, "from", &s.from_ms) < 0 ||
+	    sb_http_time_param(req, &q, "until", &s.until_ms) < 0)
 		goto out;
 	s.limit = limit > 0 ? (int)limit : 50;
 	if (sb_search_check(&s, &err) < 0) {

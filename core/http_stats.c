@@ -12,20 +12,6 @@
 #include "store_stats.h"
 #include "timefmt.h"
 
-static int
-time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name, int64_t *out)
-{
-	const char *v = evhttp_find_header(q, name), *why = NULL;
-	struct sb_error err = { 0 };
-
-	*out = 0;
-	if (v == NULL || *v == '\0' || sb_parse_iso8601_why(v, out, &why) == 0)
-		return 0;
-	sb_error_set(&err, SB_E_BAD_ARGUMENT, "'%s' %s", name, why);
-	sb_http_send_error(req, &err);
-	return -1;
-}
-
 void
 sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
@@ -47,8 +33,8 @@ sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req, const c
 		return;
 	sq.subaccount = sub->name;
 	sq.by = evhttp_find_header(&q, "by");
-	if (time_param(req, &q, "from", &sq.from_ms) < 0 ||
-	    time_param(req, &q, "until", &sq.until_ms) < 0)
+	if (sb_http_time_param(req, &q, "from", &sq.from_ms) < 0 ||
+	    sb_http_time_param(req, &q, "until", &sq.until_ms) < 0)
 		goto out;
 	if (sb_stats_check(&sq, sb_now_ms(), &err) < 0 ||
 	    (res = sb_store_stats(sb_http_daemon(api)->store, &sq, &err)) == NULL)

@@ -33,6 +33,7 @@ core_libsbcore_la_SOURCES = \
 	core/tpl_render.c core/tpl_render.h core/template.c core/template.h \
 	core/store_tpl.c core/store_tpl.h core/http_tpl.c \
 	core/csvfeed.c core/csvfeed.h core/bcast_file.c core/bcast_file.h \
+	core/inbound.c core/inbound.h core/store_inbox.c core/store_inbox.h core/http_inbox.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/control.h \

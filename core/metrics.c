@@ -36,6 +36,8 @@ static const struct family {
 	{ "sb_receipt_polls_total", "Status polls sent to providers.", "instance" },
 	{ "sb_attempts_expired_total", "Attempts that got no final status in time.", "instance" },
 	{ "sb_webhooks_total", "Provider callbacks handed to a plugin.", "instance" },
+	{ "sb_inbound_total", "Inbound messages filed (a provider's repeat not counted).",
+	  "instance" },
 	{ "sb_in_doubt_restarts_total",
 	  "Sends a restart found in flight, whose fate is unknown.", "instance" },
 	{ "sb_in_doubt_timeouts_total",

@@ -202,6 +202,43 @@ static const char *const migrations[] = {
 	" created_by TEXT, deleted_ms INTEGER,"
 	" PRIMARY KEY (subaccount, name, version)) WITHOUT ROWID;"
 	"ALTER TABLE messages ADD COLUMN template_ver INTEGER;",
+	/*
+	 * 5 -> 6: contacts and the folders. A contact is one person of a
+	 * subaccount, with identities (a phone number, a LINE user id, a
+	 * WhatsApp id) each linked to exactly one contact. Inbound messages
+	 * and outbound ones point at their contact; a provider's retry of an
+	 * inbound message (same instance and provider id) is stored once.
+	 * Inbound messages are filed in `inbox` (or `flows`) until archived.
+	 */
+	"CREATE TABLE contacts (id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL);"
+	"CREATE TABLE contact_ids (subaccount TEXT NOT NULL, kind TEXT NOT NULL,"
+	" value TEXT NOT NULL, contact_id INTEGER NOT NULL,"
+	" PRIMARY KEY (subaccount, kind, value)) WITHOUT ROWID;"
+	"CREATE INDEX contact_ids_contact ON contact_ids(contact_id);"
+	"ALTER TABLE messages ADD COLUMN contact_id INTEGER;"
+	"CREATE INDEX messages_contact ON messages(contact_id, id) WHERE contact_id IS NOT NULL;"
+	"ALTER TABLE inbound ADD COLUMN subaccount TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE inbound ADD COLUMN contact_id INTEGER;"
+	"ALTER TABLE inbound ADD COLUMN channel_type TEXT;"
+	"ALTER TABLE inbound ADD COLUMN provider_id TEXT;"
+	"ALTER TABLE inbound ADD COLUMN media TEXT;"
+	"ALTER TABLE inbound ADD COLUMN received_ms INTEGER;"
+	"ALTER TABLE inbound ADD COLUMN folder TEXT NOT NULL DEFAULT 'inbox';"
+	"ALTER TABLE inbound ADD COLUMN archived_from TEXT;"
+	"ALTER TABLE inbound ADD COLUMN archived_ms INTEGER;"
+	"CREATE UNIQUE INDEX inbound_provider ON inbound(instance, provider_id)"
+	" WHERE provider_id IS NOT NULL;"
+	"CREATE INDEX inbound_folder ON inbound(subaccount, folder, id);"
+	"CREATE INDEX inbound_contact ON inbound(contact_id, id);"
+	"CREATE TABLE calls (id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL,"
+	" instance TEXT NOT NULL, contact_id INTEGER, direction TEXT NOT NULL,"
+	" from_addr TEXT, to_addr TEXT, provider_id TEXT, started_ms INTEGER NOT NULL,"
+	" duration_s INTEGER);"
+	"CREATE UNIQUE INDEX calls_provider ON calls(instance, provider_id)"
+	" WHERE provider_id IS NOT NULL;"
+	"CREATE INDEX calls_sub ON calls(subaccount, id);"
+	"CREATE INDEX calls_contact ON calls(contact_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -220,7 +257,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
 	    " template_name, template_lang, template_vars, idem_key, status, step,"
 	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of,"
-	    " chain_ver, reason, template_ver) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
+	    " chain_ver, reason, template_ver, contact_id)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
@@ -299,8 +337,21 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "  WHERE expire_ms IS NOT NULL AND status IN ('queued', 'accepted')"
 	    " UNION ALL SELECT min(send_at_ms) FROM messages INDEXED BY messages_due"
 	    "  WHERE status = 'scheduled')",
-	[ST_INBOUND_ADD] =
-	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms) VALUES (?,?,?,?,?)",
+	[ST_INBOUND_FILE] =
+	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms, subaccount,"
+	    " contact_id, channel_type, provider_id, media, received_ms)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT (instance, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
+	[ST_INBOUND_BY_PROVIDER] = "SELECT id FROM inbound WHERE instance = ? AND provider_id = ?",
+	[ST_CALL_FILE] =
+	    "INSERT INTO calls (subaccount, instance, contact_id, direction, from_addr, to_addr,"
+	    " provider_id, started_ms, duration_s) VALUES (?,?,?,?,?,?,?,?,?)"
+	    " ON CONFLICT (instance, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
+	[ST_CONTACT_FIND] =
+	    "SELECT contact_id FROM contact_ids WHERE subaccount = ? AND kind = ? AND value = ?",
+	[ST_CONTACT_ADD] = "INSERT INTO contacts (subaccount, created_ms) VALUES (?, ?)",
+	[ST_CONTACT_ID_ADD] =
+	    "INSERT INTO contact_ids (subaccount, kind, value, contact_id) VALUES (?,?,?,?)",
 	[ST_ALLOW_ADD] =
 	    "INSERT OR REPLACE INTO filter_allow (subaccount, kind, value, uid, at_ms)"
 	    " VALUES (?,?,?,?,?)",

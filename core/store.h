@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 5
+#define SB_STORE_SCHEMA_VERSION 6
 
 struct sb_store;
 
@@ -75,6 +75,7 @@ struct sb_message {
 	const char *text;         /* or NULL with template */
 	const char *template_name, *template_lang, *template_vars;
 	int64_t template_ver;     /* the stored template's version used, 0: none */
+	int64_t contact_id;       /* the recipient's contact, 0: none */
 	const char *idem_key;     /* client idempotency key, or NULL */
 	enum sb_status status;
 	int64_t created_ms;
@@ -261,9 +262,7 @@ int64_t sb_store_count_using(struct sb_store *st, const char *instance, const in
 /* A stable per-database prefix for idempotency keys (32 hex chars). */
 const char *sb_store_install_id(struct sb_store *st);
 
-/* Inbound messages and allowlist rows. */
-int sb_store_inbound_add(struct sb_store *st, const char *instance, const char *from,
-    const char *to, const char *text, int64_t at_ms);
+/* Allowlist rows (inbound messages and contacts: store_inbox.h). */
 int sb_store_allow_add(struct sb_store *st, const char *subaccount, const char *kind,
     const char *value, int64_t uid, int64_t at_ms);
 /* 0 removed, 1 no such row. */

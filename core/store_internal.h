@@ -35,7 +35,12 @@ enum store_stmt {
 	ST_ATT_UPDATE,
 	ST_ATT_QUEUED_OF,
 	ST_NEXT_DUE,
-	ST_INBOUND_ADD,
+	ST_INBOUND_FILE,
+	ST_INBOUND_BY_PROVIDER,
+	ST_CALL_FILE,
+	ST_CONTACT_FIND,
+	ST_CONTACT_ADD,
+	ST_CONTACT_ID_ADD,
 	ST_ALLOW_ADD,
 	ST_ALLOW_REMOVE,
 	ST_ALLOW_EACH,
@@ -102,6 +107,15 @@ int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);
+/* Column kinds for turning a row into a JSON object by table (store_query.c). */
+enum sb_col_kind { SB_COL_INT, SB_COL_TEXT, SB_COL_TIME };
+struct sb_col_spec {
+	const char *name;
+	enum sb_col_kind kind;
+};
+/* Columns 0..n-1 of the current row as {name: value}; NULLs are null, times ISO 8601. */
+json_t *sb_store_row_json(sqlite3_stmt *s, const struct sb_col_spec *cols, size_t n);
+
 /* store_tpl.c: free the cache of template versions. */
 void sb_store_tpl_cache_free(struct sb_store *st);
 /* Stop the syncer (after a last blocking commit); the store works unattached. */

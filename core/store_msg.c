@@ -70,6 +70,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
 	bind_text_or_null(s, 18, m->reason);
 	bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
+	bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
@@ -481,21 +482,7 @@ sb_store_next_due(struct sb_store *st)
 	return t;
 }
 
-/* ---- inbound and allowlist ---- */
-
-int
-sb_store_inbound_add(struct sb_store *st, const char *instance, const char *from,
-    const char *to, const char *text, int64_t at_ms)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_INBOUND_ADD);
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	bind_text_or_null(s, 2, from);
-	bind_text_or_null(s, 3, to);
-	bind_text_or_null(s, 4, text);
-	sqlite3_bind_int64(s, 5, at_ms);
-	return sb_store_exec_write(st, s);
-}
+/* ---- allowlist ---- */
 
 int
 sb_store_allow_add(struct sb_store *st, const char *subaccount, const char *kind,

@@ -38,21 +38,14 @@ json_int_or_null(sqlite3_stmt *s, int i)
 	return json_integer(sqlite3_column_int64(s, i));
 }
 
-/* Column kinds for turning a row into a JSON object by table. */
-enum col_kind { COL_INT, COL_TEXT, COL_TIME };
-struct col_spec {
-	const char *name;
-	enum col_kind kind;
-};
-
-static json_t *
-row_to_json(sqlite3_stmt *s, const struct col_spec *cols, size_t n)
+json_t *
+sb_store_row_json(sqlite3_stmt *s, const struct sb_col_spec *cols, size_t n)
 {
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *v = cols[i].kind == COL_INT ? json_int_or_null(s, (int)i) :
-		    cols[i].kind == COL_TEXT ? json_text_or_null(s, (int)i) :
+		json_t *v = cols[i].kind == SB_COL_INT ? json_int_or_null(s, (int)i) :
+		    cols[i].kind == SB_COL_TEXT ? json_text_or_null(s, (int)i) :
 		    json_time_or_null(s, (int)i);
 
 		json_object_set_new(o, cols[i].name, v);
@@ -62,38 +55,38 @@ row_to_json(sqlite3_stmt *s, const struct col_spec *cols, size_t n)
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct col_spec message_cols[] = {
-	{ "id", COL_INT }, { "subaccount", COL_TEXT }, { "chain", COL_TEXT },
-	{ "to", COL_TEXT }, { "from", COL_TEXT }, { "text", COL_TEXT },
-	{ "template", COL_TEXT }, { "language", COL_TEXT }, { "idempotency_key", COL_TEXT },
-	{ "status", COL_TEXT }, { "reason", COL_TEXT }, { "step", COL_INT },
-	{ "created", COL_TIME }, { "send_at", COL_TIME }, { "expires", COL_TIME },
-	{ "updated", COL_TIME }, { "broadcast", COL_INT }, { "resend_of", COL_INT },
-	{ "chain_version", COL_INT }, { "template_version", COL_INT },
+static const struct sb_col_spec message_cols[] = {
+	{ "id", SB_COL_INT }, { "subaccount", SB_COL_TEXT }, { "chain", SB_COL_TEXT },
+	{ "to", SB_COL_TEXT }, { "from", SB_COL_TEXT }, { "text", SB_COL_TEXT },
+	{ "template", SB_COL_TEXT }, { "language", SB_COL_TEXT }, { "idempotency_key", SB_COL_TEXT },
+	{ "status", SB_COL_TEXT }, { "reason", SB_COL_TEXT }, { "step", SB_COL_INT },
+	{ "created", SB_COL_TIME }, { "send_at", SB_COL_TIME }, { "expires", SB_COL_TIME },
+	{ "updated", SB_COL_TIME }, { "broadcast", SB_COL_INT }, { "resend_of", SB_COL_INT },
+	{ "chain_version", SB_COL_INT }, { "template_version", SB_COL_INT },
 };
 #define MESSAGE_COLS                                                           \
 	"id, subaccount, chain, to_addr, from_addr, body, template_name,"          \
 	" template_lang, idem_key, status, reason, step, created_ms, send_at_ms,"  \
 	" expires_ms, updated_ms, broadcast_id, resend_of, chain_ver, template_ver"
 
-static const struct col_spec attempt_cols[] = {
-	{ "id", COL_INT }, { "step", COL_INT }, { "channel", COL_TEXT },
-	{ "status", COL_TEXT }, { "tries", COL_INT }, { "provider_id", COL_TEXT },
-	{ "error_code", COL_TEXT }, { "error", COL_TEXT }, { "parts", COL_INT },
-	{ "created", COL_TIME }, { "sent", COL_TIME }, { "accepted", COL_TIME },
-	{ "final", COL_TIME }, { "next_try", COL_TIME }, { "fallback_at", COL_TIME },
-	{ "polls", COL_INT }, { "next_poll", COL_TIME },
+static const struct sb_col_spec attempt_cols[] = {
+	{ "id", SB_COL_INT }, { "step", SB_COL_INT }, { "channel", SB_COL_TEXT },
+	{ "status", SB_COL_TEXT }, { "tries", SB_COL_INT }, { "provider_id", SB_COL_TEXT },
+	{ "error_code", SB_COL_TEXT }, { "error", SB_COL_TEXT }, { "parts", SB_COL_INT },
+	{ "created", SB_COL_TIME }, { "sent", SB_COL_TIME }, { "accepted", SB_COL_TIME },
+	{ "final", SB_COL_TIME }, { "next_try", SB_COL_TIME }, { "fallback_at", SB_COL_TIME },
+	{ "polls", SB_COL_INT }, { "next_poll", SB_COL_TIME },
 };
 
-static const struct col_spec history_cols[] = {
-	{ "at", COL_TIME }, { "status", COL_TEXT }, { "attempt", COL_INT },
-	{ "reason", COL_TEXT },
+static const struct sb_col_spec history_cols[] = {
+	{ "at", SB_COL_TIME }, { "status", SB_COL_TEXT }, { "attempt", SB_COL_INT },
+	{ "reason", SB_COL_TEXT },
 };
 
 /* Rows of a one-parameter query as a JSON array. */
 static json_t *
 query_array(struct sb_store *st, const char *sql, int64_t param,
-    const struct col_spec *cols, size_t ncols)
+    const struct sb_col_spec *cols, size_t ncols)
 {
 	json_t *a = json_array();
 	sqlite3_stmt *s;
@@ -102,7 +95,7 @@ query_array(struct sb_store *st, const char *sql, int64_t param,
 		return a;
 	sqlite3_bind_int64(s, 1, param);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(a, row_to_json(s, cols, ncols));
+		json_array_append_new(a, sb_store_row_json(s, cols, ncols));
 	sqlite3_finalize(s);
 	return a;
 }
@@ -120,7 +113,7 @@ sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount)
 	if (subaccount != NULL)
 		sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		m = row_to_json(s, message_cols, NCOLS(message_cols));
+		m = sb_store_row_json(s, message_cols, NCOLS(message_cols));
 	sqlite3_finalize(s);
 	if (m == NULL)
 		return NULL;
@@ -181,7 +174,7 @@ sb_store_message_list(struct sb_store *st, const struct sb_list_query *q)
 	sqlite3_bind_int(s, 9, limit);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		json_array_append_new(list, row_to_json(s, message_cols, NCOLS(message_cols)));
+		json_array_append_new(list, sb_store_row_json(s, message_cols, NCOLS(message_cols)));
 		n++;
 	}
 	sqlite3_finalize(s);

@@ -25,6 +25,7 @@
 #include "phone.h"
 #include "store.h"
 #include "store_bcast.h"
+#include "store_inbox.h"
 #include "store_tpl.h"
 #include "template.h"
 
@@ -379,6 +380,8 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	    SB_ST_QUEUED;
 	m.reason = blocked ? reason : NULL;
 	m.chain_ver = sb_chains_current(dp->chains, m.chain);
+	/* Every number sent to is a contact's identity (store_inbox.h). */
+	m.contact_id = sb_store_contact_of(dp->d->store, sub->name, "phone", to, now);
 	rc = sb_store_message_insert(dp->d->store, &m, err);
 	free(tpl.body);
 	m.text = NULL;

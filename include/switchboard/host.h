@@ -29,6 +29,29 @@ extern "C" {
 
 #define SB_HOST_VERSION 1
 
+/* An inbound message, reported with host->inbound_message (ABI 1.2). */
+struct sb_inbound {
+	uint32_t struct_size;    /* sizeof(struct sb_inbound) */
+	const char *from;        /* the sender: an E.164 number ("+5511...") or the
+	                            channel's user id (LINE "U...", WhatsApp wa_id) */
+	const char *to;          /* our number or id it was sent to, or NULL */
+	const char *text;        /* UTF-8 text, or NULL (media only) */
+	const char *media_url;   /* the provider's media reference, or NULL */
+	const char *provider_id; /* the provider's id of the message, or NULL: a
+	                            provider's retry of the same id is stored once */
+	int64_t at_ms;           /* when the provider got it (Unix ms), 0: now */
+};
+
+/* A call record, reported with host->call (ABI 1.2). */
+struct sb_call {
+	uint32_t struct_size;    /* sizeof(struct sb_call) */
+	int inbound;             /* 1: the contact called us, 0: we called */
+	const char *from, *to;   /* numbers or ids */
+	const char *provider_id; /* or NULL: a repeat of the same id is stored once */
+	int64_t started_ms;      /* 0: now */
+	int64_t duration_s;      /* -1: unknown (missed, still going) */
+};
+
 /* The result of one send, reported with host->send_result. */
 struct sb_send_result {
 	uint32_t struct_size;    /* sizeof(struct sb_send_result) */
@@ -145,7 +168,8 @@ struct sb_host {
 	    const struct sb_send_result *res);
 	/* Report a receipt; the host finds the attempt by provider id. */
 	void (*receipt)(struct sb_instance *inst, const struct sb_receipt *rc);
-	/* Report an inbound message (a reply from a customer). */
+	/* Report an inbound message (a reply from a customer); 1.2 plugins use
+	 * inbound_message, which also dedupes by provider id. */
 	void (*inbound)(struct sb_instance *inst, const char *from, const char *to,
 	    const char *text);
 
@@ -166,6 +190,19 @@ struct sb_host {
 	 */
 	int (*filter_allowed)(struct sb_instance *inst, const char *subaccount,
 	    const char *kind, const char *value);
+
+	/* --- ABI 1.2 --- */
+	/*
+	 * Report an inbound message. The host files it under the instance's
+	 * subaccount and the sender's contact, in the same group commit that
+	 * answers the webhook it came in (so answer the provider from the
+	 * webhook as usual). Returns 0 when stored, or already stored under
+	 * the same provider id; -1 if it could not be (answer the provider with
+	 * a 5xx so it tries again).
+	 */
+	int (*inbound_message)(struct sb_instance *inst, const struct sb_inbound *in);
+	/* Report a call record; 0 or -1, as inbound_message. */
+	int (*call)(struct sb_instance *inst, const struct sb_call *c);
 };
 
 #define SB_HOST_HAS(host, field) \

@@ -43,6 +43,8 @@
  *       sb_webhook_response and sb_verdict start with struct_size;
  *       sb_poll_request.ticket is renamed attempt_id (it never was a send
  *       ticket); the host answers tickets still open after `fini` (rule 7).
+ *  1.2  host->inbound_message (struct sb_inbound: provider id, time, media)
+ *       and host->call (struct sb_call), appended to struct sb_host.
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
@@ -87,7 +89,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 1
+#define SB_ABI_MINOR 2
 
 /* Whether a struct filled by the other side (its struct_size) covers `field`. */
 #define SB_HAS_FIELD(ptr, type, field) \

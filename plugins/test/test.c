@@ -17,7 +17,8 @@
  * it appends one line per message it really sends ("SENT key to text")
  * and per duplicate it swallowed ("DUP key"), so tests can count sends.
  * POST /hooks/<instance> with id=<provider id>&status=<word> injects a
- * receipt.
+ * receipt; with inbound=1&from=&to=&text=&id=&media= an inbound message,
+ * with call=in|out&from=&to=&id=&duration= a call record.
  *
  * It can be polled too (give the instance a `poll:` section, since it
  * also takes webhooks): a poll of a provider id is answered "still
@@ -30,6 +31,8 @@
 #include <string.h>
 
 #include <switchboard/plugin.h>
+
+#include "webparams.h"
 
 enum behaviour { B_ACCEPT, B_DELIVER, B_READ, B_TEMPORARY, B_UNDELIVERABLE, B_FAIL,
 	B_HANG, B_REFUSE, B_COUNT };
@@ -251,6 +254,54 @@ test_send(void *state, const struct sb_send_request *req)
 	return 0;
 }
 
+/*
+ * An inbound message or a call, as a form: `inbound=1&from=&to=&text=&id=
+ * &media=` or `call=in|out&from=&to=&id=&duration=`. The host files it
+ * and the answer (after the commit) says 200; 503 if it could not.
+ */
+static int
+test_inbound_hook(struct test_channel *tc, const char *src, size_t len,
+    struct sb_webhook_response *resp)
+{
+	char kind[8] = "", from[64] = "", to[64] = "", text[1024] = "", id[64] = "";
+	char media[256] = "", duration[24] = "";
+	int is_call = wp_form_get(src, len, "call", kind, sizeof(kind)) == 1, rc;
+
+	if (!is_call && wp_form_get(src, len, "inbound", kind, sizeof(kind)) != 1)
+		return 0;
+	if (wp_form_get(src, len, "from", from, sizeof(from)) < 0 ||
+	    wp_form_get(src, len, "to", to, sizeof(to)) < 0 ||
+	    wp_form_get(src, len, "text", text, sizeof(text)) < 0 ||
+	    wp_form_get(src, len, "id", id, sizeof(id)) < 0 ||
+	    wp_form_get(src, len, "media", media, sizeof(media)) < 0 ||
+	    wp_form_get(src, len, "duration", duration, sizeof(duration)) < 0) {
+		resp->status = 400;
+		resp->body = "malformed form\n";
+		return 1;
+	}
+	if (is_call) {
+		const struct sb_call c = {
+			.struct_size = sizeof(c), .inbound = strcmp(kind, "in") == 0,
+			.from = from[0] ? from : NULL, .to = to[0] ? to : NULL,
+			.provider_id = id[0] ? id : NULL,
+			.duration_s = duration[0] ? strtoll(duration, NULL, 10) : -1,
+		};
+
+		rc = tc->host->call(tc->inst, &c);
+	} else {
+		const struct sb_inbound in = {
+			.struct_size = sizeof(in), .from = from[0] ? from : NULL,
+			.to = to[0] ? to : NULL, .text = text[0] ? text : NULL,
+			.media_url = media[0] ? media : NULL, .provider_id = id[0] ? id : NULL,
+		};
+
+		rc = tc->host->inbound_message(tc->inst, &in);
+	}
+	resp->status = rc == 0 ? 200 : 503;
+	resp->body = rc == 0 ? "OK\n" : "try again\n";
+	return 1;
+}
+
 static void
 test_webhook(void *state, const struct sb_webhook_request *req,
     struct sb_webhook_response *resp)
@@ -262,6 +313,8 @@ test_webhook(void *state, const struct sb_webhook_request *req,
 	size_t len = req->body_len > 0 ? req->body_len : strlen(req->query);
 	char buf[512];
 
+	if (test_inbound_hook(tc, src, len, resp))
+		return;
 	if (len >= sizeof(buf)) {
 		resp->status = 400;
 		resp->body = "too long\n";

@@ -56,6 +56,7 @@ struct wa_state {
 	char idbuf[256], code[32], errtext[512];
 	char from[24], to[24], reason[320];
 	char challenge[128];
+	int inbound_failed;                    /* this callback: an inbound not stored */
 };
 
 /* ---- configuration ---- */
@@ -480,6 +481,18 @@ on_inbound(void *ctx, const struct wa_inbound *m)
 		snprintf(placeholder, sizeof(placeholder), "[%s]", type);
 	}
 	st->host->counter_add(st->inst, "whatsapp_inbound", 1);
+	if (SB_HOST_HAS(st->host, inbound_message)) {
+		/* Meta repeats a webhook it got no 200 for: its wamid files it once. */
+		const struct sb_inbound in = {
+			.struct_size = sizeof(in), .from = st->from[0] ? st->from : NULL,
+			.to = st->to[0] ? st->to : NULL,
+			.text = m->text != NULL ? m->text : placeholder, .provider_id = m->id,
+		};
+
+		if (st->host->inbound_message(st->inst, &in) < 0)
+			st->inbound_failed = 1;
+		return;
+	}
 	st->host->inbound(st->inst, st->from[0] ? st->from : NULL, st->to[0] ? st->to : NULL,
 	    m->text != NULL ? m->text : placeholder);
 }
@@ -547,12 +560,17 @@ wa_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	case WA_SIG_OK:
 		break;
 	}
+	st->inbound_failed = 0;
 	if (wa_hook_parse(req->body, req->body_len, &hook_cb, st, err, sizeof(err)) < 0) {
 		snprintf(st->reason, sizeof(st->reason), "malformed payload: %s", err);
 		hook_answer(st, resp, 400, "malformed payload", st->reason);
 		return;
 	}
-	hook_answer(st, resp, 200, "", NULL);
+	/* Meta retries a 5xx; what was stored is filed once by its wamid. */
+	if (st->inbound_failed)
+		hook_answer(st, resp, 503, "try again", "an inbound message could not be stored");
+	else
+		hook_answer(st, resp, 200, "", NULL);
 }
 
 SB_PLUGIN_DEFINE(whatsapp) = SB_PLUGIN_INIT(

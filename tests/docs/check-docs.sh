@@ -17,7 +17,7 @@ missing() {
 # core/ctl_bcast.h and core/ctl_tpl.h add to it): "### `name`" in
 # control.md (several names may share a heading: "### `filter.allow`,
 # `filter.revoke`").
-names=$(sed -n 's/^[[:space:]]*{ \.words = "[a-z -]*", \.cmd = "\([a-z._]*\)",.*/\1/p' "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h" "$src/core/ctl_tpl.h")
+names=$(sed -n 's/^[[:space:]]*{ \.words = "[a-z -]*", \.cmd = "\([a-z._]*\)",.*/\1/p' "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h" "$src/core/ctl_tpl.h" "$src/core/ctl_inbox.h")
 [ "$(echo "$names" | wc -w)" -ge 10 ] || missing "found no command table in core/ctl_spec.c"
 for name in $names; do
 	grep -q "^### .*\`$name\`" "$docs/control.md" ||
@@ -26,7 +26,7 @@ done
 
 # switchboardctl's words: a row "| `words ...` | `cmd` |" of the table.
 sed -n 's/^[[:space:]]*{ \.words = "\([a-z -]*\)", \.cmd = "\([a-z._]*\)",.*/\1|\2/p' \
-    "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h" "$src/core/ctl_tpl.h" | while IFS='|' read -r words cmd; do
+    "$src/core/ctl_spec.c" "$src/core/ctl_bcast.h" "$src/core/ctl_tpl.h" "$src/core/ctl_inbox.h" | while IFS='|' read -r words cmd; do
 	grep -q "^| \`$words[^\`]*\` | \`$cmd\` |" "$docs/control.md" || {
 		echo "check-docs: switchboardctl '$words' ($cmd) has no row in docs/control.md's command table" >&2
 		exit 1

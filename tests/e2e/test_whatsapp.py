@@ -396,6 +396,14 @@ def test_inbound_messages_are_stored(wa, graph):
     got = wait_for(lambda: len(rows()) == 2 and rows(), what="two inbound rows")
     assert got == [("wa", "+16505551234", "+15550783881", "Does it come in another color?"),
                    ("wa", "+16505551234", "+15550783881", "[image]")]
+    # Meta repeats the webhook: each wamid is filed once, in the inbox,
+    # under one contact for the sender.
+    assert graph.post_payload(d.hook, APP_SECRET, graph.envelope(value))[0] == 200
+    assert len(rows()) == 2
+    inbox = d.ok("folder.list", {"folder": "inbox"})["items"]
+    assert [(i["text"], i["channel_type"]) for i in inbox] == [
+        ("[image]", "whatsapp"), ("Does it come in another color?", "whatsapp")]
+    assert inbox[0]["contact"] == inbox[1]["contact"]
 
 
 # ---- configuration ----

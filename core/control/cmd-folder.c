@@ -1,0 +1,133 @@
+/*
+ * cmd-folder.c - "folder.counts", "folder.list", "inbound.archive",
+ * "inbound.unarchive", "inbound.delete" and "contact.show": the folders of
+ * a subaccount (default: the first configured), as /v1/folders,
+ * /v1/inbound and /v1/contacts serve them (store_inbox.h).
+ */
+#include <stdint.h>
+
+#include "args.h"
+#include "clock.h"
+#include "cmds.h"
+#include "config.h"
+#include "daemon.h"
+#include "store_inbox.h"
+#include "timefmt.h"
+
+static int
+folder_sub(struct sb_ctl_req *req, const char **sub, struct sb_error *err)
+{
+	const struct sb_config *cfg = sb_ctl_daemon(req)->cfg;
+
+	*sub = NULL;
+	if (sb_arg_subaccount(sb_ctl_args(req), cfg, sub, err) < 0)
+		return -1;
+	if (*sub == NULL && cfg->nsubaccounts > 0)
+		*sub = cfg->subaccounts[0].name;
+	if (*sub == NULL)
+		return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount is configured");
+	return 0;
+}
+
+static int
+folder_time(json_t *args, const char *key, int64_t *out, struct sb_error *err)
+{
+	const char *v = NULL, *why = NULL;
+
+	*out = 0;
+	if (sb_arg_string(args, key, SB_ARG_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v != NULL && sb_parse_iso8601_why(v, out, &why) < 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'%s' %s", key, why);
+	return 0;
+}
+
+int
+sb_exec_folder_counts(struct sb_ctl_req *req, struct sb_error *err)
+{
+	const char *sub;
+	json_t *res;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    (res = sb_store_folder_counts(sb_ctl_daemon(req)->store, sub, err)) == NULL)
+		return -1;
+	sb_ctl_reply(req, res);
+	return 0;
+}
+
+int
+sb_exec_folder_list(struct sb_ctl_req *req, struct sb_error *err)
+{
+	json_t *args = sb_ctl_args(req), *res;
+	struct sb_folder_query q = { 0 };
+	int64_t limit = 50;
+
+	if (folder_sub(req, &q.subaccount, err) < 0 ||
+	    sb_arg_string(args, "folder", SB_ARG_REQUIRED, &q.folder, err) < 0 ||
+	    sb_arg_int(args, "contact", SB_ARG_OPTIONAL, 1, INT64_MAX, &q.contact_id, err) < 0 ||
+	    sb_arg_int(args, "before", SB_ARG_OPTIONAL, 1, INT64_MAX, &q.before_id, err) < 0 ||
+	    sb_arg_int(args, "limit", SB_ARG_OPTIONAL, 1, 1000, &limit, err) < 0 ||
+	    folder_time(args, "from", &q.from_ms, err) < 0 ||
+	    folder_time(args, "until", &q.until_ms, err) < 0)
+		return -1;
+	q.limit = (int)limit;
+	res = sb_store_folder_list(sb_ctl_daemon(req)->store, &q, err);
+	if (res == NULL)
+		return -1;
+	sb_ctl_reply(req, res);
+	return 0;
+}
+
+/* archive 1, unarchive 0, delete -1 */
+static int
+inbound_move(struct sb_ctl_req *req, int archive, struct sb_error *err)
+{
+	struct sb_store *st = sb_ctl_daemon(req)->store;
+	const char *sub;
+	int64_t id = 0;
+	int rc;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    sb_arg_int(sb_ctl_args(req), "id", SB_ARG_REQUIRED, 1, INT64_MAX, &id, err) < 0)
+		return -1;
+	rc = archive < 0 ? sb_store_inbound_delete(st, sub, id, err) :
+	    sb_store_inbound_archive(st, sub, id, archive, sb_now_ms(), err);
+	if (rc < 0)
+		return -1;
+	sb_ctl_reply_after_commit(req, json_pack("{s:I, s:s}", "id", (json_int_t)id, "folder",
+	    archive < 0 ? "deleted" : archive ? "archived" : "back"));
+	return 0;
+}
+
+int
+sb_exec_inbound_archive(struct sb_ctl_req *req, struct sb_error *err)
+{
+	return inbound_move(req, 1, err);
+}
+
+int
+sb_exec_inbound_unarchive(struct sb_ctl_req *req, struct sb_error *err)
+{
+	return inbound_move(req, 0, err);
+}
+
+int
+sb_exec_inbound_delete(struct sb_ctl_req *req, struct sb_error *err)
+{
+	return inbound_move(req, -1, err);
+}
+
+int
+sb_exec_contact_show(struct sb_ctl_req *req, struct sb_error *err)
+{
+	const char *sub;
+	int64_t id = 0;
+	json_t *res;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    sb_arg_int(sb_ctl_args(req), "id", SB_ARG_REQUIRED, 1, INT64_MAX, &id, err) < 0 ||
+	    (res = sb_store_contact_json(sb_ctl_daemon(req)->store, sub, id, err)) == NULL)
+		return -1;
+	sb_ctl_reply(req, res);
+	return 0;
+}

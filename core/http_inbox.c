@@ -1,0 +1,174 @@
+/*
+ * http_inbox.c - the folder routes of the HTTP API (store_inbox.h):
+ *
+ *   GET    /v1/folders                      counts per folder, and the total
+ *   GET    /v1/folders/{name}               a folder's items, newest first
+ *                                           (contact, from, until, before, limit)
+ *   POST   /v1/inbound/{id}/archive         inbox or flows -> archived
+ *   POST   /v1/inbound/{id}/unarchive       archived -> where it came from
+ *   DELETE /v1/inbound/{id}                 only from archived
+ *   GET    /v1/contacts/{id}                a contact and its identities
+ *
+ * Every route is scoped to the API key's subaccount; writes answer after
+ * their commit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "http_api_internal.h"
+#include "store_inbox.h"
+
+static void
+inbox_fail(struct evhttp_request *req, enum sb_err code, const char *msg)
+{
+	struct sb_error err = { 0 };
+
+	sb_error_set(&err, code, "%s", msg);
+	sb_http_send_error(req, &err);
+}
+
+/* "/{id}" and what follows it: the id (> 0) and *tail, or 0. */
+static int64_t
+inbox_id(const char *rest, const char **tail)
+{
+	char *end = NULL;
+	int64_t id = rest[0] == '/' ? strtoll(rest + 1, &end, 10) : 0;
+
+	if (id <= 0 || end == NULL || end == rest + 1)
+		return 0;
+	*tail = end;
+	return id;
+}
+
+static void
+folder_list(struct sb_http_api *api, struct evhttp_request *req, const char *sub,
+    const char *name)
+{
+	struct sb_folder_query fq = { .subaccount = sub, .folder = name };
+	struct sb_error err = { 0 };
+	struct evkeyvalq q;
+	int64_t limit = 0;
+	json_t *res;
+
+	if (sb_http_parse_query(req, &q) < 0)
+		return;
+	if (sb_http_int_param(req, &q, "contact", 1, INT64_MAX, &fq.contact_id) == 0 &&
+	    sb_http_int_param(req, &q, "before", 1, INT64_MAX, &fq.before_id) == 0 &&
+	    sb_http_int_param(req, &q, "limit", 1, 1000, &limit) == 0 &&
+	    sb_http_time_param(req, &q, "from", &fq.from_ms) == 0 &&
+	    sb_http_time_param(req, &q, "until", &fq.until_ms) == 0) {
+		fq.limit = limit > 0 ? (int)limit : 50;
+		res = sb_store_folder_list(sb_http_daemon(api)->store, &fq, &err);
+		if (res == NULL)
+			sb_http_send_error(req, &err);
+		else
+			sb_http_send_json(req, 200, res);
+	}
+	evhttp_clear_headers(&q);
+}
+
+void
+sb_http_route_folders(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	const struct sb_config_subaccount *sub;
+	size_t plen = strcspn(rest, "?");
+	struct sb_error err = { 0 };
+	char name[32];
+	json_t *res;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		inbox_fail(req, SB_E_BAD_REQUEST, "use GET on /v1/folders");
+		return;
+	}
+	if (plen > 0 && (rest[0] != '/' || plen - 1 >= sizeof(name))) {
+		inbox_fail(req, SB_E_NOT_FOUND, "no such folder");
+		return;
+	}
+	if ((sub = sb_http_authenticate(api, req)) == NULL)
+		return;
+	if (plen == 0) {
+		res = sb_store_folder_counts(sb_http_daemon(api)->store, sub->name, &err);
+		if (res == NULL)
+			sb_http_send_error(req, &err);
+		else
+			sb_http_send_json(req, 200, res);
+		return;
+	}
+	memcpy(name, rest + 1, plen - 1);
+	name[plen - 1] = '\0';
+	folder_list(api, req, sub->name, name);
+}
+
+/* An inbound message's moves: the tail after its id, the method, the store call. */
+static const struct {
+	const char *tail;
+	enum evhttp_cmd_type method;
+	int archive;              /* 1 archive, 0 unarchive, -1 delete */
+} inbound_routes[] = {
+	{ "/archive", EVHTTP_REQ_POST, 1 },
+	{ "/unarchive", EVHTTP_REQ_POST, 0 },
+	{ "", EVHTTP_REQ_DELETE, -1 },
+};
+
+void
+sb_http_route_inbound(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const struct sb_config_subaccount *sub;
+	struct sb_store *st = sb_http_daemon(api)->store;
+	struct sb_error err = { 0 };
+	const char *tail = "";
+	int64_t id = inbox_id(rest, &tail);
+	size_t tlen = strcspn(tail, "?");
+
+	for (size_t i = 0; id > 0 && i < sizeof(inbound_routes) / sizeof(inbound_routes[0]);
+	    i++) {
+		int rc;
+
+		if (strlen(inbound_routes[i].tail) != tlen ||
+		    strncmp(tail, inbound_routes[i].tail, tlen) != 0 ||
+		    inbound_routes[i].method != method)
+			continue;
+		if ((sub = sb_http_authenticate(api, req)) == NULL)
+			return;
+		rc = inbound_routes[i].archive < 0 ?
+		    sb_store_inbound_delete(st, sub->name, id, &err) :
+		    sb_store_inbound_archive(st, sub->name, id, inbound_routes[i].archive,
+		    sb_now_ms(), &err);
+		if (rc < 0)
+			sb_http_send_error(req, &err);
+		else
+			sb_http_reply_after_commit(api, req, json_pack("{s:I, s:s}", "id",
+			    (json_int_t)id, "folder", inbound_routes[i].archive < 0 ? "deleted" :
+			    inbound_routes[i].archive ? "archived" : "back"));
+		return;
+	}
+	inbox_fail(req, SB_E_NOT_FOUND, "no such route (POST /v1/inbound/{id}/archive or"
+	    " /unarchive, DELETE /v1/inbound/{id})");
+}
+
+void
+sb_http_route_contacts(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	const struct sb_config_subaccount *sub;
+	struct sb_error err = { 0 };
+	const char *tail = "";
+	int64_t id = inbox_id(rest, &tail);
+	json_t *res;
+
+	if (id <= 0 || (*tail != '\0' && *tail != '?') ||
+	    evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		inbox_fail(req, SB_E_NOT_FOUND, "no such route (GET /v1/contacts/{id})");
+		return;
+	}
+	if ((sub = sb_http_authenticate(api, req)) == NULL)
+		return;
+	res = sb_store_contact_json(sb_http_daemon(api)->store, sub->name, id, &err);
+	if (res == NULL)
+		sb_http_send_error(req, &err);
+	else
+		sb_http_send_json(req, 200, res);
+}

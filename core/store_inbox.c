@@ -1,0 +1,438 @@
+/*
+ * store_inbox.c - contacts, inbound messages, call records and the
+ * folders (store_inbox.h).
+ *
+ * The folders are one table: each names where its items live (messages by
+ * their status group, inbound messages by their folder, calls) and the
+ * statuses it holds, so listing, counting and the help texts agree. The
+ * message counts come from the msg_stats aggregates (never a scan).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+#include "store_inbox.h"
+#include "store_internal.h"
+
+enum inbox_source { INBOX_MESSAGES, INBOX_INBOUND, INBOX_CALLS };
+
+static const struct inbox_folder {
+	const char *name;
+	enum inbox_source source;
+	const char *grps;        /* messages: the `grp` values it holds, as SQL */
+	const char *statuses[7]; /* messages: the statuses (counts from msg_stats) */
+} inbox_folders[] = {
+	{ "inbox", INBOX_INBOUND, NULL, { NULL } },
+	{ "flows", INBOX_INBOUND, NULL, { NULL } },
+	{ "archived", INBOX_INBOUND, NULL, { NULL } },
+	{ "outbox", INBOX_MESSAGES, "('processing', 'sending')",
+	  { "queued", "sending", "accepted" } },
+	{ "sent", INBOX_MESSAGES, "('sent')", { "delivered", "read" } },
+	{ "schedules", INBOX_MESSAGES, "('scheduled')", { "scheduled" } },
+	{ "failed", INBOX_MESSAGES,
+	  "('undeliverable', 'failed', 'cancelled', 'blocked_time')",
+	  { "undeliverable", "failed", "expired", "rejected", "cancelled", "blocked_time" } },
+	{ "calls", INBOX_CALLS, NULL, { NULL } },
+};
+#define INBOX_NFOLDERS (sizeof(inbox_folders) / sizeof(inbox_folders[0]))
+
+static const struct inbox_folder *
+inbox_folder(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < INBOX_NFOLDERS; i++)
+		if (strcmp(inbox_folders[i].name, name) == 0)
+			return &inbox_folders[i];
+	return NULL;
+}
+
+int
+sb_store_folder_valid(const char *name)
+{
+	return inbox_folder(name) != NULL;
+}
+
+const char *
+sb_store_folder_names(void)
+{
+	return "inbox, flows, archived, outbox, sent, schedules, failed, calls";
+}
+
+static sqlite3_stmt *
+inbox_prepare(struct sb_store *st, const char *sql, struct sb_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+static void
+inbox_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int64_t
+sb_store_contact_of(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value, int64_t now_ms)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CONTACT_FIND);
+	int64_t id = 0;
+
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (id > 0)
+		return id;
+	s = sb_store_stmt(st, ST_CONTACT_ADD);
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	if (sb_store_exec_write(st, s) < 0)
+		return -1;
+	id = sqlite3_last_insert_rowid(st->db);
+	s = sb_store_stmt(st, ST_CONTACT_ID_ADD);
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, id);
+	return sb_store_exec_write(st, s) < 0 ? -1 : id;
+}
+
+int64_t
+sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int *duplicate,
+    struct sb_error *err)
+{
+	int64_t contact = in->from != NULL ?
+	    sb_store_contact_of(st, in->subaccount, in->from_kind, in->from, in->at_ms) : 0;
+	sqlite3_stmt *s;
+
+	*duplicate = 0;
+	if (contact < 0)
+		goto fail;
+	s = sb_store_stmt(st, ST_INBOUND_FILE);
+	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
+	inbox_bind_text(s, 2, in->from);
+	inbox_bind_text(s, 3, in->to);
+	inbox_bind_text(s, 4, in->text);
+	sqlite3_bind_int64(s, 5, in->at_ms);
+	sqlite3_bind_text(s, 6, in->subaccount, -1, SQLITE_STATIC);
+	if (contact > 0)
+		sqlite3_bind_int64(s, 7, contact);
+	inbox_bind_text(s, 8, in->channel_type);
+	inbox_bind_text(s, 9, in->provider_id);
+	inbox_bind_text(s, 10, in->media);
+	sqlite3_bind_int64(s, 11, in->received_ms > 0 ? in->received_ms : in->at_ms);
+	if (sb_store_exec_write(st, s) < 0)
+		goto fail;
+	if (sqlite3_changes(st->db) > 0)
+		return sqlite3_last_insert_rowid(st->db);
+	/* The provider's retry of one it gave before: that one's id. */
+	*duplicate = 1;
+	s = sb_store_stmt(st, ST_INBOUND_BY_PROVIDER);
+	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
+	inbox_bind_text(s, 2, in->provider_id);
+	contact = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return contact;
+fail:
+	sb_error_set(err, SB_E_INTERNAL, "the inbound message could not be stored (database %s:"
+	    " %s)", st->path, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+int64_t
+sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplicate,
+    struct sb_error *err)
+{
+	int64_t contact = c->contact_value != NULL ? sb_store_contact_of(st, c->subaccount,
+	    c->contact_kind, c->contact_value, c->at_ms) : 0;
+	sqlite3_stmt *s;
+
+	*duplicate = 0;
+	if (contact < 0)
+		goto fail;
+	s = sb_store_stmt(st, ST_CALL_FILE);
+	sqlite3_bind_text(s, 1, c->subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, c->instance, -1, SQLITE_STATIC);
+	if (contact > 0)
+		sqlite3_bind_int64(s, 3, contact);
+	sqlite3_bind_text(s, 4, c->direction, -1, SQLITE_STATIC);
+	inbox_bind_text(s, 5, c->from);
+	inbox_bind_text(s, 6, c->to);
+	inbox_bind_text(s, 7, c->provider_id);
+	sqlite3_bind_int64(s, 8, c->started_ms > 0 ? c->started_ms : c->at_ms);
+	if (c->duration_s >= 0)
+		sqlite3_bind_int64(s, 9, c->duration_s);
+	if (sb_store_exec_write(st, s) < 0)
+		goto fail;
+	*duplicate = sqlite3_changes(st->db) == 0;
+	return *duplicate ? 0 : sqlite3_last_insert_rowid(st->db);
+fail:
+	sb_error_set(err, SB_E_INTERNAL, "the call could not be stored (database %s: %s)",
+	    st->path, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Add `n` to the count of the folder holding message status `status`. */
+static void
+inbox_count_status(json_t *counts, const char *status, json_int_t n)
+{
+	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
+		for (size_t k = 0; inbox_folders[i].statuses[k] != NULL; k++)
+			if (strcmp(inbox_folders[i].statuses[k], status) == 0) {
+				json_t *c = json_object_get(counts, inbox_folders[i].name);
+
+				json_integer_set(c, json_integer_value(c) + n);
+				return;
+			}
+}
+
+json_t *
+sb_store_folder_counts(struct sb_store *st, const char *subaccount, struct sb_error *err)
+{
+	static const char *const sql[] = {
+		"SELECT status, sum(n) FROM msg_stats WHERE subaccount = ?1 GROUP BY status",
+		"SELECT folder, count(*) FROM inbound WHERE subaccount = ?1 GROUP BY folder",
+		"SELECT 'calls', count(*) FROM calls WHERE subaccount = ?1",
+	};
+	json_t *counts = json_object(), *v;
+	json_int_t total = 0;
+	const char *key;
+
+	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
+		json_object_set_new(counts, inbox_folders[i].name, json_integer(0));
+	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]); q++) {
+		sqlite3_stmt *s = inbox_prepare(st, sql[q], err);
+
+		if (s == NULL) {
+			json_decref(counts);
+			return NULL;
+		}
+		sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(s, 0);
+			json_int_t n = sqlite3_column_int64(s, 1);
+
+			if (q == 0)
+				inbox_count_status(counts, name, n);
+			else if ((v = json_object_get(counts, name)) != NULL)
+				json_integer_set(v, json_integer_value(v) + n);
+		}
+		sqlite3_finalize(s);
+	}
+	json_object_foreach(counts, key, v)
+		total += json_integer_value(v);
+	return json_pack("{s:o, s:I}", "folders", counts, "total", total);
+}
+
+static const struct sb_col_spec inbox_message_cols[] = {
+	{ "id", SB_COL_INT }, { "contact", SB_COL_INT }, { "to", SB_COL_TEXT },
+	{ "status", SB_COL_TEXT }, { "text", SB_COL_TEXT }, { "template", SB_COL_TEXT },
+	{ "channel_type", SB_COL_TEXT }, { "broadcast", SB_COL_INT }, { "time", SB_COL_TIME },
+};
+static const struct sb_col_spec inbox_inbound_cols[] = {
+	{ "id", SB_COL_INT }, { "contact", SB_COL_INT }, { "from", SB_COL_TEXT },
+	{ "to", SB_COL_TEXT }, { "text", SB_COL_TEXT }, { "media", SB_COL_TEXT },
+	{ "channel", SB_COL_TEXT }, { "channel_type", SB_COL_TEXT },
+	{ "archived_from", SB_COL_TEXT }, { "time", SB_COL_TIME },
+};
+static const struct sb_col_spec inbox_call_cols[] = {
+	{ "id", SB_COL_INT }, { "contact", SB_COL_INT }, { "direction", SB_COL_TEXT },
+	{ "from", SB_COL_TEXT }, { "to", SB_COL_TEXT }, { "channel", SB_COL_TEXT },
+	{ "duration_s", SB_COL_INT }, { "time", SB_COL_TIME },
+};
+
+static const struct {
+	const char *select;        /* columns, FROM and the folder condition */
+	const char *time;          /* the column a time range filters */
+	const char *kind;
+	const struct sb_col_spec *cols;
+	size_t ncols;
+} inbox_sources[] = {
+	[INBOX_MESSAGES] = {
+		"SELECT id, contact_id, to_addr, status, body, template_name, channel_type,"
+		" broadcast_id, created_ms FROM messages WHERE subaccount = ?1 AND grp IN %s",
+		"created_ms", "message", inbox_message_cols,
+		sizeof(inbox_message_cols) / sizeof(inbox_message_cols[0]) },
+	[INBOX_INBOUND] = {
+		"SELECT id, contact_id, from_addr, to_addr, body, media, instance, channel_type,"
+		" archived_from, received_ms FROM inbound WHERE subaccount = ?1 AND folder = ?7%s",
+		"received_ms", "inbound", inbox_inbound_cols,
+		sizeof(inbox_inbound_cols) / sizeof(inbox_inbound_cols[0]) },
+	[INBOX_CALLS] = {
+		"SELECT id, contact_id, direction, from_addr, to_addr, instance, duration_s,"
+		" started_ms FROM calls WHERE subaccount = ?1%s",
+		"started_ms", "call", inbox_call_cols,
+		sizeof(inbox_call_cols) / sizeof(inbox_call_cols[0]) },
+};
+
+json_t *
+sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q, struct sb_error *err)
+{
+	const struct inbox_folder *f = inbox_folder(q->folder);
+	char sql[1024], head[512];
+	json_t *items, *last = NULL;
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if (f == NULL) {
+		sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown folder '%.40s' (expected %s)",
+		    q->folder != NULL ? q->folder : "", sb_store_folder_names());
+		return NULL;
+	}
+	snprintf(head, sizeof(head), inbox_sources[f->source].select,
+	    f->source == INBOX_MESSAGES ? f->grps : "");
+	/* Only the filters given, so each query can use its index. */
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s ORDER BY id DESC LIMIT ?6", head,
+	    q->contact_id > 0 ? " AND contact_id = ?2" : "",
+	    q->from_ms > 0 ? " AND " : "", q->from_ms > 0 ? inbox_sources[f->source].time : "",
+	    q->from_ms > 0 ? " >= ?3" : "",
+	    q->until_ms > 0 ? " AND " : "", q->until_ms > 0 ? inbox_sources[f->source].time : "",
+	    q->until_ms > 0 ? " < ?4" : "", q->before_id > 0 ? " AND id < ?5" : "");
+	s = inbox_prepare(st, sql, err);
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, q->contact_id);
+	sqlite3_bind_int64(s, 3, q->from_ms);
+	sqlite3_bind_int64(s, 4, q->until_ms);
+	sqlite3_bind_int64(s, 5, q->before_id);
+	sqlite3_bind_int(s, 6, q->limit + 1);
+	if (f->source == INBOX_INBOUND)
+		sqlite3_bind_text(s, 7, f->name, -1, SQLITE_STATIC);
+	items = json_array();
+	while (sqlite3_step(s) == SQLITE_ROW && n++ < q->limit) {
+		last = sb_store_row_json(s, inbox_sources[f->source].cols,
+		    inbox_sources[f->source].ncols);
+		json_object_set_new(last, "kind", json_string(inbox_sources[f->source].kind));
+		json_array_append_new(items, last);
+	}
+	sqlite3_finalize(s);
+	return json_pack("{s:s, s:o, s:O}", "folder", f->name, "items", items, "next_before",
+	    n > q->limit && last != NULL ? json_object_get(last, "id") : json_null());
+}
+
+/* The folder of an inbound message of `subaccount` into `folder`; 0, 1 (none) or -1. */
+static int
+inbox_where(struct sb_store *st, const char *subaccount, int64_t id, char *folder,
+    size_t len, struct sb_error *err)
+{
+	sqlite3_stmt *s = inbox_prepare(st, "SELECT folder FROM inbound WHERE id = ?1"
+	    " AND subaccount = ?2", err);
+	int rc = 1;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(folder, len, "%s", (const char *)sqlite3_column_text(s, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	if (rc == 1)
+		sb_error_set(err, SB_E_NOT_FOUND, "no inbound message %lld", (long long)id);
+	return rc;
+}
+
+static int
+inbox_write(struct sb_store *st, const char *sql, int64_t id, int64_t now_ms,
+    struct sb_error *err)
+{
+	sqlite3_stmt *s = inbox_prepare(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_ms);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "the inbound message could not be changed"
+		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int
+sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id, int archive,
+    int64_t now_ms, struct sb_error *err)
+{
+	char folder[32];
+
+	if (inbox_where(st, subaccount, id, folder, sizeof(folder), err) != 0)
+		return -1;
+	if (archive && strcmp(folder, "archived") == 0)
+		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is archived"
+		    " already", (long long)id);
+	if (!archive && strcmp(folder, "archived") != 0)
+		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s, not"
+		    " archived", (long long)id, folder);
+	return inbox_write(st, archive ?
+	    "UPDATE inbound SET archived_from = folder, folder = 'archived', archived_ms = ?2"
+	    " WHERE id = ?1" :
+	    "UPDATE inbound SET folder = coalesce(archived_from, 'inbox'), archived_from = NULL,"
+	    " archived_ms = NULL WHERE id = ?1 AND ?2 IS NOT NULL", id, now_ms, err);
+}
+
+int
+sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
+    struct sb_error *err)
+{
+	char folder[32];
+
+	if (inbox_where(st, subaccount, id, folder, sizeof(folder), err) != 0)
+		return -1;
+	if (strcmp(folder, "archived") != 0)
+		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s; only"
+		    " archived messages can be deleted (archive it first)", (long long)id, folder);
+	return inbox_write(st, "DELETE FROM inbound WHERE id = ?1 AND ?2 IS NOT NULL", id, 0,
+	    err);
+}
+
+json_t *
+sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,
+    struct sb_error *err)
+{
+	static const struct sb_col_spec contact_cols[] = {
+		{ "id", SB_COL_INT }, { "created", SB_COL_TIME },
+	};
+	sqlite3_stmt *s = inbox_prepare(st, "SELECT id, created_ms FROM contacts WHERE id = ?1"
+	    " AND subaccount = ?2", err);
+	json_t *c = NULL, *ids;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		c = sb_store_row_json(s, contact_cols, 2);
+	sqlite3_finalize(s);
+	if (c == NULL) {
+		sb_error_set(err, SB_E_NOT_FOUND, "no contact %lld", (long long)id);
+		return NULL;
+	}
+	ids = json_array();
+	s = inbox_prepare(st, "SELECT kind, value FROM contact_ids WHERE contact_id = ?1"
+	    " ORDER BY kind, value", err);
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, id);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			json_array_append_new(ids, json_pack("{s:s, s:s}", "kind",
+			    (const char *)sqlite3_column_text(s, 0), "value",
+			    (const char *)sqlite3_column_text(s, 1)));
+		sqlite3_finalize(s);
+	}
+	json_object_set_new(c, "identities", ids);
+	return c;
+}

@@ -1,0 +1,97 @@
+/*
+ * store_inbox.h - contacts, inbound messages, call records and the
+ * folders an operator files them in, in the store.
+ *
+ * A contact is one person of a subaccount; each of its identities (a
+ * phone number, a LINE user id, a WhatsApp id) belongs to exactly one
+ * contact, made the first time the identity is seen (an inbound message,
+ * a call, or an outbound message to a number).
+ *
+ * The folders are views: `inbox` and `flows` (inbound messages, by where
+ * they were filed), `archived` (inbound messages an operator archived),
+ * `outbox` (outbound being sent: queued, sending, accepted, waiting for
+ * allowed hours), `sent` (delivered or read), `schedules` (scheduled),
+ * `failed` (undeliverable, failed, expired, rejected, cancelled) and
+ * `calls`. Every message and call is in exactly one folder, so the
+ * counts add up to the total.
+ *
+ * Writes join the open group (store.c); answer after the commit.
+ */
+#ifndef SB_STORE_INBOX_H
+#define SB_STORE_INBOX_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+
+struct sb_store;
+
+/*
+ * The contact of identity (kind, value) in `subaccount`, made if it is
+ * new: its id, or -1 (database error). kind: "phone", "line", "whatsapp".
+ */
+int64_t sb_store_contact_of(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value, int64_t now_ms);
+
+/* An inbound message as it is filed. Strings are copied. */
+struct sb_inbound_row {
+	const char *subaccount, *instance, *channel_type;
+	const char *from, *to, *text, *media, *provider_id;
+	const char *from_kind;    /* the identity kind of `from` */
+	int64_t received_ms;      /* the provider's time */
+	int64_t at_ms;            /* when it was stored */
+};
+
+/* File an inbound message: its id (*duplicate = 1 if the same provider id was filed before), or -1. */
+int64_t sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in,
+    int *duplicate, struct sb_error *err);
+
+/* A call record; the same shape and answer. */
+struct sb_call_row {
+	const char *subaccount, *instance, *direction; /* "inbound" or "outbound" */
+	const char *from, *to, *provider_id, *contact_kind, *contact_value;
+	int64_t started_ms, duration_s;                /* -1: unknown */
+	int64_t at_ms;
+};
+int64_t sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplicate,
+    struct sb_error *err);
+
+/* {"folders": {"inbox": n, ...}, "total": n} of a subaccount. */
+json_t *sb_store_folder_counts(struct sb_store *st, const char *subaccount,
+    struct sb_error *err);
+
+/* Is `name` a folder? 1 or 0. */
+int sb_store_folder_valid(const char *name);
+/* The folders' names, for help texts: "inbox, flows, ...". */
+const char *sb_store_folder_names(void);
+
+struct sb_folder_query {
+	const char *subaccount;
+	const char *folder;
+	int64_t contact_id;       /* 0: any */
+	int64_t from_ms, until_ms;/* 0: open */
+	int64_t before_id;        /* paging: ids below this, 0: newest */
+	int limit;                /* 1..1000 */
+};
+/* {"folder", "items": [...], "next_before": id or null}, newest first. */
+json_t *sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q,
+    struct sb_error *err);
+
+/*
+ * Archive an inbound message of `subaccount` (from inbox or flows), or
+ * unarchive it (back to the folder it came from). 0, or -1 with err
+ * (not_found; invalid_state when it is not where the move starts).
+ */
+int sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id,
+    int archive, int64_t now_ms, struct sb_error *err);
+/* Delete an archived inbound message; elsewhere invalid_state. 0 or -1 with err. */
+int sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
+    struct sb_error *err);
+
+/* {"id", "created", "identities": [{"kind", "value"}], "folders": counts} or NULL (not_found). */
+json_t *sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,
+    struct sb_error *err);
+
+#endif
