@@ -495,6 +495,38 @@ sane_id(const char *s)
 	return s != NULL && i > 0 && i < 64;
 }
 
+/*
+ * A message to our number (Twilio's incoming-message webhook, status
+ * `received`), signed like a status callback: filed once by its sid. The
+ * answer is an empty TwiML document (no reply sent).
+ */
+static void
+tw_inbound(struct tw_state *st, const struct wp_list *params, const char *sid,
+    struct sb_webhook_response *resp)
+{
+	const char *media = wp_get(params, "MediaUrl0");
+	const struct sb_inbound in = {
+		.struct_size = sizeof(in), .from = wp_get(params, "From"),
+		.to = wp_get(params, "To"), .text = wp_get(params, "Body"),
+		.media_url = media != NULL && media[0] != '\0' ? media : NULL, .provider_id = sid,
+	};
+
+	if (in.from == NULL || in.from[0] == '\0') {
+		reject(st, resp, 400, "incoming message without From");
+		return;
+	}
+	if (!SB_HOST_HAS(st->host, inbound_message)) {
+		st->host->inbound(st->inst, in.from, in.to, in.text);
+	} else if (st->host->inbound_message(st->inst, &in) < 0) {
+		reject(st, resp, 503, "could not store the message; try again");
+		return;
+	}
+	st->host->counter_add(st->inst, "twilio_inbound", 1);
+	resp->status = 200;
+	resp->content_type = "text/xml";
+	resp->body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+}
+
 static void
 tw_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_response *resp)
 {
@@ -509,7 +541,7 @@ tw_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	char text[160];
 
 	if (strcmp(req->method, "POST") != 0) {
-		reject(st, resp, 405, "status callbacks are POSTs");
+		reject(st, resp, 405, "status callbacks and incoming messages are POSTs");
 		return;
 	}
 	if (sig == NULL || sig[0] == '\0') {
@@ -546,6 +578,8 @@ tw_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 		code = NULL;
 	if (!sane_id(sid)) {
 		reject(st, resp, 400, "missing or bad MessageSid");
+	} else if (status != NULL && strcmp(status, "received") == 0) {
+		tw_inbound(st, &params, sid, resp);
 	} else if (status == NULL || status[0] == '\0') {
 		reject(st, resp, 400, "missing MessageStatus");
 	} else if (code != NULL && strspn(code, "0123456789") != strlen(code)) {

@@ -552,6 +552,49 @@ unverified(struct vg_state *st, const struct wp_list *params)
 	return NULL;
 }
 
+/* "447700900001" -> "+447700900001"; anything else (an alphanumeric sender) as is. */
+static void
+vg_plus(char *out, size_t cap, const char *num)
+{
+	int digits = num != NULL && num[0] != '\0' && strspn(num, "0123456789") == strlen(num);
+
+	snprintf(out, cap, "%s%s", digits ? "+" : "", num != NULL ? num : "");
+}
+
+/*
+ * An inbound SMS (Vonage's inbound-sms webhook: msisdn, to, messageId,
+ * text), verified like a receipt: filed once by its messageId. The parts
+ * of a concatenated message (concat=true) are filed as they come, each
+ * with its own messageId.
+ */
+static void
+vg_inbound(struct vg_state *st, const struct wp_list *params, struct sb_webhook_response *resp)
+{
+	const char *msgid = wp_get(params, "messageId");
+	char from[40], to[40];
+	struct sb_inbound in = { .struct_size = sizeof(in), .from = from, .to = to };
+
+	if (!sane(msgid, VG_ID_MAX - 1) || msgid == NULL || msgid[0] == '\0' ||
+	    !sane(wp_get(params, "msisdn"), 32)) {
+		reject(st, resp, 400, "inbound message without a good messageId or msisdn");
+		return;
+	}
+	vg_plus(from, sizeof(from), wp_get(params, "msisdn"));
+	vg_plus(to, sizeof(to), wp_get(params, "to"));
+	in.text = wp_get(params, "text");
+	in.provider_id = msgid;
+	in.at_ms = vg_timestamp_ms(wp_get(params, "message-timestamp"));
+	if (!SB_HOST_HAS(st->host, inbound_message)) {
+		st->host->inbound(st->inst, in.from, in.to, in.text);
+	} else if (st->host->inbound_message(st->inst, &in) < 0) {
+		reject(st, resp, 503, "could not store the message; try again");
+		return;
+	}
+	st->host->counter_add(st->inst, "vonage_inbound", 1);
+	resp->status = 200;
+	resp->body = "";
+}
+
 static void
 vg_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_response *resp)
 {
@@ -586,7 +629,10 @@ vg_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 	err = wp_get(params, "err-code");
 	if (ref != NULL && ref[0] == '\0')
 		ref = NULL;
-	if (status == NULL || status[0] == '\0') {
+	if ((status == NULL || status[0] == '\0') && wp_get(params, "msisdn") != NULL &&
+	    wp_get(params, "text") != NULL) {
+		vg_inbound(st, params, resp);
+	} else if (status == NULL || status[0] == '\0') {
 		reject(st, resp, 400, "missing status");
 	} else if ((msgid == NULL || msgid[0] == '\0') && ref == NULL) {
 		reject(st, resp, 400, "missing messageId and client-ref");

@@ -313,6 +313,20 @@ class MockTwilio(_MockProvider):
                    ("From", m["from"] or ""), ("ApiVersion", "2010-04-01")]
         return fields
 
+    def incoming(self, url, frm, to, body, sid, media=None, token=None):
+        """POST an incoming message to url as Twilio's messaging webhook does, signed."""
+        fields = [("ToCountry", "US"), ("ToState", "CA"), ("SmsMessageSid", sid),
+                  ("NumMedia", "1" if media else "0"), ("ToCity", ""), ("FromZip", ""),
+                  ("SmsSid", sid), ("FromState", ""), ("SmsStatus", "received"),
+                  ("FromCity", ""), ("Body", body), ("FromCountry", "BR"), ("To", to),
+                  ("ToZip", ""), ("NumSegments", "1"), ("MessageSid", sid),
+                  ("AccountSid", self.account_sid), ("From", frm),
+                  ("ApiVersion", "2010-04-01")]
+        if media:
+            fields += [("MediaContentType0", "image/jpeg"), ("MediaUrl0", media)]
+        sig = twilio_signature(token or self.auth_token, url, fields)
+        return post_form(url, fields, {"X-Twilio-Signature": sig})
+
     def callback(self, url, sid, status, error_code=None, token=None, fields=None,
                  signature=None):
         """POST a status callback to url, signed (or with the given signature)."""

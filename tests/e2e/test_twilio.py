@@ -263,3 +263,22 @@ def test_config_errors_name_the_keys(make_daemon, tmp_path, tw):
                  "status_map 'sent': expected one of", "validity_period must be between"):
         assert re.search(re.escape(d.conf_path) + r":\d+:\d+: .*" + re.escape(want),
                          r.stderr), (want, r.stderr)
+
+
+def test_incoming_messages_are_filed_once_and_forgeries_refused(make_daemon, tmp_path, tw):
+    d = start(make_daemon, tmp_path, tw)
+    code, body = tw.incoming(d.hook, "+5511999990001", "+15557122661", "Sim, confirmo",
+                             "SM" + "c" * 32, media="https://api.twilio.com/media/ME1")
+    assert code == 200 and "<Response></Response>" in body, (code, body)
+    # Twilio retries what it thinks failed: filed once.
+    assert tw.incoming(d.hook, "+5511999990001", "+15557122661", "Sim, confirmo",
+                       "SM" + "c" * 32)[0] == 200
+    # Signed with another token: refused, nothing filed.
+    assert tw.incoming(d.hook, "+5511999990009", "+15557122661", "forged",
+                       "SM" + "d" * 32, token="not-the-token")[0] == 403
+    [item] = d.ok("folder.list", {"folder": "inbox"})["items"]
+    assert (item["from"], item["to"], item["text"], item["media"], item["channel_type"]) == (
+        "+5511999990001", "+15557122661", "Sim, confirmo", "https://api.twilio.com/media/ME1",
+        "sms")
+    assert d.ok("contact.show", {"id": item["contact"]})["identities"] == [
+        {"kind": "phone", "value": "+5511999990001"}]

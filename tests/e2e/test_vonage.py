@@ -260,3 +260,23 @@ def test_max_parts_and_config_errors(make_daemon, tmp_path, vg):
         assert r.returncode == 1
         for want in wants:
             assert want in r.stderr, (want, r.stderr)
+
+
+def test_inbound_sms_is_filed_once_and_unsigned_refused(make_daemon, tmp_path, vg):
+    d = start(make_daemon, tmp_path, vg, signed=True)
+    # The inbound-sms webhook's fields (OAS x-webhooks.inbound-sms), signed.
+    fields = {"api-key": API_KEY, "msisdn": "5511999990001", "to": "15557122661",
+              "messageId": "0A0000000123ABCD1", "text": "Olá, pode ser amanhã?",
+              "type": "unicode", "keyword": "OLÁ", "message-timestamp": "2026-12-05 07:45:00"}
+    assert vg.dlr(d.hook, vg.sign(fields, SIG_SECRET, "md5hash"), how="POST")[0] == 200
+    # Vonage re-sends what got no 2xx: filed once.
+    assert vg.dlr(d.hook, vg.sign(fields, SIG_SECRET, "md5hash"))[0] == 200
+    # Not signed with our secret: refused, nothing filed.
+    forged = dict(fields, messageId="0A0000000123ABCD2", text="forged")
+    assert vg.dlr(d.hook, vg.sign(forged, secret="nope", method="md5hash"))[0] == 403
+    [item] = d.ok("folder.list", {"folder": "inbox"})["items"]
+    assert (item["from"], item["to"], item["text"]) == (
+        "+5511999990001", "+15557122661", "Olá, pode ser amanhã?")
+    assert item["time"] == "2026-12-05T07:45:00.000Z"
+    bad = dict(fields, messageId="")
+    assert vg.dlr(d.hook, vg.sign(bad, SIG_SECRET, "md5hash"))[0] == 400
