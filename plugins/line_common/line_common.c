@@ -398,3 +398,35 @@ lc_deliveries(const char *body, size_t len, lc_delivery_fn fn, void *arg, size_t
 	json_decref(j);
 	return n;
 }
+
+int
+lc_messages(const char *body, size_t len, lc_message_fn fn, void *arg)
+{
+	json_t *j = load_object(body, len), *ev;
+	size_t i;
+	int n = 0;
+
+	if (j == NULL)
+		return -1;
+	json_array_foreach(json_object_get(j, "events"), i, ev) {
+		json_t *msg = json_object_get(ev, "message"), *ts = json_object_get(ev, "timestamp");
+		const char *type = json_string_value(json_object_get(ev, "type"));
+		const char *user = json_string_value(json_object_get(json_object_get(ev, "source"),
+		    "userId"));
+		const char *mtype = json_string_value(json_object_get(msg, "type"));
+		const char *id = json_string_value(json_object_get(msg, "id"));
+		char marker[40];
+
+		if (type == NULL || strcmp(type, "message") != 0 || user == NULL ||
+		    mtype == NULL || id == NULL || strlen(id) >= LC_ID_MAX)
+			continue;
+		/* Stickers, images, locations...: kept as a marker of their type. */
+		snprintf(marker, sizeof(marker), "[%.30s]", mtype);
+		fn(arg, user, id, strcmp(mtype, "text") == 0 ?
+		    json_string_value(json_object_get(msg, "text")) : marker,
+		    json_is_integer(ts) ? json_integer_value(ts) : 0);
+		n++;
+	}
+	json_decref(j);
+	return n;
+}

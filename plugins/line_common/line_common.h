@@ -123,6 +123,17 @@ typedef void (*lc_delivery_fn)(void *arg, const char *data, int64_t at_ms, int r
 int lc_deliveries(const char *body, size_t len, lc_delivery_fn fn, void *arg,
     size_t *others, char *err, size_t errcap);
 
+/*
+ * The message events of a webhook body (its signature already checked):
+ * fn(arg, the sender's userId, LINE's message id, the text (a "[sticker]"
+ * style marker for other types), the event's timestamp in ms) for each.
+ * Events of other types, and messages without a user, are skipped. The
+ * number of messages, or -1 if the body is not a JSON object.
+ */
+typedef void (*lc_message_fn)(void *arg, const char *user_id, const char *message_id,
+    const char *text, int64_t at_ms);
+int lc_messages(const char *body, size_t len, lc_message_fn fn, void *arg);
+
 /* ---- the shared send path (line_chan.c) ---- */
 
 struct lc_chan;

@@ -9,7 +9,9 @@
  * provider id so the completion event, which carries the tag back as
  * `delivery.data`, finds its attempt), and the
  * webhook: X-Line-Signature checked over the raw body before a byte of it
- * is believed, then one receipt per delivery event. Its status table is
+ * is believed, then one receipt per delivery event and one inbound
+ * message per message event (a user writing to the LINE account, filed
+ * once by LINE's message id). Its status table is
  * lc_pnp_rules in line_common.c. A 200 means accepted,
  * not delivered: the user may lack consent; the chain's fallback_after
  * (host logic) moves on when no completion event comes.
@@ -28,6 +30,7 @@ struct notify {
 	struct lc_chan ch;
 	const char *secret;      /* channel secret: host-owned, never logged */
 	size_t secret_len;
+	int inbound_failed;      /* this webhook: a message could not be filed */
 };
 
 static void
@@ -133,6 +136,24 @@ one_delivery(void *arg, const char *data, int64_t at_ms, int redelivery)
 	nt->ch.host->receipt(nt->ch.inst, &rc);
 }
 
+/* A user wrote to the LINE account: filed as inbound, once per LINE message id. */
+static void
+one_message(void *arg, const char *user_id, const char *message_id, const char *text,
+    int64_t at_ms)
+{
+	struct notify *nt = arg;
+	const struct sb_inbound in = {
+		.struct_size = sizeof(in), .from = user_id, .text = text,
+		.provider_id = message_id, .at_ms = at_ms,
+	};
+
+	nt->ch.host->counter_add(nt->ch.inst, "line_inbound", 1);
+	if (!SB_HOST_HAS(nt->ch.host, inbound_message))
+		nt->ch.host->inbound(nt->ch.inst, user_id, NULL, text);
+	else if (nt->ch.host->inbound_message(nt->ch.inst, &in) < 0)
+		nt->inbound_failed = 1;
+}
+
 static void
 notify_webhook(void *state, const struct sb_webhook_request *req,
     struct sb_webhook_response *resp)
@@ -159,11 +180,16 @@ notify_webhook(void *state, const struct sb_webhook_request *req,
 		hook_reject(nt, resp, 400, err);
 		return;
 	}
+	nt->inbound_failed = 0;
+	n = lc_messages(req->body, req->body_len, one_message, nt);
+	if (n > 0 && (size_t)n <= others)
+		others -= (size_t)n;
 	if (others > 0)
 		nt->ch.host->log(nt->ch.inst, SB_LOG_DEBUG, "%zu webhook events of other types"
 		    " ignored", others);
-	resp->status = 200;
-	resp->body = "OK";
+	/* LINE redelivers an event it got no 2xx for; what was filed is filed once. */
+	resp->status = nt->inbound_failed ? 503 : 200;
+	resp->body = nt->inbound_failed ? "try again" : "OK";
 }
 
 SB_PLUGIN_DEFINE(line_notify) = SB_PLUGIN_INIT(

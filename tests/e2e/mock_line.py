@@ -328,6 +328,18 @@ class MockLine:
         events.extend(extra_events)
         return json.dumps({"destination": "U" + "b" * 32, "events": events}).encode()
 
+    @staticmethod
+    def message_event(user_id, message_id, text=None, mtype="text", redelivery=False):
+        """A MessageEvent from a user [WH MessageEvent, TextMessageContent]."""
+        msg = {"type": mtype, "id": message_id}
+        if mtype == "text":
+            msg.update(text=text, quoteToken="q" + message_id)
+        return {"type": "message", "mode": "active", "timestamp": 1764920700000,
+                "webhookEventId": "01H" + uuid.uuid4().hex[:23].upper(),
+                "deliveryContext": {"isRedelivery": redelivery},
+                "source": {"type": "user", "userId": user_id},
+                "replyToken": uuid.uuid4().hex, "message": msg}
+
     def delivery_event(self, url, secret, *tags, redelivery=False):
         body = self.delivery_body(*tags, redelivery=redelivery)
         return self.post_webhook(url, body, sign(secret, body))

@@ -242,6 +242,26 @@ def test_notify_accepted_then_signed_webhook_delivers(make_daemon, tmp_path, lin
     assert SECRET not in d.log() and TOKEN not in d.log()
 
 
+def test_notify_webhook_files_user_messages_once(make_daemon, tmp_path, line):
+    d = notify_daemon(make_daemon, tmp_path, line)
+    events = [MockLine.message_event(USER_A, "468789577898262530", "Obrigado!"),
+              MockLine.message_event(USER_A, "468789577898262531", mtype="sticker")]
+    body = MockLine.delivery_body(extra_events=events)
+    assert MockLine.post_webhook(hook(d, "notify"), body, sign(SECRET, body)) == (200, "OK")
+    # LINE redelivers: each message is filed once.
+    assert MockLine.post_webhook(hook(d, "notify"), body, sign(SECRET, body)) == (200, "OK")
+    # A forged one is refused and files nothing.
+    forged = MockLine.delivery_body(extra_events=[
+        MockLine.message_event(USER_A, "468789577898262539", "forged")])
+    assert MockLine.post_webhook(hook(d, "notify"), forged, sign("wrong-secret", forged))[0] == 403
+    items = d.ok("folder.list", {"folder": "inbox"})["items"]
+    assert [(i["from"], i["text"], i["channel_type"]) for i in items] == [
+        (USER_A, "[sticker]", "line_notify"), (USER_A, "Obrigado!", "line_notify")]
+    assert items[0]["time"] == "2025-12-05T07:45:00.000Z"
+    c = d.ok("contact.show", {"id": items[0]["contact"]})
+    assert c["identities"] == [{"kind": "line", "value": USER_A}]
+
+
 def test_notify_webhook_with_bad_signature_is_rejected(make_daemon, tmp_path, line):
     d = notify_daemon(make_daemon, tmp_path, line)
     mid = d.send(to=NUM_A)
