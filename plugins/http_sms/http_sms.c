@@ -409,18 +409,69 @@ set_error(struct hs_state *st, struct sb_receipt *rc, const char *value)
 	}
 }
 
+/* 1 if the request carries the section's token (or it needs none). */
+static int
+hook_token_ok(const struct hook_src *src, const char *want, size_t want_len)
+{
+	char token[256];
+
+	return want == NULL || (hook_param(src, "token", token, sizeof(token)) == 1 &&
+	    wp_ct_equal(token, strlen(token), want, want_len, 0));
+}
+
+/*
+ * A message from a phone (Kannel's sms-service get-url, or a carrier's MO
+ * webhook), on /hooks/<instance>/mo: filed once by its id when id_param
+ * names one.
+ */
+static void
+hs_mo(struct hs_state *st, const struct hook_src *src, struct sb_webhook_response *resp)
+{
+	char from[64], to[64], text[2048], id[ID_MAX];
+	struct sb_inbound in = { .struct_size = sizeof(in), .from = from, .text = text };
+
+	if (!hook_token_ok(src, st->mo.token, st->mo.token_len)) {
+		hook_reject(st, resp, 403, "forbidden", "bad or missing", "token");
+		return;
+	}
+	if (hook_param(src, st->mo.from_param, from, sizeof(from)) != 1 || from[0] == '\0') {
+		hook_reject(st, resp, 400, "missing or bad sender", "parameter", st->mo.from_param);
+		return;
+	}
+	if (hook_param(src, st->mo.text_param, text, sizeof(text)) < 0) {
+		hook_reject(st, resp, 400, "text too long", "parameter", st->mo.text_param);
+		return;
+	}
+	if (hook_param(src, st->mo.to_param, to, sizeof(to)) == 1 && to[0] != '\0')
+		in.to = to;
+	if (st->mo.id_param != NULL && hook_param(src, st->mo.id_param, id, sizeof(id)) == 1 &&
+	    id[0] != '\0')
+		in.provider_id = id;
+	if (!SB_HOST_HAS(st->host, inbound_message)) {
+		st->host->inbound(st->inst, in.from, in.to, in.text);
+	} else if (st->host->inbound_message(st->inst, &in) < 0) {
+		resp->status = 503;
+		resp->body = "try again";
+		return;
+	}
+	st->host->counter_add(st->inst, "http_sms_mo_received", 1);
+	resp->status = 200;
+	resp->body = "OK";
+}
+
 static void
 hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_response *resp)
 {
 	struct hs_state *st = state;
 	struct hook_src src = { .query = req->query != NULL ? req->query : "" };
 	struct sb_receipt rc = { .struct_size = sizeof(rc) };
-	char id[ID_MAX], status[64], err[ID_MAX], token[256];
+	char id[ID_MAX], status[64], err[ID_MAX];
 	const char *ctype = req->header != NULL ? req->header(req, "Content-Type") : NULL;
+	int mo = req->path != NULL && strcmp(req->path, "/mo") == 0;
 
-	if (!st->dlr.enabled) {
-		hook_reject(st, resp, 404, "no receipts configured for this channel", NULL,
-		    NULL);
+	if (mo ? !st->mo.enabled : !st->dlr.enabled) {
+		hook_reject(st, resp, 404, mo ? "no mo: section configured for this channel" :
+		    "no receipts configured for this channel", NULL, NULL);
 		return;
 	}
 	src.qlen = strlen(src.query);
@@ -437,8 +488,9 @@ hs_webhook(void *state, const struct sb_webhook_request *req, struct sb_webhook_
 		}
 	}
 	/* The token first: nothing else in an unverified request is believed, or logged. */
-	if (st->dlr.token != NULL && (hook_param(&src, "token", token, sizeof(token)) != 1 ||
-	    !wp_ct_equal(token, strlen(token), st->dlr.token, st->dlr.token_len, 0))) {
+	if (mo) {
+		hs_mo(st, &src, resp);
+	} else if (!hook_token_ok(&src, st->dlr.token, st->dlr.token_len)) {
 		hook_reject(st, resp, 403, "forbidden", "bad or missing", "token");
 	} else if (hook_param(&src, st->dlr.id_param, id, sizeof(id)) != 1 || id[0] == '\0') {
 		hook_reject(st, resp, 400, "missing or bad id", "parameter", st->dlr.id_param);

@@ -49,6 +49,14 @@ struct hs_dlr {
 	int kannel;            /* error_param carries Kannel's %A (the SMSC's reply) */
 };
 
+/* Messages from phones (mo: section) on /hooks/<instance>/mo. */
+struct hs_mo {
+	int enabled;
+	const char *from_param, *to_param, *text_param, *id_param; /* host-owned */
+	char *token;           /* expanded once; NULL: no token check */
+	size_t token_len;
+};
+
 struct hs_state {
 	const struct sb_host *host;
 	struct sb_instance *inst;
@@ -65,6 +73,7 @@ struct hs_state {
 	const char *id_from;   /* its text, for messages */
 	struct hs_ranges accept, temp, undeliv;
 	struct hs_dlr dlr;
+	struct hs_mo mo;
 	int64_t max_parts;     /* the most SMS parts the carrier sends; 0: no limit */
 	int ucs2;              /* coding: ucs2 (the carrier sends every text as UCS-2) */
 	unsigned uses;         /* placeholders any template uses */

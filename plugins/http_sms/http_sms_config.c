@@ -28,6 +28,10 @@ static const struct {
 	{ "16", SB_OUT_UNDELIVERABLE }, /* non-delivered to SMSC */
 };
 
+static const char *const mo_keys[] = {
+	"from_param", "to_param", "text_param", "id_param", "token",
+};
+
 static const char *const dlr_keys[] = {
 	"id_param", "status_param", "status_map", "error_param", "token", "kannel",
 	"url_suffix",
@@ -191,34 +195,88 @@ read_status_map(struct hs_state *st, struct sb_cfg *dlr, int kannel)
 	return 0;
 }
 
+/*
+ * A section's `token` (a template of literal text and {secret:NAME}),
+ * expanded once into *out (owned, zeroed when freed); NULL when absent.
+ */
+static int
+read_token(struct hs_state *st, struct sb_cfg *tnode, const char *section, char **out,
+    size_t *len)
+{
+	const struct sb_host *h = st->host;
+	const char *token_src = NULL;
+	struct hs_tmpl t;
+	struct sbp_buf b = { 0 };
+	struct hs_vars none = { { 0 } };
+
+	if (tnode != NULL && (token_src = h->cfg_scalar(tnode)) == NULL) {
+		/* host->secret resolves top-level keys only: name one from here. */
+		h->cfg_error(tnode, "%s.token must be a template such as \"{secret:%s_token}\","
+		    " with %s_token: {env: NAME} or {file: PATH} beside module:", section, section,
+		    section);
+		return -1;
+	}
+	if (token_src == NULL)
+		return 0;
+	if (hs_tmpl_parse(&t, token_src, secret_cb, st, st->errtext,
+	    sizeof(st->errtext)) < 0 || t.uses != 0) {
+		h->cfg_error(tnode, "%s.token: %s", section, t.uses != 0 ?
+		    "only literal text and {secret:NAME} are allowed" : st->errtext);
+		hs_tmpl_free(&t);
+		return -1;
+	}
+	if (hs_tmpl_expand(&t, &none, SBP_ESC_RAW, SBP_ESC_RAW, &b) < 0 || b.len == 0) {
+		h->cfg_error(tnode, "%s.token is empty", section);
+		hs_tmpl_free(&t);
+		sbp_buf_free(&b);
+		return -1;
+	}
+	hs_tmpl_free(&t);
+	*out = b.p; /* ownership moves; zeroed at fini */
+	*len = b.len;
+	return 0;
+}
+
+/* The keys a section may have, checked (the host checks only the top level). */
+static int
+check_keys(struct hs_state *st, struct sb_cfg *map, const char *section,
+    const char *const *keys, size_t nkeys, const char *expected)
+{
+	const struct sb_host *h = st->host;
+
+	if (!is_map(h, map)) {
+		h->cfg_error(map, "'%s' must be a mapping", section);
+		return -1;
+	}
+	for (size_t i = 0; i < h->cfg_len(map); i++) {
+		const char *key;
+		struct sb_cfg *item = h->cfg_item(map, i, &key);
+		size_t j;
+
+		for (j = 0; j < nkeys && strcmp(key, keys[j]) != 0; j++)
+			;
+		if (j == nkeys) {
+			h->cfg_error(item, "unknown key '%s.%s' (expected one of: %s)", section, key,
+			    expected);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 read_dlr(struct hs_state *st, struct sb_cfg *root)
 {
 	const struct sb_host *h = st->host;
 	struct sb_cfg *dlr = h->cfg_get(root, "dlr"), *tnode;
-	const char *token_src = NULL, *suffix = NULL;
+	const char *suffix = NULL;
 	int kannel = 0;
-	size_t i, j;
 
 	if (dlr == NULL)
 		return 0;
-	if (!is_map(h, dlr)) {
-		h->cfg_error(dlr, "'dlr' must be a mapping");
+	if (check_keys(st, dlr, "dlr", dlr_keys, NELEM(dlr_keys), "id_param, status_param,"
+	    " status_map, error_param, token, kannel, url_suffix") < 0)
 		return -1;
-	}
-	/* The host checks only the instance's top level; this map is ours to check. */
-	for (i = 0; i < h->cfg_len(dlr); i++) {
-		const char *key;
-		struct sb_cfg *item = h->cfg_item(dlr, i, &key);
-
-		for (j = 0; j < NELEM(dlr_keys) && strcmp(key, dlr_keys[j]) != 0; j++)
-			;
-		if (j == NELEM(dlr_keys)) {
-			h->cfg_error(item, "unknown key 'dlr.%s' (expected one of: id_param,"
-			    " status_param, status_map, error_param, token, kannel, url_suffix)", key);
-			return -1;
-		}
-	}
 	st->dlr.enabled = 1;
 	if (h->cfg_bool(dlr, "kannel", 0, &kannel) < 0 ||
 	    h->cfg_string(dlr, "id_param", "id", &st->dlr.id_param) < 0 ||
@@ -229,34 +287,8 @@ read_dlr(struct hs_state *st, struct sb_cfg *root)
 		return -1;
 	st->dlr.kannel = kannel;
 	tnode = h->cfg_get(dlr, "token");
-	if (tnode != NULL && (token_src = h->cfg_scalar(tnode)) == NULL) {
-		/* host->secret resolves top-level keys only: name one from here. */
-		h->cfg_error(tnode, "dlr.token must be a template such as \"{secret:dlr_token}\","
-		    " with dlr_token: {env: NAME} or {file: PATH} beside module:");
+	if (read_token(st, tnode, "dlr", &st->dlr.token, &st->dlr.token_len) < 0)
 		return -1;
-	}
-	if (token_src != NULL) {
-		struct hs_tmpl t;
-		struct sbp_buf b = { 0 };
-		struct hs_vars none = { { 0 } };
-
-		if (hs_tmpl_parse(&t, token_src, secret_cb, st, st->errtext,
-		    sizeof(st->errtext)) < 0 || t.uses != 0) {
-			h->cfg_error(tnode, "dlr.token: %s", t.uses != 0 ?
-			    "only literal text and {secret:NAME} are allowed" : st->errtext);
-			hs_tmpl_free(&t);
-			return -1;
-		}
-		if (hs_tmpl_expand(&t, &none, SBP_ESC_RAW, SBP_ESC_RAW, &b) < 0 || b.len == 0) {
-			h->cfg_error(tnode, "dlr.token is empty");
-			hs_tmpl_free(&t);
-			sbp_buf_free(&b);
-			return -1;
-		}
-		hs_tmpl_free(&t);
-		st->dlr.token = b.p; /* ownership moves; zeroed at fini */
-		st->dlr.token_len = b.len;
-	}
 	/* Kannel fills %d (and %A) in the dlr-url it calls back; see README. */
 	if (suffix == NULL && kannel) {
 		snprintf(st->errtext, sizeof(st->errtext), "&%s=%%d%s%s%s", st->dlr.status_param,
@@ -315,6 +347,27 @@ read_method(struct hs_state *st, struct sb_cfg *root, const char *method, const 
 	return 0;
 }
 
+/* The mo: section: messages from phones, on /hooks/<instance>/mo. */
+static int
+read_mo(struct hs_state *st, struct sb_cfg *root)
+{
+	const struct sb_host *h = st->host;
+	struct sb_cfg *mo = h->cfg_get(root, "mo");
+
+	if (mo == NULL)
+		return 0;
+	if (check_keys(st, mo, "mo", mo_keys, NELEM(mo_keys), "from_param, to_param,"
+	    " text_param, id_param, token") < 0)
+		return -1;
+	st->mo.enabled = 1;
+	if (h->cfg_string(mo, "from_param", "from", &st->mo.from_param) < 0 ||
+	    h->cfg_string(mo, "to_param", "to", &st->mo.to_param) < 0 ||
+	    h->cfg_string(mo, "text_param", "text", &st->mo.text_param) < 0 ||
+	    h->cfg_string(mo, "id_param", NULL, &st->mo.id_param) < 0)
+		return -1;
+	return read_token(st, h->cfg_get(mo, "token"), "mo", &st->mo.token, &st->mo.token_len);
+}
+
 /*
  * Every key is read even after an error, so the operator sees all mistakes
  * at once and no real key is misreported as unknown.
@@ -369,6 +422,7 @@ hs_config_read(struct hs_state *st)
 	bad |= read_ranges(st, root, "temporary_status", def_temp, NELEM(def_temp), &st->temp) < 0;
 	bad |= read_ranges(st, root, "undeliverable_status", NULL, 0, &st->undeliv) < 0;
 	bad |= read_dlr(st, root) < 0;
+	bad |= read_mo(st, root) < 0;
 	if (st->accept.n == 0 && h->cfg_get(root, "accept_status") != NULL) {
 		h->cfg_error(h->cfg_get(root, "accept_status"), "accept_status must not be empty");
 		bad = 1;
@@ -435,5 +489,8 @@ hs_config_free(struct hs_state *st)
 		memset(st->dlr.token, 0, st->dlr.token_len); /* a secret */
 	free(st->dlr.token);
 	free(st->dlr.url_suffix);
+	if (st->mo.token != NULL)
+		memset(st->mo.token, 0, st->mo.token_len);
+	free(st->mo.token);
 	free(st->hdrv);
 }

@@ -3,14 +3,16 @@ against the scriptable mock carrier (tests/e2e/mock_carrier.py) on
 127.0.0.1. What the carrier sees, how its answers map onto attempts, and
 what happens to delivery receipts, good and bad, on /hooks/<instance>."""
 import base64
+import os
 import re
+import subprocess
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import wait_for
+from conftest import DAEMON, PLUGIN_PATH, wait_for
 from mock_carrier import MockCarrier
 
 TOKEN = "dlr-token-Zq9"
@@ -347,6 +349,41 @@ def test_receipts_for_an_instance_without_dlr_or_unknown_instance(make_daemon, c
     assert carrier.send_dlr(d.http + "/hooks/nobody", {"id": "1", "status": "delivered"})[0] \
         == 404
     assert d.status(mid) == before
+
+
+def test_mo_messages_filed_with_token_and_once_per_id(make_daemon, carrier, secrets):
+    """A mo: section: Kannel's sms-service get-url (or a carrier's MO
+    webhook) on /hooks/<instance>/mo, with the token, filed once by id."""
+    d = daemon_with(make_daemon, carrier, mo_token={"env": "SB_E2E_DLR_TOKEN"},
+                    mo={"from_param": "sender", "to_param": "receiver", "text_param": "msg",
+                        "id_param": "smsid", "token": "{secret:mo_token}"})
+    url = d.http + "/hooks/sms/mo"
+    q = {"sender": "+5511999990001", "receiver": "+5511400000000", "msg": "PARAR",
+         "smsid": "kannel-77", "token": TOKEN}
+    assert carrier.send_dlr(url, q) == (200, "OK")
+    assert carrier.send_dlr(url, q, method="POST") == (200, "OK")      # a retry: filed once
+    assert carrier.send_dlr(url, dict(q, token="nope"))[0] == 403
+    assert carrier.send_dlr(url, {k: v for k, v in q.items() if k != "sender"})[0] == 400
+    [item] = d.ok("folder.list", {"folder": "inbox"})["items"]
+    assert (item["from"], item["to"], item["text"], item["channel"]) == (
+        "+5511999990001", "+5511400000000", "PARAR", "sms")
+    # Receipts keep their own route.
+    assert carrier.send_dlr(d.http + "/hooks/sms", {"id": "x", "status": "1",
+                                                    "token": TOKEN})[0] == 200
+
+
+def test_mo_config_errors_and_no_mo_section(make_daemon, carrier, secrets):
+    d = daemon_with(make_daemon, carrier)
+    assert carrier.send_dlr(d.http + "/hooks/sms/mo", {"from": "+5511999990001",
+                                                       "text": "hi"})[0] == 404
+    bad = make_daemon(start=False, plugins={"sms": sms(carrier, mo={"from": "x"})},
+                      chains={"default": [{"channel": "sms"}]})
+    env = dict(os.environ, SWITCHBOARD_PLUGIN_PATH=PLUGIN_PATH)
+    r = subprocess.run([DAEMON, "-t", "-c", bad.conf_path], capture_output=True, text=True,
+                       env=env, timeout=30)
+    assert r.returncode == 1
+    assert re.search(r"switchboard.yaml:\d+:\d+: unknown key 'mo.from' \(expected one of:"
+                     r" from_param, to_param, text_param, id_param, token\)", r.stderr), r.stderr
 
 
 # ---- Kannel ----
