@@ -67,4 +67,8 @@ void sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req,
 void sb_http_route_templates(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
 
+/* http_events.c: GET /v1/events, POST /v1/events/{id}/redeliver */
+void sb_http_route_events(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
 #endif

@@ -33,6 +33,8 @@ int sb_exec_template_set(struct sb_ctl_req *req, struct sb_error *err);    /* cm
 int sb_exec_template_list(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-template.c */
 int sb_exec_template_show(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-template.c */
 int sb_exec_template_delete(struct sb_ctl_req *req, struct sb_error *err); /* cmd-template.c */
+int sb_exec_events_failed(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-events.c */
+int sb_exec_events_redeliver(struct sb_ctl_req *req, struct sb_error *err); /* cmd-events.c */
 int sb_exec_clock_advance(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-clock-advance.c (test mode) */
 int sb_exec_store_sync_delay(struct sb_ctl_req *req, struct sb_error *err); /* cmd-store-sync-delay.c (test mode) */
 
