@@ -811,6 +811,14 @@ load_api_keys(struct load *ld, struct sb_cfg *map, const struct field *f,
 	}
 }
 
+static void
+load_events(struct load *ld, struct sb_cfg *map, const struct field *f, void *base)
+{
+	struct sb_config_subaccount *sa = base;
+
+	sb_config_events_parse(sb_cfg_get(map, f->key), ld->where, &sa->events);
+}
+
 static const struct enum_name outside_policies[] = {
 	{ "defer", SB_OUTSIDE_DEFER }, { "block", SB_OUTSIDE_BLOCK }, { NULL, 0 },
 };
@@ -829,6 +837,7 @@ static const struct field subaccount_fields[] = {
 	{ .key = "default_country", .type = F_STR, .off = A(default_country), .pat = &pat_country, .check = check_country },
 	{ .key = "sender", .type = F_STR, .off = A(sender), .pat = &pat_text },
 	{ .key = "validity", .type = F_DUR, .off = A(validity_ms), .min = 1, .max = INT64_MAX },
+	{ .key = "events", .type = F_CUSTOM, .custom = load_events },
 };
 
 static void
@@ -1017,6 +1026,7 @@ sb_config_free(struct sb_config *cfg)
 		free_strv(sa->api_keys);
 		free(sa->default_country);
 		free(sa->sender);
+		sb_config_events_free(&sa->events);
 	}
 	free(cfg->instances);
 	free(cfg->chains);

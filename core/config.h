@@ -172,6 +172,17 @@ struct sb_config_chain {
 
 struct sb_tz;
 
+/*
+ * A subaccount's `events:` section: where its applications hear about its
+ * messages (core/events.c). url == NULL: no events.
+ */
+struct sb_config_events {
+	char *url;                 /* http:// or https:// */
+	char *secret;              /* the signing secret's value, read at load */
+	int64_t retry_for_ms;      /* keep retrying an event this long, default 24h */
+	uint32_t statuses;         /* bit (1u << enum sb_status) per status reported */
+};
+
 struct sb_config_subaccount {
 	char *name;
 	char *timezone;            /* IANA name, checked against the zoneinfo db */
@@ -190,6 +201,7 @@ struct sb_config_subaccount {
 	char *default_country;     /* calling code digits, e.g. "55"; or NULL */
 	char *sender;              /* default sender id, or NULL */
 	int64_t validity_ms;       /* 0: the global default */
+	struct sb_config_events events;
 };
 
 struct sb_config_retry {
@@ -260,6 +272,15 @@ const struct sb_config_subaccount *sb_config_subaccount(const struct sb_config *
  * errors against its nodes. Days not mentioned are closed.
  */
 void sb_config_hours_parse(struct sb_cfg *node, struct sb_allowed_hours *h);
+/*
+ * Parse a subaccount's `events` node (NULL: none) into *ev
+ * (config_events.c), recording errors against its nodes; `where` names
+ * the subaccount ("subaccounts.acme"). The secret is read here.
+ */
+void sb_config_events_parse(struct sb_cfg *node, const char *where,
+    struct sb_config_events *ev);
+void sb_config_events_free(struct sb_config_events *ev);
+
 /* "sun" ... "sat" for 0 ... 6. */
 const char *sb_weekday_name(int day);
 

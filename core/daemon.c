@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "dispatch_internal.h"
+#include "events.h"
 #include "http_api.h"
 #include "http_client.h"
 #include "loader.h"
@@ -76,6 +77,7 @@ sb_daemon_reload_config(struct sb_daemon *d, struct sb_error *err)
 		return -1;
 	sb_log(SB_LOG_INFO, "configuration reloaded from %s", d->config_path);
 	sb_dispatch_kick(d->dispatch);
+	sb_events_kick(d->events);
 	return 0;
 }
 
@@ -116,7 +118,9 @@ sb_daemon_start(struct sb_daemon *d, struct sb_config *cfg, struct sb_error *err
 	d->loader = sb_loader_new(d);
 	d->dispatch = sb_dispatch_new(d);
 	d->allow = sb_allowlist_new(d->store, err);
-	if (d->http == NULL || d->loader == NULL || d->dispatch == NULL || d->allow == NULL)
+	d->events = sb_events_new(d);
+	if (d->http == NULL || d->loader == NULL || d->dispatch == NULL || d->allow == NULL ||
+	    d->events == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory starting up");
 	if (sb_loader_apply(d->loader, cfg, 0, err) < 0)
 		return -1;
@@ -152,6 +156,9 @@ sb_daemon_stop(struct sb_daemon *d)
 	d->allow = NULL;
 	sb_store_close(d->store);
 	d->store = NULL;
+	/* Last: the store's final commit and the aborted requests report to it. */
+	sb_events_free(d->events);
+	d->events = NULL;
 	if (d->owns_cfg)
 		sb_config_free(d->cfg);
 	d->cfg = NULL;

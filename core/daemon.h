@@ -17,6 +17,7 @@ struct sb_http_client;
 struct sb_control;
 struct sb_http_api;
 struct sb_allowlist;
+struct sb_events;
 
 struct sb_daemon {
 	struct event_base *base;
@@ -27,6 +28,7 @@ struct sb_daemon {
 	struct sb_loader *loader;
 	struct sb_dispatch *dispatch;
 	struct sb_allowlist *allow;
+	struct sb_events *events;     /* delivery of events to applications */
 	struct sb_control *control;
 	struct sb_http_api *api;
 	int owns_cfg;                 /* cfg not yet handed to the loader */

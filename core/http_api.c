@@ -23,6 +23,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "dispatch.h"
+#include "events.h"
 #include "http_api.h"
 #include "http_api_internal.h"
 #include "http_guard.h"
@@ -840,6 +841,7 @@ get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *res
 			sb_metrics_gauge("sb_queue_depth", insts[i]->name, 0);
 	sb_store_queue_depth(api->d->store, set_queue_gauge, NULL);
 	sb_metrics_gauge("sb_http_connections", NULL, sb_http_guard_connections(api->guard));
+	sb_events_metrics(api->d->events);
 	text = sb_metrics_render();
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -864,6 +866,7 @@ static const struct route {
 	{ "/v1/folders", 0, sb_http_route_folders },
 	{ "/v1/inbound", 0, sb_http_route_inbound },
 	{ "/v1/contacts", 0, sb_http_route_contacts },
+	{ "/v1/events", 0, sb_http_route_events },
 	{ "/hooks/", 0, route_hook },
 };
 

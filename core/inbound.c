@@ -2,7 +2,8 @@
  * inbound.c - inbound messages and call records from the channels
  * (inbound.h): which subaccount files them (the instance's `subaccount`,
  * else the first configured), which identity the sender is (a number, or
- * the channel's own user id), and the log line. Storing is store_inbox.c's.
+ * the channel's own user id), the event that tells the application
+ * (events.h), and the log line. Storing is store_inbox.c's.
  */
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "events.h"
 #include "inbound.h"
 #include "instance.h"
 #include "log.h"
@@ -65,6 +67,21 @@ sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
 		return -1;
 	}
 	sb_metrics_count("sb_inbound_total", inst->name, 0, duplicate ? 0 : 1);
+	if (!duplicate) {
+		/* The application hears of it in the same commit that files it. */
+		json_t *payload = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:s, s:s}",
+		    "id", (json_int_t)id, "from", in->from, "to", in->to, "text", in->text,
+		    "media", row.media, "channel", inst->name, "channel_type", type);
+
+		if (payload == NULL || sb_events_emit(inst->d, row.subaccount, in->from != NULL ?
+		    in->from : "", "message.inbound", id, payload) < 0) {
+			json_decref(payload);
+			sb_log(SB_LOG_ERROR, "[%s] inbound message %lld: its event could not be"
+			    " stored", inst->name, (long long)id);
+			return -1;
+		}
+		json_decref(payload);
+	}
 	sb_log(SB_LOG_INFO, "[%s] inbound message %lld from %s%s", inst->name, (long long)id,
 	    in->from != NULL ? in->from : "?", duplicate ? " (a repeat, filed once)" : "");
 	return 0;

@@ -5,7 +5,7 @@ include core/control/sources.mk
 noinst_LTLIBRARIES += core/libsbcore.la
 core_libsbcore_la_SOURCES = \
 	core/allowlist.c core/allowlist.h $(SBP_IDN_SOURCES) \
-	core/cfgnode.c core/config.c core/config_hours.c core/config.h core/xalloc.c core/xalloc.h \
+	core/cfgnode.c core/config.c core/config_hours.c core/config_events.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \
 	core/dispatch.h core/dispatch_internal.h \
@@ -36,6 +36,7 @@ core_libsbcore_la_SOURCES = \
 	core/inbound.c core/inbound.h core/store_inbox.c core/store_inbox.h core/http_inbox.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/http_stats.c \
+	core/events.c core/events.h core/store_events.c core/store_events.h core/http_events.c \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
 # ctl_spec.c is the daemon's command table too, with the handlers (SB_CTL_DAEMON).

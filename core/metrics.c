@@ -51,6 +51,12 @@ static const struct family {
 	{ "sb_http_deadline_closes_total",
 	  "HTTP connections closed for a request not complete in time.", "phase" },
 	{ "sb_http_auth_failures_total", "Failed API key checks.", NULL },
+	{ "sb_events_delivered_total", "Events delivered to applications (2xx).", NULL },
+	{ "sb_events_failed_total",
+	  "Events given up: refused by the application or past retry_for.", NULL },
+	{ "sb_events_retries_total", "Event deliveries to be tried again.", NULL },
+	{ "sb_events_pending", "Events waiting for delivery.", NULL },
+	{ "sb_events_in_flight", "Event requests in flight.", NULL },
 	{ "sb_http_auth_throttled_total",
 	  "Requests refused because their address failed too many key checks.", NULL },
 };

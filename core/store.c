@@ -203,7 +203,24 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (subaccount, name, version)) WITHOUT ROWID;"
 	"ALTER TABLE messages ADD COLUMN template_ver INTEGER;",
 	/*
-	 * 5 -> 6: contacts and the folders. A contact is one person of a
+	 * 5 -> 6: the outbox of events to applications (core/events.c). A
+	 * row is written in the transaction of the change it reports, so a
+	 * crash loses none; `contact` orders delivery (one in flight per
+	 * (subaccount, contact), oldest first). `retry_from_ms` starts the
+	 * retry window (created_ms, or the time of an operator's redeliver).
+	 */
+	"CREATE TABLE events (id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL,"
+	" contact TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, message_id INTEGER,"
+	" payload TEXT NOT NULL, created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'pending',"
+	" last_error TEXT, delivered_ms INTEGER, retry_from_ms INTEGER NOT NULL);"
+	"CREATE INDEX events_due ON events(next_ms, id) WHERE state = 'pending';"
+	"CREATE INDEX events_contact ON events(subaccount, contact, id)"
+	" WHERE state = 'pending';"
+	"CREATE INDEX events_sub_state ON events(subaccount, state, id);"
+	"CREATE INDEX events_state ON events(state, id);",
+	/*
+	 * 6 -> 7: contacts and the folders. A contact is one person of a
 	 * subaccount, with identities (a phone number, a LINE user id, a
 	 * WhatsApp id) each linked to exactly one contact. Inbound messages
 	 * and outbound ones point at their contact; a provider's retry of an
@@ -370,6 +387,33 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
 	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
 	[ST_MSG_CHANNEL_TYPE] = "UPDATE messages SET channel_type = ? WHERE id = ?",
+	/* Events (store_events.c): what a status event says of its message. */
+	[ST_EVT_MSG] =
+	    "SELECT m.subaccount, m.to_addr, m.channel_type, m.broadcast_id, m.template_name,"
+	    " (SELECT a.instance FROM attempts a WHERE a.message_id = m.id"
+	    "  ORDER BY a.id DESC LIMIT 1) FROM messages m WHERE m.id = ?",
+	[ST_EVT_INSERT] =
+	    "INSERT INTO events (subaccount, contact, kind, message_id, payload, created_ms,"
+	    " next_ms, retry_from_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+	/* The oldest pending event of each contact, if it is due. */
+	[ST_EVT_DUE] =
+	    "SELECT e.id, e.subaccount, e.contact, e.payload, e.retry_from_ms, e.tries"
+	    " FROM events e INDEXED BY events_due"
+	    " WHERE e.state = 'pending' AND e.next_ms <= ?1 AND e.id <= ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM events o INDEXED BY events_contact"
+	    "  WHERE o.state = 'pending' AND o.subaccount = e.subaccount"
+	    "  AND o.contact = e.contact AND o.id < e.id)"
+	    " ORDER BY e.next_ms, e.id LIMIT ?3",
+	[ST_EVT_NEXT] =
+	    "SELECT e.next_ms FROM events e INDEXED BY events_due"
+	    " WHERE e.state = 'pending' AND e.next_ms > ?1 AND e.id <= ?2"
+	    " AND NOT EXISTS (SELECT 1 FROM events o INDEXED BY events_contact"
+	    "  WHERE o.state = 'pending' AND o.subaccount = e.subaccount"
+	    "  AND o.contact = e.contact AND o.id < e.id)"
+	    " ORDER BY e.next_ms LIMIT 1",
+	[ST_EVT_DONE] =
+	    "UPDATE events SET state = ?1, tries = tries + 1, next_ms = ?2,"
+	    " last_error = ?3, delivered_ms = ?4 WHERE id = ?5 AND state = 'pending'",
 	[ST_MSG_BCAST_STOPPED] =
 	    "SELECT b.stopped_ms IS NOT NULL FROM messages m JOIN broadcasts b"
 	    " ON b.id = m.broadcast_id WHERE m.id = ?",
@@ -687,4 +731,10 @@ unsigned
 sb_store_pending(const struct sb_store *st)
 {
 	return st->pending + (unsigned)st->nwaiters;
+}
+
+uint64_t
+sb_store_group_seq(const struct sb_store *st)
+{
+	return st->groups;
 }

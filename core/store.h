@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 6
+#define SB_STORE_SCHEMA_VERSION 7
 
 struct sb_store;
 
@@ -48,6 +48,12 @@ int sb_store_after_commit(struct sb_store *st, sb_store_commit_fn fn, void *arg)
 int sb_store_commit(struct sb_store *st);
 /* Statements in the open group. */
 unsigned sb_store_pending(const struct sb_store *st);
+/*
+ * The open group's number: groups ended so far. A write made while this
+ * returns n is committed with the first waiter registered while it still
+ * returns n.
+ */
+uint64_t sb_store_group_seq(const struct sb_store *st);
 /*
  * Commit groups by themselves on `base`: after `interval_ms` from a group's
  * first write or waiter, or at once past `max` statements. Call again to

@@ -197,6 +197,7 @@ commit_group(struct sb_store *st)
 		st->in_txn = 0;
 	}
 	st->pending = 0;
+	st->groups++;
 	/* The group's waiters move to the synced list (the arrays swap: no
 	 * allocation); waiters added while they run join the next group. */
 	w = st->synced;

@@ -54,6 +54,11 @@ enum store_stmt {
 	ST_CHAIN_ADD,
 	ST_MSG_BCAST_STOPPED,
 	ST_MSG_CHANNEL_TYPE,
+	ST_EVT_MSG,
+	ST_EVT_INSERT,
+	ST_EVT_DUE,
+	ST_EVT_NEXT,
+	ST_EVT_DONE,
 	ST__COUNT
 };
 
@@ -80,6 +85,7 @@ struct sb_store {
 	int in_txn;
 	int in_savepoint;
 	unsigned pending;
+	uint64_t groups;              /* groups ended (COMMIT run) so far */
 	int sync_full;                /* daemon.sync: full (fdatasync per group) */
 	/* The group commit (store_group.c); NULL without a loop. */
 	struct event *commit_ev;

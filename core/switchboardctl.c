@@ -387,6 +387,22 @@ print_file_broadcast(json_t *res)
 		printf("... %lld rejected rows in all\n", (long long)total);
 }
 
+static void
+print_events(json_t *res)
+{
+	static const struct column cols[] = {
+		{ "ID", "id" }, { "SUBACCOUNT", "subaccount" }, { "TYPE", "type" },
+		{ "MESSAGE", "message_id" }, { "CONTACT", "contact" }, { "TRIES", "tries" },
+		{ "CREATED", "created" }, { "LAST_ERROR", "last_error" },
+	};
+	json_t *next = json_object_get(res, "next_before");
+
+	TABLE(json_object_get(res, "events"), cols);
+	if (json_is_integer(next))
+		printf("more: switchboardctl events failed --before %lld\n",
+		    (long long)json_integer_value(next));
+}
+
 /* How each command's result is shown to people; the rest are key: value. */
 static const struct {
 	const char *cmd;
@@ -397,6 +413,7 @@ static const struct {
 	{ "plugins", print_plugins },
 	{ "filter.list", print_allowlist },
 	{ "broadcast.send", print_file_broadcast },
+	{ "events.failed", print_events },
 };
 
 static void

@@ -112,3 +112,10 @@ AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_sr
 
 # After AM_TESTS_ENVIRONMENT above: install.mk appends to it.
 include tests/install.mk
+
+# Event delivery: the signature, the backoff and the outbox's scans.
+check_PROGRAMS += tests/unit/test_events
+TESTS += tests/unit/test_events
+tests_unit_test_events_SOURCES = tests/unit/test_events.c
+tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_events_LDADD = $(UNIT_LDADD)

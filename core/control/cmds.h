@@ -39,6 +39,8 @@ int sb_exec_inbound_archive(struct sb_ctl_req *req, struct sb_error *err); /* cm
 int sb_exec_inbound_unarchive(struct sb_ctl_req *req, struct sb_error *err); /* cmd-folder.c */
 int sb_exec_inbound_delete(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-folder.c */
 int sb_exec_contact_show(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-folder.c */
+int sb_exec_events_failed(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-events.c */
+int sb_exec_events_redeliver(struct sb_ctl_req *req, struct sb_error *err); /* cmd-events.c */
 int sb_exec_clock_advance(struct sb_ctl_req *req, struct sb_error *err);   /* cmd-clock-advance.c (test mode) */
 int sb_exec_store_sync_delay(struct sb_ctl_req *req, struct sb_error *err); /* cmd-store-sync-delay.c (test mode) */
 

@@ -12,7 +12,8 @@ SB_CONTROL_SOURCES = core/control.c core/control_proto.c core/jsonerr.c core/jso
 	core/control/cmd-broadcast.c core/control/cmd-broadcast.h core/control/cmd-broadcast-file.c \
 	core/control/cmd-message-search.c core/control/cmd-message-preview.c \
 	core/control/cmd-stats-show.c core/control/cmd-template.c \
-	core/control/cmd-folder.c
+	core/control/cmd-folder.c \
+	core/control/cmd-events.c
 
 SB_CTL_SOURCES = core/switchboardctl.c core/ctl_spec.c core/errors.c core/ctl_spec.h \
 	core/ctl_bcast.h core/ctl_tpl.h core/ctl_inbox.h

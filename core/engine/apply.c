@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "due.h"
 #include "engine.h"
+#include "events.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -91,8 +92,11 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 		}
 		if (t->send_at_ms > 0)
 			sb_store_message_set_times(st, t->message_id, t->send_at_ms, t->expires_ms);
-		if (t->old_message_status != t->message_status)
+		if (t->old_message_status != t->message_status) {
 			count_move(dp, (int)t->old_message_status, t->message_status);
+			/* The application's event joins this change's transaction. */
+			sb_events_status(dp->d, t->message_id, t->message_status, t->reason, now);
+		}
 	}
 	if (ch != NULL && sb_store_attempt_update(st, t->attempt_id, t->old_attempt_status,
 	    ch) != 0) {
@@ -121,6 +125,9 @@ sb_eng_created(struct sb_dispatch *dp, const struct sb_message *m)
 	/* A queued message's first row is its first step's (sb_eng_start_step). */
 	if (m->status != SB_ST_QUEUED)
 		sb_store_history_add(dp->d->store, m->id, 0, m->status, m->reason, m->created_ms);
+	/* Born final (rejected by a filter): the application hears of it too. */
+	if (sb_status_final(m->status))
+		sb_events_status(dp->d, m->id, m->status, m->reason, m->created_ms);
 	if (m->status == SB_ST_SCHEDULED)
 		note_time(dp, m->send_at_ms, 0);
 }

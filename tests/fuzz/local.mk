@@ -22,7 +22,7 @@ FUZZ_PLUGIN_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(YAML_CFLA
 FUZZ_PLUGIN_LIBS = $(SBP_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS) $(IDN2_LIBS) -lm
 
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c core/cfgnode.c core/config.c \
-	core/config_hours.c core/xalloc.c core/tz.c
+	core/config_hours.c core/config_events.c core/status.c core/xalloc.c core/tz.c
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LD)
 tests_fuzz_fuzz_config_LDADD = $(YAML_LIBS)

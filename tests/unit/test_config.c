@@ -365,7 +365,7 @@ test_unknown_key(void **state)
 	expect_exact("daemon:\n  log_level: info\n  databse: x.db\n",
 	    "t.yaml:3:3: unknown key 'databse' in daemon (expected one of: "
 	    "control_socket, control_mode, control_group, http_listen, public_url, "
-	    "http_max_body, http_max_connections, http_header_timeout, http_body_timeout, database, plugin_dir, log_level, commit_interval, "
+	    "http_max_body, broadcast_file_max, http_max_connections, http_header_timeout, http_body_timeout, database, plugin_dir, log_level, commit_interval, "
 	    "commit_max, sync)");
 	expect_exact("validity: 1h\ndeamon: {}\n",
 	    "t.yaml:2:1: unknown key 'deamon' in the top level (expected one of: "
@@ -644,7 +644,7 @@ test_multiple_errors(void **state)
 	assert_null(cfg);
 	assert_string_equal(err,
 	    "t.yaml:2:3: unknown key 'databse' in daemon (expected one of: control_socket, "
-	    "control_mode, control_group, http_listen, public_url, http_max_body, http_max_connections, http_header_timeout, http_body_timeout, database, "
+	    "control_mode, control_group, http_listen, public_url, http_max_body, broadcast_file_max, http_max_connections, http_header_timeout, http_body_timeout, database, "
 	    "plugin_dir, log_level, commit_interval, commit_max, sync)\n"
 	    "t.yaml:3:14: bad value 'loud' for 'log_level' (expected one of: error, warn, info, debug)\n"
 	    "t.yaml:5:3: missing required key 'module' in plugins.a\n"
@@ -822,7 +822,7 @@ test_instance_node_unused(void **state)
 	sb_cfg_check_unused(cfg->instances[0].node, "plugins.a");
 	all = sb_cfg_doc_errors(cfg->doc);
 	assert_string_equal(all, "t.yaml:4:5: unknown key 'token' in plugins.a "
-	    "(expected one of: module, rate, burst, max_in_flight, timeout, in_doubt, poll)");
+	    "(expected one of: module, rate, burst, max_in_flight, timeout, in_doubt, subaccount, poll)");
 	free(all);
 	sb_config_free(cfg);
 }
