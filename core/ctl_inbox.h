@@ -52,4 +52,28 @@
 	  .help = "a contact and its identities (numbers, LINE and WhatsApp ids)",  \
 	  .args = { POS("id", SB_CTL_INT, "ID", "contact id"), SB_CTL_INBOX_SUB } }
 
+#define SB_CTL_FLOW_OPEN                                                            \
+	{ .words = "flow open", .cmd = "flow.open",                                 \
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_flow_open),                         \
+	  .help = "open a conversation flow: a contact's replies go to URL",        \
+	  .args = {                                                                 \
+	      SB_CTL_INBOX_SUB,                                                     \
+	      ONEOF(1, "--to", "to", SB_CTL_STRING, "NUMBER", "the contact's number"), \
+	      ONEOF(1, "--contact", "contact", SB_CTL_INT, "ID", "the contact's id"), \
+	      REQ("--url", "callback_url", SB_CTL_STRING, "URL",                    \
+		  "where its inbound messages are sent (signed)"),                  \
+	      REQ("--ttl", "ttl", SB_CTL_STRING, "DURATION", "how long it stays open (90m, 24h)"), \
+	  } }
+
+#define SB_CTL_FLOW_LIST                                                            \
+	{ .words = "flow list", .cmd = "flow.list", EXEC(sb_exec_flow_list),        \
+	  .help = "the open conversation flows, newest first",                      \
+	  .args = { SB_CTL_INBOX_SUB } }
+
+#define SB_CTL_FLOW_CLOSE                                                           \
+	{ .words = "flow close", .cmd = "flow.close",                               \
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_flow_close),                        \
+	  .help = "close a conversation flow (replies go to the inbox again)",      \
+	  .args = { POS("id", SB_CTL_INT, "ID", "flow id"), SB_CTL_INBOX_SUB } }
+
 #endif

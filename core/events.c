@@ -345,7 +345,7 @@ start(struct sb_events *ev, const struct sb_event_row *r)
 		return -1;
 	}
 	snprintf(sig_h, sizeof(sig_h), "X-Switchboard-Signature: %s", sig);
-	req.url = sa->events.url;
+	req.url = r->url != NULL ? r->url : sa->events.url; /* a flow's, or the subaccount's */
 	req.body = body;
 	req.body_len = strlen(body);
 	if (sb_http_client_request(ev->d->http, &req, SB_EVENTS_TIMEOUT_MS, request_done,
@@ -383,10 +383,13 @@ take(void *arg, const struct sb_event_row *r)
 	c->subaccount = strdup(r->subaccount);
 	c->contact = strdup(r->contact);
 	c->payload = strdup(r->payload);
-	if (c->subaccount == NULL || c->contact == NULL || c->payload == NULL) {
+	c->url = r->url != NULL ? strdup(r->url) : NULL;
+	if (c->subaccount == NULL || c->contact == NULL || c->payload == NULL ||
+	    (r->url != NULL && c->url == NULL)) {
 		free((char *)c->subaccount);
 		free((char *)c->contact);
 		free((char *)c->payload);
+		free((char *)c->url);
 		return 1;
 	}
 	b->n++;
@@ -412,6 +415,7 @@ pass(struct sb_events *ev)
 		free((char *)b.rows[i].subaccount);
 		free((char *)b.rows[i].contact);
 		free((char *)b.rows[i].payload);
+		free((char *)b.rows[i].url);
 	}
 	next = sb_store_events_next(st, now, ev->committed_id);
 	arm(ev, next != INT64_MAX && next < now + EVENTS_IDLE_LOOK_MS ? next :
@@ -462,7 +466,7 @@ note_inserted(struct sb_events *ev, int64_t id)
 
 static int64_t
 insert(struct sb_daemon *d, const char *subaccount, const char *contact, const char *kind,
-    int64_t message_id, json_t *body, int64_t now)
+    int64_t message_id, json_t *body, const char *url, int64_t now)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
 	int64_t id;
@@ -470,7 +474,8 @@ insert(struct sb_daemon *d, const char *subaccount, const char *contact, const c
 	json_decref(body);
 	if (text == NULL)
 		return -1;
-	id = sb_store_event_insert(d->store, subaccount, contact, kind, message_id, text, now);
+	id = sb_store_event_insert(d->store, subaccount, contact, kind, message_id, text, url,
+	    now);
 	free(text);
 	if (id < 0) {
 		sb_log(SB_LOG_ERROR, "events: cannot store a %s event of subaccount %s: %s", kind,
@@ -495,6 +500,13 @@ int64_t
 sb_events_emit(struct sb_daemon *d, const char *subaccount, const char *contact,
     const char *kind, int64_t message_id, json_t *payload)
 {
+	return sb_events_emit_to(d, subaccount, contact, kind, message_id, payload, NULL);
+}
+
+int64_t
+sb_events_emit_to(struct sb_daemon *d, const char *subaccount, const char *contact,
+    const char *kind, int64_t message_id, json_t *payload, const char *url)
+{
 	const struct sb_config_subaccount *sa = d->cfg != NULL ?
 	    sb_config_subaccount(d->cfg, subaccount) : NULL;
 	int64_t now = sb_now_ms();
@@ -503,7 +515,8 @@ sb_events_emit(struct sb_daemon *d, const char *subaccount, const char *contact,
 	if (d->events == NULL || sa == NULL || sa->events.url == NULL)
 		return 0;
 	body = stored_body(kind, subaccount, now, json_incref(payload));
-	return body != NULL ? insert(d, subaccount, contact, kind, message_id, body, now) : -1;
+	return body != NULL ? insert(d, subaccount, contact, kind, message_id, body, url, now) :
+	    -1;
 }
 
 struct status_ctx {
@@ -567,7 +580,8 @@ sb_events_status(struct sb_daemon *d, int64_t message_id, enum sb_status status,
 		sb_log(SB_LOG_ERROR, "events: message %" PRId64 ": cannot read it: %s",
 		    message_id, sb_store_errmsg(d->store));
 	if (c.body != NULL)
-		insert(d, c.subaccount, c.contact, "message.status", message_id, c.body, now_ms);
+		insert(d, c.subaccount, c.contact, "message.status", message_id, c.body, NULL,
+		    now_ms);
 	free(c.subaccount);
 	free(c.contact);
 }

@@ -46,6 +46,9 @@ void sb_events_free(struct sb_events *ev);
  */
 int64_t sb_events_emit(struct sb_daemon *d, const char *subaccount, const char *contact,
     const char *kind, int64_t message_id, json_t *payload);
+/* The same, sent to `url` (a flow's callback) instead of the subaccount's URL. */
+int64_t sb_events_emit_to(struct sb_daemon *d, const char *subaccount, const char *contact,
+    const char *kind, int64_t message_id, json_t *payload, const char *url);
 
 /*
  * The engine's hook (apply.c): message `message_id` has just moved to

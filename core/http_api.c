@@ -866,6 +866,7 @@ static const struct route {
 	{ "/v1/folders", 0, sb_http_route_folders },
 	{ "/v1/inbound", 0, sb_http_route_inbound },
 	{ "/v1/contacts", 0, sb_http_route_contacts },
+	{ "/v1/flows", 0, sb_http_route_flows },
 	{ "/v1/events", 0, sb_http_route_events },
 	{ "/hooks/", 0, route_hook },
 };

@@ -77,6 +77,8 @@ void sb_http_route_inbound(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
 void sb_http_route_contacts(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
+void sb_http_route_flows(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
 
 /* http_events.c: GET /v1/events, POST /v1/events/{id}/redeliver */
 void sb_http_route_events(struct sb_http_api *api, struct evhttp_request *req,

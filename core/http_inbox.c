@@ -8,6 +8,9 @@
  *   POST   /v1/inbound/{id}/unarchive       archived -> where it came from
  *   DELETE /v1/inbound/{id}                 only from archived
  *   GET    /v1/contacts/{id}                a contact and its identities
+ *   POST   /v1/flows                        open a conversation flow with a contact
+ *   GET    /v1/flows[/{id}]                 the open flows; one flow
+ *   DELETE /v1/flows/{id}                   close it
  *
  * Every route is scoped to the API key's subaccount; writes answer after
  * their commit.
@@ -19,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "http_api_internal.h"
+#include "inbound.h"
 #include "store_inbox.h"
 
 static void
@@ -167,6 +171,93 @@ sb_http_route_contacts(struct sb_http_api *api, struct evhttp_request *req, cons
 	if ((sub = sb_http_authenticate(api, req)) == NULL)
 		return;
 	res = sb_store_contact_json(sb_http_daemon(api)->store, sub->name, id, &err);
+	if (res == NULL)
+		sb_http_send_error(req, &err);
+	else
+		sb_http_send_json(req, 200, res);
+}
+
+/* ---- flows ---- */
+
+static void
+flow_open(struct sb_http_api *api, struct evhttp_request *req,
+    const struct sb_config_subaccount *sub)
+{
+	static const char *const keys[] = { "to", "contact", "callback_url", "ttl" };
+	json_t *body = sb_http_read_json_body(api, req), *v, *res = NULL;
+	struct sb_error err = { 0 };
+	const char *key;
+
+	if (body == NULL)
+		return;
+	json_object_foreach(body, key, v) {
+		size_t k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[k]) != 0; k++)
+			;
+		if (k == sizeof(keys) / sizeof(keys[0])) {
+			sb_error_set(&err, SB_E_BAD_ARGUMENT, "unknown field '%.40s' (expected to,"
+			    " contact, callback_url, ttl)", key);
+			goto out;
+		}
+	}
+	{
+		json_t *c = json_object_get(body, "contact"), *t = json_object_get(body, "ttl");
+		const struct sb_flow_req fr = {
+			.to = json_string_value(json_object_get(body, "to")),
+			.contact = json_is_integer(c) ? json_integer_value(c) : c != NULL ? -1 : 0,
+			.callback_url = json_string_value(json_object_get(body, "callback_url")),
+			.ttl = json_string_value(t),
+			.ttl_s = json_is_integer(t) ? json_integer_value(t) : 0,
+		};
+
+		res = sb_flow_open(sb_http_daemon(api), sub, &fr, &err);
+	}
+out:
+	json_decref(body);
+	if (res == NULL)
+		sb_http_send_error(req, &err);
+	else
+		sb_http_reply_after_commit(api, req, res);
+}
+
+void
+sb_http_route_flows(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
+{
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct sb_store *st = sb_http_daemon(api)->store;
+	const struct sb_config_subaccount *sub;
+	struct sb_error err = { 0 };
+	const char *tail = "";
+	int64_t id = 0;
+	json_t *res = NULL;
+
+	if (*rest != '\0' && *rest != '?' && ((id = inbox_id(rest, &tail)) <= 0 ||
+	    (*tail != '\0' && *tail != '?'))) {
+		inbox_fail(req, SB_E_NOT_FOUND, "no such route (/v1/flows[/{id}])");
+		return;
+	}
+	if ((id == 0 && method != EVHTTP_REQ_GET && method != EVHTTP_REQ_POST) ||
+	    (id > 0 && method != EVHTTP_REQ_GET && method != EVHTTP_REQ_DELETE)) {
+		inbox_fail(req, SB_E_BAD_REQUEST, id == 0 ? "use GET or POST on /v1/flows" :
+		    "use GET or DELETE on /v1/flows/{id}");
+		return;
+	}
+	if ((sub = sb_http_authenticate(api, req)) == NULL)
+		return;
+	if (id == 0 && method == EVHTTP_REQ_POST) {
+		flow_open(api, req, sub);
+		return;
+	}
+	if (id == 0)
+		res = sb_store_flow_list(st, sub->name, sb_now_ms(), &err);
+	else if (method == EVHTTP_REQ_GET)
+		res = sb_store_flow_json(st, sub->name, id, sb_now_ms(), &err);
+	else if (sb_store_flow_close(st, sub->name, id, sb_now_ms(), &err) == 0) {
+		sb_http_reply_after_commit(api, req, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+		    "closed", 1));
+		return;
+	}
 	if (res == NULL)
 		sb_http_send_error(req, &err);
 	else

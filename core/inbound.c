@@ -16,6 +16,7 @@
 #include "instance.h"
 #include "log.h"
 #include "metrics.h"
+#include "phone.h"
 #include "store.h"
 #include "store_inbox.h"
 
@@ -48,9 +49,10 @@ sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
 	struct sb_inbound_row row = {
 		.subaccount = inbound_subaccount(inst), .instance = inst->name,
 		.channel_type = type, .from = in->from, .to = in->to, .text = in->text,
-		.from_kind = sb_inbound_id_kind(in->from, type), .at_ms = sb_now_ms(),
+		.at_ms = sb_now_ms(),
 	};
 	struct sb_error err = { 0 };
+	char flow_url[1024] = "";
 	int duplicate = 0;
 	int64_t id;
 
@@ -61,6 +63,18 @@ sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
 		row.provider_id = in->provider_id;
 	if (SB_HAS_FIELD(in, struct sb_inbound, at_ms))
 		row.received_ms = in->at_ms;
+	/* The sender's contact, and its open flow if an application has one. */
+	if (in->from != NULL) {
+		row.contact_id = sb_store_contact_of(inst->d->store, row.subaccount,
+		    sb_inbound_id_kind(in->from, type), in->from, row.at_ms);
+		row.flow_id = row.contact_id > 0 ? sb_store_flow_for(inst->d->store,
+		    row.subaccount, row.contact_id, row.at_ms, flow_url, sizeof(flow_url)) : 0;
+		if (row.contact_id < 0 || row.flow_id < 0) {
+			sb_log(SB_LOG_ERROR, "[%s] filing an inbound message: %s", inst->name,
+			    sb_store_errmsg(inst->d->store));
+			return -1;
+		}
+	}
 	id = sb_store_inbound_file(inst->d->store, &row, &duplicate, &err);
 	if (id < 0) {
 		sb_log(SB_LOG_ERROR, "[%s] %s", inst->name, err.message);
@@ -69,12 +83,14 @@ sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
 	sb_metrics_count("sb_inbound_total", inst->name, 0, duplicate ? 0 : 1);
 	if (!duplicate) {
 		/* The application hears of it in the same commit that files it. */
-		json_t *payload = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:s, s:s}",
+		json_t *payload = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:s, s:s, s:o}",
 		    "id", (json_int_t)id, "from", in->from, "to", in->to, "text", in->text,
-		    "media", row.media, "channel", inst->name, "channel_type", type);
+		    "media", row.media, "channel", inst->name, "channel_type", type, "flow",
+		    row.flow_id > 0 ? json_integer(row.flow_id) : json_null());
 
-		if (payload == NULL || sb_events_emit(inst->d, row.subaccount, in->from != NULL ?
-		    in->from : "", "message.inbound", id, payload) < 0) {
+		if (payload == NULL || sb_events_emit_to(inst->d, row.subaccount, in->from != NULL ?
+		    in->from : "", "message.inbound", id, payload,
+		    row.flow_id > 0 ? flow_url : NULL) < 0) {
 			json_decref(payload);
 			sb_log(SB_LOG_ERROR, "[%s] inbound message %lld: its event could not be"
 			    " stored", inst->name, (long long)id);
@@ -95,12 +111,18 @@ sb_inbound_call(struct sb_instance *inst, const struct sb_call *c)
 	struct sb_call_row row = {
 		.subaccount = inbound_subaccount(inst), .instance = inst->name,
 		.direction = c->inbound ? "inbound" : "outbound", .from = c->from, .to = c->to,
-		.provider_id = c->provider_id, .contact_value = contact,
-		.contact_kind = sb_inbound_id_kind(contact, type), .started_ms = c->started_ms,
+		.provider_id = c->provider_id, .started_ms = c->started_ms,
 		.duration_s = c->duration_s, .at_ms = sb_now_ms(),
 	};
 	struct sb_error err = { 0 };
 	int duplicate = 0;
+
+	if (contact != NULL && (row.contact_id = sb_store_contact_of(inst->d->store,
+	    row.subaccount, sb_inbound_id_kind(contact, type), contact, row.at_ms)) < 0) {
+		sb_log(SB_LOG_ERROR, "[%s] filing a call: %s", inst->name,
+		    sb_store_errmsg(inst->d->store));
+		return -1;
+	}
 
 	if (sb_store_call_file(inst->d->store, &row, &duplicate, &err) < 0) {
 		sb_log(SB_LOG_ERROR, "[%s] %s", inst->name, err.message);
@@ -109,4 +131,66 @@ sb_inbound_call(struct sb_instance *inst, const struct sb_call *c)
 	sb_log(SB_LOG_INFO, "[%s] %s call %s %s", inst->name, row.direction,
 	    c->inbound ? "from" : "to", contact != NULL ? contact : "?");
 	return 0;
+}
+
+#define FLOW_TTL_MAX_MS (30LL * 86400000) /* a flow lives at most 30 days */
+#define FLOW_URL_MAX 1000
+
+/* The contact a flow is for: an id of the subaccount, or a number. */
+static int64_t
+flow_contact(struct sb_store *st, const struct sb_config_subaccount *sub,
+    const struct sb_flow_req *r, struct sb_error *err)
+{
+	const char *why = NULL;
+	char e164[32];
+	json_t *known;
+
+	if ((r->contact != 0) == (r->to != NULL))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "give either 'contact' (an id) or"
+		    " 'to' (a number)");
+	if (r->to != NULL) {
+		if (sb_phone_normalize(r->to, sub->default_country, e164, sizeof(e164), &why) < 0)
+			return sb_error_set(err, SB_E_BAD_ARGUMENT, "invalid phone number in 'to':"
+			    " %s", why);
+		return sb_store_contact_of(st, sub->name, "phone", e164, sb_now_ms());
+	}
+	if (r->contact < 1)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'contact' must be a contact id");
+	known = sb_store_contact_json(st, sub->name, r->contact, err);
+	if (known == NULL)
+		return -1;
+	json_decref(known);
+	return r->contact;
+}
+
+json_t *
+sb_flow_open(struct sb_daemon *d, const struct sb_config_subaccount *sub,
+    const struct sb_flow_req *r, struct sb_error *err)
+{
+	const char *url = r->callback_url;
+	int64_t ttl = r->ttl_s * 1000, contact;
+
+	if (url == NULL || strlen(url) > FLOW_URL_MAX || (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0)) {
+		sb_error_set(err, SB_E_BAD_ARGUMENT, "'callback_url' must be an http:// or"
+		    " https:// URL of at most %d bytes", FLOW_URL_MAX);
+		return NULL;
+	}
+	if (r->ttl != NULL && sb_parse_duration_ms(r->ttl, &ttl) < 0)
+		ttl = 0;
+	if (ttl <= 0 || ttl > FLOW_TTL_MAX_MS) {
+		sb_error_set(err, SB_E_BAD_ARGUMENT, "'ttl' must be a duration from 1s to 30 days"
+		    " (\"90m\", \"24h\", or seconds)");
+		return NULL;
+	}
+	/* What a flow is sent is signed with the subaccount's events secret. */
+	if (sub->events.url == NULL) {
+		sb_error_set(err, SB_E_INVALID_STATE, "subaccount '%s' has no events section"
+		    " (its secret signs what a flow is sent)", sub->name);
+		return NULL;
+	}
+	contact = flow_contact(d->store, sub, r, err);
+	if (contact < 0)
+		return NULL;
+	return sb_store_flow_open(d->store, sub->name, contact, url, ttl, sb_now_ms(), err);
 }

@@ -255,7 +255,20 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX calls_provider ON calls(instance, provider_id)"
 	" WHERE provider_id IS NOT NULL;"
 	"CREATE INDEX calls_sub ON calls(subaccount, id);"
-	"CREATE INDEX calls_contact ON calls(contact_id, id);",
+	"CREATE INDEX calls_contact ON calls(contact_id, id);"
+	/*
+	 * Conversation flows: an application's open conversation with a
+	 * contact, until closed or expired. A contact's inbound messages go to
+	 * its open flow (folder `flows`, the event to the flow's callback URL,
+	 * kept on the event row).
+	 */
+	"CREATE TABLE flows (id INTEGER PRIMARY KEY, subaccount TEXT NOT NULL,"
+	" contact_id INTEGER NOT NULL, callback_url TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL, closed_ms INTEGER);"
+	"CREATE INDEX flows_open ON flows(subaccount, contact_id, expires_ms)"
+	" WHERE closed_ms IS NULL;"
+	"ALTER TABLE inbound ADD COLUMN flow_id INTEGER;"
+	"ALTER TABLE events ADD COLUMN url TEXT;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -356,8 +369,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "  WHERE status = 'scheduled')",
 	[ST_INBOUND_FILE] =
 	    "INSERT INTO inbound (instance, from_addr, to_addr, body, at_ms, subaccount,"
-	    " contact_id, channel_type, provider_id, media, received_ms)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+	    " contact_id, channel_type, provider_id, media, received_ms, folder, flow_id)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 	    " ON CONFLICT (instance, provider_id) WHERE provider_id IS NOT NULL DO NOTHING",
 	[ST_INBOUND_BY_PROVIDER] = "SELECT id FROM inbound WHERE instance = ? AND provider_id = ?",
 	[ST_CALL_FILE] =
@@ -369,6 +382,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CONTACT_ADD] = "INSERT INTO contacts (subaccount, created_ms) VALUES (?, ?)",
 	[ST_CONTACT_ID_ADD] =
 	    "INSERT INTO contact_ids (subaccount, kind, value, contact_id) VALUES (?,?,?,?)",
+	[ST_FLOW_FOR] =
+	    "SELECT id, callback_url FROM flows WHERE subaccount = ?1 AND contact_id = ?2"
+	    " AND closed_ms IS NULL AND expires_ms > ?3 ORDER BY id DESC LIMIT 1",
 	[ST_ALLOW_ADD] =
 	    "INSERT OR REPLACE INTO filter_allow (subaccount, kind, value, uid, at_ms)"
 	    " VALUES (?,?,?,?,?)",
@@ -394,10 +410,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "  ORDER BY a.id DESC LIMIT 1) FROM messages m WHERE m.id = ?",
 	[ST_EVT_INSERT] =
 	    "INSERT INTO events (subaccount, contact, kind, message_id, payload, created_ms,"
-	    " next_ms, retry_from_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+	    " next_ms, retry_from_ms, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7)",
 	/* The oldest pending event of each contact, if it is due. */
 	[ST_EVT_DUE] =
-	    "SELECT e.id, e.subaccount, e.contact, e.payload, e.retry_from_ms, e.tries"
+	    "SELECT e.id, e.subaccount, e.contact, e.payload, e.retry_from_ms, e.tries, e.url"
 	    " FROM events e INDEXED BY events_due"
 	    " WHERE e.state = 'pending' AND e.next_ms <= ?1 AND e.id <= ?2"
 	    " AND NOT EXISTS (SELECT 1 FROM events o INDEXED BY events_contact"

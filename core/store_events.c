@@ -74,7 +74,8 @@ sb_store_event_msg(struct sb_store *st, int64_t message_id,
 
 int64_t
 sb_store_event_insert(struct sb_store *st, const char *subaccount, const char *contact,
-    const char *kind, int64_t message_id, const char *payload, int64_t now_ms)
+    const char *kind, int64_t message_id, const char *payload, const char *url,
+    int64_t now_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_EVT_INSERT);
 
@@ -85,6 +86,7 @@ sb_store_event_insert(struct sb_store *st, const char *subaccount, const char *c
 		sqlite3_bind_int64(s, 4, message_id);
 	sqlite3_bind_text(s, 5, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, now_ms);
+	bind_text_or_null(s, 7, url);
 	if (sb_store_exec_write(st, s) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(st->db);
@@ -105,7 +107,7 @@ sb_store_events_due(struct sb_store *st, int64_t now_ms, int64_t max_id, int lim
 			.id = sqlite3_column_int64(s, 0), .subaccount = col_text(s, 1),
 			.contact = col_text(s, 2), .payload = col_text(s, 3),
 			.retry_from_ms = sqlite3_column_int64(s, 4),
-			.tries = sqlite3_column_int(s, 5),
+			.tries = sqlite3_column_int(s, 5), .url = col_text(s, 6),
 		};
 
 		n++;

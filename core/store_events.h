@@ -30,15 +30,19 @@ struct sb_event_msg {
 int sb_store_event_msg(struct sb_store *st, int64_t message_id,
     void (*fn)(void *arg, const struct sb_event_msg *m), void *arg);
 
-/* A new pending event due at `now_ms`; its id, or -1. `payload` is JSON text. */
+/*
+ * A new pending event due at `now_ms`; its id, or -1. `payload` is JSON
+ * text; `url` a flow's callback URL, or NULL for the subaccount's.
+ */
 int64_t sb_store_event_insert(struct sb_store *st, const char *subaccount,
     const char *contact, const char *kind, int64_t message_id, const char *payload,
-    int64_t now_ms);
+    const char *url, int64_t now_ms);
 
 /* A pending event as the dispatcher takes it (strings valid during the callback). */
 struct sb_event_row {
 	int64_t id;
 	const char *subaccount, *contact, *payload;
+	const char *url;          /* a flow's callback URL, or NULL: the subaccount's */
 	int64_t retry_from_ms;
 	int tries;
 };

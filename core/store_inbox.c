@@ -112,28 +112,30 @@ int64_t
 sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int *duplicate,
     struct sb_error *err)
 {
-	int64_t contact = in->from != NULL ?
-	    sb_store_contact_of(st, in->subaccount, in->from_kind, in->from, in->at_ms) : 0;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = sb_store_stmt(st, ST_INBOUND_FILE);
+	int64_t id;
 
 	*duplicate = 0;
-	if (contact < 0)
-		goto fail;
-	s = sb_store_stmt(st, ST_INBOUND_FILE);
 	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
 	inbox_bind_text(s, 2, in->from);
 	inbox_bind_text(s, 3, in->to);
 	inbox_bind_text(s, 4, in->text);
 	sqlite3_bind_int64(s, 5, in->at_ms);
 	sqlite3_bind_text(s, 6, in->subaccount, -1, SQLITE_STATIC);
-	if (contact > 0)
-		sqlite3_bind_int64(s, 7, contact);
+	if (in->contact_id > 0)
+		sqlite3_bind_int64(s, 7, in->contact_id);
 	inbox_bind_text(s, 8, in->channel_type);
 	inbox_bind_text(s, 9, in->provider_id);
 	inbox_bind_text(s, 10, in->media);
 	sqlite3_bind_int64(s, 11, in->received_ms > 0 ? in->received_ms : in->at_ms);
-	if (sb_store_exec_write(st, s) < 0)
-		goto fail;
+	sqlite3_bind_text(s, 12, in->flow_id > 0 ? "flows" : "inbox", -1, SQLITE_STATIC);
+	if (in->flow_id > 0)
+		sqlite3_bind_int64(s, 13, in->flow_id);
+	if (sb_store_exec_write(st, s) < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the inbound message could not be stored"
+		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
 	if (sqlite3_changes(st->db) > 0)
 		return sqlite3_last_insert_rowid(st->db);
 	/* The provider's retry of one it gave before: that one's id. */
@@ -141,31 +143,22 @@ sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int 
 	s = sb_store_stmt(st, ST_INBOUND_BY_PROVIDER);
 	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
 	inbox_bind_text(s, 2, in->provider_id);
-	contact = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return contact;
-fail:
-	sb_error_set(err, SB_E_INTERNAL, "the inbound message could not be stored (database %s:"
-	    " %s)", st->path, sqlite3_errmsg(st->db));
-	return -1;
+	return id;
 }
 
 int64_t
 sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplicate,
     struct sb_error *err)
 {
-	int64_t contact = c->contact_value != NULL ? sb_store_contact_of(st, c->subaccount,
-	    c->contact_kind, c->contact_value, c->at_ms) : 0;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CALL_FILE);
 
 	*duplicate = 0;
-	if (contact < 0)
-		goto fail;
-	s = sb_store_stmt(st, ST_CALL_FILE);
 	sqlite3_bind_text(s, 1, c->subaccount, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, c->instance, -1, SQLITE_STATIC);
-	if (contact > 0)
-		sqlite3_bind_int64(s, 3, contact);
+	if (c->contact_id > 0)
+		sqlite3_bind_int64(s, 3, c->contact_id);
 	sqlite3_bind_text(s, 4, c->direction, -1, SQLITE_STATIC);
 	inbox_bind_text(s, 5, c->from);
 	inbox_bind_text(s, 6, c->to);
@@ -173,14 +166,13 @@ sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplic
 	sqlite3_bind_int64(s, 8, c->started_ms > 0 ? c->started_ms : c->at_ms);
 	if (c->duration_s >= 0)
 		sqlite3_bind_int64(s, 9, c->duration_s);
-	if (sb_store_exec_write(st, s) < 0)
-		goto fail;
+	if (sb_store_exec_write(st, s) < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the call could not be stored (database %s: %s)",
+		    st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
 	*duplicate = sqlite3_changes(st->db) == 0;
 	return *duplicate ? 0 : sqlite3_last_insert_rowid(st->db);
-fail:
-	sb_error_set(err, SB_E_INTERNAL, "the call could not be stored (database %s: %s)",
-	    st->path, sqlite3_errmsg(st->db));
-	return -1;
 }
 
 /* Add `n` to the count of the folder holding message status `status`. */
@@ -435,4 +427,137 @@ sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,
 	}
 	json_object_set_new(c, "identities", ids);
 	return c;
+}
+
+/* ---- flows ---- */
+
+static const struct sb_col_spec flow_cols[] = {
+	{ "id", SB_COL_INT }, { "contact", SB_COL_INT }, { "callback_url", SB_COL_TEXT },
+	{ "created", SB_COL_TIME }, { "expires", SB_COL_TIME }, { "closed", SB_COL_TIME },
+};
+#define FLOW_SELECT "SELECT id, contact_id, callback_url, created_ms, expires_ms, closed_ms" \
+	" FROM flows"
+
+/* The row of a flow query as JSON, with whether it is open at now_ms. */
+static json_t *
+flow_row(sqlite3_stmt *s, int64_t now_ms)
+{
+	json_t *f = sb_store_row_json(s, flow_cols, sizeof(flow_cols) / sizeof(flow_cols[0]));
+
+	json_object_set_new(f, "open", json_boolean(sqlite3_column_type(s, 5) == SQLITE_NULL &&
+	    sqlite3_column_int64(s, 4) > now_ms));
+	return f;
+}
+
+json_t *
+sb_store_flow_open(struct sb_store *st, const char *subaccount, int64_t contact_id,
+    const char *callback_url, int64_t ttl_ms, int64_t now_ms, struct sb_error *err)
+{
+	sqlite3_stmt *s = inbox_prepare(st, "INSERT INTO flows (subaccount, contact_id,"
+	    " callback_url, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", err);
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, contact_id);
+	sqlite3_bind_text(s, 3, callback_url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now_ms);
+	sqlite3_bind_int64(s, 5, now_ms + ttl_ms);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the flow could not be stored (database %s: %s)",
+		    st->path, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return sb_store_flow_json(st, subaccount, sqlite3_last_insert_rowid(st->db), now_ms, err);
+}
+
+json_t *
+sb_store_flow_json(struct sb_store *st, const char *subaccount, int64_t id, int64_t now_ms,
+    struct sb_error *err)
+{
+	sqlite3_stmt *s = inbox_prepare(st, FLOW_SELECT " WHERE id = ?1 AND subaccount = ?2",
+	    err);
+	json_t *f = NULL;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		f = flow_row(s, now_ms);
+	sqlite3_finalize(s);
+	if (f == NULL)
+		sb_error_set(err, SB_E_NOT_FOUND, "no flow %lld", (long long)id);
+	return f;
+}
+
+json_t *
+sb_store_flow_list(struct sb_store *st, const char *subaccount, int64_t now_ms,
+    struct sb_error *err)
+{
+	sqlite3_stmt *s = inbox_prepare(st, FLOW_SELECT " WHERE subaccount = ?1"
+	    " AND closed_ms IS NULL AND expires_ms > ?2 ORDER BY id DESC LIMIT 1000", err);
+	json_t *list = json_array();
+
+	if (s == NULL) {
+		json_decref(list);
+		return NULL;
+	}
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now_ms);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(list, flow_row(s, now_ms));
+	sqlite3_finalize(s);
+	return json_pack("{s:o}", "flows", list);
+}
+
+int
+sb_store_flow_close(struct sb_store *st, const char *subaccount, int64_t id, int64_t now_ms,
+    struct sb_error *err)
+{
+	json_t *f = sb_store_flow_json(st, subaccount, id, now_ms, err);
+	sqlite3_stmt *s;
+	int open, rc;
+
+	if (f == NULL)
+		return -1;
+	open = json_is_true(json_object_get(f, "open"));
+	json_decref(f);
+	if (!open)
+		return sb_error_set(err, SB_E_INVALID_STATE, "flow %lld is closed or expired",
+		    (long long)id);
+	s = inbox_prepare(st, "UPDATE flows SET closed_ms = ?2 WHERE id = ?1", err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_ms);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "the flow could not be closed (database %s:"
+		    " %s)", st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int64_t
+sb_store_flow_for(struct sb_store *st, const char *subaccount, int64_t contact_id,
+    int64_t now_ms, char *url, size_t len)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_FLOW_FOR);
+	int64_t id = 0;
+	int rc;
+
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, contact_id);
+	sqlite3_bind_int64(s, 3, now_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		snprintf(url, len, "%s", (const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? id : rc == SQLITE_DONE ? 0 : -1;
 }

@@ -20,6 +20,7 @@
 #ifndef SB_STORE_INBOX_H
 #define SB_STORE_INBOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -39,7 +40,8 @@ int64_t sb_store_contact_of(struct sb_store *st, const char *subaccount, const c
 struct sb_inbound_row {
 	const char *subaccount, *instance, *channel_type;
 	const char *from, *to, *text, *media, *provider_id;
-	const char *from_kind;    /* the identity kind of `from` */
+	int64_t contact_id;       /* the sender's contact (sb_store_contact_of), 0: none */
+	int64_t flow_id;          /* its open flow (sb_store_flow_for): filed in `flows`; 0: inbox */
 	int64_t received_ms;      /* the provider's time */
 	int64_t at_ms;            /* when it was stored */
 };
@@ -51,7 +53,8 @@ int64_t sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *
 /* A call record; the same shape and answer. */
 struct sb_call_row {
 	const char *subaccount, *instance, *direction; /* "inbound" or "outbound" */
-	const char *from, *to, *provider_id, *contact_kind, *contact_value;
+	const char *from, *to, *provider_id;
+	int64_t contact_id;                            /* 0: none */
 	int64_t started_ms, duration_s;                /* -1: unknown */
 	int64_t at_ms;
 };
@@ -89,6 +92,27 @@ int sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_
 /* Delete an archived inbound message; elsewhere invalid_state. 0 or -1 with err. */
 int sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
     struct sb_error *err);
+
+/*
+ * Conversation flows: an application's open conversation with a contact,
+ * whose inbound messages go to the flow's callback URL until it is closed
+ * or expires.
+ */
+/* Open a flow: {"id", "contact", "callback_url", "created", "expires"} or NULL with err. */
+json_t *sb_store_flow_open(struct sb_store *st, const char *subaccount, int64_t contact_id,
+    const char *callback_url, int64_t ttl_ms, int64_t now_ms, struct sb_error *err);
+/* One flow (open, closed or expired) or NULL (not_found). */
+json_t *sb_store_flow_json(struct sb_store *st, const char *subaccount, int64_t id,
+    int64_t now_ms, struct sb_error *err);
+/* {"flows": [...]}: the open ones, newest first. */
+json_t *sb_store_flow_list(struct sb_store *st, const char *subaccount, int64_t now_ms,
+    struct sb_error *err);
+/* Close an open flow. 0, or -1 with err (not_found; invalid_state if closed or expired). */
+int sb_store_flow_close(struct sb_store *st, const char *subaccount, int64_t id,
+    int64_t now_ms, struct sb_error *err);
+/* The contact's open flow (newest): its id with its URL in url, or 0 (none), -1 (error). */
+int64_t sb_store_flow_for(struct sb_store *st, const char *subaccount, int64_t contact_id,
+    int64_t now_ms, char *url, size_t len);
 
 /* {"id", "created", "identities": [{"kind", "value"}], "folders": counts} or NULL (not_found). */
 json_t *sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,

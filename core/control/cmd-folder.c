@@ -1,8 +1,9 @@
 /*
  * cmd-folder.c - "folder.counts", "folder.list", "inbound.archive",
- * "inbound.unarchive", "inbound.delete" and "contact.show": the folders of
- * a subaccount (default: the first configured), as /v1/folders,
- * /v1/inbound and /v1/contacts serve them (store_inbox.h).
+ * "inbound.unarchive", "inbound.delete", "contact.show" and "flow.open",
+ * "flow.list", "flow.close": the folders and flows of a subaccount
+ * (default: the first configured), as /v1/folders, /v1/inbound,
+ * /v1/contacts and /v1/flows serve them (store_inbox.h, inbound.h).
  */
 #include <stdint.h>
 
@@ -11,6 +12,7 @@
 #include "cmds.h"
 #include "config.h"
 #include "daemon.h"
+#include "inbound.h"
 #include "store_inbox.h"
 #include "timefmt.h"
 
@@ -129,5 +131,53 @@ sb_exec_contact_show(struct sb_ctl_req *req, struct sb_error *err)
 	    (res = sb_store_contact_json(sb_ctl_daemon(req)->store, sub, id, err)) == NULL)
 		return -1;
 	sb_ctl_reply(req, res);
+	return 0;
+}
+
+int
+sb_exec_flow_open(struct sb_ctl_req *req, struct sb_error *err)
+{
+	json_t *args = sb_ctl_args(req), *res;
+	const struct sb_config *cfg = sb_ctl_daemon(req)->cfg;
+	struct sb_flow_req fr = { 0 };
+	const char *sub;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    sb_arg_string(args, "to", SB_ARG_OPTIONAL, &fr.to, err) < 0 ||
+	    sb_arg_int(args, "contact", SB_ARG_OPTIONAL, 1, INT64_MAX, &fr.contact, err) < 0 ||
+	    sb_arg_string(args, "callback_url", SB_ARG_REQUIRED, &fr.callback_url, err) < 0 ||
+	    sb_arg_string(args, "ttl", SB_ARG_REQUIRED, &fr.ttl, err) < 0)
+		return -1;
+	res = sb_flow_open(sb_ctl_daemon(req), sb_config_subaccount(cfg, sub), &fr, err);
+	if (res == NULL)
+		return -1;
+	sb_ctl_reply_after_commit(req, res);
+	return 0;
+}
+
+int
+sb_exec_flow_list(struct sb_ctl_req *req, struct sb_error *err)
+{
+	const char *sub;
+	json_t *res;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    (res = sb_store_flow_list(sb_ctl_daemon(req)->store, sub, sb_now_ms(), err)) == NULL)
+		return -1;
+	sb_ctl_reply(req, res);
+	return 0;
+}
+
+int
+sb_exec_flow_close(struct sb_ctl_req *req, struct sb_error *err)
+{
+	const char *sub;
+	int64_t id = 0;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    sb_arg_int(sb_ctl_args(req), "id", SB_ARG_REQUIRED, 1, INT64_MAX, &id, err) < 0 ||
+	    sb_store_flow_close(sb_ctl_daemon(req)->store, sub, id, sb_now_ms(), err) < 0)
+		return -1;
+	sb_ctl_reply_after_commit(req, json_pack("{s:I, s:b}", "id", (json_int_t)id, "closed", 1));
 	return 0;
 }

@@ -12,6 +12,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 from conftest import DAEMON, free_port, wait_for
@@ -323,3 +324,89 @@ def test_inbound_message_event_reaches_the_application(make_daemon, tmp_path):
         assert ev["message"]["id"] == item["id"]
     finally:
         app.stop()
+
+
+def post_json(d, method, path, body, key=ACME_KEY):
+    host, port = d.cfg["daemon"]["http_listen"].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode(),
+                     headers={"Authorization": "Bearer " + key,
+                              "Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def inbound(d, frm, text, mid):
+    form = urllib.parse.urlencode({"inbound": 1, "from": frm, "text": text, "id": mid})
+    req = urllib.request.Request(d.http + "/hooks/fake", data=form.encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+
+
+def test_flows_route_a_contacts_replies_to_the_application(make_daemon, tmp_path):
+    app, flow_app = App().start(), App().start()
+    try:
+        d = make_daemon(subaccounts=config(tmp_path, app, statuses=["delivered"]),
+                        plugins={"fake": {"module": "test", "behaviour": "deliver",
+                                          "subaccount": "acme"}})
+        st, flow = post_json(d, "POST", "/v1/flows", {"to": "11 99999-0001", "ttl": "1h",
+                                                      "callback_url": flow_app.url})
+        assert st == 200 and flow["open"] is True and flow["closed"] is None, flow
+        inbound(d, "+5511999990001", "quero falar", "f-1")      # in the flow
+        inbound(d, "+5511999990002", "outro assunto", "f-2")    # no flow: the inbox
+        got = wait_for(lambda: flow_app.taken() or None, what="the flow's event")
+        assert got[0]["message"]["text"] == "quero falar"
+        assert got[0]["message"]["flow"] == flow["id"]
+        assert all(r["verified"] for r in flow_app.requests)
+        wait_for(lambda: app.taken() or None, what="the subaccount's event")
+        assert [e["message"]["text"] for e in app.taken()] == ["outro assunto"]
+        [f] = d.ok("folder.list", {"folder": "flows"})["items"]
+        assert f["text"] == "quero falar" and f["contact"] == flow["contact"]
+        assert d.ok("folder.counts")["folders"]["flows"] == 1
+        assert [x["id"] for x in d.ok("flow.list")["flows"]] == [flow["id"]]
+        # Closed: the contact's next reply goes to the inbox and the subaccount's URL.
+        st, res = call(d, "DELETE", "/v1/flows/%d" % flow["id"])
+        assert st == 200 and res == {"id": flow["id"], "closed": True}
+        st, res = call(d, "DELETE", "/v1/flows/%d" % flow["id"])
+        assert st == 409 and res["error"]["code"] == "invalid_state"
+        inbound(d, "+5511999990001", "de novo", "f-3")
+        wait_for(lambda: len(app.taken()) == 2, what="the reply after the close")
+        assert len(flow_app.taken()) == 1
+        assert d.ok("folder.counts")["folders"]["inbox"] == 2
+        # A flow that expires (1 s, in real time) stops taking replies by itself.
+        r = d.ctl("--json", "flow", "open", "--contact", str(flow["contact"]), "--url",
+                  flow_app.url, "--ttl", "1s")
+        short = json.loads(r.stdout)
+        wait_for(lambda: call(d, "GET", "/v1/flows/%d" % short["id"])[1]["open"] is False,
+                 timeout=5, what="the flow to expire")
+        inbound(d, "+5511999990001", "tarde demais", "f-4")
+        wait_for(lambda: len(app.taken()) == 3, what="the reply after the expiry")
+        assert len(flow_app.taken()) == 1
+        # Bad input, and isolation.
+        for body, status, words in [
+            ({"to": "+5511999990001", "ttl": "1h", "callback_url": "ftp://x"}, 400,
+             "'callback_url' must be an http:// or https:// URL"),
+            ({"to": "+5511999990001", "ttl": "forever", "callback_url": flow_app.url}, 400,
+             "'ttl' must be a duration from 1s to 30 days"),
+            ({"to": "+5511999990001", "contact": 1, "ttl": 60, "callback_url": flow_app.url},
+             400, "give either 'contact' (an id) or 'to' (a number)"),
+            ({"contact": 99999, "ttl": 60, "callback_url": flow_app.url}, 404, "no contact"),
+            ({"to": "call me", "ttl": 60, "callback_url": flow_app.url}, 400,
+             "invalid phone number in 'to'"),
+            ({"to": "+5511999990001", "ttl": 60, "url": flow_app.url}, 400,
+             "unknown field 'url'"),
+        ]:
+            st, res = post_json(d, "POST", "/v1/flows", body)
+            assert st == status and words in res["error"]["message"], (body, st, res)
+        st, res = post_json(d, "POST", "/v1/flows", {"to": "+5511999990001", "ttl": 60,
+                                                     "callback_url": flow_app.url},
+                            key=OTHER_KEY)
+        assert st == 409 and "has no events section" in res["error"]["message"], res
+        st, res = call(d, "GET", "/v1/flows/%d" % flow["id"], key=OTHER_KEY)
+        assert st == 404
+    finally:
+        app.stop()
+        flow_app.stop()

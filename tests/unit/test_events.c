@@ -89,10 +89,10 @@ test_outbox_heads_in_order(void **state)
 
 	(void)state;
 	assert_non_null(st);
-	a1 = sb_store_event_insert(st, "acme", "+1", "message.status", 7, "{}", 1000);
-	a2 = sb_store_event_insert(st, "acme", "+1", "message.status", 7, "{}", 1001);
-	b1 = sb_store_event_insert(st, "acme", "+2", "message.status", 8, "{}", 1002);
-	a3 = sb_store_event_insert(st, "other", "+1", "message.status", 9, "{}", 1003);
+	a1 = sb_store_event_insert(st, "acme", "+1", "message.status", 7, "{}", NULL, 1000);
+	a2 = sb_store_event_insert(st, "acme", "+1", "message.status", 7, "{}", NULL, 1001);
+	b1 = sb_store_event_insert(st, "acme", "+2", "message.status", 8, "{}", NULL, 1002);
+	a3 = sb_store_event_insert(st, "other", "+1", "message.status", 9, "{}", NULL, 1003);
 	assert_true(a1 > 0 && a2 > a1 && b1 > a2 && a3 > b1);
 	assert_int_equal(sb_store_events_max_id(st), a3);
 	/* Only heads, only committed ids, only what is due. */
