@@ -17,6 +17,7 @@ struct sb_http_client;
 struct sb_control;
 struct sb_http_api;
 struct sb_allowlist;
+struct evdns_base;
 
 struct sb_daemon {
 	struct event_base *base;
@@ -29,6 +30,7 @@ struct sb_daemon {
 	struct sb_allowlist *allow;
 	struct sb_control *control;
 	struct sb_http_api *api;
+	struct evdns_base *dns;       /* plugins' TCP host names (host_tcp.c), made on use */
 	int owns_cfg;                 /* cfg not yet handed to the loader */
 	int test_mode;                /* -T: test-only control commands enabled */
 	int stopping;

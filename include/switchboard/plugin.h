@@ -43,10 +43,15 @@
  *       sb_webhook_response and sb_verdict start with struct_size;
  *       sb_poll_request.ticket is renamed attempt_id (it never was a send
  *       ticket); the host answers tickets still open after `fini` (rule 7).
+ *  1.2  sb_host gains a TCP client on the loop (tcp_connect, tcp_write,
+ *       tcp_close, with struct sb_tcp_callbacks), appended after
+ *       filter_allowed, for protocols that keep a connection (SMPP). A
+ *       plugin that uses it checks SB_HOST_HAS(host, tcp_connect). Nothing
+ *       else moved: 1.0 and 1.1 plugins load unchanged.
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
- *     Use host->http_request and host->timer_add.
+ *     Use host->http_request, host->tcp_connect and host->timer_add.
  *  2. Instance state lives in what `init` returns through *state, never in
  *     globals: one module may back several instances at once.
  *  3. `send` copies what it needs from the request; the request is gone when
@@ -87,7 +92,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 1
+#define SB_ABI_MINOR 2
 
 /* Whether a struct filled by the other side (its struct_size) covers `field`. */
 #define SB_HAS_FIELD(ptr, type, field) \
