@@ -67,9 +67,13 @@ tcp_flush_now(struct host_tcp *t)
 	struct evbuffer *out = bufferevent_get_output(t->bev);
 	evutil_socket_t fd = bufferevent_getfd(t->bev);
 
-	if (t->connected && fd >= 0)
-		while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
-			;
+	if (!t->connected || fd < 0)
+		return;
+	/* A socket bufferevent freezes the front of its output: only it may
+	 * drain it. It is being freed, so take over. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
+		;
 }
 
 static void

@@ -104,7 +104,7 @@ EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c \
 # Python caches, or distcheck finds a stale log "up to date".
 dist-hook: dist-e2e-clean
 dist-e2e-clean:
-	rm -rf $(distdir)/tests/e2e/*.log $(distdir)/tests/e2e/*.trs \
+	rm -rf $(distdir)/tests/e2e/*.log $(distdir)/tests/e2e/*.trs $(distdir)/tests/e2e/node_modules \
 		$(distdir)/tests/e2e/__pycache__
 .PHONY: dist-e2e-clean
 AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \
