@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "dispatch_internal.h"
 #include "events.h"
+#include "instance.h"
 #include "http_api.h"
 #include "http_client.h"
 #include "loader.h"
@@ -150,6 +151,7 @@ sb_daemon_stop(struct sb_daemon *d)
 	d->http = NULL;
 	sb_loader_free(d->loader);
 	d->loader = NULL;
+	sb_host_tcp_shutdown(d);
 	sb_dispatch_free(d->dispatch);
 	d->dispatch = NULL;
 	sb_allowlist_free(d->allow);

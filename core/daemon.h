@@ -18,6 +18,7 @@ struct sb_control;
 struct sb_http_api;
 struct sb_allowlist;
 struct sb_events;
+struct evdns_base;
 
 struct sb_daemon {
 	struct event_base *base;
@@ -31,6 +32,7 @@ struct sb_daemon {
 	struct sb_events *events;     /* delivery of events to applications */
 	struct sb_control *control;
 	struct sb_http_api *api;
+	struct evdns_base *dns;       /* plugins' TCP host names (host_tcp.c), made on use */
 	int owns_cfg;                 /* cfg not yet handed to the loader */
 	int test_mode;                /* -T: test-only control commands enabled */
 	int stopping;

@@ -2,7 +2,8 @@
  * host.c - the services table plugins get (struct sb_host of host.h).
  *
  * Each entry is a thin adapter onto a daemon module: config getters onto
- * cfgnode.c, timers onto libevent, HTTP onto http_client.c, results and
+ * cfgnode.c, timers onto libevent, HTTP onto http_client.c, TCP onto
+ * host_tcp.c, results and
  * receipts onto the engine (core/engine/). What an instance acquires here (timers,
  * resolved secrets) is tracked on the instance and released by
  * sb_host_instance_cleanup, so a plugin that forgets cannot leak across a
@@ -352,6 +353,9 @@ const struct sb_host sb_host_table = {
 	.filter_allowed = host_filter_allowed,
 	.inbound_message = sb_inbound_message,
 	.call = sb_inbound_call,
+	.tcp_connect = sb_host_tcp_connect,
+	.tcp_write = sb_host_tcp_write,
+	.tcp_close = sb_host_tcp_close,
 };
 
 void
@@ -359,6 +363,7 @@ sb_host_instance_cleanup(struct sb_instance *inst)
 {
 	while (inst->timers != NULL)
 		timer_unlink(inst->timers);
+	sb_host_tcp_instance_cleanup(inst);
 	/* Requests still out (one started by an init that then failed): they
 	 * end unseen, never calling into the finished plugin. */
 	while (inst->https != NULL) {

@@ -20,6 +20,7 @@ struct sb_module;
 struct host_timer;
 struct host_secret;
 struct host_http;
+struct host_tcp;
 struct sb_plugin_view;
 
 struct sb_instance {
@@ -55,6 +56,7 @@ struct sb_instance {
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */
 	struct host_http *https;          /* HTTP requests out, orphaned at fini */
+	struct host_tcp *tcps;            /* TCP connections open, closed at fini */
 	/*
 	 * Rate limit: a token bucket of `burst` refilled at `rate` per second:
 	 * the config's rate, else the plugin's capabilities->default_rate (0: none).
@@ -72,6 +74,15 @@ extern const struct sb_host sb_host_table;
 
 /* Release what host.c holds for an instance (timers, secrets). */
 void sb_host_instance_cleanup(struct sb_instance *inst);
+/* The TCP client of the host table (host_tcp.c). */
+struct sb_tcp *sb_host_tcp_connect(struct sb_instance *inst, const char *host, int port,
+    int64_t timeout_ms, const struct sb_tcp_callbacks *cb, void *arg);
+int sb_host_tcp_write(struct sb_tcp *c, const void *buf, size_t len);
+void sb_host_tcp_close(struct sb_tcp *c);
+/* Close what an instance left open (no callbacks); the resolver at exit. */
+void sb_host_tcp_instance_cleanup(struct sb_instance *inst);
+void sb_host_tcp_shutdown(struct sb_daemon *d);
+
 /* Called when inflight may have dropped to 0 (loader finishes draining). */
 void sb_loader_instance_idle(struct sb_instance *inst);
 

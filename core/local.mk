@@ -14,7 +14,7 @@ core_libsbcore_la_SOURCES = \
 	core/engine/pump.c core/engine/lanes.c core/engine/submit.c \
 	core/engine/schedule.c core/engine/receipt.c core/engine/broadcast.c \
 	core/errors.c core/errors.h \
-	core/host.c core/instance.h \
+	core/host.c core/host_tcp.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
 	core/http_api_internal.h core/http_bcast.c \
 	core/idempotency.c core/idempotency.h \

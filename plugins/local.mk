@@ -10,3 +10,4 @@ include plugins/line_notify/local.mk
 include plugins/whatsapp/local.mk
 include plugins/twilio/local.mk
 include plugins/vonage/local.mk
+include plugins/smpp/local.mk

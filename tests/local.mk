@@ -11,6 +11,7 @@ include tests/unit/hours.mk
 include tests/unit/engine.mk
 include tests/unit/twilio_vonage.mk
 include tests/unit/csvfeed.mk
+include tests/unit/smpp.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 include tests/fuzz/local.mk
@@ -104,7 +105,7 @@ EXTRA_DIST += tests/e2e tests/plugins/abi_bad.c \
 # Python caches, or distcheck finds a stale log "up to date".
 dist-hook: dist-e2e-clean
 dist-e2e-clean:
-	rm -rf $(distdir)/tests/e2e/*.log $(distdir)/tests/e2e/*.trs \
+	rm -rf $(distdir)/tests/e2e/*.log $(distdir)/tests/e2e/*.trs $(distdir)/tests/e2e/node_modules \
 		$(distdir)/tests/e2e/__pycache__
 .PHONY: dist-e2e-clean
 AM_TESTS_ENVIRONMENT = SB_BUILDDIR='$(abs_top_builddir)' SB_SRCDIR='$(abs_top_srcdir)'; \

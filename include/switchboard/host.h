@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SB_HOST_VERSION 1
+#define SB_HOST_VERSION 2 /* 2: ABI 1.2, the TCP client (tcp_connect...) */
 
 /* An inbound message, reported with host->inbound_message (ABI 1.2). */
 struct sb_inbound {
@@ -97,6 +97,29 @@ typedef void (*sb_http_done_fn)(void *arg, long status, const char *body,
     size_t body_len, const char *error, const struct sb_http_reply *reply);
 
 typedef void (*sb_timer_fn)(void *arg);
+
+/*
+ * The callbacks of a TCP connection (ABI 1.2, host->tcp_connect). `arg` is
+ * what was passed to tcp_connect; `c` the connection's handle.
+ */
+struct sb_tcp_callbacks {
+	uint32_t struct_size;    /* sizeof(struct sb_tcp_callbacks) of the plugin */
+	/* The connection is up (optional). */
+	void (*connected)(void *arg, struct sb_tcp *c);
+	/*
+	 * Bytes arrived: buf[0..len) is everything received and not yet
+	 * consumed. Return how many bytes were consumed (a whole number of
+	 * frames, say); the rest is offered again, with what follows, when
+	 * more arrives.
+	 */
+	size_t (*data)(void *arg, struct sb_tcp *c, const unsigned char *buf, size_t len);
+	/*
+	 * The connection failed or ended (`error` says why: "connection refused",
+	 * "closed by the peer", "connect timed out", a DNS error...). Called once;
+	 * the handle is freed when it returns. Not called after tcp_close.
+	 */
+	void (*closed)(void *arg, struct sb_tcp *c, const char *error);
+};
 
 struct sb_host {
 	uint32_t struct_size; /* sizeof(struct sb_host) of the host */
@@ -191,7 +214,33 @@ struct sb_host {
 	int (*filter_allowed)(struct sb_instance *inst, const char *subaccount,
 	    const char *kind, const char *value);
 
-	/* --- ABI 1.2 --- */
+	/* --- ABI 1.2: a long-lived TCP client connection on the loop --- */
+
+	/*
+	 * Open a non-blocking TCP connection to host:port (a numeric address,
+	 * or a name resolved asynchronously). `timeout_ms` bounds the connect
+	 * (0: the instance's `timeout`). The callbacks (copied) are called
+	 * later, on the loop, never from inside tcp_connect. Returns a handle,
+	 * or NULL when the connection could not even be started (then no
+	 * callback comes). Check SB_HOST_HAS(host, tcp_connect) first.
+	 */
+	struct sb_tcp *(*tcp_connect)(struct sb_instance *inst, const char *host,
+	    int port, int64_t timeout_ms, const struct sb_tcp_callbacks *cb, void *arg);
+	/*
+	 * Queue bytes for the peer (copied; buffered, never blocks; written in
+	 * order once connected). Returns 0, or -1 when the connection is gone.
+	 */
+	int (*tcp_write)(struct sb_tcp *c, const void *buf, size_t len);
+	/*
+	 * Close: what the socket takes at once of the queued bytes is written
+	 * (a last PDU such as SMPP's unbind), then the connection is freed and
+	 * no callback of it comes again. Allowed inside its callbacks; never
+	 * after `closed` was called. The host closes every connection still
+	 * open after the instance's `fini`.
+	 */
+	void (*tcp_close)(struct sb_tcp *c);
+
+	/* --- ABI 1.2: what comes in --- */
 	/*
 	 * Report an inbound message. The host files it under the instance's
 	 * subaccount and the sender's contact, in the same group commit that

@@ -43,12 +43,16 @@
  *       sb_webhook_response and sb_verdict start with struct_size;
  *       sb_poll_request.ticket is renamed attempt_id (it never was a send
  *       ticket); the host answers tickets still open after `fini` (rule 7).
- *  1.2  host->inbound_message (struct sb_inbound: provider id, time, media)
- *       and host->call (struct sb_call), appended to struct sb_host.
+ *  1.2  sb_host gains a TCP client on the loop (tcp_connect, tcp_write,
+ *       tcp_close, with struct sb_tcp_callbacks), for protocols that keep a
+ *       connection (SMPP), then inbound_message (struct sb_inbound: provider
+ *       id, time, media) and call (struct sb_call), appended after
+ *       filter_allowed. A plugin that uses one checks SB_HOST_HAS(host,
+ *       field). Nothing else moved: 1.0 and 1.1 plugins load unchanged.
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
- *     Use host->http_request and host->timer_add.
+ *     Use host->http_request, host->tcp_connect and host->timer_add.
  *  2. Instance state lives in what `init` returns through *state, never in
  *     globals: one module may back several instances at once.
  *  3. `send` copies what it needs from the request; the request is gone when

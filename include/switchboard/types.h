@@ -53,6 +53,7 @@ struct sb_instance;   /* one configured instance of a plugin module */
 struct sb_cfg;        /* a node of the instance's YAML configuration */
 struct sb_timer;      /* a timer on the daemon's event loop */
 struct sb_http_reply; /* an answer of the asynchronous HTTP client */
+struct sb_tcp;        /* a TCP client connection on the loop (ABI 1.2) */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,583 @@
+/*
+ * smpp.c - the SMPP 3.4 channel: one instance binds to one SMSC, as a
+ * transceiver or as a transmitter + receiver pair (smpp_session.c).
+ *
+ * Owns: reading the instance's config; turning a send into one submit_sm
+ * per part (GSM 03.38 or UCS-2, UDH concatenation: smpp_gsm.c), queued
+ * while the window is full; folding the parts' submit_sm_resp into one
+ * result (ACCEPTED with the first part's message_id as provider id, else
+ * the worst status in words); receipts (deliver_sm with the receipt bit)
+ * folded over the parts (smpp_track.c) and reported with host->receipt;
+ * mobile-originated deliver_sm reported with host->inbound.
+ *
+ * Must never: block (all I/O through host->tcp_*), log the password, or
+ * answer a ticket twice. SMPP has no idempotency key: the channel is not
+ * idempotent, so the engine sends a crash's in-doubt attempts to review.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <switchboard/plugin.h>
+
+#include "sbp_chan.h"
+#include "smpp_gsm.h"
+#include "smpp_pdu.h"
+#include "smpp_session.h"
+#include "smpp_track.h"
+
+#define PDU_CAP 400 /* one submit_sm: fixed fields, addresses, 254 bytes of text */
+
+struct sm_msg;
+
+/* One part of a message in the window: the session's cookie. */
+struct sm_part {
+	struct sm_msg *m;
+	unsigned idx;
+};
+
+/* One message being sent: its parts built, answered one by one. */
+struct sm_msg {
+	struct sm_state *st;
+	uint64_t ticket;
+	unsigned nparts, next, answered;
+	uint8_t *pdus;                /* nparts * PDU_CAP */
+	size_t *lens;
+	struct sm_part *parts;
+	char **ids;
+	uint32_t perm, temp;          /* the first permanent / temporary status */
+	char lost[160];               /* why a part got no answer */
+	struct sm_msg *next_q;
+};
+
+struct sm_state {
+	const struct sb_host *host;
+	struct sb_instance *inst;
+	const char *host_name, *system_id, *password, *system_type, *address_range;
+	const char *from;
+	int64_t port, window, src_ton, src_npi, dst_ton, dst_npi, max_parts;
+	int64_t enquire_ms, resp_ms, connect_ms, rmin_ms, rmax_ms, throttle_ms;
+	int pair, ucs2;
+	uint8_t ref;                  /* the UDH's concatenation reference */
+	struct smpp_session *tx, *rx; /* rx: only for a transmitter + receiver pair */
+	struct sm_msg *q_head, *q_tail; /* messages with parts not yet submitted */
+	struct smpp_track *track;
+};
+
+/* ---- results ---- */
+
+static void
+msg_free(struct sm_msg *m)
+{
+	unsigned i;
+
+	for (i = 0; m->ids != NULL && i < m->nparts; i++)
+		free(m->ids[i]);
+	free(m->ids);
+	free(m->pdus);
+	free(m->lens);
+	free(m->parts);
+	free(m);
+}
+
+/* Every part answered: one result for the ticket. */
+static void
+msg_finish(struct sm_msg *m)
+{
+	struct sm_state *st = m->st;
+	struct sb_send_result res = { .struct_size = sizeof(res), .retry_after_s = -1 };
+	char text[256];
+
+	if (m->perm != 0) {
+		const struct smpp_status_info *si = smpp_status(m->perm);
+
+		res.outcome = si->outcome;
+		res.error_code = si->name;
+		res.error_text = smpp_status_text(m->perm, text, sizeof(text));
+	} else if (m->temp != 0 || m->lost[0] != '\0') {
+		res.outcome = SB_OUT_TEMPORARY;
+		if (m->temp != 0) {
+			res.error_code = smpp_status(m->temp)->name;
+			res.error_text = smpp_status_text(m->temp, text, sizeof(text));
+			if (m->temp == SMPP_ESME_RTHROTTLED || m->temp == SMPP_ESME_RMSGQFUL)
+				res.retry_after_s = (int32_t)((st->throttle_ms + 999) / 1000);
+			st->host->counter_add(st->inst, "smpp_throttled", 1);
+		} else {
+			res.error_code = "no_answer";
+			res.error_text = m->lost;
+		}
+	} else {
+		res.outcome = SB_OUT_ACCEPTED;
+		res.provider_id = m->ids[0];
+		res.parts = (int32_t)m->nparts;
+		if (smpp_track_add(st->track, (const char *const *)m->ids, m->nparts) < 0)
+			st->host->log(st->inst, SB_LOG_WARN, "out of memory tracking %s",
+			    m->ids[0]);
+	}
+	st->host->send_result(st->inst, m->ticket, &res);
+	msg_free(m);
+}
+
+static void
+queue_remove(struct sm_state *st, struct sm_msg *m)
+{
+	struct sm_msg **pp;
+
+	for (pp = &st->q_head; *pp != NULL; pp = &(*pp)->next_q)
+		if (*pp == m) {
+			*pp = m->next_q;
+			break;
+		}
+	st->q_tail = NULL;
+	for (m = st->q_head; m != NULL; m = m->next_q)
+		st->q_tail = m;
+}
+
+static void
+on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
+{
+	struct sm_part *p = cookie;
+	struct sm_msg *m = p->m;
+
+	(void)arg;
+	if (status == SMPP_ESME_ROK && message_id[0] != '\0')
+		m->ids[p->idx] = strdup(message_id);
+	else if (status == SMPP_ESME_ROK)
+		m->temp = 0x08; /* accepted without an id: nothing to match receipts */
+	else if (smpp_status(status)->outcome == SB_OUT_TEMPORARY) {
+		if (m->temp == 0)
+			m->temp = status;
+	} else if (m->perm == 0)
+		m->perm = status;
+	if (++m->answered == m->nparts)
+		msg_finish(m);
+}
+
+static void
+on_lost(void *arg, void *cookie, const char *why)
+{
+	struct sm_part *p = cookie;
+	struct sm_msg *m = p->m;
+
+	(void)arg;
+	snprintf(m->lost, sizeof(m->lost), "%s", why);
+	if (m->next < m->nparts) { /* parts not yet sent will not be */
+		queue_remove(m->st, m);
+		m->answered += m->nparts - m->next;
+		m->next = m->nparts;
+	}
+	if (++m->answered == m->nparts)
+		msg_finish(m);
+}
+
+/* Submit what the window takes, oldest message first. */
+static void
+drain(struct sm_state *st)
+{
+	while (st->q_head != NULL && smpp_session_room(st->tx) > 0) {
+		struct sm_msg *m = st->q_head;
+
+		if (smpp_session_submit(st->tx, m->pdus + (size_t)m->next * PDU_CAP,
+		    m->lens[m->next], &m->parts[m->next]) < 0)
+			break;
+		if (++m->next == m->nparts) {
+			st->q_head = m->next_q;
+			if (st->q_head == NULL)
+				st->q_tail = NULL;
+		}
+	}
+}
+
+static void
+on_ready(void *arg, struct smpp_session *s)
+{
+	struct sm_state *st = arg;
+
+	if (s == st->tx)
+		drain(st);
+}
+
+/* The transmitter is down: what waits in the queue is tried again later. */
+static void
+on_down(void *arg, struct smpp_session *s, const char *why)
+{
+	struct sm_state *st = arg;
+
+	if (s != st->tx)
+		return;
+	/* Messages partly in the window were ended by on_lost: what is left
+	 * had no part sent. */
+	while (st->q_head != NULL) {
+		struct sm_msg *m = st->q_head;
+
+		st->q_head = m->next_q;
+		snprintf(m->lost, sizeof(m->lost), "not sent: %s", why);
+		m->answered = m->nparts;
+		msg_finish(m);
+	}
+	st->q_tail = NULL;
+}
+
+/* ---- deliver_sm: receipts and inbound ---- */
+
+static void
+on_receipt(struct sm_state *st, const struct smpp_sm *sm)
+{
+	struct smpp_receipt r;
+	struct sb_receipt rc = { .struct_size = sizeof(rc) };
+	char *text = smpp_text_decode(1, sm->payload != NULL ? sm->payload : sm->msg,
+	    sm->payload != NULL ? sm->payload_len : sm->msg_len);
+	const char *pid = NULL;
+	char code[48], why[96];
+	enum sb_outcome o;
+	int k;
+
+	if (smpp_receipt_parse(sm, text, &r) < 0) {
+		st->host->log(st->inst, SB_LOG_WARN, "a delivery receipt without a message id");
+		free(text);
+		return;
+	}
+	free(text);
+	k = smpp_track_fold(st->track, r.id, r.outcome, &pid, &o);
+	if (k == 0)
+		return;
+	if (k < 0) { /* not tracked (a restart): as the SMSC wrote it */
+		if (r.outcome == SB_OUT_ACCEPTED)
+			return;
+		pid = r.id;
+		o = r.outcome;
+	}
+	rc.provider_id = pid;
+	rc.outcome = o;
+	if (o != SB_OUT_DELIVERED) {
+		snprintf(code, sizeof(code), "%s%s%s", r.stat, r.err[0] ? ":" : "", r.err);
+		snprintf(why, sizeof(why), "receipt stat %s err %s", r.stat[0] ? r.stat : "?",
+		    r.err[0] ? r.err : "-");
+		rc.error_code = code;
+		rc.error_text = why;
+	}
+	st->host->receipt(st->inst, &rc);
+}
+
+static void
+on_deliver(void *arg, struct smpp_session *s, const struct smpp_sm *sm)
+{
+	struct sm_state *st = arg;
+	const uint8_t *b = sm->payload != NULL ? sm->payload : sm->msg;
+	size_t n = sm->payload != NULL ? sm->payload_len : sm->msg_len;
+	char from[80], to[80], *text;
+
+	(void)s;
+	if (sm->esm_class & SMPP_ESM_RECEIPT) {
+		on_receipt(st, sm);
+		return;
+	}
+	if ((sm->esm_class & SMPP_ESM_UDHI) && n > 0 && (size_t)b[0] + 1 <= n) {
+		n -= (size_t)b[0] + 1; /* parts of a long MO arrive as they come */
+		b += b[0] + 1;
+	}
+	if ((text = smpp_text_decode(sm->data_coding, b, n)) == NULL)
+		return;
+	snprintf(from, sizeof(from), "%s%s", sm->src_ton == 1 && sm->src[0] != '+' ? "+" : "",
+	    sm->src);
+	snprintf(to, sizeof(to), "%s%s", sm->dst_ton == 1 && sm->dst[0] != '+' ? "+" : "",
+	    sm->dst);
+	st->host->inbound(st->inst, from, to, text);
+	free(text);
+}
+
+static const struct smpp_session_ops sm_ops = {
+	.ready = on_ready, .down = on_down, .resp = on_resp, .lost = on_lost,
+	.deliver = on_deliver,
+};
+
+/* ---- configuration ---- */
+
+static const struct {
+	const char *word;
+	int pair;
+} bind_modes[] = {
+	{ "transceiver", 0 }, { "transmitter+receiver", 1 }, { "transmitter_receiver", 1 },
+};
+
+/* An integer key within [lo, hi]; -1 after recording the error. */
+static int
+cfg_range(struct sm_state *st, struct sb_cfg *root, const char *key, int64_t def, int64_t lo,
+    int64_t hi, int64_t *out)
+{
+	int rc = st->host->cfg_int(root, key, def, out);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && (*out < lo || *out > hi)) {
+		st->host->cfg_error(st->host->cfg_get(root, key), "%s must be between %lld and %lld",
+		    key, (long long)lo, (long long)hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sm_config(struct sm_state *st)
+{
+	const struct sb_host *h = st->host;
+	struct sb_cfg *root = h->cfg_root(st->inst);
+	const char *bind = NULL;
+	int bad = 0;
+	size_t i;
+
+	bad |= h->cfg_string(root, "host", NULL, &st->host_name) < 0;
+	bad |= cfg_range(st, root, "port", 2775, 1, 65535, &st->port) < 0;
+	bad |= h->cfg_string(root, "system_id", NULL, &st->system_id) < 0;
+	bad |= h->cfg_string(root, "system_type", "", &st->system_type) < 0;
+	bad |= h->cfg_string(root, "address_range", "", &st->address_range) < 0;
+	bad |= h->cfg_string(root, "bind", "transceiver", &bind) < 0;
+	bad |= h->cfg_string(root, "from", NULL, &st->from) < 0;
+	bad |= cfg_range(st, root, "source_addr_ton", -1, -1, 6, &st->src_ton) < 0;
+	bad |= cfg_range(st, root, "source_addr_npi", -1, -1, 18, &st->src_npi) < 0;
+	bad |= cfg_range(st, root, "dest_addr_ton", 1, 0, 6, &st->dst_ton) < 0;
+	bad |= cfg_range(st, root, "dest_addr_npi", 1, 0, 18, &st->dst_npi) < 0;
+	bad |= cfg_range(st, root, "window", 10, 1, 1000, &st->window) < 0;
+	bad |= cfg_range(st, root, "max_parts", 10, 1, SMPP_MAX_PARTS, &st->max_parts) < 0;
+	bad |= h->cfg_bool(root, "ucs2", 0, &st->ucs2) < 0;
+	bad |= h->cfg_duration_ms(root, "enquire_link", 30000, &st->enquire_ms) < 0;
+	bad |= h->cfg_duration_ms(root, "response_timeout", 10000, &st->resp_ms) < 0;
+	bad |= h->cfg_duration_ms(root, "connect_timeout", 10000, &st->connect_ms) < 0;
+	bad |= h->cfg_duration_ms(root, "reconnect_min", 1000, &st->rmin_ms) < 0;
+	bad |= h->cfg_duration_ms(root, "reconnect_max", 60000, &st->rmax_ms) < 0;
+	bad |= h->cfg_duration_ms(root, "throttle_retry", 1000, &st->throttle_ms) < 0;
+	if (h->cfg_get(root, "password") != NULL || st->system_id != NULL)
+		bad |= h->secret(st->inst, "password", &st->password) < 0;
+	if (st->host_name == NULL) {
+		h->cfg_error(root, "smpp needs 'host' (the SMSC's address)");
+		bad = 1;
+	}
+	if (st->system_id == NULL) {
+		h->cfg_error(root, "smpp needs 'system_id'");
+		bad = 1;
+	} else if (strlen(st->system_id) > 15) {
+		h->cfg_error(h->cfg_get(root, "system_id"), "system_id has at most 15 characters");
+		bad = 1;
+	}
+	if (st->password != NULL && strlen(st->password) > 8) {
+		h->cfg_error(h->cfg_get(root, "password"), "the password has at most 8 characters"
+		    " in SMPP 3.4");
+		bad = 1;
+	}
+	if (strlen(st->system_type) > 12) {
+		h->cfg_error(h->cfg_get(root, "system_type"), "system_type has at most 12 characters");
+		bad = 1;
+	}
+	if (bind != NULL) {
+		for (i = 0; i < sizeof(bind_modes) / sizeof(bind_modes[0]); i++)
+			if (strcmp(bind, bind_modes[i].word) == 0)
+				break;
+		if (i == sizeof(bind_modes) / sizeof(bind_modes[0])) {
+			h->cfg_error(h->cfg_get(root, "bind"), "bind must be transceiver or"
+			    " transmitter+receiver");
+			bad = 1;
+		} else
+			st->pair = bind_modes[i].pair;
+	}
+	if (st->rmin_ms < 10 || st->rmax_ms < st->rmin_ms || st->resp_ms < 10 ||
+	    st->enquire_ms < 10) {
+		h->cfg_error(root, "durations: reconnect_min, response_timeout and enquire_link"
+		    " at least 10ms, reconnect_max at least reconnect_min");
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static struct smpp_session *
+sm_session(struct sm_state *st, uint32_t cmd, const char *label)
+{
+	struct smpp_session_cfg c = {
+		.host = st->host_name, .port = (int)st->port,
+		.bind = { .system_id = st->system_id, .password = st->password,
+			.system_type = st->system_type, .address_range = st->address_range },
+		.bind_cmd = cmd, .label = label, .window = (unsigned)st->window,
+		.enquire_ms = st->enquire_ms, .resp_timeout_ms = st->resp_ms,
+		.connect_timeout_ms = st->connect_ms, .reconnect_min_ms = st->rmin_ms,
+		.reconnect_max_ms = st->rmax_ms,
+	};
+
+	return smpp_session_new(st->host, st->inst, &c, &sm_ops, st);
+}
+
+static void
+sm_fini(void *state)
+{
+	struct sm_state *st = state;
+
+	if (st == NULL)
+		return;
+	/* Unbind and close; the host answers the tickets still open (rule 7). */
+	smpp_session_free(st->tx);
+	smpp_session_free(st->rx);
+	while (st->q_head != NULL) {
+		struct sm_msg *m = st->q_head;
+
+		st->q_head = m->next_q;
+		msg_free(m);
+	}
+	smpp_track_free(st->track);
+	free(st);
+}
+
+static int
+sm_init(const struct sb_host *host, struct sb_instance *inst, void **state)
+{
+	struct sm_state *st;
+
+	if (!SB_HOST_HAS(host, tcp_connect)) {
+		host->log(inst, SB_LOG_ERROR, "smpp needs a host with ABI 1.2 (tcp_connect);"
+		    " this switchboardd is older");
+		return -1;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return -1;
+	st->host = host;
+	st->inst = inst;
+	if (sm_config(st) < 0 || (st->track = smpp_track_new(200000)) == NULL) {
+		sm_fini(st);
+		return -1;
+	}
+	st->tx = sm_session(st, st->pair ? SMPP_BIND_TRANSMITTER : SMPP_BIND_TRANSCEIVER,
+	    st->pair ? "transmitter" : "transceiver");
+	if (st->pair)
+		st->rx = sm_session(st, SMPP_BIND_RECEIVER, "receiver");
+	if (st->tx == NULL || (st->pair && st->rx == NULL)) {
+		sm_fini(st);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+/* ---- sending ---- */
+
+/* Source TON/NPI: configured, else 5/0 for an alphanumeric sender, 1/1 for a number. */
+static void
+sm_source(const struct sm_state *st, const char *from, struct smpp_sm *sm)
+{
+	const char *p = from[0] == '+' ? from + 1 : from;
+	int numeric = *p != '\0';
+
+	for (; *p != '\0'; p++)
+		numeric = numeric && isdigit((unsigned char)*p);
+	sm->src = numeric && from[0] == '+' ? from + 1 : from;
+	sm->src_ton = st->src_ton >= 0 ? (uint8_t)st->src_ton : numeric ? 1 : 5;
+	sm->src_npi = st->src_npi >= 0 ? (uint8_t)st->src_npi : numeric ? 1 : 0;
+}
+
+static int
+sm_send(void *state, const struct sb_send_request *req)
+{
+	struct sm_state *st = state;
+	const char *from = req->from != NULL && req->from[0] != '\0' ? req->from : st->from;
+	struct smpp_sm sm = { .registered_delivery = 1 };
+	struct smpp_text t;
+	struct sm_msg *m;
+	uint8_t msg[256];
+	char why[300];
+	unsigned i;
+	int rc;
+
+	if (req->text == NULL) {
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_text",
+		    "smpp sends text only");
+		return 0;
+	}
+	if (from == NULL || req->to == NULL || req->to[0] == '\0') {
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "no_address",
+		    from == NULL ? "no sender: configure 'from'" : "no recipient");
+		return 0;
+	}
+	if (!smpp_session_bound(st->tx)) {
+		struct sb_send_result res = { .struct_size = sizeof(res),
+			.outcome = SB_OUT_TEMPORARY, .error_code = "not_bound",
+			.retry_after_s = (int32_t)(smpp_session_retry_in_ms(st->tx) / 1000) + 1 };
+
+		snprintf(why, sizeof(why), "not bound to the SMSC: %s", smpp_session_why(st->tx));
+		res.error_text = why;
+		st->host->send_result(st->inst, req->ticket, &res);
+		return 0;
+	}
+	if ((rc = smpp_text_encode(req->text, st->ucs2, (size_t)st->max_parts, &t)) < 0) {
+		if (rc == -3)
+			return -1;
+		snprintf(why, sizeof(why), rc == -1 ? "text is not valid UTF-8" :
+		    "text needs more than %lld parts (max_parts)", (long long)st->max_parts);
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED,
+		    rc == -1 ? "bad_text" : "text_too_long", why);
+		return 0;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->pdus = malloc(t.nparts * PDU_CAP)) == NULL ||
+	    (m->lens = calloc(t.nparts, sizeof(*m->lens))) == NULL ||
+	    (m->parts = calloc(t.nparts, sizeof(*m->parts))) == NULL ||
+	    (m->ids = calloc(t.nparts, sizeof(*m->ids))) == NULL) {
+		if (m != NULL)
+			msg_free(m);
+		smpp_text_free(&t);
+		return -1;
+	}
+	m->st = st;
+	m->ticket = req->ticket;
+	m->nparts = (unsigned)t.nparts;
+	sm_source(st, from, &sm);
+	sm.dst = req->to[0] == '+' ? req->to + 1 : req->to;
+	sm.dst_ton = (uint8_t)st->dst_ton;
+	sm.dst_npi = (uint8_t)st->dst_npi;
+	sm.data_coding = t.data_coding;
+	sm.service_type = "";
+	st->ref++;
+	for (i = 0; i < m->nparts; i++) {
+		size_t n = t.off[i + 1] - t.off[i], hl = 0;
+
+		if (m->nparts > 1) {
+			const uint8_t udh[6] = { 5, 0, 3, st->ref, (uint8_t)m->nparts,
+				(uint8_t)(i + 1) };
+
+			memcpy(msg, udh, sizeof(udh));
+			hl = sizeof(udh);
+		}
+		memcpy(msg + hl, t.bytes + t.off[i], n);
+		sm.msg = msg;
+		sm.msg_len = hl + n;
+		sm.esm_class = m->nparts > 1 ? SMPP_ESM_UDHI : 0;
+		m->lens[i] = smpp_pdu_sm(m->pdus + (size_t)i * PDU_CAP, PDU_CAP, SMPP_SUBMIT_SM, 0,
+		    &sm);
+		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
+		if (m->lens[i] == 0) {
+			smpp_text_free(&t);
+			msg_free(m);
+			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_address",
+			    "an address is too long for SMPP (20 characters at most)");
+			return 0;
+		}
+	}
+	smpp_text_free(&t);
+	if (st->q_tail != NULL)
+		st->q_tail->next_q = m;
+	else
+		st->q_head = m;
+	st->q_tail = m;
+	drain(st);
+	return 0;
+}
+
+SB_PLUGIN_DEFINE(smpp) = SB_PLUGIN_INIT(
+	.name = "smpp",
+	.version = "1.0",
+	.description = "SMPP 3.4 client (ESME): submit_sm, delivery receipts, MO messages",
+	.kind = SB_PLUGIN_CHANNEL,
+	/* Receipts come over the bind itself (deliver_sm), neither webhook nor
+	 * poll. SMPP has no idempotency key: not idempotent. */
+	.capabilities = SB_CAPABILITIES(.receipts = SB_RECEIPT_NONE, .idempotent = 0),
+	.init = sm_init,
+	.fini = sm_fini,
+	.send = sm_send,
+);

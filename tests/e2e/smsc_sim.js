@@ -1,0 +1,122 @@
+// smsc_sim.js - an SMSC for the smpp channel's end-to-end tests
+// (test_smpp.py), built on the npm `smpp` package's server side: a third
+// party's SMPP 3.4 implementation, not ours.
+//
+// Usage: node smsc_sim.js PASSWORD  (listens on 127.0.0.1, a random port)
+// Prints one JSON event per line on stdout, the first {"ev":"listening",
+// "port":N}. Takes one JSON command per line on stdin:
+//   {"cmd":"throttle","n":2}        the next n submit_sm get ESME_RTHROTTLED
+//   {"cmd":"status","n":1,"status":11}  the next n get that command_status
+//   {"cmd":"receipt","id":"1f001","stat":"DELIVRD","form":"text"|"tlv"|"both",
+//    "id_form":"dec"}               a deliver_sm receipt (id written in decimal)
+//   {"cmd":"mo","from":"5511...","to":"...","text":"..."}  an MO deliver_sm
+//   {"cmd":"enquire"}               an enquire_link to the ESME
+//   {"cmd":"close"}                 drop every connection
+//   {"cmd":"silent","on":true}      stop answering submit_sm and enquire_link
+// Message ids are hexadecimal, counting from 0x1f001.
+'use strict';
+const smpp = require('smpp');
+const readline = require('readline');
+
+const password = process.argv[2] || 'secret';
+let nextId = 0x1f001;
+let throttle = 0, forced = 0, forcedStatus = 0, silent = false;
+const sessions = new Set();
+
+function out(ev) { process.stdout.write(JSON.stringify(ev) + '\n'); }
+
+const server = smpp.createServer(function (session) {
+	session.on('error', (e) => out({ ev: 'error', error: String(e) }));
+	session.on('close', () => { sessions.delete(session); out({ ev: 'closed' }); });
+	for (const cmd of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
+		session.on(cmd, function (pdu) {
+			const ok = pdu.password === password;
+			out({ ev: 'bind', cmd: cmd, system_id: pdu.system_id, system_type: pdu.system_type, ok: ok });
+			if (!ok) {
+				session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
+				session.close();
+				return;
+			}
+			session.send(pdu.response({ system_id: 'SIMSC' }));
+			sessions.add(session);
+		});
+	}
+	session.on('submit_sm', function (pdu) {
+		let text = pdu.short_message.message;
+		if (silent) { out({ ev: 'ignored', text: text }); return; }
+		const udh = pdu.short_message.udh ? Array.from(pdu.short_message.udh[0]) : null;
+		const ev = { ev: 'submit', src: pdu.source_addr, src_ton: pdu.source_addr_ton,
+			src_npi: pdu.source_addr_npi, dst: pdu.destination_addr,
+			dst_ton: pdu.dest_addr_ton, dst_npi: pdu.dest_addr_npi,
+			data_coding: pdu.data_coding, esm_class: pdu.esm_class,
+			registered_delivery: pdu.registered_delivery, udh: udh, text: text };
+		if (throttle > 0) {
+			throttle--;
+			ev.status = smpp.ESME_RTHROTTLED;
+			out(ev);
+			session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+			return;
+		}
+		if (forced > 0) {
+			forced--;
+			ev.status = forcedStatus;
+			out(ev);
+			session.send(pdu.response({ command_status: forcedStatus }));
+			return;
+		}
+		ev.id = (nextId++).toString(16);
+		out(ev);
+		session.send(pdu.response({ message_id: ev.id }));
+	});
+	session.on('enquire_link', function (pdu) {
+		out({ ev: 'enquire_link' });
+		if (!silent) session.send(pdu.response());
+	});
+	session.on('unbind', function (pdu) {
+		out({ ev: 'unbind' });
+		session.send(pdu.response());
+		session.close();
+	});
+	session.on('deliver_sm_resp', (pdu) => out({ ev: 'deliver_sm_resp', status: pdu.command_status }));
+	session.on('enquire_link_resp', () => out({ ev: 'enquire_link_resp' }));
+});
+
+function receiver() {
+	for (const s of sessions) return s;
+	return null;
+}
+
+function command(c) {
+	const s = receiver();
+	if (c.cmd === 'throttle') throttle = c.n;
+	else if (c.cmd === 'status') { forced = c.n; forcedStatus = c.status; }
+	else if (c.cmd === 'silent') silent = !!c.on;
+	else if (c.cmd === 'close') { for (const x of sessions) x.close(); }
+	else if (c.cmd === 'enquire' && s) s.send(new smpp.PDU('enquire_link', {}));
+	else if (c.cmd === 'receipt' && s) {
+		const id = c.id_form === 'dec' ? String(parseInt(c.id, 16)) : c.id;
+		const p = { esm_class: smpp.ESM_CLASS.MC_DELIVERY_RECEIPT, source_addr: c.to || '',
+			destination_addr: c.from || '' };
+		const form = c.form || 'text';
+		if (form !== 'tlv')
+			p.short_message = 'id:' + id + ' sub:001 dlvrd:001 submit date:2612050735 done date:2612050736 stat:' +
+				c.stat + ' err:' + (c.err || '000') + ' text:';
+		if (form !== 'text') {
+			const states = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, REJECTD: 8 };
+			p.receipted_message_id = id;
+			p.message_state = states[c.stat];
+			if (form === 'tlv') p.short_message = '';
+		}
+		s.send(new smpp.PDU('deliver_sm', p));
+	} else if (c.cmd === 'mo' && s) {
+		s.send(new smpp.PDU('deliver_sm', { source_addr: c.from, source_addr_ton: 1,
+			source_addr_npi: 1, destination_addr: c.to, dest_addr_ton: 1,
+			short_message: c.text }));
+	} else out({ ev: 'error', error: 'cannot ' + c.cmd + (s ? '' : ': no session') });
+}
+
+readline.createInterface({ input: process.stdin }).on('line', (l) => {
+	try { command(JSON.parse(l)); } catch (e) { out({ ev: 'error', error: String(e) }); }
+}).on('close', () => process.exit(0));
+
+server.listen(0, '127.0.0.1', () => out({ ev: 'listening', port: server.address().port }));

@@ -1,0 +1,239 @@
+"""The smpp channel end to end: the real daemon and plugin bound to an SMSC
+simulated by a third party's SMPP implementation, the npm `smpp` package's
+server side (smsc_sim.js, run with node; tests/e2e/package.json pins it and
+scripts/setup-deps installs it). Skipped when node or the package is missing."""
+import json
+import os
+import queue
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE = shutil.which("node") or shutil.which("nodejs")
+PASSWORD = "s3cr3t"
+TO = "+5511999990001"
+
+pytestmark = pytest.mark.skipif(
+    NODE is None or not os.path.isdir(os.path.join(HERE, "node_modules", "smpp")),
+    reason="node or the npm smpp package is missing (scripts/setup-deps installs them)")
+
+
+class SMSC:
+    """smsc_sim.js as a child process: its events as dicts, commands as dicts."""
+
+    def __init__(self, password=PASSWORD):
+        self.proc = subprocess.Popen([NODE, os.path.join(HERE, "smsc_sim.js"), password],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.events, self.lock, self.q = [], threading.Lock(), queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.port = wait_for(lambda: self.first("listening"), 10, what="SMSC listening")["port"]
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.lock:
+                self.events.append(json.loads(line))
+
+    def all(self, ev):
+        with self.lock:
+            return [e for e in self.events if e["ev"] == ev]
+
+    def first(self, ev):
+        got = self.all(ev)
+        return got[0] if got else None
+
+    def cmd(self, **c):
+        self.proc.stdin.write(json.dumps(c) + "\n")
+        self.proc.stdin.flush()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def smsc():
+    s = SMSC()
+    yield s
+    s.close()
+
+
+def start(make_daemon, tmp_path, smsc, **keys):
+    pw = tmp_path / "smpp.password"
+    pw.write_text(PASSWORD + "\n")
+    inst = {"module": "smpp", "host": "127.0.0.1", "port": smsc.port, "system_id": "switchboard",
+            "password": {"file": str(pw)}, "from": "ACME", "reconnect_min": "200ms",
+            "reconnect_max": "2s"}
+    inst.update(keys)
+    d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
+                    test_clock=False)
+    wait_for(lambda: any(b["ok"] for b in smsc.all("bind")), 10, what="a bind")
+    wait_for(lambda: "bound to 127.0.0.1" in d.log(), 10, what="the daemon bound")
+    return d
+
+
+def accepted(d, text="your code is 1234", **kw):
+    mid = d.send(text=text, **kw)
+    m = d.wait_status(mid, "accepted")
+    return mid, m["attempts"][-1]["provider_id"]
+
+
+def test_send_then_receipt_delivers(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    assert smsc.first("bind")["cmd"] == "bind_transceiver"
+    assert smsc.first("bind")["system_id"] == "switchboard"
+    mid, pid = accepted(d)
+    [s] = smsc.all("submit")
+    assert (s["src"], s["src_ton"], s["src_npi"]) == ("ACME", 5, 0)
+    assert (s["dst"], s["dst_ton"], s["dst_npi"]) == ("5511999990001", 1, 1)
+    assert s["data_coding"] == 0 and s["registered_delivery"] == 1 and s["udh"] is None
+    assert s["text"] == "your code is 1234" and pid == s["id"]
+    # The receipt writes the id in decimal; the plugin compares both forms.
+    smsc.cmd(cmd="receipt", id=pid, stat="DELIVRD", id_form="dec")
+    m = d.wait_status(mid, "delivered")
+    assert [h["status"] for h in m["history"]][-2:] == ["accepted", "delivered"]
+    wait_for(lambda: smsc.all("deliver_sm_resp"), what="deliver_sm_resp")
+    assert smsc.all("deliver_sm_resp")[0]["status"] == 0
+    assert PASSWORD not in d.log()
+
+
+def test_receipt_in_tlvs_undeliverable(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    mid, pid = accepted(d)
+    smsc.cmd(cmd="receipt", id=pid, stat="UNDELIV", form="tlv", err="001")
+    m = d.wait_status(mid, ("undeliverable", "failed"))
+    assert m["attempts"][-1]["status"] == "undeliverable"
+
+
+def test_wrong_password_logged_once_with_backoff(make_daemon, tmp_path, smsc):
+    pw = tmp_path / "bad.password"
+    pw.write_text("wrong\n")
+    inst = {"module": "smpp", "host": "127.0.0.1", "port": smsc.port, "system_id": "switchboard",
+            "password": {"file": str(pw)}, "from": "ACME", "reconnect_min": "100ms",
+            "reconnect_max": "400ms"}
+    d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
+                    test_clock=False)
+    wait_for(lambda: len(smsc.all("bind")) >= 3, 10, what="three binds")
+    time.sleep(1.0)
+    n = len(smsc.all("bind"))
+    assert not any(b["ok"] for b in smsc.all("bind"))
+    # backoff 100, 200, 400, 400...: a handful in ~2 s, not a loop
+    assert n <= 10, n
+    log = d.log()
+    lines = [l for l in log.splitlines() if "bind refused" in l and " debug " not in l]
+    assert len(lines) == 1 and " error [smsc]" in lines[0], lines
+    assert "ESME_RINVPASWD" in lines[0] and "invalid password" in lines[0]
+    # A send meanwhile is temporary ("not bound"), not lost.
+    mid = d.send(text="hi")
+    wait_for(lambda: "not bound" in json.dumps(d.status(mid)), what="a temporary 'not bound'")
+
+
+def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
+    smsc.cmd(cmd="throttle", n=2)
+    time.sleep(0.2)
+    mid, pid = accepted(d, text="throttled first")
+    subs = smsc.all("submit")
+    assert [s.get("status") for s in subs] == [0x58, 0x58, None]
+    assert pid == subs[-1]["id"]
+    smsc.cmd(cmd="receipt", id=pid, stat="DELIVRD")
+    m = d.wait_status(mid, "delivered")
+    assert "ESME_RTHROTTLED" in json.dumps(m)
+    assert len([s for s in smsc.all("submit") if s.get("id")]) == 1
+
+
+def test_invalid_destination_is_undeliverable_in_words(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    smsc.cmd(cmd="status", n=1, status=0x0B)
+    time.sleep(0.2)
+    mid = d.send(text="nowhere")
+    m = d.wait_status(mid, "undeliverable")
+    assert "invalid destination address" in json.dumps(m)
+
+
+def test_long_ucs2_text_in_parts_with_receipts_for_every_part(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    text = "Olá, 你好! " * 20    # 200 UTF-16 units: UCS-2, 3 parts of 67
+    mid, pid = accepted(d, text=text)
+    subs = smsc.all("submit")
+    assert len(subs) == 3
+    assert all(s["data_coding"] == 8 and s["esm_class"] & 0x40 for s in subs)
+    ref = subs[0]["udh"][2]    # the package gives the element without the UDHL byte
+    assert [s["udh"] for s in subs] == [[0, 3, ref, 3, i] for i in (1, 2, 3)]
+    assert "".join(s["text"] for s in subs) == text
+    assert pid == subs[0]["id"] and d.status(mid)["attempts"][-1]["parts"] == 3
+    smsc.cmd(cmd="receipt", id=subs[0]["id"], stat="DELIVRD")
+    smsc.cmd(cmd="receipt", id=subs[1]["id"], stat="DELIVRD", form="both")
+    time.sleep(0.5)
+    assert d.status(mid)["status"] == "accepted"     # not until every part is delivered
+    smsc.cmd(cmd="receipt", id=subs[2]["id"], stat="DELIVRD", id_form="dec")
+    d.wait_status(mid, "delivered")
+
+
+def test_gsm_extension_characters(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    accepted(d, text="price: 5€ [ok] {x} ~^|\\ £ é")
+    [s] = smsc.all("submit")
+    assert s["data_coding"] == 0 and s["text"] == "price: 5€ [ok] {x} ~^|\\ £ é"
+
+
+def test_mo_stored_as_inbound(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    smsc.cmd(cmd="mo", **{"from": "5511988887777", "to": "15557122661", "text": "STOP please"})
+
+    def rows():
+        with sqlite3.connect(f"file:{d.cfg['daemon']['database']}?mode=ro", uri=True) as db:
+            return db.execute("SELECT instance, from_addr, to_addr, body FROM inbound").fetchall()
+    got = wait_for(lambda: rows(), what="an inbound row")
+    assert got == [("smsc", "+5511988887777", "+15557122661", "STOP please")]
+    wait_for(lambda: smsc.all("deliver_sm_resp"), what="deliver_sm_resp")
+
+
+def test_enquire_link_both_ways(make_daemon, tmp_path, smsc):
+    start(make_daemon, tmp_path, smsc, enquire_link="300ms")
+    smsc.cmd(cmd="enquire")
+    wait_for(lambda: smsc.all("enquire_link_resp"), what="our enquire_link_resp")
+    wait_for(lambda: smsc.all("enquire_link"), what="our enquire_link")
+
+
+def test_dead_peer_reconnects(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, enquire_link="200ms", response_timeout="300ms")
+    smsc.cmd(cmd="silent", on=True)
+    wait_for(lambda: "dead peer" in d.log(), 10, what="dead peer detected")
+    smsc.cmd(cmd="silent", on=False)
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) >= 2, 10, what="a rebind")
+
+
+def test_smsc_closing_loses_nothing(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, response_timeout="5s")
+    smsc.cmd(cmd="silent", on=True)          # submits stay in the window
+    time.sleep(0.2)
+    mids = [d.send(text=f"in flight {i}") for i in range(3)]
+    wait_for(lambda: len(smsc.all("ignored")) == 3, what="three submits in the window")
+    smsc.cmd(cmd="close")
+    smsc.cmd(cmd="silent", on=False)
+    for mid in mids:
+        d.wait_status(mid, "accepted", timeout=15)
+    texts = [s["text"] for s in smsc.all("submit") if s.get("id")]
+    assert sorted(texts) == sorted(f"in flight {i}" for i in range(3))
+    assert len([b for b in smsc.all("bind") if b["ok"]]) >= 2
+
+
+def test_transmitter_receiver_pair(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, bind="transmitter+receiver")
+    wait_for(lambda: len(smsc.all("bind")) >= 2, what="two binds")
+    assert sorted(b["cmd"] for b in smsc.all("bind")) == ["bind_receiver", "bind_transmitter"]
+    accepted(d)
+
+
+def test_unbind_at_shutdown(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc)
+    assert d.stop() == 0
+    wait_for(lambda: smsc.all("unbind"), what="unbind")
