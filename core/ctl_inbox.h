@@ -52,6 +52,17 @@
 	  .help = "a contact and its identities (numbers, LINE and WhatsApp ids)",  \
 	  .args = { POS("id", SB_CTL_INT, "ID", "contact id"), SB_CTL_INBOX_SUB } }
 
+#define SB_CTL_CONTACT_LINK                                                         \
+	{ .words = "contact link", .cmd = "contact.link",                           \
+	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_contact_link),                      \
+	  .help = "add an identity to a contact (merging the contact that had it)", \
+	  .args = {                                                                 \
+	      POS("id", SB_CTL_INT, "ID", "contact id"), SB_CTL_INBOX_SUB,          \
+	      REQ("--kind", "kind", SB_CTL_STRING, "KIND", "phone, line or whatsapp"), \
+	      REQ("--value", "value", SB_CTL_STRING, "VALUE",                       \
+		  "the number, LINE id or WhatsApp id"),                            \
+	  } }
+
 #define SB_CTL_FLOW_OPEN                                                            \
 	{ .words = "flow open", .cmd = "flow.open",                                 \
 	  .flags = SB_CMD_MUTATES, EXEC(sb_exec_flow_open),                         \

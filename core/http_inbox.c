@@ -8,6 +8,7 @@
  *   POST   /v1/inbound/{id}/unarchive       archived -> where it came from
  *   DELETE /v1/inbound/{id}                 only from archived
  *   GET    /v1/contacts/{id}                a contact and its identities
+ *   POST   /v1/contacts/{id}/identities     link a number, LINE or WhatsApp id to it
  *   POST   /v1/flows                        open a conversation flow with a contact
  *   GET    /v1/flows[/{id}]                 the open flows; one flow
  *   DELETE /v1/flows/{id}                   close it
@@ -161,15 +162,37 @@ sb_http_route_contacts(struct sb_http_api *api, struct evhttp_request *req, cons
 	struct sb_error err = { 0 };
 	const char *tail = "";
 	int64_t id = inbox_id(rest, &tail);
-	json_t *res;
+	json_t *res = NULL;
 
-	if (id <= 0 || (*tail != '\0' && *tail != '?') ||
-	    evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		inbox_fail(req, SB_E_NOT_FOUND, "no such route (GET /v1/contacts/{id})");
+	int add = strncmp(tail, "/identities", 11) == 0 && (tail[11] == '\0' || tail[11] == '?');
+
+	if (id <= 0 || (!add && *tail != '\0' && *tail != '?') ||
+	    evhttp_request_get_command(req) != (add ? EVHTTP_REQ_POST : EVHTTP_REQ_GET)) {
+		inbox_fail(req, SB_E_NOT_FOUND, "no such route (GET /v1/contacts/{id},"
+		    " POST /v1/contacts/{id}/identities)");
 		return;
 	}
 	if ((sub = sb_http_authenticate(api, req)) == NULL)
 		return;
+	if (add) {
+		json_t *body = sb_http_read_json_body(api, req);
+
+		if (body == NULL)
+			return;
+		if (json_object_size(body) != 2)
+			sb_error_set(&err, SB_E_BAD_ARGUMENT, "the body is {\"kind\": phone, line or"
+			    " whatsapp, \"value\": ...}");
+		else
+			res = sb_contact_identity_add(sb_http_daemon(api), sub, id,
+			    json_string_value(json_object_get(body, "kind")),
+			    json_string_value(json_object_get(body, "value")), &err);
+		json_decref(body);
+		if (res == NULL)
+			sb_http_send_error(req, &err);
+		else
+			sb_http_reply_after_commit(api, req, res);
+		return;
+	}
 	res = sb_store_contact_json(sb_http_daemon(api)->store, sub->name, id, &err);
 	if (res == NULL)
 		sb_http_send_error(req, &err);

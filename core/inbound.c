@@ -194,3 +194,77 @@ sb_flow_open(struct sb_daemon *d, const struct sb_config_subaccount *sub,
 		return NULL;
 	return sb_store_flow_open(d->store, sub->name, contact, url, ttl, sb_now_ms(), err);
 }
+
+int
+sb_inbound_contact_link(struct sb_instance *inst, const char *subaccount, const char *kind_a,
+    const char *a, const char *kind_b, const char *b)
+{
+	struct sb_error err = { 0 };
+
+	if (inst->d->store == NULL)
+		return 0; /* a configuration check: nothing to link */
+	if (a == NULL || b == NULL || !sb_store_contact_kind_valid(kind_a) ||
+	    !sb_store_contact_kind_valid(kind_b)) {
+		sb_log(SB_LOG_WARN, "[%s] contact_link: kinds are phone, line or whatsapp, and"
+		    " both values are needed", inst->name);
+		return -1;
+	}
+	if (sb_store_contact_link(inst->d->store, subaccount != NULL ? subaccount :
+	    inbound_subaccount(inst), kind_a, a, kind_b, b, sb_now_ms(), &err) < 0) {
+		sb_log(SB_LOG_ERROR, "[%s] %s", inst->name, err.message);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sb_inbound_contact_find(struct sb_instance *inst, const char *subaccount,
+    const char *kind_from, const char *from, const char *kind_to, char *out, size_t cap)
+{
+	if (inst->d->store == NULL || from == NULL || kind_from == NULL || kind_to == NULL ||
+	    out == NULL || cap == 0)
+		return 0;
+	return sb_store_contact_other(inst->d->store, subaccount != NULL ? subaccount :
+	    inbound_subaccount(inst), kind_from, from, kind_to, out, cap);
+}
+
+json_t *
+sb_contact_identity_add(struct sb_daemon *d, const struct sb_config_subaccount *sub,
+    int64_t id, const char *kind, const char *value, struct sb_error *err)
+{
+	const char *why = NULL;
+	char e164[32];
+	size_t n = value != NULL ? strlen(value) : 0;
+
+	if (kind == NULL || value == NULL) {
+		sb_error_set(err, SB_E_BAD_ARGUMENT, "an identity needs 'kind' (phone, line or"
+		    " whatsapp) and 'value'");
+		return NULL;
+	}
+	if (strcmp(kind, "phone") == 0) {
+		if (sb_phone_normalize(value, sub->default_country, e164, sizeof(e164), &why) < 0) {
+			sb_error_set(err, SB_E_BAD_ARGUMENT, "invalid phone number '%.40s': %s", value,
+			    why);
+			return NULL;
+		}
+		value = e164;
+	} else if (strcmp(kind, "line") == 0) {
+		/* U (user), C (group) or R (room), then 32 hex digits. */
+		if (n != 33 || strchr("UCR", value[0]) == NULL ||
+		    strspn(value + 1, "0123456789abcdef") != 32) {
+			sb_error_set(err, SB_E_BAD_ARGUMENT, "a LINE id is U, C or R and 32 lower-case"
+			    " hex digits");
+			return NULL;
+		}
+	} else if (strcmp(kind, "whatsapp") == 0) {
+		if (n == 0 || n > 20 || strspn(value, "0123456789") != n) {
+			sb_error_set(err, SB_E_BAD_ARGUMENT, "a WhatsApp id is 1 to 20 digits");
+			return NULL;
+		}
+	} else {
+		sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown identity kind '%.20s' (expected phone,"
+		    " line or whatsapp)", kind);
+		return NULL;
+	}
+	return sb_store_contact_identity_add(d->store, sub->name, id, kind, value, err);
+}

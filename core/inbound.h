@@ -20,6 +20,12 @@ struct sb_instance;
 int sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in);
 int sb_inbound_call(struct sb_instance *inst, const struct sb_call *c);
 
+/* The host's contact_link and contact_find (host.h). */
+int sb_inbound_contact_link(struct sb_instance *inst, const char *subaccount,
+    const char *kind_a, const char *a, const char *kind_b, const char *b);
+int sb_inbound_contact_find(struct sb_instance *inst, const char *subaccount,
+    const char *kind_from, const char *from, const char *kind_to, char *out, size_t cap);
+
 /* The identity kind of an address seen on a channel of `channel_type`. */
 const char *sb_inbound_id_kind(const char *addr, const char *channel_type);
 
@@ -41,5 +47,13 @@ struct sb_daemon;
 /* Check and open: the flow (a new reference, in the open group) or NULL with err. */
 json_t *sb_flow_open(struct sb_daemon *d, const struct sb_config_subaccount *sub,
     const struct sb_flow_req *r, struct sb_error *err);
+
+/*
+ * Add an identity to contact `id` (kind phone: a number, normalized with
+ * the subaccount's country; line: a LINE id; whatsapp: a wa_id), merging
+ * the contact that held it: the contact, or NULL with err.
+ */
+json_t *sb_contact_identity_add(struct sb_daemon *d, const struct sb_config_subaccount *sub,
+    int64_t id, const char *kind, const char *value, struct sb_error *err);
 
 #endif

@@ -382,6 +382,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CONTACT_ADD] = "INSERT INTO contacts (subaccount, created_ms) VALUES (?, ?)",
 	[ST_CONTACT_ID_ADD] =
 	    "INSERT INTO contact_ids (subaccount, kind, value, contact_id) VALUES (?,?,?,?)",
+	[ST_CONTACT_OTHER] =
+	    "SELECT o.value FROM contact_ids c JOIN contact_ids o ON o.contact_id = c.contact_id"
+	    " WHERE c.subaccount = ?1 AND c.kind = ?2 AND c.value = ?3 AND o.kind = ?4"
+	    " ORDER BY o.value LIMIT 1",
 	[ST_FLOW_FOR] =
 	    "SELECT id, callback_url FROM flows WHERE subaccount = ?1 AND contact_id = ?2"
 	    " AND closed_ms IS NULL AND expires_ms > ?3 ORDER BY id DESC LIMIT 1",

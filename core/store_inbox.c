@@ -108,6 +108,145 @@ sb_store_contact_of(struct sb_store *st, const char *subaccount, const char *kin
 	return sb_store_exec_write(st, s) < 0 ? -1 : id;
 }
 
+int
+sb_store_contact_kind_valid(const char *kind)
+{
+	static const char *const kinds[] = { "phone", "line", "whatsapp", "id" };
+
+	for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The contact holding (kind, value): its id, 0 (none) or -1. */
+static int64_t
+inbox_contact_find(struct sb_store *st, const char *subaccount, const char *kind,
+    const char *value)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CONTACT_FIND);
+	int64_t id = 0;
+	int rc;
+
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -1;
+}
+
+/* Everything of contact `from` becomes contact `into`'s; `from` goes. */
+static const char *const inbox_merge_sql[] = {
+	"UPDATE contact_ids SET contact_id = ?1 WHERE contact_id = ?2",
+	"UPDATE messages SET contact_id = ?1 WHERE contact_id = ?2",
+	"UPDATE inbound SET contact_id = ?1 WHERE contact_id = ?2",
+	"UPDATE calls SET contact_id = ?1 WHERE contact_id = ?2",
+	"UPDATE flows SET contact_id = ?1 WHERE contact_id = ?2",
+	"DELETE FROM contacts WHERE id = ?2 AND ?1 IS NOT NULL",
+};
+
+static int
+inbox_contact_merge(struct sb_store *st, int64_t into, int64_t from, struct sb_error *err)
+{
+	for (size_t i = 0; i < sizeof(inbox_merge_sql) / sizeof(inbox_merge_sql[0]); i++) {
+		sqlite3_stmt *s = inbox_prepare(st, inbox_merge_sql[i], err);
+		int rc;
+
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, into);
+		sqlite3_bind_int64(s, 2, from);
+		rc = sb_store_exec_write(st, s);
+		sqlite3_finalize(s);
+		if (rc < 0)
+			return sb_error_set(err, SB_E_INTERNAL, "contacts %lld and %lld could not be"
+			    " merged (database %s: %s)", (long long)into, (long long)from, st->path,
+			    sqlite3_errmsg(st->db));
+	}
+	return 0;
+}
+
+/* Make (kind, value) an identity of contact `id` (merging its old contact into it). */
+static int64_t
+inbox_add_identity(struct sb_store *st, const char *subaccount, int64_t id, const char *kind,
+    const char *value, struct sb_error *err)
+{
+	int64_t other = inbox_contact_find(st, subaccount, kind, value);
+	sqlite3_stmt *s;
+
+	if (other < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the contact could not be read (database %s: %s)",
+		    st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (other == id)
+		return id;
+	if (other > 0)
+		return inbox_contact_merge(st, id, other, err) < 0 ? -1 : id;
+	s = sb_store_stmt(st, ST_CONTACT_ID_ADD);
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, id);
+	if (sb_store_exec_write(st, s) < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the identity could not be stored (database %s:"
+		    " %s)", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return id;
+}
+
+int64_t
+sb_store_contact_link(struct sb_store *st, const char *subaccount, const char *kind_a,
+    const char *a, const char *kind_b, const char *b, int64_t now_ms, struct sb_error *err)
+{
+	int64_t ca = sb_store_contact_of(st, subaccount, kind_a, a, now_ms);
+
+	if (ca < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "the contact could not be stored (database %s: %s)",
+		    st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return inbox_add_identity(st, subaccount, ca, kind_b, b, err);
+}
+
+json_t *
+sb_store_contact_identity_add(struct sb_store *st, const char *subaccount, int64_t id,
+    const char *kind, const char *value, struct sb_error *err)
+{
+	json_t *c = sb_store_contact_json(st, subaccount, id, err);
+
+	if (c == NULL)
+		return NULL;
+	json_decref(c);
+	if (inbox_add_identity(st, subaccount, id, kind, value, err) < 0)
+		return NULL;
+	return sb_store_contact_json(st, subaccount, id, err);
+}
+
+int
+sb_store_contact_other(struct sb_store *st, const char *subaccount, const char *kind_from,
+    const char *from, const char *kind_to, char *out, size_t len)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_CONTACT_OTHER);
+	int rc, found = 0;
+
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind_to, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) < len) {
+		memcpy(out, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0) + 1);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
 int64_t
 sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int *duplicate,
     struct sb_error *err)

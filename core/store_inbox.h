@@ -36,6 +36,30 @@ struct sb_store;
 int64_t sb_store_contact_of(struct sb_store *st, const char *subaccount, const char *kind,
     const char *value, int64_t now_ms);
 
+/*
+ * Link identity (kind_b, b) to the contact of (kind_a, a) in `subaccount`
+ * (made if neither is known). When both already belong to different
+ * contacts, the two are merged into the first: identities, messages,
+ * inbound messages, calls and flows. The contact's id, or -1 with err.
+ */
+int64_t sb_store_contact_link(struct sb_store *st, const char *subaccount, const char *kind_a,
+    const char *a, const char *kind_b, const char *b, int64_t now_ms, struct sb_error *err);
+/*
+ * The `kind_to` identity of the contact that has (kind_from, from): 1 with
+ * it in out, 0 if there is none (or it does not fit), -1 on error.
+ */
+int sb_store_contact_other(struct sb_store *st, const char *subaccount, const char *kind_from,
+    const char *from, const char *kind_to, char *out, size_t len);
+/*
+ * Add (kind, value) to contact `id` of `subaccount` (a contact that held it
+ * is merged into this one): the contact as sb_store_contact_json shows it,
+ * or NULL with err (not_found).
+ */
+json_t *sb_store_contact_identity_add(struct sb_store *st, const char *subaccount, int64_t id,
+    const char *kind, const char *value, struct sb_error *err);
+/* Is `kind` an identity kind (phone, line, whatsapp)? 1 or 0. */
+int sb_store_contact_kind_valid(const char *kind);
+
 /* An inbound message as it is filed. Strings are copied. */
 struct sb_inbound_row {
 	const char *subaccount, *instance, *channel_type;

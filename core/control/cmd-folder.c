@@ -1,6 +1,6 @@
 /*
  * cmd-folder.c - "folder.counts", "folder.list", "inbound.archive",
- * "inbound.unarchive", "inbound.delete", "contact.show" and "flow.open",
+ * "inbound.unarchive", "inbound.delete", "contact.show", "contact.link", "flow.open",
  * "flow.list", "flow.close": the folders and flows of a subaccount
  * (default: the first configured), as /v1/folders, /v1/inbound,
  * /v1/contacts and /v1/flows serve them (store_inbox.h, inbound.h).
@@ -131,6 +131,24 @@ sb_exec_contact_show(struct sb_ctl_req *req, struct sb_error *err)
 	    (res = sb_store_contact_json(sb_ctl_daemon(req)->store, sub, id, err)) == NULL)
 		return -1;
 	sb_ctl_reply(req, res);
+	return 0;
+}
+
+int
+sb_exec_contact_link(struct sb_ctl_req *req, struct sb_error *err)
+{
+	json_t *args = sb_ctl_args(req), *res;
+	const char *sub, *kind = NULL, *value = NULL;
+	int64_t id = 0;
+
+	if (folder_sub(req, &sub, err) < 0 ||
+	    sb_arg_int(args, "id", SB_ARG_REQUIRED, 1, INT64_MAX, &id, err) < 0 ||
+	    sb_arg_string(args, "kind", SB_ARG_REQUIRED, &kind, err) < 0 ||
+	    sb_arg_string(args, "value", SB_ARG_REQUIRED, &value, err) < 0 ||
+	    (res = sb_contact_identity_add(sb_ctl_daemon(req),
+	    sb_config_subaccount(sb_ctl_daemon(req)->cfg, sub), id, kind, value, err)) == NULL)
+		return -1;
+	sb_ctl_reply_after_commit(req, res);
 	return 0;
 }
 

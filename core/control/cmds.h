@@ -39,6 +39,7 @@ int sb_exec_inbound_archive(struct sb_ctl_req *req, struct sb_error *err); /* cm
 int sb_exec_inbound_unarchive(struct sb_ctl_req *req, struct sb_error *err); /* cmd-folder.c */
 int sb_exec_inbound_delete(struct sb_ctl_req *req, struct sb_error *err);  /* cmd-folder.c */
 int sb_exec_contact_show(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-folder.c */
+int sb_exec_contact_link(struct sb_ctl_req *req, struct sb_error *err);    /* cmd-folder.c */
 int sb_exec_flow_open(struct sb_ctl_req *req, struct sb_error *err);       /* cmd-folder.c */
 int sb_exec_flow_list(struct sb_ctl_req *req, struct sb_error *err);       /* cmd-folder.c */
 int sb_exec_flow_close(struct sb_ctl_req *req, struct sb_error *err);      /* cmd-folder.c */

@@ -252,6 +252,21 @@ struct sb_host {
 	int (*inbound_message)(struct sb_instance *inst, const struct sb_inbound *in);
 	/* Report a call record; 0 or -1, as inbound_message. */
 	int (*call)(struct sb_instance *inst, const struct sb_call *c);
+	/*
+	 * Contacts: one person of a subaccount with identities of kinds
+	 * "phone" (E.164), "line" (a LINE user id) and "whatsapp". contact_link
+	 * makes (kind_b, b) an identity of the contact of (kind_a, a) in
+	 * `subaccount` (NULL: the instance's), merging two contacts if need be;
+	 * 0 or -1. contact_find copies the `kind_to` identity of the contact
+	 * of (kind_from, from) into out: 1, 0 (none, or it does not fit in
+	 * cap) or -1. Both answer at once (a read or write of the store in the
+	 * open group), and only when the daemon has a store (not under -t).
+	 */
+	int (*contact_link)(struct sb_instance *inst, const char *subaccount,
+	    const char *kind_a, const char *a, const char *kind_b, const char *b);
+	int (*contact_find)(struct sb_instance *inst, const char *subaccount,
+	    const char *kind_from, const char *from, const char *kind_to, char *out,
+	    size_t cap);
 };
 
 #define SB_HOST_HAS(host, field) \

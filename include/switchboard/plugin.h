@@ -46,7 +46,8 @@
  *  1.2  sb_host gains a TCP client on the loop (tcp_connect, tcp_write,
  *       tcp_close, with struct sb_tcp_callbacks), for protocols that keep a
  *       connection (SMPP), then inbound_message (struct sb_inbound: provider
- *       id, time, media) and call (struct sb_call), appended after
+ *       id, time, media), call (struct sb_call), contact_link and
+ *       contact_find, appended after
  *       filter_allowed. A plugin that uses one checks SB_HOST_HAS(host,
  *       field). Nothing else moved: 1.0 and 1.1 plugins load unchanged.
  *

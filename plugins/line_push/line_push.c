@@ -1,10 +1,12 @@
 /*
  * line_push.c - the `line_push` channel: LINE Messaging API push messages
- * (POST {base_url}/v2/bot/message/push) to the LINE user the operator's
- * mapping table names for a phone number.
+ * (POST {base_url}/v2/bot/message/push) to the LINE user of the
+ * recipient's contact (its "line" identity), or else the one the
+ * operator's mapping table names for the number.
  *
  * Owns: the instance's mapping table (config `users:` and `users_file:`,
- * read once at init into a sorted array), turning a send into one push with
+ * read once at init into a sorted array and imported into the contacts of
+ * the instance's subaccount, host->contact_link), turning a send into one push with
  * the attempt key as X-Line-Retry-Key (LINE carries a request out at most
  * once per key, so re-sends after a timeout or a crash cannot duplicate),
  * and the answers through the push status table (lc_push_rules in
@@ -12,7 +14,7 @@
  * as it goes, so a 200 (or a 409, "already accepted") is reported delivered.
  * The shared send path is ../line_common/line_chan.c.
  *
- * Must never: send to a number that is not in the table (undeliverable at
+ * Must never: send to a number with no LINE user (undeliverable at
  * once, no request), log the token, or block (the users file is read at
  * init, which the plugin rules allow).
  */
@@ -210,9 +212,15 @@ push_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 		push_fini(ps);
 		return -1;
 	}
+	/* The table is an import: each pair becomes one contact's identities. */
+	for (size_t i = 0; SB_HOST_HAS(host, contact_link) && i < ps->nusers; i++)
+		if (host->contact_link(inst, NULL, "phone", ps->users[i].number, "line",
+		    ps->users[i].id) < 0)
+			host->log(inst, SB_LOG_WARN, "could not link %s to its LINE user in the"
+			    " contacts", ps->users[i].number);
 	if (ps->nusers == 0)
-		host->log(inst, SB_LOG_WARN, "no users mapped: every message will be"
-		    " undeliverable on this channel");
+		host->log(inst, SB_LOG_INFO, "no users in the table: numbers are looked up in"
+		    " the contacts only");
 	host->log(inst, SB_LOG_INFO, "%zu numbers mapped to LINE users", ps->nusers);
 	*state = ps;
 	return 0;
@@ -222,8 +230,8 @@ static int
 push_send(void *state, const struct sb_send_request *req)
 {
 	struct push *ps = state;
-	const char *user = req->to != NULL ? user_lookup(ps, req->to) : NULL;
-	char retry[64];
+	const char *user = NULL;
+	char retry[64], linked[LC_USER_ID_LEN + 1];
 	const char *headers[2] = { retry, NULL };
 	int rc;
 
@@ -232,6 +240,13 @@ push_send(void *state, const struct sb_send_request *req)
 		    "line_push sends text messages, not templates");
 		return 0;
 	}
+	/* The recipient's contact first (its LINE identity), then the table. */
+	if (req->to != NULL && SB_HOST_HAS(ps->ch.host, contact_find) &&
+	    ps->ch.host->contact_find(ps->ch.inst, req->subaccount, "phone", req->to, "line",
+	    linked, sizeof(linked)) == 1 && lc_is_line_id(linked))
+		user = linked;
+	else if (req->to != NULL)
+		user = user_lookup(ps, req->to);
 	if (user == NULL) {
 		/* No request: the chain moves on to its next step at once. */
 		ps->ch.host->counter_add(ps->ch.inst, "line_push_unmapped", 1);

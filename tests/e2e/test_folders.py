@@ -149,3 +149,25 @@ def test_folders_are_per_subaccount_and_bad_input(make_daemon):
     assert not r["ok"] and r["error"]["code"] == "bad_argument"
     r = d.request("inbound.delete", {"id": it["id"]})
     assert not r["ok"] and r["error"]["code"] == "invalid_state"
+
+
+def test_contact_identities_over_http(make_daemon):
+    d = daemon(make_daemon)
+    assert hook(d, inbound=1, **{"from": NUM}, text="hi", id="c1")[0] == 200
+    [it] = folder(d, "inbox")["items"]
+    path = "/v1/contacts/%d/identities" % it["contact"]
+    code, c, _ = call(d, "POST", path, {"kind": "line", "value": "U" + "a" * 32})
+    assert code == 200 and {"kind": "line", "value": "U" + "a" * 32} in c["identities"], c
+    # A national number takes the subaccount's country.
+    code, c, _ = call(d, "POST", path, {"kind": "phone", "value": "11 98888-0000"})
+    assert code == 200 and {"kind": "phone", "value": "+5511988880000"} in c["identities"]
+    for body, words in [({"kind": "line"}, "the body is {\"kind\""),
+                        ({"kind": "email", "value": "a@b"}, "unknown identity kind 'email'"),
+                        ({"kind": "whatsapp", "value": "+55"}, "a WhatsApp id is 1 to 20")]:
+        code, res, _ = call(d, "POST", path, body)
+        assert code == 400 and words in res["error"]["message"], (body, res)
+    code, res, _ = call(d, "POST", path, {"kind": "line", "value": "U" + "b" * 32},
+                        key=OTHER_KEY)
+    assert code == 404
+    code, res, _ = call(d, "GET", path)
+    assert code == 404 and "no such route" in res["error"]["message"]

@@ -86,6 +86,50 @@ def test_push_matched_user_is_delivered_with_exact_request(make_daemon, tmp_path
     assert TOKEN not in d.log()
 
 
+def test_push_reads_the_contacts_and_its_table_is_an_import(make_daemon, tmp_path, line):
+    """The users table becomes contacts' identities; a number linked to a
+    LINE user later (by API or ctl) is pushed to without a table entry; a
+    LINE user who wrote first, then linked to a number, is one contact."""
+    d = make_daemon(plugins={"push": push_cfg(tmp_path, line),
+                             "notify": notify_cfg(tmp_path, line)},
+                    chains={"default": [{"channel": "push"}]})
+    mid = d.send(to=NUM_A, text="from the table")
+    d.wait_status(mid, "delivered")
+    contact = d.status(mid)
+    [item] = d.ok("folder.list", {"folder": "sent"})["items"]
+    ids = d.ok("contact.show", {"id": item["contact"]})["identities"]
+    assert ids == [{"kind": "line", "value": USER_A}, {"kind": "phone", "value": NUM_A}], ids
+    # NUM_B is in no table: undeliverable, until its contact gets a LINE id.
+    mid = d.send(to=NUM_B, text="not yet")
+    assert d.wait_status(mid, "undeliverable")["attempts"][0]["error_code"] == "no_line_user"
+    # USER_B wrote to the account first: a contact of its own.
+    body = MockLine.delivery_body(extra_events=[
+        MockLine.message_event(USER_B, "468789577898262999", "oi")])
+    assert MockLine.post_webhook(hook(d, "notify"), body, sign(SECRET, body)) == (200, "OK")
+    [inb] = d.ok("folder.list", {"folder": "inbox"})["items"]
+    sent_b = d.ok("folder.list", {"folder": "failed"})["items"][0]
+    assert inb["contact"] != sent_b["contact"]
+    # Linking merges them: one contact, with the message and the reply.
+    r = d.ctl("--json", "contact", "link", str(sent_b["contact"]), "--kind", "line",
+              "--value", USER_B)
+    assert '"' + USER_B + '"' in r.stdout
+    c = d.ok("contact.show", {"id": sent_b["contact"]})
+    assert {i["kind"] for i in c["identities"]} == {"phone", "line"}
+    assert d.ok("folder.list", {"folder": "inbox"})["items"][0]["contact"] == sent_b["contact"]
+    r = d.request("contact.show", {"id": inb["contact"]})
+    assert not r["ok"] and r["error"]["code"] == "not_found"
+    mid = d.send(to=NUM_B, text="now via the contact")
+    d.wait_status(mid, "delivered")
+    assert line.requests[-1]["json"]["to"] == USER_B
+    # Bad identities are refused in our words.
+    for kind, value, words in [("line", "U123", "a LINE id is U, C or R and 32"),
+                               ("fax", "1", "unknown identity kind 'fax'"),
+                               ("phone", "call me", "invalid phone number")]:
+        r = d.request("contact.link", {"id": sent_b["contact"], "kind": kind, "value": value})
+        assert not r["ok"] and words in r["error"]["message"], (kind, r)
+    assert contact["status"] == "delivered"
+
+
 def test_push_unmapped_number_is_undeliverable_without_request(make_daemon, tmp_path, line):
     users = tmp_path / "users.txt"
     users.write_text(f"# number  LINE user id\n\n{NUM_B}   {USER_B}\n  +55 11 99999-0003 {USER_A}\n")
