@@ -54,6 +54,10 @@ const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
 void sb_http_watch(struct sb_http_api *api, struct evhttp_request *req,
     void (*gone)(void *), void *arg);
 
+/* http_hooks.c: /hooks/<instance>[/rest], provider callbacks */
+void sb_http_route_hook(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
+
 /* http_bcast.c: /v1/broadcasts[/id[/stop|/restart]] */
 void sb_http_route_broadcasts(struct sb_http_api *api, struct evhttp_request *req,
     const char *rest);
