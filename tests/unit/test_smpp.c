@@ -85,7 +85,8 @@ deliver(uint8_t *out, size_t cap, const char *text, const uint8_t *tlv, size_t t
 		.msg_len = strlen(text) };
 	size_t n = smpp_pdu_sm(out, cap, SMPP_DELIVER_SM, 1, &sm);
 
-	memcpy(out + n, tlv, tlvlen);
+	if (tlvlen > 0)
+		memcpy(out + n, tlv, tlvlen);
 	return n + tlvlen;
 }
 
