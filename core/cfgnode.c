@@ -698,3 +698,20 @@ sb_parse_duration_ms(const char *text, int64_t *out)
 	}
 	return -1;
 }
+
+char *
+sb_read_secret_file(const char *path)
+{
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	return strdup(buf);
+}

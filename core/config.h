@@ -78,6 +78,8 @@ void sb_cfg_check_unused(struct sb_cfg *map, const char *where);
 
 /* "250ms", "30s", "15m", "2h", "1d" -> milliseconds. 0 ok, -1 bad. */
 int sb_parse_duration_ms(const char *text, int64_t *out);
+/* A small file (a secret) without its trailing newline: a new string, or NULL (errno). */
+char *sb_read_secret_file(const char *path);
 
 /* ---- the typed configuration (config.c) ---- */
 

@@ -16,7 +16,6 @@
 
 #define EVENTS_RETRY_DEFAULT_MS (24 * 3600000LL)
 #define EVENTS_RETRY_MAX_MS (30 * 24 * 3600000LL)
-#define EVENTS_SECRET_MAX 4096
 
 /* The statuses an application hears about by default: every one it may act on. */
 static const enum sb_status event_statuses[] = {
@@ -77,24 +76,6 @@ load_statuses(struct sb_cfg *map, struct sb_config_events *ev)
 	}
 }
 
-/* A small file's content without its trailing newline, or NULL (errno). */
-static char *
-read_secret_file(const char *path)
-{
-	char buf[EVENTS_SECRET_MAX + 1];
-	size_t n;
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	return sb_xstrdup(buf);
-}
-
 static void
 load_secret(struct sb_cfg *map, const char *where, struct sb_config_events *ev)
 {
@@ -122,7 +103,7 @@ load_secret(struct sb_cfg *map, const char *where, struct sb_config_events *ev)
 		sb_cfg_error(node, "'secret' needs exactly one of file or env");
 		return;
 	}
-	if (file != NULL && (value = read_secret_file(file)) == NULL) {
+	if (file != NULL && (value = sb_read_secret_file(file)) == NULL) {
 		sb_cfg_error(sb_cfg_get(node, "file"), "cannot read the secret file %.200s: %s",
 		    file, strerror(errno));
 		return;

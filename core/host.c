@@ -94,24 +94,6 @@ host_cfg_error(struct sb_cfg *node, const char *fmt, ...)
 	sb_cfg_error(node, "%s", msg);
 }
 
-/* Read a whole small file (a secret), without its trailing newline. */
-static char *
-read_secret_file(const char *path)
-{
-	char buf[8192];
-	size_t n;
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 static int
 host_secret(struct sb_instance *inst, const char *key, const char **out)
 {
@@ -142,7 +124,7 @@ host_secret(struct sb_instance *inst, const char *key, const char **out)
 			sb_cfg_error(node, "secret '%s' needs exactly one of file or env", key);
 			return -1;
 		}
-		if (file != NULL && (value = read_secret_file(file)) == NULL) {
+		if (file != NULL && (value = sb_read_secret_file(file)) == NULL) {
 			sb_cfg_error(node, "secret '%s': cannot read %s: %s", key, file,
 			    strerror(errno));
 			return -1;

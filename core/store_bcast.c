@@ -22,44 +22,25 @@
 	"('undeliverable', 'failed', 'expired', 'cancelled', 'rejected', 'blocked_time')"
 #define RETRY_STATUSES "('undeliverable', 'failed', 'expired', 'cancelled')"
 
-static void
-bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static sqlite3_stmt *
-prepare(struct sb_store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return NULL;
-	return s;
-}
-
 int64_t
 sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
     struct sb_error *err)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
+	sqlite3_stmt *s = sb_store_prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
 	    " file_name, chain, body, template_name, restart_of, created_ms)"
-	    " VALUES (?,?,?,?,?,?,?,?,?)");
+	    " VALUES (?,?,?,?,?,?,?,?,?)", NULL);
 	int rc;
 
 	if (s == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
 		    sqlite3_errmsg(st->db)), -1;
-	bind_text_or_null(s, 1, b->subaccount);
-	bind_text_or_null(s, 2, b->source);
-	bind_text_or_null(s, 3, b->user);
-	bind_text_or_null(s, 4, b->file_name);
-	bind_text_or_null(s, 5, b->chain);
-	bind_text_or_null(s, 6, b->text);
-	bind_text_or_null(s, 7, b->template_name);
+	sb_store_bind_text(s, 1, b->subaccount);
+	sb_store_bind_text(s, 2, b->source);
+	sb_store_bind_text(s, 3, b->user);
+	sb_store_bind_text(s, 4, b->file_name);
+	sb_store_bind_text(s, 5, b->chain);
+	sb_store_bind_text(s, 6, b->text);
+	sb_store_bind_text(s, 7, b->template_name);
 	if (b->restart_of > 0)
 		sqlite3_bind_int64(s, 8, b->restart_of);
 	sqlite3_bind_int64(s, 9, b->created_ms);
@@ -75,16 +56,16 @@ int64_t
 sb_store_broadcast_insert_restart(struct sb_store *st, int64_t old, const char *user,
     int64_t now_ms, struct sb_error *err)
 {
-	sqlite3_stmt *s = prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
+	sqlite3_stmt *s = sb_store_prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
 	    " file_name, chain, body, template_name, restart_of, created_ms, restart_cursor)"
 	    " SELECT subaccount, 'restart', ?1, file_name, chain, body, template_name, id, ?2,"
-	    " '' FROM broadcasts WHERE id = ?3");
+	    " '' FROM broadcasts WHERE id = ?3", NULL);
 	int rc;
 
 	if (s == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
 		    sqlite3_errmsg(st->db)), -1;
-	bind_text_or_null(s, 1, user);
+	sb_store_bind_text(s, 1, user);
 	sqlite3_bind_int64(s, 2, now_ms);
 	sqlite3_bind_int64(s, 3, old);
 	rc = sb_store_exec_write(st, s);
@@ -99,17 +80,17 @@ int
 sb_store_broadcast_state(struct sb_store *st, int64_t id, const char *subaccount,
     struct sb_broadcast_state *out)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT b.id, b.subaccount, b.stopped_ms,"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT b.id, b.subaccount, b.stopped_ms,"
 	    " (SELECT r.id FROM broadcasts r WHERE r.restart_of = b.id),"
 	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id"
 	    "  AND x.status IN ('scheduled', 'queued', 'sending', 'accepted'))"
-	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)");
+	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)", NULL);
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text_or_null(s, 2, subaccount);
+	sb_store_bind_text(s, 2, subaccount);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*out = (struct sb_broadcast_state){
@@ -128,8 +109,8 @@ sb_store_broadcast_state(struct sb_store *st, int64_t id, const char *subaccount
 int
 sb_store_broadcast_mark_stopped(struct sb_store *st, int64_t id, int64_t now_ms)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE broadcasts SET stopped_ms = ?"
-	    " WHERE id = ? AND stopped_ms IS NULL");
+	sqlite3_stmt *s = sb_store_prepare(st, "UPDATE broadcasts SET stopped_ms = ?"
+	    " WHERE id = ? AND stopped_ms IS NULL", NULL);
 	int rc;
 
 	if (s == NULL)
@@ -144,8 +125,8 @@ sb_store_broadcast_mark_stopped(struct sb_store *st, int64_t id, int64_t now_ms)
 int
 sb_store_broadcast_any_stopped(struct sb_store *st)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT 1 FROM broadcasts WHERE stopped_ms IS NOT NULL"
-	    " LIMIT 1");
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT 1 FROM broadcasts WHERE stopped_ms IS NOT NULL"
+	    " LIMIT 1", NULL);
 	int rc;
 
 	if (s == NULL)
@@ -173,8 +154,8 @@ sb_store_broadcast_unsent(struct sb_store *st, int64_t id, int limit,
     void (*fn)(void *arg, int64_t message_id, enum sb_status status), void *arg)
 {
 	/* Read the batch first: fn changes the rows the statement walks. */
-	sqlite3_stmt *s = prepare(st, "SELECT id, status FROM messages"
-	    " WHERE broadcast_id = ? AND status IN ('scheduled', 'queued') ORDER BY id LIMIT ?");
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, status FROM messages"
+	    " WHERE broadcast_id = ? AND status IN ('scheduled', 'queued') ORDER BY id LIMIT ?", NULL);
 	int64_t ids[512];
 	enum sb_status sts[512];
 	int n = 0;
@@ -208,8 +189,8 @@ int
 sb_store_broadcast_retry_each(struct sb_store *st, int64_t id, const char *after_to,
     int limit, void (*fn)(void *arg, int64_t message_id, const char *to), void *arg)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, to_addr FROM (" RETRY_INNER ")"
-	    " WHERE got = 0 AND status IN " RETRY_STATUSES " LIMIT ?3");
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, to_addr FROM (" RETRY_INNER ")"
+	    " WHERE got = 0 AND status IN " RETRY_STATUSES " LIMIT ?3", NULL);
 	int64_t ids[512];
 	char tos[512][32];
 	int n = 0;
@@ -235,8 +216,8 @@ sb_store_broadcast_retry_each(struct sb_store *st, int64_t id, const char *after
 int64_t
 sb_store_broadcast_retry_count(struct sb_store *st, int64_t id)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT count(*) FROM (" RETRY_INNER ")"
-	    " WHERE got = 0 AND status IN " RETRY_STATUSES);
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT count(*) FROM (" RETRY_INNER ")"
+	    " WHERE got = 0 AND status IN " RETRY_STATUSES, NULL);
 	int64_t n = -1;
 
 	if (s == NULL)
@@ -309,7 +290,7 @@ recipients_page(struct sb_store *st, int64_t id, const char *set, int64_t before
 	    " FROM messages WHERE broadcast_id = ?1 AND status IN %s"
 	    " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", set);
 	*next = json_null();
-	if ((s = prepare(st, sql)) == NULL)
+	if ((s = sb_store_prepare(st, sql, NULL)) == NULL)
 		return a;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, before);
@@ -339,16 +320,16 @@ json_t *
 sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
     int64_t ok_before, int64_t failed_before, int limit)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " BCAST_COLS ","
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT " BCAST_COLS ","
 	    " (SELECT r.id FROM broadcasts r WHERE r.restart_of = b.id)"
-	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)");
+	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)", NULL);
 	json_t *b = NULL, *counts, *next;
 	int64_t total = 0, delivered = 0, read = 0;
 
 	if (s == NULL)
 		return NULL;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text_or_null(s, 2, subaccount);
+	sb_store_bind_text(s, 2, subaccount);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		b = bcast_row(s);
 		json_object_set_new(b, "restarted_by", col_json(s, NBCAST_COLS, 0));
@@ -360,7 +341,7 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 	for (int i = 0; i < SB_ST_COUNT; i++)
 		json_object_set_new(counts, sb_status_name((enum sb_status)i), json_integer(0));
 	/* The aggregates, kept with every status change: no count over the rows. */
-	s = prepare(st, "SELECT status, n FROM bcast_stats WHERE broadcast_id = ? AND n > 0");
+	s = sb_store_prepare(st, "SELECT status, n FROM bcast_stats WHERE broadcast_id = ? AND n > 0", NULL);
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
 		while (sqlite3_step(s) == SQLITE_ROW) {
@@ -399,10 +380,10 @@ json_t *
 sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t before_id,
     int limit)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " BCAST_COLS ","
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT " BCAST_COLS ","
 	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id)"
 	    " FROM broadcasts b WHERE (?1 IS NULL OR b.subaccount = ?1)"
-	    " AND (?2 = 0 OR b.id < ?2) ORDER BY b.id DESC LIMIT ?3");
+	    " AND (?2 = 0 OR b.id < ?2) ORDER BY b.id DESC LIMIT ?3", NULL);
 	json_t *a = json_array(), *next = json_null();
 	int64_t last = 0;
 	int n = 0;
@@ -411,7 +392,7 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 		json_decref(a);
 		return NULL;
 	}
-	bind_text_or_null(s, 1, subaccount);
+	sb_store_bind_text(s, 1, subaccount);
 	sqlite3_bind_int64(s, 2, before_id);
 	sqlite3_bind_int(s, 3, limit + 1);
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -433,12 +414,12 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 int
 sb_store_broadcast_set_cursor(struct sb_store *st, int64_t id, const char *cursor)
 {
-	sqlite3_stmt *s = prepare(st, "UPDATE broadcasts SET restart_cursor = ? WHERE id = ?");
+	sqlite3_stmt *s = sb_store_prepare(st, "UPDATE broadcasts SET restart_cursor = ? WHERE id = ?", NULL);
 	int rc;
 
 	if (s == NULL)
 		return -1;
-	bind_text_or_null(s, 1, cursor);
+	sb_store_bind_text(s, 1, cursor);
 	sqlite3_bind_int64(s, 2, id);
 	rc = sb_store_exec_write(st, s);
 	sqlite3_finalize(s);
@@ -449,8 +430,8 @@ int
 sb_store_broadcast_unfinished_restarts(struct sb_store *st,
     void (*fn)(void *arg, int64_t id, int64_t restart_of, const char *cursor), void *arg)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, restart_of, restart_cursor FROM broadcasts"
-	    " WHERE restart_cursor IS NOT NULL AND restart_of IS NOT NULL");
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, restart_of, restart_cursor FROM broadcasts"
+	    " WHERE restart_cursor IS NOT NULL AND restart_of IS NOT NULL", NULL);
 	int n = 0;
 
 	if (s == NULL)

@@ -41,15 +41,6 @@ col_text(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-static void
-bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 int
 sb_store_event_msg(struct sb_store *st, int64_t message_id,
     void (*fn)(void *arg, const struct sb_event_msg *m), void *arg)
@@ -86,7 +77,7 @@ sb_store_event_insert(struct sb_store *st, const char *subaccount, const char *c
 		sqlite3_bind_int64(s, 4, message_id);
 	sqlite3_bind_text(s, 5, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, now_ms);
-	bind_text_or_null(s, 7, url);
+	sb_store_bind_text(s, 7, url);
 	if (sb_store_exec_write(st, s) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(st->db);
@@ -169,7 +160,7 @@ sb_store_event_done(struct sb_store *st, int64_t id, enum sb_event_state state,
 
 	sqlite3_bind_text(s, 1, sb_event_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, state == SB_EVT_PENDING ? next_ms : now_ms);
-	bind_text_or_null(s, 3, error);
+	sb_store_bind_text(s, 3, error);
 	if (state == SB_EVT_DELIVERED)
 		sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
@@ -278,7 +269,7 @@ sb_store_event_redeliver(struct sb_store *st, int64_t id, const char *subaccount
 	    " AND (?2 IS NULL OR subaccount = ?2)", -1, &s, NULL) != SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text_or_null(s, 2, subaccount);
+	sb_store_bind_text(s, 2, subaccount);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		state = col_text(s, 0);

@@ -57,28 +57,6 @@ sb_store_folder_names(void)
 	return "inbox, flows, archived, outbox, sent, schedules, failed, calls";
 }
 
-static sqlite3_stmt *
-inbox_prepare(struct sb_store *st, const char *sql, struct sb_error *err)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return NULL;
-	}
-	return s;
-}
-
-static void
-inbox_bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 int64_t
 sb_store_contact_of(struct sb_store *st, const char *subaccount, const char *kind,
     const char *value, int64_t now_ms)
@@ -152,7 +130,7 @@ static int
 inbox_contact_merge(struct sb_store *st, int64_t into, int64_t from, struct sb_error *err)
 {
 	for (size_t i = 0; i < sizeof(inbox_merge_sql) / sizeof(inbox_merge_sql[0]); i++) {
-		sqlite3_stmt *s = inbox_prepare(st, inbox_merge_sql[i], err);
+		sqlite3_stmt *s = sb_store_prepare(st, inbox_merge_sql[i], err);
 		int rc;
 
 		if (s == NULL)
@@ -256,16 +234,16 @@ sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int 
 
 	*duplicate = 0;
 	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
-	inbox_bind_text(s, 2, in->from);
-	inbox_bind_text(s, 3, in->to);
-	inbox_bind_text(s, 4, in->text);
+	sb_store_bind_text(s, 2, in->from);
+	sb_store_bind_text(s, 3, in->to);
+	sb_store_bind_text(s, 4, in->text);
 	sqlite3_bind_int64(s, 5, in->at_ms);
 	sqlite3_bind_text(s, 6, in->subaccount, -1, SQLITE_STATIC);
 	if (in->contact_id > 0)
 		sqlite3_bind_int64(s, 7, in->contact_id);
-	inbox_bind_text(s, 8, in->channel_type);
-	inbox_bind_text(s, 9, in->provider_id);
-	inbox_bind_text(s, 10, in->media);
+	sb_store_bind_text(s, 8, in->channel_type);
+	sb_store_bind_text(s, 9, in->provider_id);
+	sb_store_bind_text(s, 10, in->media);
 	sqlite3_bind_int64(s, 11, in->received_ms > 0 ? in->received_ms : in->at_ms);
 	sqlite3_bind_text(s, 12, in->flow_id > 0 ? "flows" : "inbox", -1, SQLITE_STATIC);
 	if (in->flow_id > 0)
@@ -281,7 +259,7 @@ sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int 
 	*duplicate = 1;
 	s = sb_store_stmt(st, ST_INBOUND_BY_PROVIDER);
 	sqlite3_bind_text(s, 1, in->instance, -1, SQLITE_STATIC);
-	inbox_bind_text(s, 2, in->provider_id);
+	sb_store_bind_text(s, 2, in->provider_id);
 	id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return id;
@@ -299,9 +277,9 @@ sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplic
 	if (c->contact_id > 0)
 		sqlite3_bind_int64(s, 3, c->contact_id);
 	sqlite3_bind_text(s, 4, c->direction, -1, SQLITE_STATIC);
-	inbox_bind_text(s, 5, c->from);
-	inbox_bind_text(s, 6, c->to);
-	inbox_bind_text(s, 7, c->provider_id);
+	sb_store_bind_text(s, 5, c->from);
+	sb_store_bind_text(s, 6, c->to);
+	sb_store_bind_text(s, 7, c->provider_id);
 	sqlite3_bind_int64(s, 8, c->started_ms > 0 ? c->started_ms : c->at_ms);
 	if (c->duration_s >= 0)
 		sqlite3_bind_int64(s, 9, c->duration_s);
@@ -343,7 +321,7 @@ sb_store_folder_counts(struct sb_store *st, const char *subaccount, struct sb_er
 	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
 		json_object_set_new(counts, inbox_folders[i].name, json_integer(0));
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]); q++) {
-		sqlite3_stmt *s = inbox_prepare(st, sql[q], err);
+		sqlite3_stmt *s = sb_store_prepare(st, sql[q], err);
 
 		if (s == NULL) {
 			json_decref(counts);
@@ -430,7 +408,7 @@ sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q, struc
 	    q->from_ms > 0 ? " >= ?3" : "",
 	    q->until_ms > 0 ? " AND " : "", q->until_ms > 0 ? inbox_sources[f->source].time : "",
 	    q->until_ms > 0 ? " < ?4" : "", q->before_id > 0 ? " AND id < ?5" : "");
-	s = inbox_prepare(st, sql, err);
+	s = sb_store_prepare(st, sql, err);
 	if (s == NULL)
 		return NULL;
 	sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_STATIC);
@@ -458,7 +436,7 @@ static int
 inbox_where(struct sb_store *st, const char *subaccount, int64_t id, char *folder,
     size_t len, struct sb_error *err)
 {
-	sqlite3_stmt *s = inbox_prepare(st, "SELECT folder FROM inbound WHERE id = ?1"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT folder FROM inbound WHERE id = ?1"
 	    " AND subaccount = ?2", err);
 	int rc = 1;
 
@@ -476,25 +454,6 @@ inbox_where(struct sb_store *st, const char *subaccount, int64_t id, char *folde
 	return rc;
 }
 
-static int
-inbox_write(struct sb_store *st, const char *sql, int64_t id, int64_t now_ms,
-    struct sb_error *err)
-{
-	sqlite3_stmt *s = inbox_prepare(st, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now_ms);
-	rc = sb_store_exec_write(st, s);
-	sqlite3_finalize(s);
-	if (rc < 0)
-		return sb_error_set(err, SB_E_INTERNAL, "the inbound message could not be changed"
-		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
-	return 0;
-}
-
 int
 sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id, int archive,
     int64_t now_ms, struct sb_error *err)
@@ -509,11 +468,12 @@ sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id
 	if (!archive && strcmp(folder, "archived") != 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s, not"
 		    " archived", (long long)id, folder);
-	return inbox_write(st, archive ?
+	return sb_store_write_id(st, archive ?
 	    "UPDATE inbound SET archived_from = folder, folder = 'archived', archived_ms = ?2"
 	    " WHERE id = ?1" :
 	    "UPDATE inbound SET folder = coalesce(archived_from, 'inbox'), archived_from = NULL,"
-	    " archived_ms = NULL WHERE id = ?1 AND ?2 IS NOT NULL", id, now_ms, err);
+	    " archived_ms = NULL WHERE id = ?1 AND ?2 IS NOT NULL", id, now_ms,
+	    "the inbound message", err);
 }
 
 int
@@ -527,8 +487,8 @@ sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
 	if (strcmp(folder, "archived") != 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s; only"
 		    " archived messages can be deleted (archive it first)", (long long)id, folder);
-	return inbox_write(st, "DELETE FROM inbound WHERE id = ?1 AND ?2 IS NOT NULL", id, 0,
-	    err);
+	return sb_store_write_id(st, "DELETE FROM inbound WHERE id = ?1 AND ?2 IS NOT NULL", id,
+	    0, "the inbound message", err);
 }
 
 json_t *
@@ -538,7 +498,7 @@ sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,
 	static const struct sb_col_spec contact_cols[] = {
 		{ "id", SB_COL_INT }, { "created", SB_COL_TIME },
 	};
-	sqlite3_stmt *s = inbox_prepare(st, "SELECT id, created_ms FROM contacts WHERE id = ?1"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, created_ms FROM contacts WHERE id = ?1"
 	    " AND subaccount = ?2", err);
 	json_t *c = NULL, *ids;
 
@@ -554,7 +514,7 @@ sb_store_contact_json(struct sb_store *st, const char *subaccount, int64_t id,
 		return NULL;
 	}
 	ids = json_array();
-	s = inbox_prepare(st, "SELECT kind, value FROM contact_ids WHERE contact_id = ?1"
+	s = sb_store_prepare(st, "SELECT kind, value FROM contact_ids WHERE contact_id = ?1"
 	    " ORDER BY kind, value", err);
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
@@ -592,7 +552,7 @@ json_t *
 sb_store_flow_open(struct sb_store *st, const char *subaccount, int64_t contact_id,
     const char *callback_url, int64_t ttl_ms, int64_t now_ms, struct sb_error *err)
 {
-	sqlite3_stmt *s = inbox_prepare(st, "INSERT INTO flows (subaccount, contact_id,"
+	sqlite3_stmt *s = sb_store_prepare(st, "INSERT INTO flows (subaccount, contact_id,"
 	    " callback_url, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", err);
 	int rc;
 
@@ -617,7 +577,7 @@ json_t *
 sb_store_flow_json(struct sb_store *st, const char *subaccount, int64_t id, int64_t now_ms,
     struct sb_error *err)
 {
-	sqlite3_stmt *s = inbox_prepare(st, FLOW_SELECT " WHERE id = ?1 AND subaccount = ?2",
+	sqlite3_stmt *s = sb_store_prepare(st, FLOW_SELECT " WHERE id = ?1 AND subaccount = ?2",
 	    err);
 	json_t *f = NULL;
 
@@ -637,7 +597,7 @@ json_t *
 sb_store_flow_list(struct sb_store *st, const char *subaccount, int64_t now_ms,
     struct sb_error *err)
 {
-	sqlite3_stmt *s = inbox_prepare(st, FLOW_SELECT " WHERE subaccount = ?1"
+	sqlite3_stmt *s = sb_store_prepare(st, FLOW_SELECT " WHERE subaccount = ?1"
 	    " AND closed_ms IS NULL AND expires_ms > ?2 ORDER BY id DESC LIMIT 1000", err);
 	json_t *list = json_array();
 
@@ -658,8 +618,7 @@ sb_store_flow_close(struct sb_store *st, const char *subaccount, int64_t id, int
     struct sb_error *err)
 {
 	json_t *f = sb_store_flow_json(st, subaccount, id, now_ms, err);
-	sqlite3_stmt *s;
-	int open, rc;
+	int open;
 
 	if (f == NULL)
 		return -1;
@@ -668,17 +627,8 @@ sb_store_flow_close(struct sb_store *st, const char *subaccount, int64_t id, int
 	if (!open)
 		return sb_error_set(err, SB_E_INVALID_STATE, "flow %lld is closed or expired",
 		    (long long)id);
-	s = inbox_prepare(st, "UPDATE flows SET closed_ms = ?2 WHERE id = ?1", err);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now_ms);
-	rc = sb_store_exec_write(st, s);
-	sqlite3_finalize(s);
-	if (rc < 0)
-		return sb_error_set(err, SB_E_INTERNAL, "the flow could not be closed (database %s:"
-		    " %s)", st->path, sqlite3_errmsg(st->db));
-	return 0;
+	return sb_store_write_id(st, "UPDATE flows SET closed_ms = ?2 WHERE id = ?1", id, now_ms,
+	    "the flow", err);
 }
 
 int64_t

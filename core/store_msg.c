@@ -14,15 +14,6 @@
 #include "store_internal.h"
 
 static void
-bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void
 bind_int_or_null(sqlite3_stmt *s, int i, int64_t v, int is_null)
 {
 	if (is_null)
@@ -51,15 +42,15 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_INSERT);
 
-	bind_text_or_null(s, 1, m->subaccount);
-	bind_text_or_null(s, 2, m->chain);
-	bind_text_or_null(s, 3, m->to);
-	bind_text_or_null(s, 4, m->from);
-	bind_text_or_null(s, 5, m->text);
-	bind_text_or_null(s, 6, m->template_name);
-	bind_text_or_null(s, 7, m->template_lang);
-	bind_text_or_null(s, 8, m->template_vars);
-	bind_text_or_null(s, 9, m->idem_key);
+	sb_store_bind_text(s, 1, m->subaccount);
+	sb_store_bind_text(s, 2, m->chain);
+	sb_store_bind_text(s, 3, m->to);
+	sb_store_bind_text(s, 4, m->from);
+	sb_store_bind_text(s, 5, m->text);
+	sb_store_bind_text(s, 6, m->template_name);
+	sb_store_bind_text(s, 7, m->template_lang);
+	sb_store_bind_text(s, 8, m->template_vars);
+	sb_store_bind_text(s, 9, m->idem_key);
 	sqlite3_bind_text(s, 10, sb_status_name(m->status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, m->created_ms);
 	sqlite3_bind_int64(s, 12, m->send_at_ms);
@@ -68,7 +59,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	bind_int_or_null(s, 15, m->broadcast_id, m->broadcast_id == 0);
 	bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
 	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
-	bind_text_or_null(s, 18, m->reason);
+	sb_store_bind_text(s, 18, m->reason);
 	bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
 	bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
 	if (sb_store_exec_write(st, s) < 0)
@@ -109,7 +100,7 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
 
 	sqlite3_bind_text(s, 1, sb_status_name(status), -1, SQLITE_STATIC);
 	bind_int_or_null(s, 2, step, step < 0);
-	bind_text_or_null(s, 3, reason);
+	sb_store_bind_text(s, 3, reason);
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
 	sqlite3_bind_text(s, 6, sb_status_name(old), -1, SQLITE_STATIC);
@@ -220,7 +211,7 @@ sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id
 	sqlite3_bind_int64(s, 1, message_id);
 	bind_int_or_null(s, 2, attempt_id, attempt_id == 0);
 	sqlite3_bind_text(s, 3, sb_status_name(status), -1, SQLITE_STATIC);
-	bind_text_or_null(s, 4, reason);
+	sb_store_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, at_ms);
 	return sb_store_exec_write(st, s);
 }
@@ -436,9 +427,9 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_UPDATE);
 
 	sqlite3_bind_text(s, 1, sb_status_name(c->status), -1, SQLITE_STATIC);
-	bind_text_or_null(s, 2, c->provider_id);
-	bind_text_or_null(s, 3, c->error_code);
-	bind_text_or_null(s, 4, c->error_text);
+	sb_store_bind_text(s, 2, c->provider_id);
+	sb_store_bind_text(s, 3, c->error_code);
+	sb_store_bind_text(s, 4, c->error_text);
 	bind_int_or_null(s, 5, c->tries, c->tries < 0);
 	bind_int_or_null(s, 6, c->parts, c->parts <= 0);
 	bind_int_or_null(s, 7, c->next_ms, c->next_ms < 0);

@@ -38,6 +38,47 @@ json_int_or_null(sqlite3_stmt *s, int i)
 	return json_integer(sqlite3_column_int64(s, i));
 }
 
+sqlite3_stmt *
+sb_store_prepare(struct sb_store *st, const char *sql, struct sb_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK)
+		return s;
+	if (err != NULL)
+		sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+	return NULL;
+}
+
+void
+sb_store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int
+sb_store_write_id(struct sb_store *st, const char *sql, int64_t id, int64_t ms,
+    const char *what, struct sb_error *err)
+{
+	sqlite3_stmt *s = sb_store_prepare(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, ms);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "%s could not be changed (database %s: %s)",
+		    what, st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
 json_t *
 sb_store_row_json(sqlite3_stmt *s, const struct sb_col_spec *cols, size_t n)
 {

@@ -26,19 +26,6 @@ struct store_tpl_cache {
 	unsigned next; /* the slot the next miss replaces */
 };
 
-static sqlite3_stmt *
-tpl_prepare(struct sb_store *st, const char *sql, struct sb_error *err)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return NULL;
-	}
-	return s;
-}
-
 static json_t *
 tpl_time(int64_t ms)
 {
@@ -60,7 +47,7 @@ static int
 tpl_latest(struct sb_store *st, const char *subaccount, const char *name, int64_t *version,
     char **spec, int *deleted, struct sb_error *err)
 {
-	sqlite3_stmt *s = tpl_prepare(st, "SELECT version, spec, deleted_ms FROM templates"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT version, spec, deleted_ms FROM templates"
 	    " WHERE subaccount = ?1 AND name = ?2 ORDER BY version DESC LIMIT 1", err);
 	int rc;
 
@@ -106,7 +93,7 @@ sb_store_template_put(struct sb_store *st, const char *subaccount, const char *n
 		changed = 0;
 	free(latest);
 	if (changed) {
-		s = tpl_prepare(st, "INSERT INTO templates (subaccount, name, version, spec,"
+		s = sb_store_prepare(st, "INSERT INTO templates (subaccount, name, version, spec,"
 		    " created_ms, created_by) VALUES (?,?,?,?,?,?)", err);
 		if (s == NULL) {
 			free(text);
@@ -139,7 +126,7 @@ json_t *
 sb_store_template_show(struct sb_store *st, const char *subaccount, const char *name,
     int64_t version, struct sb_error *err)
 {
-	sqlite3_stmt *s = tpl_prepare(st, "SELECT version, spec, created_ms, created_by,"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT version, spec, created_ms, created_by,"
 	    " deleted_ms, (SELECT max(version) FROM templates x WHERE x.subaccount = t.subaccount"
 	    " AND x.name = t.name) FROM templates t WHERE subaccount = ?1 AND name = ?2"
 	    " AND (?3 > 0 AND version = ?3 OR ?3 = 0 AND deleted_ms IS NULL)"
@@ -176,7 +163,7 @@ sb_store_template_show(struct sb_store *st, const char *subaccount, const char *
 json_t *
 sb_store_template_list(struct sb_store *st, const char *subaccount, struct sb_error *err)
 {
-	sqlite3_stmt *s = tpl_prepare(st, "SELECT name, version, spec, created_ms, created_by"
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT name, version, spec, created_ms, created_by"
 	    " FROM templates t WHERE subaccount = ?1 AND deleted_ms IS NULL"
 	    " AND version = (SELECT max(version) FROM templates x"
 	    "  WHERE x.subaccount = t.subaccount AND x.name = t.name) ORDER BY name", err);
@@ -210,7 +197,7 @@ int
 sb_store_template_delete(struct sb_store *st, const char *subaccount, const char *name,
     int64_t now_ms, struct sb_error *err)
 {
-	sqlite3_stmt *s = tpl_prepare(st, "UPDATE templates SET deleted_ms = ?3"
+	sqlite3_stmt *s = sb_store_prepare(st, "UPDATE templates SET deleted_ms = ?3"
 	    " WHERE subaccount = ?1 AND name = ?2 AND deleted_ms IS NULL", err);
 	int rc;
 
@@ -287,7 +274,7 @@ sb_store_template_spec(struct sb_store *st, const char *subaccount, const char *
 	if (e != NULL)
 		return e->spec;
 	{
-		sqlite3_stmt *s = tpl_prepare(st, "SELECT spec FROM templates WHERE subaccount = ?1"
+		sqlite3_stmt *s = sb_store_prepare(st, "SELECT spec FROM templates WHERE subaccount = ?1"
 		    " AND name = ?2 AND version = ?3", &err);
 
 		if (s == NULL)

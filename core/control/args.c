@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "timefmt.h"
 
 /* The value, or NULL (absent/null: 1 for optional, error for required). */
 static json_t *
@@ -104,4 +105,30 @@ sb_arg_subaccount(json_t *args, const struct sb_config *cfg, const char **out,
 	}
 	return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount '%.64s' (configured: %s)",
 	    *out, cfg->nsubaccounts ? names : "none");
+}
+
+int
+sb_arg_subaccount_or_first(json_t *args, const struct sb_config *cfg, const char **out,
+    struct sb_error *err)
+{
+	if (sb_arg_subaccount(args, cfg, out, err) < 0)
+		return -1;
+	if (*out == NULL && cfg->nsubaccounts > 0)
+		*out = cfg->subaccounts[0].name;
+	if (*out == NULL)
+		return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount is configured");
+	return 0;
+}
+
+int
+sb_arg_time(json_t *args, const char *key, int64_t *out, struct sb_error *err)
+{
+	const char *v = NULL, *why = NULL;
+
+	*out = 0;
+	if (sb_arg_string(args, key, SB_ARG_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v != NULL && sb_parse_iso8601_why(v, out, &why) < 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'%s' %s", key, why);
+	return 0;
 }

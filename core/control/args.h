@@ -38,5 +38,10 @@ int sb_arg_message_id(json_t *args, int64_t *out, struct sb_error *err);
  */
 int sb_arg_subaccount(json_t *args, const struct sb_config *cfg, const char **out,
     struct sb_error *err);
+/* The same, defaulting to the first configured (not_found if there is none). */
+int sb_arg_subaccount_or_first(json_t *args, const struct sb_config *cfg, const char **out,
+    struct sb_error *err);
+/* An optional ISO 8601 time with an offset, in ms (0 when absent). */
+int sb_arg_time(json_t *args, const char *key, int64_t *out, struct sb_error *err);
 
 #endif

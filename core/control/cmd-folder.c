@@ -14,34 +14,12 @@
 #include "daemon.h"
 #include "inbound.h"
 #include "store_inbox.h"
-#include "timefmt.h"
 
 static int
 folder_sub(struct sb_ctl_req *req, const char **sub, struct sb_error *err)
 {
-	const struct sb_config *cfg = sb_ctl_daemon(req)->cfg;
-
 	*sub = NULL;
-	if (sb_arg_subaccount(sb_ctl_args(req), cfg, sub, err) < 0)
-		return -1;
-	if (*sub == NULL && cfg->nsubaccounts > 0)
-		*sub = cfg->subaccounts[0].name;
-	if (*sub == NULL)
-		return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount is configured");
-	return 0;
-}
-
-static int
-folder_time(json_t *args, const char *key, int64_t *out, struct sb_error *err)
-{
-	const char *v = NULL, *why = NULL;
-
-	*out = 0;
-	if (sb_arg_string(args, key, SB_ARG_OPTIONAL, &v, err) < 0)
-		return -1;
-	if (v != NULL && sb_parse_iso8601_why(v, out, &why) < 0)
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'%s' %s", key, why);
-	return 0;
+	return sb_arg_subaccount_or_first(sb_ctl_args(req), sb_ctl_daemon(req)->cfg, sub, err);
 }
 
 int
@@ -69,8 +47,8 @@ sb_exec_folder_list(struct sb_ctl_req *req, struct sb_error *err)
 	    sb_arg_int(args, "contact", SB_ARG_OPTIONAL, 1, INT64_MAX, &q.contact_id, err) < 0 ||
 	    sb_arg_int(args, "before", SB_ARG_OPTIONAL, 1, INT64_MAX, &q.before_id, err) < 0 ||
 	    sb_arg_int(args, "limit", SB_ARG_OPTIONAL, 1, 1000, &limit, err) < 0 ||
-	    folder_time(args, "from", &q.from_ms, err) < 0 ||
-	    folder_time(args, "until", &q.until_ms, err) < 0)
+	    sb_arg_time(args, "from", &q.from_ms, err) < 0 ||
+	    sb_arg_time(args, "until", &q.until_ms, err) < 0)
 		return -1;
 	q.limit = (int)limit;
 	res = sb_store_folder_list(sb_ctl_daemon(req)->store, &q, err);

@@ -12,7 +12,6 @@
 #include "daemon.h"
 #include "phone.h"
 #include "store_search.h"
-#include "timefmt.h"
 
 static const struct {
 	const char *key;
@@ -26,19 +25,6 @@ static const struct {
 	{ "text", offsetof(struct sb_search, text) },
 };
 
-static int
-time_arg(json_t *args, const char *key, int64_t *out, struct sb_error *err)
-{
-	const char *v = NULL, *why = NULL;
-
-	*out = 0;
-	if (sb_arg_string(args, key, SB_ARG_OPTIONAL, &v, err) < 0)
-		return -1;
-	if (v != NULL && sb_parse_iso8601_why(v, out, &why) < 0)
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'%s' %s", key, why);
-	return 0;
-}
-
 int
 sb_exec_message_search(struct sb_ctl_req *req, struct sb_error *err)
 {
@@ -50,13 +36,9 @@ sb_exec_message_search(struct sb_ctl_req *req, struct sb_error *err)
 	char norm[40];
 	int64_t limit = 50;
 
-	if (sb_arg_subaccount(args, cfg, &s.subaccount, err) < 0)
+	if (sb_arg_subaccount_or_first(args, cfg, &s.subaccount, err) < 0)
 		return -1;
-	if (s.subaccount == NULL && cfg->nsubaccounts > 0)
-		s.subaccount = cfg->subaccounts[0].name;
-	sub = s.subaccount != NULL ? sb_config_subaccount(cfg, s.subaccount) : NULL;
-	if (sub == NULL)
-		return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount is configured");
+	sub = sb_config_subaccount(cfg, s.subaccount);
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		if (sb_arg_string(args, strings[i].key, SB_ARG_OPTIONAL,
 		    (const char **)((char *)&s + strings[i].offset), err) < 0)
@@ -67,8 +49,8 @@ sb_exec_message_search(struct sb_ctl_req *req, struct sb_error *err)
 	    err) < 0 ||
 	    sb_arg_int(args, "before", SB_ARG_OPTIONAL, 1, INT64_MAX, &s.before_id, err) < 0 ||
 	    sb_arg_int(args, "limit", SB_ARG_OPTIONAL, 1, 1000, &limit, err) < 0 ||
-	    time_arg(args, "from", &s.from_ms, err) < 0 ||
-	    time_arg(args, "until", &s.until_ms, err) < 0)
+	    sb_arg_time(args, "from", &s.from_ms, err) < 0 ||
+	    sb_arg_time(args, "until", &s.until_ms, err) < 0)
 		return -1;
 	if (cc != NULL && to == NULL)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'country' needs 'to'");

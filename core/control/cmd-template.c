@@ -23,12 +23,8 @@ tpl_args(struct sb_ctl_req *req, int named, const char **sub, const char **name,
 	json_t *args = sb_ctl_args(req);
 	const struct sb_config *cfg = sb_ctl_daemon(req)->cfg;
 
-	if (sb_arg_subaccount(args, cfg, sub, err) < 0)
+	if (sb_arg_subaccount_or_first(args, cfg, sub, err) < 0)
 		return -1;
-	if (*sub == NULL && cfg->nsubaccounts > 0)
-		*sub = cfg->subaccounts[0].name;
-	if (*sub == NULL)
-		return sb_error_set(err, SB_E_NOT_FOUND, "no subaccount is configured");
 	if (!named)
 		return 0;
 	if (sb_arg_string(args, "name", SB_ARG_REQUIRED, name, err) < 0)
