@@ -117,9 +117,8 @@ sb_store_template_put(struct sb_store *st, const char *subaccount, const char *n
 		}
 	}
 	free(text);
-	return sb_store_template_show(st, subaccount, name, version, err) != NULL ?
-	    json_pack("{s:s, s:I, s:b}", "name", name, "version", (json_int_t)version,
-	    "changed", changed) : NULL;
+	return json_pack("{s:s, s:I, s:b}", "name", name, "version", (json_int_t)version,
+	    "changed", changed);
 }
 
 json_t *

@@ -517,10 +517,11 @@ upload_file(const char *sock, json_t *args, int json_out)
 	if (rc == 0) {
 		base = strrchr(path, '/');
 		base = base != NULL ? base + 1 : path;
-		json_object_del(args, "file");
-		json_object_set_new(args, "upload", json_string(id));
+		/* `path` is args' "file" value: use it before that goes. */
 		if (json_object_get(args, "file_name") == NULL)
 			json_object_set_new(args, "file_name", json_string(base));
+		json_object_set_new(args, "upload", json_string(id));
+		json_object_del(args, "file");
 	}
 	free(id);
 	return rc;

@@ -201,8 +201,13 @@ def test_100k_rows(make_daemon, tmp_path):
     assert code == 202 and res["accepted"] == n and res["rejected_total"] == 0, res
     # The daemon answers others meanwhile and after.
     assert d.ok("ping")
-    # The file is held (once) while it is queued; rows are not: a generous bound.
-    assert after - before < 8 * len(data) // 1024 + 64 * 1024, (before, after)
+    # The file is held (once) while it is queued; rows are not: a generous
+    # bound. Under AddressSanitizer freed memory sits in its quarantine
+    # (256 MB by default), so the peak says nothing there.
+    with open("/proc/%d/maps" % d.proc.pid) as f:
+        asan = "libasan" in f.read()
+    if not asan:
+        assert after - before < 8 * len(data) // 1024 + 64 * 1024, (before, after)
 
 
 def test_http_upload_with_a_stored_template(make_daemon, tmp_path):
