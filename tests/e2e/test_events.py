@@ -347,7 +347,8 @@ def inbound(d, frm, text, mid):
 
 
 def test_flows_route_a_contacts_replies_to_the_application(make_daemon, tmp_path):
-    app, flow_app = App().start(), App().start()
+    # The flow's application fails its first request: retried, taken once.
+    app, flow_app = App().start(), App(codes=[500]).start()
     try:
         d = make_daemon(subaccounts=config(tmp_path, app, statuses=["delivered"]),
                         plugins={"fake": {"module": "test", "behaviour": "deliver",
@@ -358,6 +359,7 @@ def test_flows_route_a_contacts_replies_to_the_application(make_daemon, tmp_path
         inbound(d, "+5511999990001", "quero falar", "f-1")      # in the flow
         inbound(d, "+5511999990002", "outro assunto", "f-2")    # no flow: the inbox
         got = wait_for(lambda: flow_app.taken() or None, what="the flow's event")
+        assert [r["code"] for r in flow_app.requests] == [500, 200]
         assert got[0]["message"]["text"] == "quero falar"
         assert got[0]["message"]["flow"] == flow["id"]
         assert all(r["verified"] for r in flow_app.requests)
