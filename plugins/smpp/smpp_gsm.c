@@ -98,6 +98,17 @@ split(struct smpp_text *t, size_t single, size_t per, size_t max_parts)
 	return 0;
 }
 
+/* split(); on an error the text is freed, as the header promises. */
+static int
+split_or_free(struct smpp_text *t, size_t single, size_t per, size_t max_parts)
+{
+	int rc = split(t, single, per, max_parts);
+
+	if (rc < 0)
+		smpp_text_free(t);
+	return rc;
+}
+
 int
 smpp_text_encode(const char *utf8, int force_ucs2, size_t max_parts, struct smpp_text *t)
 {
@@ -125,7 +136,7 @@ smpp_text_encode(const char *utf8, int force_ucs2, size_t max_parts, struct smpp
 	}
 	if (gsm) {
 		t->data_coding = SMPP_DC_DEFAULT;
-		return split(t, 160, 153, max_parts);
+		return split_or_free(t, 160, 153, max_parts);
 	}
 	t->data_coding = SMPP_DC_UCS2;
 	t->len = 0;
@@ -144,7 +155,7 @@ smpp_text_encode(const char *utf8, int force_ucs2, size_t max_parts, struct smpp
 			t->bytes[t->len++] = (uint8_t)cp;
 		}
 	}
-	return split(t, 140, 134, max_parts);
+	return split_or_free(t, 140, 134, max_parts);
 bad:
 	smpp_text_free(t);
 	return -1;

@@ -30,7 +30,8 @@ struct smpp_text {
 /*
  * Encode `utf8`: GSM when it fits (unless `force_ucs2`), else UCS-2; split
  * when longer than one message. 0; -1 invalid UTF-8; -2 more than
- * `max_parts` parts; -3 out of memory. Free with smpp_text_free.
+ * `max_parts` parts; -3 out of memory (after an error nothing is left to
+ * free). Free a success with smpp_text_free.
  */
 int smpp_text_encode(const char *utf8, int force_ucs2, size_t max_parts, struct smpp_text *out);
 void smpp_text_free(struct smpp_text *t);
