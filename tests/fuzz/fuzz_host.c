@@ -139,6 +139,72 @@ h_inbound(struct sb_instance *inst, const char *from, const char *to, const char
 	touch(text);
 }
 
+static int
+h_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
+{
+	if (in == NULL || in->struct_size == 0)
+		abort();
+	touch(in->from);
+	touch(in->to);
+	touch(in->text);
+	touch(in->media_url);
+	touch(in->provider_id);
+	return 0;
+}
+
+static int
+h_call(struct sb_instance *inst, const struct sb_call *c)
+{
+	touch(c->from);
+	touch(c->to);
+	touch(c->provider_id);
+	return 0;
+}
+
+static int
+h_contact_link(struct sb_instance *inst, const char *subaccount, const char *kind_a,
+    const char *a, const char *kind_b, const char *b)
+{
+	touch(subaccount);
+	touch(kind_a);
+	touch(a);
+	touch(kind_b);
+	touch(b);
+	return 0;
+}
+
+static int
+h_contact_find(struct sb_instance *inst, const char *subaccount, const char *kind_from,
+    const char *from, const char *kind_to, char *out, size_t cap)
+{
+	touch(subaccount);
+	touch(kind_from);
+	touch(from);
+	touch(kind_to);
+	if (cap > 0)
+		out[0] = '\0';
+	return 0;
+}
+
+static struct sb_tcp *
+h_tcp_connect(struct sb_instance *inst, const char *host, int port, int64_t timeout_ms,
+    const struct sb_tcp_callbacks *cb, void *arg)
+{
+	touch(host);
+	return NULL; /* no network here: the connection cannot even start */
+}
+
+static int
+h_tcp_write(struct sb_tcp *c, const void *buf, size_t len)
+{
+	return -1;
+}
+
+static void
+h_tcp_close(struct sb_tcp *c)
+{
+}
+
 static const char *
 h_webhook_url(struct sb_instance *inst)
 {
@@ -186,6 +252,13 @@ const struct sb_host fz_host = {
 	.webhook_url = h_webhook_url,
 	.counter_add = h_counter_add,
 	.filter_allowed = h_filter_allowed,
+	.tcp_connect = h_tcp_connect,
+	.tcp_write = h_tcp_write,
+	.tcp_close = h_tcp_close,
+	.inbound_message = h_inbound_message,
+	.call = h_call,
+	.contact_link = h_contact_link,
+	.contact_find = h_contact_find,
 };
 
 struct sb_instance *

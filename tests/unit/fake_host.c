@@ -164,6 +164,51 @@ h_receipt(struct sb_instance *inst, const struct sb_receipt *rc)
 	copy(inst->r_text, sizeof(inst->r_text), rc->error_text);
 }
 
+/* What comes in is counted; the contacts know nobody. */
+static int
+h_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
+{
+	(void)in;
+	inst->ninbound++;
+	return 0;
+}
+
+static void
+h_inbound(struct sb_instance *inst, const char *from, const char *to, const char *text)
+{
+	(void)from;
+	(void)to;
+	(void)text;
+	inst->ninbound++;
+}
+
+static int
+h_contact_find(struct sb_instance *inst, const char *subaccount, const char *kind_from,
+    const char *from, const char *kind_to, char *out, size_t cap)
+{
+	(void)inst;
+	(void)subaccount;
+	(void)kind_from;
+	(void)from;
+	(void)kind_to;
+	(void)out;
+	(void)cap;
+	return 0;
+}
+
+static int
+h_contact_link(struct sb_instance *inst, const char *subaccount, const char *kind_a,
+    const char *a, const char *kind_b, const char *b)
+{
+	(void)inst;
+	(void)subaccount;
+	(void)kind_a;
+	(void)a;
+	(void)kind_b;
+	(void)b;
+	return 0;
+}
+
 static const char *
 h_webhook_url(struct sb_instance *inst)
 {
@@ -198,8 +243,12 @@ const struct sb_host fake_host = {
 	.http_header = h_http_header,
 	.send_result = h_send_result,
 	.receipt = h_receipt,
+	.inbound = h_inbound,
 	.webhook_url = h_webhook_url,
 	.counter_add = h_counter_add,
+	.inbound_message = h_inbound_message,
+	.contact_link = h_contact_link,
+	.contact_find = h_contact_find,
 };
 
 struct sb_instance *

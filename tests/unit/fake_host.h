@@ -43,8 +43,9 @@ struct sb_instance {
 	enum sb_outcome outcome;
 	char provider_id[256], error_code[64], error_text[256];
 	int32_t retry_after_s, parts;
-	/* receipts */
+	/* receipts, and messages that came in */
 	int nreceipts;
+	int ninbound;
 	enum sb_outcome r_outcome;
 	char r_id[256], r_code[256], r_text[256];
 };
