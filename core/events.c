@@ -498,13 +498,6 @@ stored_body(const char *kind, const char *subaccount, int64_t now, json_t *messa
 
 int64_t
 sb_events_emit(struct sb_daemon *d, const char *subaccount, const char *contact,
-    const char *kind, int64_t message_id, json_t *payload)
-{
-	return sb_events_emit_to(d, subaccount, contact, kind, message_id, payload, NULL);
-}
-
-int64_t
-sb_events_emit_to(struct sb_daemon *d, const char *subaccount, const char *contact,
     const char *kind, int64_t message_id, json_t *payload, const char *url)
 {
 	const struct sb_config_subaccount *sa = d->cfg != NULL ?

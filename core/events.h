@@ -40,14 +40,12 @@ void sb_events_free(struct sb_events *ev);
 /*
  * Store an event of `kind` ("message.inbound", ...) for `subaccount`,
  * ordered by `contact` (the other party's address), in the open group;
- * `payload` (borrowed) becomes the body's "message" member. Nothing is
- * stored (0) when the subaccount has no `events` configured. Returns the
- * event id, 0, or -1. Delivery starts once the group is committed.
+ * `payload` (borrowed) becomes the body's "message" member; `url` is a
+ * flow's callback URL, or NULL for the subaccount's `events.url`. Nothing
+ * is stored (0) when the subaccount has no `events` configured. Returns
+ * the event id, 0, or -1. Delivery starts once the group is committed.
  */
 int64_t sb_events_emit(struct sb_daemon *d, const char *subaccount, const char *contact,
-    const char *kind, int64_t message_id, json_t *payload);
-/* The same, sent to `url` (a flow's callback) instead of the subaccount's URL. */
-int64_t sb_events_emit_to(struct sb_daemon *d, const char *subaccount, const char *contact,
     const char *kind, int64_t message_id, json_t *payload, const char *url);
 
 /*

@@ -88,7 +88,7 @@ sb_inbound_message(struct sb_instance *inst, const struct sb_inbound *in)
 		    "media", row.media, "channel", inst->name, "channel_type", type, "flow",
 		    row.flow_id > 0 ? json_integer(row.flow_id) : json_null());
 
-		if (payload == NULL || sb_events_emit_to(inst->d, row.subaccount, in->from != NULL ?
+		if (payload == NULL || sb_events_emit(inst->d, row.subaccount, in->from != NULL ?
 		    in->from : "", "message.inbound", id, payload,
 		    row.flow_id > 0 ? flow_url : NULL) < 0) {
 			json_decref(payload);

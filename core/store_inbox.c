@@ -45,12 +45,6 @@ inbox_folder(const char *name)
 	return NULL;
 }
 
-int
-sb_store_folder_valid(const char *name)
-{
-	return inbox_folder(name) != NULL;
-}
-
 const char *
 sb_store_folder_names(void)
 {
@@ -123,7 +117,7 @@ static const char *const inbox_merge_sql[] = {
 	"UPDATE inbound SET contact_id = ?1 WHERE contact_id = ?2",
 	"UPDATE calls SET contact_id = ?1 WHERE contact_id = ?2",
 	"UPDATE flows SET contact_id = ?1 WHERE contact_id = ?2",
-	"DELETE FROM contacts WHERE id = ?2 AND ?1 IS NOT NULL",
+	"DELETE FROM contacts WHERE id = ?2",
 };
 
 static int
@@ -472,7 +466,7 @@ sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id
 	    "UPDATE inbound SET archived_from = folder, folder = 'archived', archived_ms = ?2"
 	    " WHERE id = ?1" :
 	    "UPDATE inbound SET folder = coalesce(archived_from, 'inbox'), archived_from = NULL,"
-	    " archived_ms = NULL WHERE id = ?1 AND ?2 IS NOT NULL", id, now_ms,
+	    " archived_ms = NULL WHERE id = ?1", id, now_ms,
 	    "the inbound message", err);
 }
 
@@ -487,7 +481,7 @@ sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
 	if (strcmp(folder, "archived") != 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s; only"
 		    " archived messages can be deleted (archive it first)", (long long)id, folder);
-	return sb_store_write_id(st, "DELETE FROM inbound WHERE id = ?1 AND ?2 IS NOT NULL", id,
+	return sb_store_write_id(st, "DELETE FROM inbound WHERE id = ?1", id,
 	    0, "the inbound message", err);
 }
 

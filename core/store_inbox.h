@@ -89,8 +89,6 @@ int64_t sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int
 json_t *sb_store_folder_counts(struct sb_store *st, const char *subaccount,
     struct sb_error *err);
 
-/* Is `name` a folder? 1 or 0. */
-int sb_store_folder_valid(const char *name);
 /* The folders' names, for help texts: "inbox, flows, ...". */
 const char *sb_store_folder_names(void);
 

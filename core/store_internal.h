@@ -125,7 +125,10 @@ struct sb_col_spec {
 sqlite3_stmt *sb_store_prepare(struct sb_store *st, const char *sql, struct sb_error *err);
 /* Bind a string, or NULL for NULL (the string must outlive the step). */
 void sb_store_bind_text(sqlite3_stmt *s, int i, const char *v);
-/* A one-off write with ?1 = id and ?2 = ms: 0, or -1 with err ("<what> could not be changed"). */
+/*
+ * A one-off write with ?1 = id and ?2 = ms (a statement without ?2 ignores
+ * it): 0, or -1 with err ("<what> could not be changed").
+ */
 int sb_store_write_id(struct sb_store *st, const char *sql, int64_t id, int64_t ms,
     const char *what, struct sb_error *err);
 /* Columns 0..n-1 of the current row as {name: value}; NULLs are null, times ISO 8601. */

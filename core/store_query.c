@@ -70,7 +70,8 @@ sb_store_write_id(struct sb_store *st, const char *sql, int64_t id, int64_t ms,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ms);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, ms);
 	rc = sb_store_exec_write(st, s);
 	sqlite3_finalize(s);
 	if (rc < 0)
