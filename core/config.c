@@ -882,6 +882,12 @@ load_subaccounts(struct load *ld, struct sb_cfg *root, const struct field *f,
 
 /* ---- the whole file ---- */
 
+static void
+load_console(struct load *ld, struct sb_cfg *root, const struct field *f, void *base)
+{
+	sb_config_console_parse(sb_cfg_get(root, f->key), ld->cfg);
+}
+
 /* Order matters: chains refer to instances, subaccounts to chains. */
 #define C(m) offsetof(struct sb_config, m)
 static const struct field top_fields[] = {
@@ -892,6 +898,7 @@ static const struct field top_fields[] = {
 	{ .key = "filters", .type = F_CUSTOM, .custom = load_instances, .arg = SB_PLUGIN_FILTER },
 	{ .key = "chains", .type = F_CUSTOM, .custom = load_chains },
 	{ .key = "subaccounts", .type = F_CUSTOM, .custom = load_subaccounts },
+	{ .key = "console", .type = F_CUSTOM, .custom = load_console },
 };
 
 /* Rules that span keys of a section, once every key is read. */
@@ -1031,6 +1038,7 @@ sb_config_free(struct sb_config *cfg)
 	free(cfg->instances);
 	free(cfg->chains);
 	free(cfg->subaccounts);
+	sb_config_console_free(&cfg->console);
 	sb_cfg_doc_free(cfg->doc);
 	free(cfg->path);
 	free(cfg);

@@ -233,6 +233,25 @@ struct sb_config_daemon {
 	int sync_full;             /* synchronous=FULL (default 1) or NORMAL */
 };
 
+/* Who a console user is (console.c): one subaccount's user, or support across all. */
+enum sb_console_role { SB_CONSOLE_USER, SB_CONSOLE_SUPPORT };
+
+struct sb_config_console_user {
+	char *name;
+	enum sb_console_role role;
+	char *subaccount;          /* SB_CONSOLE_USER: the one it sees; support: NULL */
+	char *password_hash;       /* "scrypt:N:r:p:SALT:KEY" (console_pw.h) */
+};
+
+/* The top-level `console:` section (config_console.c). */
+struct sb_config_console {
+	char *www;                 /* the console's files; NULL: found (console_files.c) */
+	int64_t session_ttl_ms;    /* a session's life from its login, default 8h */
+	int secure_cookie;         /* mark the cookie Secure (served behind TLS) */
+	size_t nusers;
+	struct sb_config_console_user *users;
+};
+
 struct sb_config {
 	char *path;
 	struct sb_cfg_doc *doc;    /* owns the node tree the pointers refer to */
@@ -245,6 +264,7 @@ struct sb_config {
 	struct sb_config_chain *chains;
 	size_t nsubaccounts;
 	struct sb_config_subaccount *subaccounts;
+	struct sb_config_console console;
 };
 
 /*
@@ -282,6 +302,15 @@ void sb_config_hours_parse(struct sb_cfg *node, struct sb_allowed_hours *h);
 void sb_config_events_parse(struct sb_cfg *node, const char *where,
     struct sb_config_events *ev);
 void sb_config_events_free(struct sb_config_events *ev);
+
+/*
+ * Parse the top-level `console` node (NULL: none) into cfg->console
+ * (config_console.c); subaccounts must be loaded first.
+ */
+void sb_config_console_parse(struct sb_cfg *node, struct sb_config *cfg);
+void sb_config_console_free(struct sb_config_console *c);
+const struct sb_config_console_user *sb_config_console_user(const struct sb_config *cfg,
+    const char *name);
 
 /* "sun" ... "sat" for 0 ... 6. */
 const char *sb_weekday_name(int day);

@@ -585,6 +585,9 @@ sb_ctl_man(FILE *out)
 	fputs(".TP\n.B apikey new\n"
 	    "print a new random 256-bit API key and its sha256: hash for api_keys"
 	    " (no daemon needed)\n", out);
+	fputs(".TP\n.B console hash \\fR[\\fB\\-\\-cost\\fR \\fIN\\fR]\n"
+	    "read a console password on standard input and print its scrypt"
+	    " password_hash for console.users (no daemon needed)\n", out);
 	fputs(".SH ENVIRONMENT\n.TP\n.B SWITCHBOARD_SOCKET\n"
 	    "the control socket, when neither \\fB\\-s\\fR nor \\fB\\-c\\fR is given\n"
 	    ".SH SEE ALSO\n.BR switchboardd (8)\n", out);

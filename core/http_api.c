@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "console.h"
 #include "daemon.h"
 #include "dispatch.h"
 #include "events.h"
@@ -48,6 +49,7 @@ struct sb_http_api {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct sb_http_guard *guard;
+	struct sb_console *console;
 };
 
 /* A request whose answer waits for the commit of its messages. */
@@ -108,6 +110,24 @@ sha256_hex(const char *s, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* An address that keeps failing waits, whatever key it brings now:
+ * otherwise the answer would still tell a good key from a bad one. */
+static int
+auth_throttled(struct sb_http_api *api, struct evhttp_request *req)
+{
+	int wait_s = 0;
+	char msg[128], secs[16];
+
+	if (sb_http_guard_auth_allowed(api->guard, req, &wait_s) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "too many failed logins or API key checks from this"
+	    " address; retry in %ds", wait_s);
+	snprintf(secs, sizeof(secs), "%d", wait_s);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", secs);
+	fail(req, SB_E_RATE_LIMITED, msg);
+	return 1;
+}
+
 /* The subaccount a request's key belongs to, or NULL (answered 401). */
 static const struct sb_config_subaccount *
 authenticate(struct sb_http_api *api, struct evhttp_request *req)
@@ -116,21 +136,16 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 	const char *auth = evhttp_find_header(h, "Authorization");
 	const char *key = evhttp_find_header(h, "X-API-Key");
 	const struct sb_config *cfg = api->d->cfg;
+	const struct sb_config_subaccount *session_sub;
 	char hex[65];
-	int wait_s = 0;
+	int rc;
 
-	/* An address that keeps failing waits, whatever key it brings now:
-	 * otherwise the answer would still tell a good key from a bad one. */
-	if (sb_http_guard_auth_allowed(api->guard, req, &wait_s) < 0) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "too many failed API key checks from this address;"
-		    " retry in %ds", wait_s);
-		snprintf(hex, sizeof(hex), "%d", wait_s);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", hex);
-		fail(req, SB_E_RATE_LIMITED, msg);
+	/* No key: a console session's request, if it has the cookie. */
+	if (key == NULL && auth == NULL &&
+	    (rc = sb_console_authenticate(api, req, &session_sub, NULL)) != 0)
+		return rc > 0 ? session_sub : NULL;
+	if (auth_throttled(api, req))
 		return NULL;
-	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
 	if (key == NULL || *key == '\0') {
@@ -631,6 +646,59 @@ out:
 	json_decref(body);
 }
 
+/* A resend waits for the submit's commit like any submission. */
+struct resend {
+	struct sb_http_api *api;
+	struct evhttp_request *req;      /* NULL once the client has gone */
+	int64_t old;
+};
+
+static void
+resend_client_gone(void *arg)
+{
+	struct resend *r = arg;
+
+	r->req = NULL;
+}
+
+static void
+resend_done(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+{
+	struct resend *r = arg;
+
+	(void)duplicate;
+	if (r->req != NULL) {
+		sb_http_guard_watch(r->api->guard, r->req, NULL, NULL);
+		if (err != NULL)
+			send_error(r->req, err);
+		else
+			send_json(r->req, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id,
+			    "resend_of", (json_int_t)r->old));
+	}
+	free(r);
+}
+
+/* POST /v1/messages/{id}/resend: a copy of a finished message, linked to it. */
+static void
+resend_message(struct sb_http_api *api, struct evhttp_request *req,
+    const struct sb_config_subaccount *sub, int64_t id)
+{
+	struct resend *r = calloc(1, sizeof(*r));
+	struct sb_error err = { 0 };
+
+	if (r == NULL) {
+		fail(req, SB_E_INTERNAL, "out of memory");
+		return;
+	}
+	*r = (struct resend){ api, req, id };
+	sb_http_guard_watch(api->guard, req, resend_client_gone, r);
+	if (sb_dispatch_resend(api->d->dispatch, id, sub->name, resend_done, r, &err) < 0) {
+		sb_http_guard_watch(api->guard, req, NULL, NULL);
+		free(r);
+		send_error(req, &err);
+	}
+}
+
 static void
 route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
 {
@@ -675,6 +743,8 @@ route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *
 		cancel_message(api, req, sub, id);
 	} else if (strcmp(end, "/reschedule") == 0 && method == EVHTTP_REQ_POST) {
 		reschedule_message(api, req, sub, id);
+	} else if (strcmp(end, "/resend") == 0 && method == EVHTTP_REQ_POST) {
+		resend_message(api, req, sub, id);
 	} else {
 		fail(req, SB_E_NOT_FOUND, "no such route");
 	}
@@ -732,7 +802,11 @@ static const struct route {
 	{ "/v1/contacts", 0, sb_http_route_contacts },
 	{ "/v1/flows", 0, sb_http_route_flows },
 	{ "/v1/events", 0, sb_http_route_events },
+	{ "/v1/allowlist", 0, sb_http_route_allowlist },
+	{ "/v1/session", 1, sb_console_route_session },
 	{ "/hooks/", 0, sb_http_route_hook },
+	{ "/console", 0, sb_console_route_files },
+	{ "/", 1, sb_console_route_root },
 };
 
 static void
@@ -799,6 +873,7 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	evhttp_set_timeout(api->http, 60);
 	evhttp_set_gencb(api->http, dispatch_request, api);
 	api->guard = sb_http_guard_new(d, api->http);
+	api->console = sb_console_new(d);
 	if (api->guard == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		sb_http_api_free(api);
@@ -819,6 +894,8 @@ sb_http_api_free(struct sb_http_api *api)
 {
 	if (api == NULL)
 		return;
+	/* First: logins still being checked are answered through the guard. */
+	sb_console_free(api->console);
 	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
 	free(api);
@@ -830,6 +907,24 @@ struct sb_daemon *
 sb_http_daemon(struct sb_http_api *api)
 {
 	return api->d;
+}
+
+struct sb_console *
+sb_http_console(struct sb_http_api *api)
+{
+	return api->console;
+}
+
+int
+sb_http_auth_throttled(struct sb_http_api *api, struct evhttp_request *req)
+{
+	return auth_throttled(api, req);
+}
+
+void
+sb_http_auth_failed(struct sb_http_api *api, struct evhttp_request *req, const char *why)
+{
+	sb_http_guard_auth_failed(api->guard, req, why);
 }
 
 const struct sb_config_subaccount *
@@ -913,8 +1008,13 @@ sb_http_key_user(struct sb_http_api *api, const char *subaccount,
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	const char *key = evhttp_find_header(h, "X-API-Key");
+	const struct sb_config_console_user *cu;
 	char hex[65];
 
+	if (key == NULL && auth == NULL && (cu = sb_console_request_user(api, req)) != NULL) {
+		snprintf(buf, len, "console:%s", cu->name);
+		return buf;
+	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
 	sha256_hex(key != NULL ? key : "", hex);

@@ -17,11 +17,22 @@
 #include "errors.h"
 
 struct sb_config_subaccount;
+struct sb_console;
 struct sb_daemon;
 struct sb_http_api;
 
 struct sb_daemon *sb_http_daemon(struct sb_http_api *api);
-/* The subaccount of the request's API key, or NULL (already answered 401/429). */
+struct sb_console *sb_http_console(struct sb_http_api *api);
+/* The failed-login throttle API keys share: 1 if the request's address must
+ * wait (answered 429 with Retry-After), else 0; and counting a failure. */
+int sb_http_auth_throttled(struct sb_http_api *api, struct evhttp_request *req);
+void sb_http_auth_failed(struct sb_http_api *api, struct evhttp_request *req,
+    const char *why);
+/*
+ * The subaccount of the request's API key, or of its console session
+ * (console.c: CSRF-checked, X-Subaccount), or NULL (already answered
+ * 400/401/403/429).
+ */
 const struct sb_config_subaccount *sb_http_authenticate(struct sb_http_api *api,
     struct evhttp_request *req);
 /* Answer with `body` (taken). */
@@ -53,6 +64,10 @@ const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
  */
 void sb_http_watch(struct sb_http_api *api, struct evhttp_request *req,
     void (*gone)(void *), void *arg);
+
+/* http_allow.c: /v1/allowlist, the content filter's allowlist (support users) */
+void sb_http_route_allowlist(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
 
 /* http_hooks.c: /hooks/<instance>[/rest], provider callbacks */
 void sb_http_route_hook(struct sb_http_api *api, struct evhttp_request *req,

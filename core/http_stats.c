@@ -1,7 +1,8 @@
 /*
  * http_stats.c - GET /v1/stats: delivery statistics of the key's
  * subaccount per template or per channel type (by=...) over whole UTC
- * days of trigger time, at most 3 months (store_stats.h).
+ * days of trigger time, at most 3 months (store_stats.h); by template,
+ * optionally only one channel type's messages (channel_type=...).
  */
 #include <string.h>
 
@@ -33,6 +34,7 @@ sb_http_route_stats(struct sb_http_api *api, struct evhttp_request *req, const c
 		return;
 	sq.subaccount = sub->name;
 	sq.by = evhttp_find_header(&q, "by");
+	sq.channel_type = evhttp_find_header(&q, "channel_type");
 	if (sb_http_time_param(req, &q, "from", &sq.from_ms) < 0 ||
 	    sb_http_time_param(req, &q, "until", &sq.until_ms) < 0)
 		goto out;

@@ -37,10 +37,14 @@ core_libsbcore_la_SOURCES = \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/http_stats.c \
 	core/events.c core/events.h core/store_events.c core/store_events.h core/http_events.c \
+	core/config_console.c core/console.c core/console.h core/console_files.c \
+	core/console_pw.c core/console_pw.h core/console_pw_worker.c core/http_allow.c \
 	core/control.h \
 	$(SB_CONTROL_SOURCES)
 # ctl_spec.c is the daemon's command table too, with the handlers (SB_CTL_DAEMON).
-core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -DSB_CTL_DAEMON
+# The console's files: installed, else the source tree's (run from the build tree).
+core_libsbcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -DSB_CTL_DAEMON \
+	-DSB_WWW_DIRS=\"$(pkgdatadir)/www:$(abs_top_srcdir)/www\"
 core_libsbcore_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(CURL_CFLAGS) \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(IDN2_CFLAGS)
 core_libsbcore_la_LIBADD = $(LIBEVENT_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
@@ -54,7 +58,8 @@ core_switchboardd_CPPFLAGS = $(AM_CPPFLAGS) -DSB_ABS_BUILDDIR=\"$(abs_top_buildd
 core_switchboardd_LDADD = core/libsbcore.la
 
 bin_PROGRAMS += core/switchboardctl
-core_switchboardctl_SOURCES = $(SB_CTL_SOURCES) core/apikey.c core/apikey.h
+core_switchboardctl_SOURCES = $(SB_CTL_SOURCES) core/apikey.c core/apikey.h \
+	core/console_pw.c core/console_pw.h
 
 # switchboardctl's man page, generated from the command table (ctl_spec.c)
 # like its --help: it cannot describe a command the client does not parse.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chantype.h"
 #include "store_internal.h"
 #include "store_search.h"
 #include "store_stats.h"
@@ -64,6 +65,12 @@ sb_stats_check(struct sb_stats_query *q, int64_t now_ms, struct sb_error *err)
 	if (q->by == NULL || (strcmp(q->by, "template") != 0 && strcmp(q->by, "channel_type") != 0))
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'by' must be template or"
 		    " channel_type");
+	if (q->channel_type != NULL && strcmp(q->by, "template") != 0)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'channel_type' filters by=template"
+		    " only");
+	if (q->channel_type != NULL && !sb_channel_type_valid(q->channel_type))
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown channel type '%.40s'"
+		    " (expected sms, whatsapp, line_push, line_notify or other)", q->channel_type);
 	if (q->from_ms == 0 && q->until_ms == 0) {
 		q->until_ms = now_ms;
 		q->from_ms = now_ms - 30 * DAY_MS;
@@ -94,14 +101,17 @@ sb_store_stats(struct sb_store *st, const struct sb_stats_query *q, struct sb_er
 
 	/* Whole UTC days: the aggregates are per day of trigger time. */
 	snprintf(sql, sizeof(sql), "SELECT %s, status, sum(n) FROM msg_stats"
-	    " WHERE subaccount = ? AND day >= ? AND day < ? GROUP BY 1, 2 ORDER BY 1, 2",
-	    strcmp(q->by, "template") == 0 ? "template" : "channel_type");
+	    " WHERE subaccount = ? AND day >= ? AND day < ?%s GROUP BY 1, 2 ORDER BY 1, 2",
+	    strcmp(q->by, "template") == 0 ? "template" : "channel_type",
+	    q->channel_type != NULL ? " AND channel_type = ?" : "");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return sb_error_set(err, SB_E_INTERNAL, "statistics failed: %s",
 		    sqlite3_errmsg(st->db)), NULL;
 	sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, d0);
 	sqlite3_bind_int64(s, 3, d1);
+	if (q->channel_type != NULL)
+		sqlite3_bind_text(s, 4, q->channel_type, -1, SQLITE_TRANSIENT);
 	rows = json_array();
 	for (;;) {
 		int rc = sqlite3_step(s);

@@ -19,6 +19,7 @@ struct sb_store;
 struct sb_stats_query {
 	const char *subaccount;   /* required */
 	const char *by;           /* "template" or "channel_type" */
+	const char *channel_type; /* by template: only this channel type's messages, or NULL */
 	int64_t from_ms, until_ms;/* trigger time; both 0: the last 30 days */
 };
 

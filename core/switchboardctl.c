@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  --man      print the manual page (troff), made from the command table\n"
     "answered by the client itself, no daemon needed:\n"
     "  apikey new             print a new random API key and its sha256: hash\n"
+    "  console hash [--cost N]  read a console password on stdin, print its\n"
+    "                         scrypt password_hash for console.users\n"
     "exit status: 0 ok, 1 the daemon answered with an error,\n"
     "             2 usage error or the daemon could not be reached\n";
 
@@ -594,6 +596,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "apikey") == 0)
 		return sb_apikey_command(argc - i - 1, argv + i + 1, json_out, stdout);
+	if (strcmp(argv[i], "console") == 0)
+		return sb_console_hash_command(argc - i - 1, argv + i + 1, json_out, stdout);
 	spec = sb_ctl_parse_argv(argc - i, argv + i, &args, &err);
 	if (spec == NULL) {
 		fprintf(stderr, "switchboardctl: %s\n", err.message);

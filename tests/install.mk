@@ -11,6 +11,7 @@ EXTRA_DIST += tests/install/mock_api.py \
 AM_TESTS_ENVIRONMENT += SB_MAKE='$(MAKE)' SB_CC='$(CC)' SB_PKG_CONFIG='$(PKG_CONFIG)' \
 	SB_SBINDIR='$(sbindir)' SB_BINDIR='$(bindir)' SB_INCLUDEDIR='$(includedir)' \
 	SB_LIBDIR='$(libdir)' SB_PLUGINDIR='$(plugindir)' SB_SYSCONFDIR='$(sysconfdir)' \
-	SB_MANDIR='$(mandir)' SB_UNITDIR='$(systemdsystemunitdir)' SB_SYSUSERSDIR='$(sysusersdir)'; \
+	SB_MANDIR='$(mandir)' SB_UNITDIR='$(systemdsystemunitdir)' SB_SYSUSERSDIR='$(sysusersdir)' \
+	SB_PKGDATADIR='$(pkgdatadir)'; \
 	export SB_MAKE SB_CC SB_PKG_CONFIG SB_SBINDIR SB_BINDIR SB_INCLUDEDIR SB_LIBDIR \
-	SB_PLUGINDIR SB_SYSCONFDIR SB_MANDIR SB_UNITDIR SB_SYSUSERSDIR;
+	SB_PLUGINDIR SB_SYSCONFDIR SB_MANDIR SB_UNITDIR SB_SYSUSERSDIR SB_PKGDATADIR;

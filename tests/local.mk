@@ -12,6 +12,7 @@ include tests/unit/engine.mk
 include tests/unit/twilio_vonage.mk
 include tests/unit/csvfeed.mk
 include tests/unit/smpp.mk
+include tests/unit/console.mk
 include tests/tools/tools.mk
 include tests/tools/loadgen.mk
 include tests/fuzz/local.mk

@@ -22,10 +22,11 @@ FUZZ_PLUGIN_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(YAML_CFLA
 FUZZ_PLUGIN_LIBS = $(SBP_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS) $(IDN2_LIBS) -lm
 
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c core/cfgnode.c core/config.c \
-	core/config_hours.c core/config_events.c core/status.c core/xalloc.c core/tz.c
-tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+	core/config_hours.c core/config_events.c core/config_console.c core/console_pw.c \
+	core/status.c core/xalloc.c core/tz.c
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(CRYPTO_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LD)
-tests_fuzz_fuzz_config_LDADD = $(YAML_LIBS)
+tests_fuzz_fuzz_config_LDADD = $(YAML_LIBS) $(CRYPTO_LIBS)
 
 # The real command table pulls in every command, hence the daemon's library.
 tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c core/ctl_spec.c

@@ -66,7 +66,8 @@ for f in "$SB_SBINDIR/switchboardd" "$SB_BINDIR/switchboardctl" \
 	"$SB_INCLUDEDIR/switchboard/plugin.h" "$SB_INCLUDEDIR/switchboard/host.h" \
 	"$SB_INCLUDEDIR/switchboard/types.h" "$SB_LIBDIR/pkgconfig/switchboard-plugin.pc" \
 	"$SB_PLUGINDIR/stub.so" "$SB_PLUGINDIR/test.so" "$SB_PLUGINDIR/http_sms.so" \
-	"$SB_PLUGINDIR/content_filter.so"; do
+	"$SB_PLUGINDIR/content_filter.so" "${SB_PKGDATADIR:?}/www/index.html" \
+	"$SB_PKGDATADIR/www/console.js" "$SB_PKGDATADIR/www/console.css"; do
 	[ -f "$dest$f" ] || fail "not installed: $f"
 done
 daemon=$dest$SB_SBINDIR/switchboardd

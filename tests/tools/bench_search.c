@@ -7,7 +7,10 @@
  * statistics (per template and channel type over 90 days, per
  * broadcast), best of 3.
  *
- *   tests/tools/bench_search [N] [DBPATH]
+ *   tests/tools/bench_search [N] [DBPATH] [keep]
+ *
+ * The store is removed at the end unless "keep" is given (scripts/bench's
+ * console section serves it with the daemon).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,8 +203,9 @@ main(int argc, char **argv)
 		printf("stats:  one broadcast                %7.2f ms\n", best * 1000);
 	}
 	sb_store_close(st);
-	unlink(path);
 	snprintf(lock, sizeof(lock), "%s.lock", path);
 	unlink(lock);
+	if (argc <= 3 || strcmp(argv[3], "keep") != 0)
+		unlink(path);
 	return 0;
 }

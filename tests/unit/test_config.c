@@ -369,7 +369,7 @@ test_unknown_key(void **state)
 	    "commit_max, sync)");
 	expect_exact("validity: 1h\ndeamon: {}\n",
 	    "t.yaml:2:1: unknown key 'deamon' in the top level (expected one of: "
-	    "daemon, retry, validity, plugins, filters, chains, subaccounts)");
+	    "daemon, retry, validity, plugins, filters, chains, subaccounts, console)");
 	expect_error("plugins:\n  a: {module: m}\nchains:\n  c:\n    - channel: a\n"
 	    "      fallback: 1s\n",
 	    "t.yaml:6:7: unknown key 'fallback' in chains.c[0] (expected one of: "
@@ -651,7 +651,7 @@ test_multiple_errors(void **state)
 	    "t.yaml:9:16: unknown channel instance 'b' (known: a)\n"
 	    "t.yaml:10:23: bad duration 'soon' for 'fallback_after' (expected e.g. 30s, 15m, 2h)\n"
 	    "t.yaml:11:1: unknown key 'colour' in the top level (expected one of: daemon, retry, "
-	    "validity, plugins, filters, chains, subaccounts)");
+	    "validity, plugins, filters, chains, subaccounts, console)");
 	free(err);
 }
 
