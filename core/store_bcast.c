@@ -380,10 +380,16 @@ json_t *
 sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t before_id,
     int limit)
 {
+	/* Each row's figures from the aggregates (bcast_stats), as the detail's. */
 	sqlite3_stmt *s = sb_store_prepare(st, "SELECT " BCAST_COLS ","
-	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id)"
-	    " FROM broadcasts b WHERE (?1 IS NULL OR b.subaccount = ?1)"
-	    " AND (?2 = 0 OR b.id < ?2) ORDER BY b.id DESC LIMIT ?3", NULL);
+	    " coalesce(sum(x.n), 0),"
+	    " coalesce(sum(CASE WHEN x.status IN ('scheduled', 'queued', 'sending', 'accepted')"
+	    "  THEN x.n END), 0),"
+	    " coalesce(sum(CASE WHEN x.status IN ('delivered', 'read') THEN x.n END), 0),"
+	    " coalesce(sum(CASE WHEN x.status = 'read' THEN x.n END), 0)"
+	    " FROM broadcasts b LEFT JOIN bcast_stats x ON x.broadcast_id = b.id"
+	    " WHERE (?1 IS NULL OR b.subaccount = ?1) AND (?2 = 0 OR b.id < ?2)"
+	    " GROUP BY b.id ORDER BY b.id DESC LIMIT ?3", NULL);
 	json_t *a = json_array(), *next = json_null();
 	int64_t last = 0;
 	int n = 0;
@@ -396,6 +402,8 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 	sqlite3_bind_int64(s, 2, before_id);
 	sqlite3_bind_int(s, 3, limit + 1);
 	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t total = sqlite3_column_int64(s, NBCAST_COLS);
+		int64_t pending = sqlite3_column_int64(s, NBCAST_COLS + 1);
 		json_t *o;
 
 		if (n++ == limit) {
@@ -403,7 +411,13 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 			break;
 		}
 		o = bcast_row(s);
-		json_object_set_new(o, "messages", col_json(s, NBCAST_COLS, 0));
+		json_object_set_new(o, "messages", json_integer(total));
+		json_object_set_new(o, "final", json_integer(total - pending));
+		json_object_set_new(o, "running", json_boolean(pending > 0));
+		json_object_set_new(o, "delivered_pct", json_real(percent(
+		    sqlite3_column_int64(s, NBCAST_COLS + 2), total)));
+		json_object_set_new(o, "read_pct", json_real(percent(
+		    sqlite3_column_int64(s, NBCAST_COLS + 3), total)));
 		last = sqlite3_column_int64(s, 0);
 		json_array_append_new(a, o);
 	}
