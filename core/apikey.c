@@ -44,7 +44,7 @@ sb_apikey_make(char key[2 * SB_APIKEY_BYTES + 1], char hash[72])
 	hex(raw, sizeof(raw), key);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	SHA256((const unsigned char *)key, strlen(key), md);
-	memcpy(hash, "sha256:", 7);
+	memcpy(hash, "sha256:", 8); /* with its NUL, until hex() ends the string */
 	hex(md, sizeof(md), hash + 7);
 	return 0;
 }

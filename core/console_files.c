@@ -134,7 +134,10 @@ load_dir(struct sb_console_files *fs, const char *dir)
 		fs->n++;
 	}
 	closedir(d);
-	fs->dir = sb_xstrdup(dir);
+	/* "/src/build/../www" reads better as "/src/www" in the log. */
+	fs->dir = realpath(dir, NULL);
+	if (fs->dir == NULL)
+		fs->dir = sb_xstrdup(dir);
 	return 0;
 }
 
@@ -165,7 +168,7 @@ sb_console_files_load(const struct sb_config *cfg)
 		sb_log(SB_LOG_WARN, "console: no files to serve (looked in %s); /console/"
 		    " answers 404", cfg->console.www != NULL ? cfg->console.www : SB_WWW_DIRS);
 	else
-		sb_log(SB_LOG_INFO, "console: %zu files from %s", fs->n, dir);
+		sb_log(SB_LOG_INFO, "console: %zu files from %s", fs->n, fs->dir);
 	free(dirs);
 	return fs;
 }
