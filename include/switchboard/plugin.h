@@ -50,6 +50,10 @@
  *       contact_find, appended after
  *       filter_allowed. A plugin that uses one checks SB_HOST_HAS(host,
  *       field). Nothing else moved: 1.0 and 1.1 plugins load unchanged.
+ *  1.3  sb_send_result gains in_doubt, appended after parts: a TEMPORARY
+ *       whose request went out without an answer (a plugin on its own TCP
+ *       connection says so; the host's HTTP client already told the host).
+ *       The host reads it only where struct_size covers it.
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
@@ -94,7 +98,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 2
+#define SB_ABI_MINOR 3
 
 /* Whether a struct filled by the other side (its struct_size) covers `field`. */
 #define SB_HAS_FIELD(ptr, type, field) \
