@@ -49,6 +49,7 @@ struct sm_msg {
 	char **ids;
 	uint32_t perm, temp;          /* the first permanent / temporary status */
 	char lost[160];               /* why a part got no answer */
+	int doubt;                    /* a part went out and got no answer */
 	struct sm_msg *next_q;
 };
 
@@ -108,6 +109,10 @@ msg_finish(struct sm_msg *m)
 			res.error_code = "no_answer";
 			res.error_text = m->lost;
 		}
+		/* The SMSC may have taken a part it did not answer: the engine's
+		 * in_doubt policy decides (review by default, SMPP having no
+		 * idempotency key), not a blind resend. */
+		res.in_doubt = m->doubt;
 	} else {
 		res.outcome = SB_OUT_ACCEPTED;
 		res.provider_id = m->ids[0];
@@ -163,6 +168,7 @@ on_lost(void *arg, void *cookie, const char *why)
 
 	(void)arg;
 	snprintf(m->lost, sizeof(m->lost), "%s", why);
+	m->doubt = 1; /* this part was written: the SMSC may have it */
 	if (m->next < m->nparts) { /* parts not yet sent will not be */
 		queue_remove(m->st, m);
 		m->answered += m->nparts - m->next;

@@ -13,6 +13,14 @@
 //   {"cmd":"enquire"}               an enquire_link to the ESME
 //   {"cmd":"close"}                 drop every connection
 //   {"cmd":"silent","on":true}      stop answering submit_sm and enquire_link
+//   {"cmd":"mute_enquire","on":true}  stop answering enquire_link only
+//   {"cmd":"hold","on":true}        keep submit_sm unanswered ("held" events)
+//   {"cmd":"release"}               answer every held submit_sm still on an
+//                                   open session, oldest first, and stop holding
+// Every command is acknowledged with {"ev":"ack","n":N} when it carries
+// "n_ack":N, so that a test waits for it to apply instead of sleeping.
+// Sessions are numbered from 1 in order of connection ("sid" in bind,
+// submit, held and closed events).
 // Message ids are hexadecimal, counting from 0x1f001.
 'use strict';
 const smpp = require('smpp');
@@ -20,18 +28,43 @@ const readline = require('readline');
 
 const password = process.argv[2] || 'secret';
 let nextId = 0x1f001;
-let throttle = 0, forced = 0, forcedStatus = 0, silent = false;
+let throttle = 0, forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
+let hold = false, nextSid = 1;
 const sessions = new Set();
+const held = [];
 
 function out(ev) { process.stdout.write(JSON.stringify(ev) + '\n'); }
 
+// The answer to one submit_sm: throttled, a forced status, or accepted with an id.
+function answer(session, pdu, ev) {
+	if (throttle > 0) {
+		throttle--;
+		ev.status = smpp.ESME_RTHROTTLED;
+		out(ev);
+		session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		return;
+	}
+	if (forced > 0) {
+		forced--;
+		ev.status = forcedStatus;
+		out(ev);
+		session.send(pdu.response({ command_status: forcedStatus }));
+		return;
+	}
+	ev.id = (nextId++).toString(16);
+	out(ev);
+	session.send(pdu.response({ message_id: ev.id }));
+}
+
 const server = smpp.createServer(function (session) {
+	const sid = nextSid++;
+	session.sid = sid;
 	session.on('error', (e) => out({ ev: 'error', error: String(e) }));
-	session.on('close', () => { sessions.delete(session); out({ ev: 'closed' }); });
+	session.on('close', () => { sessions.delete(session); out({ ev: 'closed', sid: sid }); });
 	for (const cmd of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
 		session.on(cmd, function (pdu) {
 			const ok = pdu.password === password;
-			out({ ev: 'bind', cmd: cmd, system_id: pdu.system_id, system_type: pdu.system_type, ok: ok });
+			out({ ev: 'bind', sid: sid, t: Date.now(), cmd: cmd, system_id: pdu.system_id, system_type: pdu.system_type, ok: ok });
 			if (!ok) {
 				session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
 				session.close();
@@ -43,34 +76,29 @@ const server = smpp.createServer(function (session) {
 	}
 	session.on('submit_sm', function (pdu) {
 		let text = pdu.short_message.message;
-		if (silent) { out({ ev: 'ignored', text: text }); return; }
+		if (silent) { out({ ev: 'ignored', sid: sid, text: text }); return; }
 		const udh = pdu.short_message.udh ? Array.from(pdu.short_message.udh[0]) : null;
-		const ev = { ev: 'submit', src: pdu.source_addr, src_ton: pdu.source_addr_ton,
+		const ev = { ev: 'submit', sid: sid, src: pdu.source_addr, src_ton: pdu.source_addr_ton,
 			src_npi: pdu.source_addr_npi, dst: pdu.destination_addr,
 			dst_ton: pdu.dest_addr_ton, dst_npi: pdu.dest_addr_npi,
 			data_coding: pdu.data_coding, esm_class: pdu.esm_class,
 			registered_delivery: pdu.registered_delivery, udh: udh, text: text };
-		if (throttle > 0) {
-			throttle--;
-			ev.status = smpp.ESME_RTHROTTLED;
-			out(ev);
-			session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		if (pdu.sar_msg_ref_num !== undefined)
+			ev.sar = [pdu.sar_msg_ref_num, pdu.sar_total_segments, pdu.sar_segment_seqnum];
+		if (pdu.message_payload !== undefined) {
+			ev.payload = true;
+			ev.text = pdu.message_payload.message;
+		}
+		if (hold) {
+			out({ ev: 'held', sid: sid, text: ev.text });
+			held.push([session, pdu, ev]);
 			return;
 		}
-		if (forced > 0) {
-			forced--;
-			ev.status = forcedStatus;
-			out(ev);
-			session.send(pdu.response({ command_status: forcedStatus }));
-			return;
-		}
-		ev.id = (nextId++).toString(16);
-		out(ev);
-		session.send(pdu.response({ message_id: ev.id }));
+		answer(session, pdu, ev);
 	});
 	session.on('enquire_link', function (pdu) {
-		out({ ev: 'enquire_link' });
-		if (!silent) session.send(pdu.response());
+		out({ ev: 'enquire_link', sid: sid });
+		if (!silent && !muteEnquire) session.send(pdu.response());
 	});
 	session.on('unbind', function (pdu) {
 		out({ ev: 'unbind' });
@@ -91,6 +119,13 @@ function command(c) {
 	if (c.cmd === 'throttle') throttle = c.n;
 	else if (c.cmd === 'status') { forced = c.n; forcedStatus = c.status; }
 	else if (c.cmd === 'silent') silent = !!c.on;
+	else if (c.cmd === 'mute_enquire') muteEnquire = !!c.on;
+	else if (c.cmd === 'hold') hold = !!c.on;
+	else if (c.cmd === 'release') {
+		hold = false;
+		for (const [hs, pdu, ev] of held.splice(0))
+			if (sessions.has(hs)) answer(hs, pdu, ev);
+	}
 	else if (c.cmd === 'close') { for (const x of sessions) x.close(); }
 	else if (c.cmd === 'enquire' && s) s.send(new smpp.PDU('enquire_link', {}));
 	else if (c.cmd === 'receipt' && s) {
@@ -116,7 +151,11 @@ function command(c) {
 }
 
 readline.createInterface({ input: process.stdin }).on('line', (l) => {
-	try { command(JSON.parse(l)); } catch (e) { out({ ev: 'error', error: String(e) }); }
+	try {
+		const c = JSON.parse(l);
+		command(c);
+		if (c.n_ack !== undefined) out({ ev: 'ack', n: c.n_ack });
+	} catch (e) { out({ ev: 'error', error: String(e) }); }
 }).on('close', () => process.exit(0));
 
 server.listen(0, '127.0.0.1', () => out({ ev: 'listening', port: server.address().port }));

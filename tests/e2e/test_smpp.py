@@ -50,8 +50,12 @@ class SMSC:
         return got[0] if got else None
 
     def cmd(self, **c):
+        """Send a command and wait until the simulator has applied it."""
+        self.nack = getattr(self, "nack", 0) + 1
+        n = c["n_ack"] = self.nack
         self.proc.stdin.write(json.dumps(c) + "\n")
         self.proc.stdin.flush()
+        wait_for(lambda: any(a["n"] == n for a in self.all("ack")), 10, what=f"SMSC {c['cmd']}")
 
     def close(self):
         self.proc.stdin.close()
@@ -120,12 +124,14 @@ def test_wrong_password_logged_once_with_backoff(make_daemon, tmp_path, smsc):
             "reconnect_max": "400ms"}
     d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
                     test_clock=False)
-    wait_for(lambda: len(smsc.all("bind")) >= 3, 10, what="three binds")
-    time.sleep(1.0)
-    n = len(smsc.all("bind"))
-    assert not any(b["ok"] for b in smsc.all("bind"))
-    # backoff 100, 200, 400, 400...: a handful in ~2 s, not a loop
-    assert n <= 10, n
+    binds = wait_for(lambda: (lambda b: b if len(b) >= 5 else None)(smsc.all("bind")), 10,
+                     what="five binds")[:5]
+    assert not any(b["ok"] for b in binds)
+    # The SMSC's clock between attempts: the backoff doubles from 100 ms to
+    # its 400 ms ceiling (less the connect and bind time), not a loop.
+    gaps = [b["t"] - a["t"] for a, b in zip(binds, binds[1:])]
+    assert all(g >= want - 30 for g, want in zip(gaps, (100, 200, 400, 400))), gaps
+    assert all(g < 1500 for g in gaps), gaps
     log = d.log()
     lines = [l for l in log.splitlines() if "bind refused" in l and " debug " not in l]
     assert len(lines) == 1 and " error [smsc]" in lines[0], lines
@@ -138,7 +144,6 @@ def test_wrong_password_logged_once_with_backoff(make_daemon, tmp_path, smsc):
 def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
     smsc.cmd(cmd="throttle", n=2)
-    time.sleep(0.2)
     mid, pid = accepted(d, text="throttled first")
     subs = smsc.all("submit")
     assert [s.get("status") for s in subs] == [0x58, 0x58, None]
@@ -152,7 +157,6 @@ def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
 def test_invalid_destination_is_undeliverable_in_words(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc)
     smsc.cmd(cmd="status", n=1, status=0x0B)
-    time.sleep(0.2)
     mid = d.send(text="nowhere")
     m = d.wait_status(mid, "undeliverable")
     assert "invalid destination address" in json.dumps(m)
@@ -171,7 +175,8 @@ def test_long_ucs2_text_in_parts_with_receipts_for_every_part(make_daemon, tmp_p
     assert pid == subs[0]["id"] and d.status(mid)["attempts"][-1]["parts"] == 3
     smsc.cmd(cmd="receipt", id=subs[0]["id"], stat="DELIVRD")
     smsc.cmd(cmd="receipt", id=subs[1]["id"], stat="DELIVRD", form="both")
-    time.sleep(0.5)
+    # The daemon answers a deliver_sm after it has reported the receipt.
+    wait_for(lambda: len(smsc.all("deliver_sm_resp")) == 2, what="two deliver_sm_resp")
     assert d.status(mid)["status"] == "accepted"     # not until every part is delivered
     smsc.cmd(cmd="receipt", id=subs[2]["id"], stat="DELIVRD", id_form="dec")
     d.wait_status(mid, "delivered")
@@ -211,19 +216,82 @@ def test_dead_peer_reconnects(make_daemon, tmp_path, smsc):
     wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) >= 2, 10, what="a rebind")
 
 
-def test_smsc_closing_loses_nothing(make_daemon, tmp_path, smsc):
-    d = start(make_daemon, tmp_path, smsc, response_timeout="5s")
-    smsc.cmd(cmd="silent", on=True)          # submits stay in the window
-    time.sleep(0.2)
-    mids = [d.send(text=f"in flight {i}") for i in range(3)]
-    wait_for(lambda: len(smsc.all("ignored")) == 3, what="three submits in the window")
-    smsc.cmd(cmd="close")
-    smsc.cmd(cmd="silent", on=False)
+def test_window_full_waits_then_all_delivered_once(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="10s")
+    smsc.cmd(cmd="hold", on=True)
+    mids = [d.send(text=f"window {i}") for i in range(6)]
+    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in mids),
+             what="all six messages handed to the plugin")
+    # Barrier: the daemon answers an enquire_link after every submit_sm it
+    # wrote before it (one ordered connection), so what the SMSC holds now
+    # is all the plugin sent: the window, not one more.
+    smsc.cmd(cmd="enquire")
+    wait_for(lambda: smsc.all("enquire_link_resp"), what="our enquire_link_resp")
+    assert len(smsc.all("held")) == 2 and not smsc.all("submit")
+    smsc.cmd(cmd="release")
     for mid in mids:
+        d.wait_status(mid, "accepted")
+    subs = smsc.all("submit")
+    assert sorted(s["text"] for s in subs) == sorted(f"window {i}" for i in range(6))
+    assert all(s.get("id") for s in subs) and len(smsc.all("held")) == 2
+    assert len({d.status(m)["attempts"][-1]["provider_id"] for m in mids}) == 6
+    assert all(len(d.status(m)["attempts"]) == 1 for m in mids)
+
+
+def cut_mid_window(d, smsc, how):
+    """Two messages in a window of 2 held by the SMSC, two more waiting in
+    the plugin; then the connection dies `how`: the SMSC closes it, or
+    stops answering enquire_link (dead peer). Returns (in window, waiting)."""
+    if how == "dead_peer":
+        smsc.cmd(cmd="mute_enquire", on=True)
+        n = len(smsc.all("enquire_link"))
+        # The sends go out after an unanswered enquire_link: its deadline
+        # comes before theirs, so the enquire_link is what detects it.
+        wait_for(lambda: len(smsc.all("enquire_link")) > n, what="an unanswered enquire_link")
+    smsc.cmd(cmd="hold", on=True)
+    first = [d.send(text=f"in flight {i}") for i in range(2)]
+    wait_for(lambda: len(smsc.all("held")) == 2, what="two submits in the window")
+    later = [d.send(text=f"waiting {i}") for i in range(2)]
+    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in later),
+             what="two more waiting in the plugin")
+    if how == "close":
+        smsc.cmd(cmd="close")
+    else:
+        wait_for(lambda: "no answer to enquire_link" in d.log(), 10, what="a dead peer")
+        assert "no submit_sm_resp" not in d.log()
+        smsc.cmd(cmd="mute_enquire", on=False)
+    wait_for(lambda: smsc.all("closed"), what="the connection closed")
+    smsc.cmd(cmd="release")   # the held ones' session is gone: nothing answered
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) >= 2, 10, what="a rebind")
+    return first, later
+
+
+@pytest.mark.parametrize("how", ["close", "dead_peer"])
+def test_cut_mid_window_in_doubt_goes_to_review(make_daemon, tmp_path, smsc, how):
+    d = start(make_daemon, tmp_path, smsc, window=2, enquire_link="300ms",
+              response_timeout="2s")
+    first, later = cut_mid_window(d, smsc, how)
+    # Not written yet: retried, delivered once.
+    for mid in later:
+        d.wait_status(mid, "accepted", timeout=15)
+    # Written, unanswered: the SMSC may have them and SMPP has no
+    # idempotency key, so the engine's default in_doubt policy (review).
+    for mid in first:
+        m = d.wait_status(mid, "failed", timeout=15)
+        assert "review:" in json.dumps(m) and len(m["attempts"]) == 1, m
+    texts = [s["text"] for s in smsc.all("submit")]
+    assert sorted(texts) == ["waiting 0", "waiting 1"]
+
+
+@pytest.mark.parametrize("how", ["close", "dead_peer"])
+def test_cut_mid_window_resend_policy_sends_each_once(make_daemon, tmp_path, smsc, how):
+    d = start(make_daemon, tmp_path, smsc, window=2, enquire_link="300ms",
+              response_timeout="2s", in_doubt="resend")
+    first, later = cut_mid_window(d, smsc, how)
+    for mid in first + later:
         d.wait_status(mid, "accepted", timeout=15)
     texts = [s["text"] for s in smsc.all("submit") if s.get("id")]
-    assert sorted(texts) == sorted(f"in flight {i}" for i in range(3))
-    assert len([b for b in smsc.all("bind") if b["ok"]]) >= 2
+    assert sorted(texts) == ["in flight 0", "in flight 1", "waiting 0", "waiting 1"]
 
 
 def test_transmitter_receiver_pair(make_daemon, tmp_path, smsc):
