@@ -23,12 +23,11 @@
 #include <switchboard/plugin.h>
 
 #include "sbp_chan.h"
+#include "smpp_build.h"
 #include "smpp_gsm.h"
 #include "smpp_pdu.h"
 #include "smpp_session.h"
 #include "smpp_track.h"
-
-#define PDU_CAP 400 /* one submit_sm: fixed fields, addresses, 254 bytes of text */
 
 struct sm_msg;
 
@@ -43,8 +42,7 @@ struct sm_msg {
 	struct sm_state *st;
 	uint64_t ticket;
 	unsigned nparts, next, answered;
-	uint8_t *pdus;                /* nparts * PDU_CAP */
-	size_t *lens;
+	struct smpp_pdus pdus;        /* one per part (one for message_payload) */
 	struct sm_part *parts;
 	char **ids;
 	uint32_t perm, temp;          /* the first permanent / temporary status */
@@ -61,7 +59,7 @@ struct sm_state {
 	int64_t port, window, src_ton, src_npi, dst_ton, dst_npi, max_parts;
 	int64_t enquire_ms, resp_ms, connect_ms, rmin_ms, rmax_ms, throttle_ms;
 	int pair, ucs2;
-	uint8_t ref;                  /* the UDH's concatenation reference */
+	struct smpp_build build;      /* packing, long texts, the next reference */
 	struct smpp_session *tx, *rx; /* rx: only for a transmitter + receiver pair */
 	struct sm_msg *q_head, *q_tail; /* messages with parts not yet submitted */
 	struct smpp_track *track;
@@ -77,8 +75,7 @@ msg_free(struct sm_msg *m)
 	for (i = 0; m->ids != NULL && i < m->nparts; i++)
 		free(m->ids[i]);
 	free(m->ids);
-	free(m->pdus);
-	free(m->lens);
+	smpp_pdus_free(&m->pdus);
 	free(m->parts);
 	free(m);
 }
@@ -185,8 +182,8 @@ drain(struct sm_state *st)
 	while (st->q_head != NULL && smpp_session_room(st->tx) > 0) {
 		struct sm_msg *m = st->q_head;
 
-		if (smpp_session_submit(st->tx, m->pdus + (size_t)m->next * PDU_CAP,
-		    m->lens[m->next], &m->parts[m->next]) < 0)
+		if (smpp_session_submit(st->tx, m->pdus.buf + m->pdus.off[m->next],
+		    m->pdus.off[m->next + 1] - m->pdus.off[m->next], &m->parts[m->next]) < 0)
 			break;
 		if (++m->next == m->nparts) {
 			st->q_head = m->next_q;
@@ -275,16 +272,19 @@ on_deliver(void *arg, struct smpp_session *s, const struct smpp_sm *sm)
 	size_t n = sm->payload != NULL ? sm->payload_len : sm->msg_len;
 	char from[80], to[80], *text;
 
+	size_t udh = 0;
+
 	(void)s;
 	if (sm->esm_class & SMPP_ESM_RECEIPT) {
 		on_receipt(st, sm);
 		return;
 	}
-	if ((sm->esm_class & SMPP_ESM_UDHI) && n > 0 && (size_t)b[0] + 1 <= n) {
-		n -= (size_t)b[0] + 1; /* parts of a long MO arrive as they come */
-		b += b[0] + 1;
-	}
-	if ((text = smpp_text_decode(sm->data_coding, b, n)) == NULL)
+	if ((sm->esm_class & SMPP_ESM_UDHI) && n > 0 && (size_t)b[0] + 1 <= n)
+		udh = (size_t)b[0] + 1; /* parts of a long MO arrive as they come */
+	/* A packed text's septets are counted from the UDH's first octet. */
+	text = st->build.packed && sm->data_coding == SMPP_DC_DEFAULT ?
+	    smpp_text_decode_packed(b, n, udh) : smpp_text_decode(sm->data_coding, b + udh, n - udh);
+	if (text == NULL)
 		return;
 	snprintf(from, sizeof(from), "%s%s", sm->src_ton == 1 && sm->src[0] != '+' ? "+" : "",
 	    sm->src);
@@ -307,6 +307,40 @@ static const struct {
 } bind_modes[] = {
 	{ "transceiver", 0 }, { "transmitter+receiver", 1 }, { "transmitter_receiver", 1 },
 };
+
+struct sm_word {
+	const char *word;
+	int value;
+};
+#define NWORDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct sm_word packings[] = { { "unpacked", 0 }, { "packed", 1 } };
+static const struct sm_word long_texts[] = {
+	{ "udh", SMPP_LONG_UDH }, { "sar", SMPP_LONG_SAR }, { "payload", SMPP_LONG_PAYLOAD },
+};
+
+/* A key with one of `n` words (the first is the default); -1 after recording the error. */
+static int
+cfg_word(struct sm_state *st, struct sb_cfg *root, const char *key, const struct sm_word *words,
+    size_t n, int *out)
+{
+	const char *v = NULL;
+	char all[96] = "";
+	size_t i;
+
+	if (st->host->cfg_string(root, key, words[0].word, &v) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v, words[i].word) == 0) {
+			*out = words[i].value;
+			return 0;
+		}
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? ", " : "",
+		    words[i].word);
+	}
+	st->host->cfg_error(st->host->cfg_get(root, key), "%s must be one of %s", key, all);
+	return -1;
+}
 
 /* An integer key within [lo, hi]; -1 after recording the error. */
 static int
@@ -331,7 +365,7 @@ sm_config(struct sm_state *st)
 	const struct sb_host *h = st->host;
 	struct sb_cfg *root = h->cfg_root(st->inst);
 	const char *bind = NULL;
-	int bad = 0;
+	int bad = 0, i_long = SMPP_LONG_UDH;
 	size_t i;
 
 	bad |= h->cfg_string(root, "host", NULL, &st->host_name) < 0;
@@ -348,6 +382,8 @@ sm_config(struct sm_state *st)
 	bad |= cfg_range(st, root, "window", 10, 1, 1000, &st->window) < 0;
 	bad |= cfg_range(st, root, "max_parts", 10, 1, SMPP_MAX_PARTS, &st->max_parts) < 0;
 	bad |= h->cfg_bool(root, "ucs2", 0, &st->ucs2) < 0;
+	bad |= cfg_word(st, root, "gsm_packing", packings, NWORDS(packings), &st->build.packed) < 0;
+	bad |= cfg_word(st, root, "long_text", long_texts, NWORDS(long_texts), &i_long) < 0;
 	bad |= h->cfg_duration_ms(root, "enquire_link", 30000, &st->enquire_ms) < 0;
 	bad |= h->cfg_duration_ms(root, "response_timeout", 10000, &st->resp_ms) < 0;
 	bad |= h->cfg_duration_ms(root, "connect_timeout", 10000, &st->connect_ms) < 0;
@@ -393,6 +429,7 @@ sm_config(struct sm_state *st)
 		    " at least 10ms, reconnect_max at least reconnect_min");
 		bad = 1;
 	}
+	st->build.long_text = (enum smpp_long)i_long;
 	return bad ? -1 : 0;
 }
 
@@ -486,7 +523,6 @@ sm_send(void *state, const struct sb_send_request *req)
 	struct smpp_sm sm = { .registered_delivery = 1 };
 	struct smpp_text t;
 	struct sm_msg *m;
-	uint8_t msg[256];
 	char why[300];
 	unsigned i;
 	int rc;
@@ -520,51 +556,36 @@ sm_send(void *state, const struct sb_send_request *req)
 		    rc == -1 ? "bad_text" : "text_too_long", why);
 		return 0;
 	}
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->pdus = malloc(t.nparts * PDU_CAP)) == NULL ||
-	    (m->lens = calloc(t.nparts, sizeof(*m->lens))) == NULL ||
-	    (m->parts = calloc(t.nparts, sizeof(*m->parts))) == NULL ||
-	    (m->ids = calloc(t.nparts, sizeof(*m->ids))) == NULL) {
-		if (m != NULL)
-			msg_free(m);
-		smpp_text_free(&t);
-		return -1;
-	}
-	m->st = st;
-	m->ticket = req->ticket;
-	m->nparts = (unsigned)t.nparts;
 	sm_source(st, from, &sm);
 	sm.dst = req->to[0] == '+' ? req->to + 1 : req->to;
 	sm.dst_ton = (uint8_t)st->dst_ton;
 	sm.dst_npi = (uint8_t)st->dst_npi;
-	sm.data_coding = t.data_coding;
 	sm.service_type = "";
-	st->ref++;
-	for (i = 0; i < m->nparts; i++) {
-		size_t n = t.off[i + 1] - t.off[i], hl = 0;
-
-		if (m->nparts > 1) {
-			const uint8_t udh[6] = { 5, 0, 3, st->ref, (uint8_t)m->nparts,
-				(uint8_t)(i + 1) };
-
-			memcpy(msg, udh, sizeof(udh));
-			hl = sizeof(udh);
-		}
-		memcpy(msg + hl, t.bytes + t.off[i], n);
-		sm.msg = msg;
-		sm.msg_len = hl + n;
-		sm.esm_class = m->nparts > 1 ? SMPP_ESM_UDHI : 0;
-		m->lens[i] = smpp_pdu_sm(m->pdus + (size_t)i * PDU_CAP, PDU_CAP, SMPP_SUBMIT_SM, 0,
-		    &sm);
-		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
-		if (m->lens[i] == 0) {
-			smpp_text_free(&t);
-			msg_free(m);
-			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_address",
-			    "an address is too long for SMPP (20 characters at most)");
-			return 0;
-		}
+	st->build.ref++;
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		smpp_text_free(&t);
+		return -1;
 	}
+	if ((rc = smpp_build_pdus(&sm, &t, &st->build, &m->pdus)) < 0) {
+		smpp_text_free(&t);
+		free(m);
+		if (rc == -3)
+			return -1;
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_address",
+		    "an address is too long for SMPP (20 characters at most)");
+		return 0;
+	}
+	m->st = st;
+	m->ticket = req->ticket;
+	m->nparts = (unsigned)m->pdus.n;
+	if ((m->parts = calloc(m->nparts, sizeof(*m->parts))) == NULL ||
+	    (m->ids = calloc(m->nparts, sizeof(*m->ids))) == NULL) {
+		smpp_text_free(&t);
+		msg_free(m);
+		return -1;
+	}
+	for (i = 0; i < m->nparts; i++)
+		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
 	smpp_text_free(&t);
 	if (st->q_tail != NULL)
 		st->q_tail->next_q = m;

@@ -182,6 +182,35 @@ def test_long_ucs2_text_in_parts_with_receipts_for_every_part(make_daemon, tmp_p
     d.wait_status(mid, "delivered")
 
 
+def test_long_text_by_sar_tlvs(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, long_text="sar")
+    text = "Olá, 你好! " * 20    # 3 UCS-2 parts
+    mid, pid = accepted(d, text=text)
+    subs = smsc.all("submit")
+    assert len(subs) == 3 and all(s["udh"] is None and s["esm_class"] == 0 for s in subs)
+    ref = subs[0]["sar"][0]
+    assert [s["sar"] for s in subs] == [[ref, 3, i] for i in (1, 2, 3)]
+    assert "".join(s["text"] for s in subs) == text
+    assert d.status(mid)["attempts"][-1]["parts"] == 3
+    for s in subs:
+        smsc.cmd(cmd="receipt", id=s["id"], stat="DELIVRD")
+    d.wait_status(mid, "delivered")
+    # The next long message gets another reference.
+    accepted(d, text=text + "!")
+    assert smsc.all("submit")[3]["sar"][0] != ref
+
+
+def test_long_text_in_message_payload(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, long_text="payload")
+    text = "a long text in one PDU, " * 20    # 480 GSM characters
+    mid, pid = accepted(d, text=text)
+    [s] = smsc.all("submit")
+    assert s["payload"] and s["udh"] is None and s["esm_class"] == 0 and "sar" not in s
+    assert s["data_coding"] == 0 and s["text"] == text and pid == s["id"]
+    smsc.cmd(cmd="receipt", id=pid, stat="DELIVRD")
+    d.wait_status(mid, "delivered")
+
+
 def test_gsm_extension_characters(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc)
     accepted(d, text="price: 5€ [ok] {x} ~^|\\ £ é")
