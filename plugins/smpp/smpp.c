@@ -1,18 +1,21 @@
 /*
- * smpp.c - the SMPP 3.4 channel: one instance binds to one SMSC, as a
- * transceiver or as a transmitter + receiver pair (smpp_session.c).
+ * smpp.c - the SMPP 3.4 channel: one instance binds to one SMSC `binds`
+ * times, each a transceiver or a transmitter + receiver pair
+ * (smpp_session.c).
  *
- * Owns: reading the instance's config; turning a send into one submit_sm
- * per part (GSM 03.38 or UCS-2, UDH concatenation: smpp_gsm.c), queued
- * while the window is full; folding the parts' submit_sm_resp into one
- * result (ACCEPTED with the first part's message_id as provider id, else
- * the worst status in words); receipts (deliver_sm with the receipt bit)
- * folded over the parts (smpp_track.c) and reported with host->receipt;
- * mobile-originated deliver_sm reported with host->inbound.
+ * Owns: reading the instance's config; its binds, sharing the window
+ * round-robin, and their drain at reload and stop; turning a send into
+ * its submit_sm PDUs (GSM 03.38 or UCS-2: smpp_gsm.c; UDH, SAR or
+ * message_payload: smpp_build.c), queued while the window is full;
+ * folding the parts' submit_sm_resp into one result (ACCEPTED with the
+ * first part's message_id as provider id, else the worst status in words,
+ * in doubt when a written part got no answer); receipts (deliver_sm with
+ * the receipt bit) folded over the parts (smpp_track.c) and reported with
+ * host->receipt; mobile-originated deliver_sm reported with host->inbound.
  *
  * Must never: block (all I/O through host->tcp_*), log the password, or
  * answer a ticket twice. SMPP has no idempotency key: the channel is not
- * idempotent, so the engine sends a crash's in-doubt attempts to review.
+ * idempotent, so the engine sends in-doubt attempts to review.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -28,6 +31,8 @@
 #include "smpp_pdu.h"
 #include "smpp_session.h"
 #include "smpp_track.h"
+
+#define SM_MAX_BINDS 16
 
 struct sm_msg;
 
@@ -60,8 +65,15 @@ struct sm_state {
 	int64_t enquire_ms, resp_ms, connect_ms, rmin_ms, rmax_ms, throttle_ms;
 	int pair, ucs2;
 	struct smpp_build build;      /* packing, long texts, the next reference */
-	struct smpp_session *tx, *rx; /* rx: only for a transmitter + receiver pair */
+	int64_t binds;                /* sessions of each kind (binds: N) */
+	/* tx[i]: transceivers or transmitters; rx[i]: receivers of a pair only */
+	struct smpp_session *tx[SM_MAX_BINDS], *rx[SM_MAX_BINDS];
+	char labels[2 * SM_MAX_BINDS][40];
+	unsigned rr;                  /* the next transmitter to try */
+	unsigned inflight;            /* submits out over every bind (<= window) */
 	struct sm_msg *q_head, *q_tail; /* messages with parts not yet submitted */
+	unsigned open;                /* tickets taken and not answered yet */
+	int draining;                 /* retired or stopping: no new sends */
 	struct smpp_track *track;
 };
 
@@ -118,6 +130,7 @@ msg_finish(struct sm_msg *m)
 			st->host->log(st->inst, SB_LOG_WARN, "out of memory tracking %s",
 			    m->ids[0]);
 	}
+	st->open--;
 	st->host->send_result(st->inst, m->ticket, &res);
 	msg_free(m);
 }
@@ -140,10 +153,11 @@ queue_remove(struct sm_state *st, struct sm_msg *m)
 static void
 on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
 {
+	struct sm_state *st = arg;
 	struct sm_part *p = cookie;
 	struct sm_msg *m = p->m;
 
-	(void)arg;
+	st->inflight--;
 	if (status == SMPP_ESME_ROK && message_id[0] != '\0')
 		m->ids[p->idx] = strdup(message_id);
 	else if (status == SMPP_ESME_ROK)
@@ -160,10 +174,11 @@ on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
 static void
 on_lost(void *arg, void *cookie, const char *why)
 {
+	struct sm_state *st = arg;
 	struct sm_part *p = cookie;
 	struct sm_msg *m = p->m;
 
-	(void)arg;
+	st->inflight--;
 	snprintf(m->lost, sizeof(m->lost), "%s", why);
 	m->doubt = 1; /* this part was written: the SMSC may have it */
 	if (m->next < m->nparts) { /* parts not yet sent will not be */
@@ -175,16 +190,51 @@ on_lost(void *arg, void *cookie, const char *why)
 		msg_finish(m);
 }
 
-/* Submit what the window takes, oldest message first. */
+/* The next bound transmitter with room, round-robin from st->rr; NULL if none. */
+static struct smpp_session *
+next_tx(struct sm_state *st)
+{
+	unsigned i, n = (unsigned)st->binds;
+
+	for (i = 0; i < n; i++) {
+		struct smpp_session *s = st->tx[(st->rr + i) % n];
+
+		if (smpp_session_room(s) > 0) {
+			st->rr = (st->rr + i + 1) % n;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int
+any_bound(const struct sm_state *st)
+{
+	int64_t i;
+
+	for (i = 0; i < st->binds; i++)
+		if (smpp_session_bound(st->tx[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Submit what the window takes, oldest message first. `window` is the
+ * instance's budget, shared by its binds one PDU each in turn.
+ */
 static void
 drain(struct sm_state *st)
 {
-	while (st->q_head != NULL && smpp_session_room(st->tx) > 0) {
+	struct smpp_session *s;
+
+	while (st->q_head != NULL && st->inflight < (unsigned)st->window &&
+	    (s = next_tx(st)) != NULL) {
 		struct sm_msg *m = st->q_head;
 
-		if (smpp_session_submit(st->tx, m->pdus.buf + m->pdus.off[m->next],
+		if (smpp_session_submit(s, m->pdus.buf + m->pdus.off[m->next],
 		    m->pdus.off[m->next + 1] - m->pdus.off[m->next], &m->parts[m->next]) < 0)
 			break;
+		st->inflight++;
 		if (++m->next == m->nparts) {
 			st->q_head = m->next_q;
 			if (st->q_head == NULL)
@@ -198,18 +248,19 @@ on_ready(void *arg, struct smpp_session *s)
 {
 	struct sm_state *st = arg;
 
-	if (s == st->tx)
-		drain(st);
+	(void)s; /* a receiver's bind changes nothing for sending: drain() checks */
+	drain(st);
 }
 
-/* The transmitter is down: what waits in the queue is tried again later. */
+/* A transmitter is down: if it was the last, what waits is tried again later. */
 static void
 on_down(void *arg, struct smpp_session *s, const char *why)
 {
 	struct sm_state *st = arg;
 
-	if (s != st->tx)
-		return;
+	(void)s;
+	if (any_bound(st))
+		return; /* another bind takes the queue */
 	/* Messages partly in the window were ended by on_lost: what is left
 	 * had no part sent. */
 	while (st->q_head != NULL) {
@@ -380,6 +431,7 @@ sm_config(struct sm_state *st)
 	bad |= cfg_range(st, root, "dest_addr_ton", 1, 0, 6, &st->dst_ton) < 0;
 	bad |= cfg_range(st, root, "dest_addr_npi", 1, 0, 18, &st->dst_npi) < 0;
 	bad |= cfg_range(st, root, "window", 10, 1, 1000, &st->window) < 0;
+	bad |= cfg_range(st, root, "binds", 1, 1, SM_MAX_BINDS, &st->binds) < 0;
 	bad |= cfg_range(st, root, "max_parts", 10, 1, SMPP_MAX_PARTS, &st->max_parts) < 0;
 	bad |= h->cfg_bool(root, "ucs2", 0, &st->ucs2) < 0;
 	bad |= cfg_word(st, root, "gsm_packing", packings, NWORDS(packings), &st->build.packed) < 0;
@@ -453,12 +505,15 @@ static void
 sm_fini(void *state)
 {
 	struct sm_state *st = state;
+	size_t i;
 
 	if (st == NULL)
 		return;
 	/* Unbind and close; the host answers the tickets still open (rule 7). */
-	smpp_session_free(st->tx);
-	smpp_session_free(st->rx);
+	for (i = 0; i < SM_MAX_BINDS; i++) {
+		smpp_session_free(st->tx[i]);
+		smpp_session_free(st->rx[i]);
+	}
 	while (st->q_head != NULL) {
 		struct sm_msg *m = st->q_head;
 
@@ -473,6 +528,7 @@ static int
 sm_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 {
 	struct sm_state *st;
+	int64_t i;
 
 	if (!SB_HOST_HAS(host, tcp_connect)) {
 		host->log(inst, SB_LOG_ERROR, "smpp needs a host with ABI 1.2 (tcp_connect);"
@@ -487,13 +543,27 @@ sm_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 		sm_fini(st);
 		return -1;
 	}
-	st->tx = sm_session(st, st->pair ? SMPP_BIND_TRANSMITTER : SMPP_BIND_TRANSCEIVER,
-	    st->pair ? "transmitter" : "transceiver");
-	if (st->pair)
-		st->rx = sm_session(st, SMPP_BIND_RECEIVER, "receiver");
-	if (st->tx == NULL || (st->pair && st->rx == NULL)) {
-		sm_fini(st);
-		return -1;
+	for (i = 0; i < st->binds; i++) {
+		const char *kind = st->pair ? "transmitter" : "transceiver";
+
+		/* "transceiver", or "transceiver 2/3" when there are several */
+		if (st->binds > 1) {
+			snprintf(st->labels[2 * i], sizeof(st->labels[0]), "%s %u/%u", kind,
+			    (unsigned)(i + 1), (unsigned)st->binds);
+			snprintf(st->labels[2 * i + 1], sizeof(st->labels[0]), "receiver %u/%u",
+			    (unsigned)(i + 1), (unsigned)st->binds);
+		} else {
+			snprintf(st->labels[2 * i], sizeof(st->labels[0]), "%s", kind);
+			snprintf(st->labels[2 * i + 1], sizeof(st->labels[0]), "receiver");
+		}
+		st->tx[i] = sm_session(st, st->pair ? SMPP_BIND_TRANSMITTER :
+		    SMPP_BIND_TRANSCEIVER, st->labels[2 * i]);
+		if (st->pair)
+			st->rx[i] = sm_session(st, SMPP_BIND_RECEIVER, st->labels[2 * i + 1]);
+		if (st->tx[i] == NULL || (st->pair && st->rx[i] == NULL)) {
+			sm_fini(st);
+			return -1;
+		}
 	}
 	*state = st;
 	return 0;
@@ -537,12 +607,18 @@ sm_send(void *state, const struct sb_send_request *req)
 		    from == NULL ? "no sender: configure 'from'" : "no recipient");
 		return 0;
 	}
-	if (!smpp_session_bound(st->tx)) {
+	if (st->draining) {
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_TEMPORARY, "stopping",
+		    "not sent: the instance is stopping");
+		return 0;
+	}
+	if (!any_bound(st)) {
 		struct sb_send_result res = { .struct_size = sizeof(res),
 			.outcome = SB_OUT_TEMPORARY, .error_code = "not_bound",
-			.retry_after_s = (int32_t)(smpp_session_retry_in_ms(st->tx) / 1000) + 1 };
+			.retry_after_s = (int32_t)(smpp_session_retry_in_ms(st->tx[0]) / 1000) + 1 };
 
-		snprintf(why, sizeof(why), "not bound to the SMSC: %s", smpp_session_why(st->tx));
+		snprintf(why, sizeof(why), "not bound to the SMSC: %s",
+		    smpp_session_why(st->tx[0]));
 		res.error_text = why;
 		st->host->send_result(st->inst, req->ticket, &res);
 		return 0;
@@ -587,6 +663,7 @@ sm_send(void *state, const struct sb_send_request *req)
 	for (i = 0; i < m->nparts; i++)
 		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
 	smpp_text_free(&t);
+	st->open++;
 	if (st->q_tail != NULL)
 		st->q_tail->next_q = m;
 	else
@@ -594,6 +671,37 @@ sm_send(void *state, const struct sb_send_request *req)
 	st->q_tail = m;
 	drain(st);
 	return 0;
+}
+
+/*
+ * Retired by a reload, or the daemon is stopping (plugin.h `drain`): what
+ * waits with no part sent goes back to the engine at once (re-queued, not
+ * in doubt); the window, and the rest of a message already partly in it,
+ * finish here: each submit is answered, or after response_timeout the
+ * connection counts as dead and its submits are in doubt. The host waits
+ * for the tickets still open, then calls fini, which unbinds.
+ */
+static int
+sm_drain(void *state)
+{
+	struct sm_state *st = state;
+	struct sm_msg **pp = &st->q_head, *m;
+
+	st->draining = 1;
+	while ((m = *pp) != NULL) {
+		if (m->next > 0) { /* partly submitted: its other parts follow */
+			pp = &m->next_q;
+			continue;
+		}
+		*pp = m->next_q;
+		snprintf(m->lost, sizeof(m->lost), "not sent: the instance is stopping");
+		m->answered = m->nparts;
+		msg_finish(m);
+	}
+	st->q_tail = NULL;
+	for (m = st->q_head; m != NULL; m = m->next_q)
+		st->q_tail = m;
+	return (int)st->open;
 }
 
 SB_PLUGIN_DEFINE(smpp) = SB_PLUGIN_INIT(
@@ -607,4 +715,5 @@ SB_PLUGIN_DEFINE(smpp) = SB_PLUGIN_INIT(
 	.init = sm_init,
 	.fini = sm_fini,
 	.send = sm_send,
+	.drain = sm_drain,
 );

@@ -10,8 +10,9 @@
 //   {"cmd":"receipt","id":"1f001","stat":"DELIVRD","form":"text"|"tlv"|"both",
 //    "id_form":"dec"}               a deliver_sm receipt (id written in decimal)
 //   {"cmd":"mo","from":"5511...","to":"...","text":"..."}  an MO deliver_sm
-//   {"cmd":"enquire"}               an enquire_link to the ESME
+//   {"cmd":"enquire"}               an enquire_link to the ESME on every bound session
 //   {"cmd":"close"}                 drop every connection
+//   {"cmd":"close_one","sid":N}     drop session N
 //   {"cmd":"silent","on":true}      stop answering submit_sm and enquire_link
 //   {"cmd":"mute_enquire","on":true}  stop answering enquire_link only
 //   {"cmd":"hold","on":true}        keep submit_sm unanswered ("held" events)
@@ -101,12 +102,12 @@ const server = smpp.createServer(function (session) {
 		if (!silent && !muteEnquire) session.send(pdu.response());
 	});
 	session.on('unbind', function (pdu) {
-		out({ ev: 'unbind' });
+		out({ ev: 'unbind', sid: sid });
 		session.send(pdu.response());
 		session.close();
 	});
 	session.on('deliver_sm_resp', (pdu) => out({ ev: 'deliver_sm_resp', status: pdu.command_status }));
-	session.on('enquire_link_resp', () => out({ ev: 'enquire_link_resp' }));
+	session.on('enquire_link_resp', () => out({ ev: 'enquire_link_resp', sid: sid }));
 });
 
 function receiver() {
@@ -127,7 +128,8 @@ function command(c) {
 			if (sessions.has(hs)) answer(hs, pdu, ev);
 	}
 	else if (c.cmd === 'close') { for (const x of sessions) x.close(); }
-	else if (c.cmd === 'enquire' && s) s.send(new smpp.PDU('enquire_link', {}));
+	else if (c.cmd === 'close_one') { for (const x of sessions) if (x.sid === c.sid) x.close(); }
+	else if (c.cmd === 'enquire' && s) { for (const x of sessions) x.send(new smpp.PDU('enquire_link', {})); }
 	else if (c.cmd === 'receipt' && s) {
 		const id = c.id_form === 'dec' ? String(parseInt(c.id, 16)) : c.id;
 		const p = { esm_class: smpp.ESM_CLASS.MC_DELIVERY_RECEIPT, source_addr: c.to || '',

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -328,6 +329,128 @@ def test_transmitter_receiver_pair(make_daemon, tmp_path, smsc):
     wait_for(lambda: len(smsc.all("bind")) >= 2, what="two binds")
     assert sorted(b["cmd"] for b in smsc.all("bind")) == ["bind_receiver", "bind_transmitter"]
     accepted(d)
+
+
+def window_held_and_waiting(d, smsc):
+    """Two messages in a window of 2 held by the SMSC, two waiting in the plugin."""
+    smsc.cmd(cmd="hold", on=True)
+    first = [d.send(text=f"in flight {i}") for i in range(2)]
+    wait_for(lambda: len(smsc.all("held")) == 2, what="two submits in the window")
+    later = [d.send(text=f"waiting {i}") for i in range(2)]
+    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in later),
+             what="two more waiting in the plugin")
+    return first, later
+
+
+def restart(d, smsc):
+    binds = len([b for b in smsc.all("bind") if b["ok"]])
+    d.stop()
+    d.start()
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) > binds, 10, what="a rebind")
+
+
+def test_stop_drains_the_window_before_unbind(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="5s")
+    first, later = window_held_and_waiting(d, smsc)
+    d.proc.send_signal(signal.SIGTERM)
+    # The waiting two go back to the engine; the window is waited for.
+    wait_for(lambda: "finishing 2 sends in flight" in d.log(), what="the drain")
+    assert not smsc.all("unbind") and d.proc.poll() is None
+    smsc.cmd(cmd="release")
+    assert d.proc.wait(10) == 0
+    wait_for(lambda: smsc.all("unbind"), what="unbind")
+    kinds = [e["ev"] for e in smsc.events if e["ev"] in ("submit", "unbind")]
+    assert kinds == ["submit", "submit", "unbind"], kinds   # answers first, then unbind
+    restart(d, smsc)
+    for mid in first:    # answered during the drain: accepted, not in doubt
+        m = d.wait_status(mid, "accepted")
+        assert len(m["attempts"]) == 1 and "review" not in json.dumps(m), m
+    for mid in later:    # never sent: sent after the restart
+        d.wait_status(mid, "accepted")
+    texts = [s["text"] for s in smsc.all("submit") if s.get("id")]
+    assert sorted(texts) == ["in flight 0", "in flight 1", "waiting 0", "waiting 1"]
+
+
+def test_stop_with_an_unanswered_window_is_bounded_and_in_doubt(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="1s")
+    first, later = window_held_and_waiting(d, smsc)
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.proc.wait(10) == 0
+    # response_timeout (1 s) bounds it, plus the session's tick
+    assert time.monotonic() - t0 < 3, time.monotonic() - t0
+    assert "no submit_sm_resp in 1000 ms" in d.log()
+    smsc.cmd(cmd="hold", on=False)
+    restart(d, smsc)
+    for mid in first:
+        m = d.wait_status(mid, "failed")
+        assert "review:" in json.dumps(m), m
+    for mid in later:
+        d.wait_status(mid, "accepted")
+    assert sorted(s["text"] for s in smsc.all("submit")) == ["waiting 0", "waiting 1"]
+
+
+def test_reload_drains_the_old_window_while_the_new_bind_sends(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="5s")
+    first, later = window_held_and_waiting(d, smsc)
+    cfg = d.cfg
+    cfg["plugins"]["smsc"]["enquire_link"] = "29s"     # any change makes a new instance
+    d.write_config(cfg)
+    d.ok("config.reload")
+    # The new instance binds; the two never sent go to it while the old
+    # window is still held.
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) == 2, what="the new bind")
+    wait_for(lambda: len(smsc.all("held")) == 4, what="the waiting two on the new bind")
+    new_sid = [b for b in smsc.all("bind") if b["ok"]][1]["sid"]
+    assert sorted(h["text"] for h in smsc.all("held") if h["sid"] == new_sid) == \
+        ["waiting 0", "waiting 1"]
+    assert not smsc.all("unbind")
+    smsc.cmd(cmd="release")
+    for mid in first + later:
+        m = d.wait_status(mid, "accepted")
+        assert "review" not in json.dumps(m), m
+    # The old bind, its window answered, is unbound; the new one stays.
+    wait_for(lambda: smsc.all("unbind"), what="the old bind's unbind")
+    assert [u["sid"] for u in smsc.all("unbind")] == [smsc.first("bind")["sid"]]
+    texts = [s["text"] for s in smsc.all("submit") if s.get("id")]
+    assert sorted(texts) == ["in flight 0", "in flight 1", "waiting 0", "waiting 1"]
+
+
+def test_two_binds_share_the_window_round_robin(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, binds=2, window=4, response_timeout="10s")
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) == 2, what="two binds")
+    sids = sorted(b["sid"] for b in smsc.all("bind") if b["ok"])
+    assert [b["cmd"] for b in smsc.all("bind")] == ["bind_transceiver"] * 2
+    wait_for(lambda: "transceiver 2/2)" in d.log() and "transceiver 1/2)" in d.log(),
+             what="the daemon bound twice")
+    smsc.cmd(cmd="hold", on=True)
+    mids = [d.send(text=f"rr {i}") for i in range(6)]
+    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in mids),
+             what="all six handed to the plugin")
+    # Barrier on both connections (see test_window_full...): the window of
+    # 4 is the instance's, not each bind's, taken one PDU per bind in turn.
+    smsc.cmd(cmd="enquire")
+    wait_for(lambda: len(smsc.all("enquire_link_resp")) == 2, what="both enquire_link_resp")
+    held = smsc.all("held")
+    assert len(held) == 4 and sorted(h["sid"] for h in held) == [sids[0]] * 2 + [sids[1]] * 2
+    smsc.cmd(cmd="release")
+    for mid in mids:
+        d.wait_status(mid, "accepted")
+    subs = smsc.all("submit")
+    assert sorted(s["text"] for s in subs) == sorted(f"rr {i}" for i in range(6))
+    assert sorted(s["sid"] for s in subs) == [sids[0]] * 3 + [sids[1]] * 3
+    # A receipt on either bind folds the same way.
+    smsc.cmd(cmd="receipt", id=subs[-1]["id"], stat="DELIVRD")
+    d.wait_status(next(m for m in mids if d.status(m)["attempts"][-1]["provider_id"] ==
+                       subs[-1]["id"]), "delivered")
+    # One bind lost: the other carries on, nothing waits for the reconnect.
+    smsc.cmd(cmd="close_one", sid=sids[0])
+    wait_for(lambda: "connection lost" in d.log(), what="the daemon saw one bind go")
+    mid = d.send(text="over the other bind")
+    m = d.wait_status(mid, "accepted")
+    assert len(m["attempts"]) == 1 and "not bound" not in json.dumps(m), m
+    [s] = [s for s in smsc.all("submit") if s["text"] == "over the other bind"]
+    assert s["sid"] != sids[0]
 
 
 def test_unbind_at_shutdown(make_daemon, tmp_path, smsc):
