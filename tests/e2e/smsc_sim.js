@@ -2,7 +2,8 @@
 // (test_smpp.py), built on the npm `smpp` package's server side: a third
 // party's SMPP 3.4 implementation, not ours.
 //
-// Usage: node smsc_sim.js PASSWORD  (listens on 127.0.0.1, a random port)
+// Usage: node smsc_sim.js PASSWORD [--quiet]  (listens on 127.0.0.1, a random port;
+// --quiet, for scripts/bench: no submit events, a count every second instead)
 // Prints one JSON event per line on stdout, the first {"ev":"listening",
 // "port":N}. Takes one JSON command per line on stdin:
 //   {"cmd":"throttle","n":2}        the next n submit_sm get ESME_RTHROTTLED
@@ -28,6 +29,8 @@ const smpp = require('smpp');
 const readline = require('readline');
 
 const password = process.argv[2] || 'secret';
+const quiet = process.argv[3] === '--quiet';
+let submits = 0;
 let nextId = 0x1f001;
 let throttle = 0, forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
 let hold = false, nextSid = 1;
@@ -53,7 +56,8 @@ function answer(session, pdu, ev) {
 		return;
 	}
 	ev.id = (nextId++).toString(16);
-	out(ev);
+	submits++;
+	if (!quiet) out(ev);
 	session.send(pdu.response({ message_id: ev.id }));
 }
 
@@ -161,3 +165,4 @@ readline.createInterface({ input: process.stdin }).on('line', (l) => {
 }).on('close', () => process.exit(0));
 
 server.listen(0, '127.0.0.1', () => out({ ev: 'listening', port: server.address().port }));
+if (quiet) setInterval(() => out({ ev: 'count', submits: submits }), 1000).unref();
