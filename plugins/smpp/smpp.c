@@ -352,12 +352,6 @@ static const struct smpp_session_ops sm_ops = {
 
 /* ---- configuration ---- */
 
-static const struct {
-	const char *word;
-	int pair;
-} bind_modes[] = {
-	{ "transceiver", 0 }, { "transmitter+receiver", 1 }, { "transmitter_receiver", 1 },
-};
 
 struct sm_word {
 	const char *word;
@@ -365,6 +359,9 @@ struct sm_word {
 };
 #define NWORDS(t) (sizeof(t) / sizeof((t)[0]))
 
+static const struct sm_word bind_modes[] = {
+	{ "transceiver", 0 }, { "transmitter+receiver", 1 }, { "transmitter_receiver", 1 },
+};
 static const struct sm_word packings[] = { { "unpacked", 0 }, { "packed", 1 } };
 static const struct sm_word long_texts[] = {
 	{ "udh", SMPP_LONG_UDH }, { "sar", SMPP_LONG_SAR }, { "payload", SMPP_LONG_PAYLOAD },
@@ -415,16 +412,14 @@ sm_config(struct sm_state *st)
 {
 	const struct sb_host *h = st->host;
 	struct sb_cfg *root = h->cfg_root(st->inst);
-	const char *bind = NULL;
 	int bad = 0, i_long = SMPP_LONG_UDH;
-	size_t i;
 
 	bad |= h->cfg_string(root, "host", NULL, &st->host_name) < 0;
 	bad |= cfg_range(st, root, "port", 2775, 1, 65535, &st->port) < 0;
 	bad |= h->cfg_string(root, "system_id", NULL, &st->system_id) < 0;
 	bad |= h->cfg_string(root, "system_type", "", &st->system_type) < 0;
 	bad |= h->cfg_string(root, "address_range", "", &st->address_range) < 0;
-	bad |= h->cfg_string(root, "bind", "transceiver", &bind) < 0;
+	bad |= cfg_word(st, root, "bind", bind_modes, NWORDS(bind_modes), &st->pair) < 0;
 	bad |= h->cfg_string(root, "from", NULL, &st->from) < 0;
 	bad |= cfg_range(st, root, "source_addr_ton", -1, -1, 6, &st->src_ton) < 0;
 	bad |= cfg_range(st, root, "source_addr_npi", -1, -1, 18, &st->src_npi) < 0;
@@ -463,17 +458,6 @@ sm_config(struct sm_state *st)
 	if (strlen(st->system_type) > 12) {
 		h->cfg_error(h->cfg_get(root, "system_type"), "system_type has at most 12 characters");
 		bad = 1;
-	}
-	if (bind != NULL) {
-		for (i = 0; i < sizeof(bind_modes) / sizeof(bind_modes[0]); i++)
-			if (strcmp(bind, bind_modes[i].word) == 0)
-				break;
-		if (i == sizeof(bind_modes) / sizeof(bind_modes[0])) {
-			h->cfg_error(h->cfg_get(root, "bind"), "bind must be transceiver or"
-			    " transmitter+receiver");
-			bad = 1;
-		} else
-			st->pair = bind_modes[i].pair;
 	}
 	if (st->rmin_ms < 10 || st->rmax_ms < st->rmin_ms || st->resp_ms < 10 ||
 	    st->enquire_ms < 10) {

@@ -56,9 +56,11 @@ smpp_build_pdus(const struct smpp_sm *base, const struct smpp_text *t,
 	}
 	for (i = 0; i < nparts; i++) {
 		const uint8_t *b = t->bytes + t->off[i];
-		size_t n = t->off[i + 1] - t->off[i], hl = 0, len;
+		size_t n = t->off[i + 1] - t->off[i], len;
 
 		if (sm.payload == NULL) {
+			size_t hl = 0;
+
 			if (nparts > 1 && o->long_text == SMPP_LONG_UDH) {
 				const uint8_t udh[6] = { 5, 0, 3, (uint8_t)o->ref, (uint8_t)nparts,
 					(uint8_t)(i + 1) };

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import wait_for
+from conftest import DAEMON, PLUGIN_PATH, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE = shutil.which("node") or shutil.which("nodejs")
@@ -88,6 +88,21 @@ def accepted(d, text="your code is 1234", **kw):
     mid = d.send(text=text, **kw)
     m = d.wait_status(mid, "accepted")
     return mid, m["attempts"][-1]["provider_id"]
+
+
+def test_config_words_checked(make_daemon, tmp_path):
+    inst = {"module": "smpp", "host": "127.0.0.1", "system_id": "sb", "password": "pw",
+            "from": "ACME", "gsm_packing": "squeezed", "long_text": "pigeon", "bind": "both",
+            "binds": 17}
+    d = make_daemon(start=False, plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]})
+    env = dict(os.environ, SWITCHBOARD_PLUGIN_PATH=PLUGIN_PATH)
+    r = subprocess.run([DAEMON, "-t", "-c", d.conf_path], capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    for words in ["gsm_packing must be one of unpacked, packed",
+                  "long_text must be one of udh, sar, payload",
+                  "bind must be one of transceiver, transmitter+receiver",
+                  "binds must be between 1 and 16"]:
+        assert words in r.stderr, r.stderr
 
 
 def test_send_then_receipt_delivers(make_daemon, tmp_path, smsc):
