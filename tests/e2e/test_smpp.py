@@ -405,6 +405,22 @@ def test_stop_with_an_unanswered_window_is_bounded_and_in_doubt(make_daemon, tmp
     assert sorted(s["text"] for s in smsc.all("submit")) == ["waiting 0", "waiting 1"]
 
 
+def test_kill9_sends_in_flight_to_review(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="5s")
+    first, later = window_held_and_waiting(d, smsc)
+    d.kill9()
+    smsc.cmd(cmd="hold", on=False)
+    d.start()
+    wait_for(lambda: len([b for b in smsc.all("bind") if b["ok"]]) == 2, 10, what="a rebind")
+    # Every `sending` attempt is in doubt to the engine (it cannot know
+    # which were written): review, none sent again.
+    for mid in first + later:
+        m = d.wait_status(mid, "failed")
+        assert "review: the daemon stopped while sending" in json.dumps(m), m
+    mid, _ = accepted(d, text="after the crash")
+    assert [s["text"] for s in smsc.all("submit")] == ["after the crash"]
+
+
 def test_reload_drains_the_old_window_while_the_new_bind_sends(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="5s")
     first, later = window_held_and_waiting(d, smsc)
