@@ -16,6 +16,7 @@
 //   {"cmd":"close_one","sid":N}     drop session N
 //   {"cmd":"silent","on":true}      stop answering submit_sm and enquire_link
 //   {"cmd":"mute_enquire","on":true}  stop answering enquire_link only
+//   {"cmd":"mute_bind","on":true}   leave binds unanswered
 //   {"cmd":"hold","on":true}        keep submit_sm unanswered ("held" events)
 //   {"cmd":"release"}               answer every held submit_sm still on an
 //                                   open session, oldest first, and stop holding
@@ -33,7 +34,7 @@ const quiet = process.argv[3] === '--quiet';
 let submits = 0;
 let nextId = 0x1f001;
 let throttle = 0, forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
-let hold = false, nextSid = 1;
+let hold = false, muteBind = false, nextSid = 1;
 const sessions = new Set();
 const held = [];
 
@@ -69,6 +70,7 @@ const server = smpp.createServer(function (session) {
 	for (const cmd of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
 		session.on(cmd, function (pdu) {
 			const ok = pdu.password === password;
+			if (muteBind) { out({ ev: 'bind_ignored', sid: sid, t: Date.now() }); return; }
 			out({ ev: 'bind', sid: sid, t: Date.now(), cmd: cmd, system_id: pdu.system_id, system_type: pdu.system_type, ok: ok });
 			if (!ok) {
 				session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
@@ -125,6 +127,7 @@ function command(c) {
 	else if (c.cmd === 'status') { forced = c.n; forcedStatus = c.status; }
 	else if (c.cmd === 'silent') silent = !!c.on;
 	else if (c.cmd === 'mute_enquire') muteEnquire = !!c.on;
+	else if (c.cmd === 'mute_bind') muteBind = !!c.on;
 	else if (c.cmd === 'hold') hold = !!c.on;
 	else if (c.cmd === 'release') {
 		hold = false;

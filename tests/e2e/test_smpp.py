@@ -157,6 +157,28 @@ def test_wrong_password_logged_once_with_backoff(make_daemon, tmp_path, smsc):
     wait_for(lambda: "not bound" in json.dumps(d.status(mid)), what="a temporary 'not bound'")
 
 
+def test_unanswered_bind_times_out_and_is_retried(make_daemon, tmp_path, smsc):
+    smsc.cmd(cmd="mute_bind", on=True)
+    pw = tmp_path / "smpp.password"
+    pw.write_text(PASSWORD + "\n")
+    inst = {"module": "smpp", "host": "127.0.0.1", "port": smsc.port, "system_id": "switchboard",
+            "password": {"file": str(pw)}, "from": "ACME", "reconnect_min": "100ms",
+            "reconnect_max": "100ms", "response_timeout": "300ms"}
+    d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
+                    test_clock=False)
+    tries = wait_for(lambda: (lambda b: b if len(b) >= 3 else None)(smsc.all("bind_ignored")), 10,
+                     what="three unanswered binds")[:3]
+    # Each waits response_timeout (300 ms), then the connection is made
+    # again after the backoff (100 ms): not sooner, not much later.
+    gaps = [b["t"] - a["t"] for a, b in zip(tries, tries[1:])]
+    assert all(370 <= g < 1500 for g in gaps), gaps
+    assert "no answer to transceiver bind in 300 ms" in d.log()
+    assert len(smsc.all("closed")) >= 2     # the dead connections were closed
+    smsc.cmd(cmd="mute_bind", on=False)
+    wait_for(lambda: "bound to 127.0.0.1" in d.log(), 10, what="the daemon bound")
+    accepted(d)
+
+
 def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
     smsc.cmd(cmd="throttle", n=2)
