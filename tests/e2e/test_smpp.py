@@ -287,8 +287,8 @@ def test_window_full_waits_then_all_delivered_once(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc, window=2, response_timeout="10s")
     smsc.cmd(cmd="hold", on=True)
     mids = [d.send(text=f"window {i}") for i in range(6)]
-    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in mids),
-             what="all six messages handed to the plugin")
+    wait_for(lambda: d.log().count("waits for the window") == 4,
+             what="four waiting in the plugin")
     # Barrier: the daemon answers an enquire_link after every submit_sm it
     # wrote before it (one ordered connection), so what the SMSC holds now
     # is all the plugin sent: the window, not one more.
@@ -319,7 +319,7 @@ def cut_mid_window(d, smsc, how):
     first = [d.send(text=f"in flight {i}") for i in range(2)]
     wait_for(lambda: len(smsc.all("held")) == 2, what="two submits in the window")
     later = [d.send(text=f"waiting {i}") for i in range(2)]
-    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in later),
+    wait_for(lambda: d.log().count("waits for the window") == 2,
              what="two more waiting in the plugin")
     if how == "close":
         smsc.cmd(cmd="close")
@@ -374,7 +374,7 @@ def window_held_and_waiting(d, smsc):
     first = [d.send(text=f"in flight {i}") for i in range(2)]
     wait_for(lambda: len(smsc.all("held")) == 2, what="two submits in the window")
     later = [d.send(text=f"waiting {i}") for i in range(2)]
-    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in later),
+    wait_for(lambda: d.log().count("waits for the window") == 2,
              what="two more waiting in the plugin")
     return first, later
 
@@ -478,8 +478,8 @@ def test_two_binds_share_the_window_round_robin(make_daemon, tmp_path, smsc):
              what="the daemon bound twice")
     smsc.cmd(cmd="hold", on=True)
     mids = [d.send(text=f"rr {i}") for i in range(6)]
-    wait_for(lambda: all(d.status(m)["status"] == "sending" for m in mids),
-             what="all six handed to the plugin")
+    wait_for(lambda: d.log().count("waits for the window") == 2,
+             what="two waiting in the plugin")
     # Barrier on both connections (see test_window_full...): the window of
     # 4 is the instance's, not each bind's, taken one PDU per bind in turn.
     smsc.cmd(cmd="enquire")
