@@ -111,9 +111,10 @@ msg_finish(struct sm_msg *m)
 		if (m->temp != 0) {
 			res.error_code = smpp_status(m->temp)->name;
 			res.error_text = smpp_status_text(m->temp, text, sizeof(text));
-			if (m->temp == SMPP_ESME_RTHROTTLED || m->temp == SMPP_ESME_RMSGQFUL)
+			if (m->temp == SMPP_ESME_RTHROTTLED || m->temp == SMPP_ESME_RMSGQFUL) {
 				res.retry_after_s = (int32_t)((st->throttle_ms + 999) / 1000);
-			st->host->counter_add(st->inst, "smpp_throttled", 1);
+				st->host->counter_add(st->inst, "smpp_throttled", 1);
+			}
 		} else {
 			res.error_code = "no_answer";
 			res.error_text = m->lost;
