@@ -51,7 +51,9 @@ struct sm_msg {
 	struct sm_part *parts;
 	char **ids;
 	uint32_t perm, temp;          /* the first permanent / temporary status */
-	char lost[160];               /* why a part got no answer */
+	char lost[300];               /* why a part got no answer, or none was sent */
+	const char *lost_code;        /* its error_code: no_answer (NULL), not_bound, stopping */
+	int32_t retry_after_s;        /* with lost_code: -1, or when a bind may be up */
 	int doubt;                    /* a part went out and got no answer */
 	struct sm_msg *next_q;
 };
@@ -116,8 +118,9 @@ msg_finish(struct sm_msg *m)
 				st->host->counter_add(st->inst, "smpp_throttled", 1);
 			}
 		} else {
-			res.error_code = "no_answer";
+			res.error_code = m->lost_code != NULL ? m->lost_code : "no_answer";
 			res.error_text = m->lost;
+			res.retry_after_s = m->lost_code != NULL ? m->retry_after_s : -1;
 		}
 		/* The SMSC may have taken a part it did not answer: the engine's
 		 * in_doubt policy decides (review by default, SMPP having no
@@ -219,6 +222,33 @@ any_bound(const struct sm_state *st)
 	return 0;
 }
 
+/* A transmitter is connecting or binding: what is sent now can wait for it. */
+static int
+any_connecting(const struct sm_state *st)
+{
+	int64_t i;
+
+	for (i = 0; i < st->binds; i++)
+		if (smpp_session_connecting(st->tx[i]))
+			return 1;
+	return 0;
+}
+
+/* When the next transmitter tries again, in whole seconds, at least 1. */
+static int32_t
+retry_after(const struct sm_state *st)
+{
+	int64_t i, ms = -1;
+
+	for (i = 0; i < st->binds; i++) {
+		int64_t t = smpp_session_retry_in_ms(st->tx[i]);
+
+		if (ms < 0 || t < ms)
+			ms = t;
+	}
+	return (int32_t)(ms / 1000) + 1;
+}
+
 /*
  * Submit what the window takes, oldest message first. `window` is the
  * instance's budget, shared by its binds one PDU each in turn.
@@ -260,15 +290,17 @@ on_down(void *arg, struct smpp_session *s, const char *why)
 	struct sm_state *st = arg;
 
 	(void)s;
-	if (any_bound(st))
-		return; /* another bind takes the queue */
+	if (any_bound(st) || any_connecting(st))
+		return; /* another bind takes the queue, or will */
 	/* Messages partly in the window were ended by on_lost: what is left
 	 * had no part sent. */
 	while (st->q_head != NULL) {
 		struct sm_msg *m = st->q_head;
 
 		st->q_head = m->next_q;
-		snprintf(m->lost, sizeof(m->lost), "not sent: %s", why);
+		snprintf(m->lost, sizeof(m->lost), "not bound to the SMSC: %s", why);
+		m->lost_code = "not_bound";
+		m->retry_after_s = retry_after(st);
 		m->answered = m->nparts;
 		msg_finish(m);
 	}
@@ -597,10 +629,12 @@ sm_send(void *state, const struct sb_send_request *req)
 		    "not sent: the instance is stopping");
 		return 0;
 	}
-	if (!any_bound(st)) {
+	/* Down and waiting out a backoff: say so now. While a bind is being
+	 * made (at start, after a reload) the message waits for it instead. */
+	if (!any_bound(st) && !any_connecting(st)) {
 		struct sb_send_result res = { .struct_size = sizeof(res),
 			.outcome = SB_OUT_TEMPORARY, .error_code = "not_bound",
-			.retry_after_s = (int32_t)(smpp_session_retry_in_ms(st->tx[0]) / 1000) + 1 };
+			.retry_after_s = retry_after(st) };
 
 		snprintf(why, sizeof(why), "not bound to the SMSC: %s",
 		    smpp_session_why(st->tx[0]));
@@ -656,7 +690,7 @@ sm_send(void *state, const struct sb_send_request *req)
 	st->q_tail = m;
 	drain(st);
 	if (m->next == 0) /* a test waits for this line; a bench does not log debug */
-		st->host->log(st->inst, SB_LOG_DEBUG, "ticket %llu waits for the window",
+		st->host->log(st->inst, SB_LOG_DEBUG, "ticket %llu waits for the window or a bind",
 		    (unsigned long long)req->ticket);
 	return 0;
 }
@@ -683,6 +717,8 @@ sm_drain(void *state)
 		}
 		*pp = m->next_q;
 		snprintf(m->lost, sizeof(m->lost), "not sent: the instance is stopping");
+		m->lost_code = "stopping";
+		m->retry_after_s = 0; /* after a reload the new instance may take it now */
 		m->answered = m->nparts;
 		msg_finish(m);
 	}

@@ -17,6 +17,7 @@
 //   {"cmd":"silent","on":true}      stop answering submit_sm and enquire_link
 //   {"cmd":"mute_enquire","on":true}  stop answering enquire_link only
 //   {"cmd":"mute_bind","on":true}   leave binds unanswered
+//   {"cmd":"bind_delay","ms":N}     answer binds N ms late
 //   {"cmd":"hold","on":true}        keep submit_sm unanswered ("held" events)
 //   {"cmd":"release"}               answer every held submit_sm still on an
 //                                   open session, oldest first, and stop holding
@@ -34,7 +35,7 @@ const quiet = process.argv[3] === '--quiet';
 let submits = 0;
 let nextId = 0x1f001;
 let throttle = 0, forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
-let hold = false, muteBind = false, nextSid = 1;
+let hold = false, muteBind = false, bindDelay = 0, nextSid = 1;
 const sessions = new Set();
 const held = [];
 
@@ -71,14 +72,18 @@ const server = smpp.createServer(function (session) {
 		session.on(cmd, function (pdu) {
 			const ok = pdu.password === password;
 			if (muteBind) { out({ ev: 'bind_ignored', sid: sid, t: Date.now() }); return; }
-			out({ ev: 'bind', sid: sid, t: Date.now(), cmd: cmd, system_id: pdu.system_id, system_type: pdu.system_type, ok: ok });
-			if (!ok) {
-				session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
-				session.close();
-				return;
-			}
-			session.send(pdu.response({ system_id: 'SIMSC' }));
-			sessions.add(session);
+			const answer = () => {
+				out({ ev: 'bind', sid: sid, t: Date.now(), cmd: cmd, system_id: pdu.system_id,
+					system_type: pdu.system_type, ok: ok });
+				if (!ok) {
+					session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
+					session.close();
+					return;
+				}
+				session.send(pdu.response({ system_id: 'SIMSC' }));
+				sessions.add(session);
+			};
+			if (bindDelay > 0) setTimeout(answer, bindDelay); else answer();
 		});
 	}
 	session.on('submit_sm', function (pdu) {
@@ -128,6 +133,7 @@ function command(c) {
 	else if (c.cmd === 'silent') silent = !!c.on;
 	else if (c.cmd === 'mute_enquire') muteEnquire = !!c.on;
 	else if (c.cmd === 'mute_bind') muteBind = !!c.on;
+	else if (c.cmd === 'bind_delay') bindDelay = c.ms;
 	else if (c.cmd === 'hold') hold = !!c.on;
 	else if (c.cmd === 'release') {
 		hold = false;

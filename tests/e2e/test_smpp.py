@@ -179,6 +179,21 @@ def test_unanswered_bind_times_out_and_is_retried(make_daemon, tmp_path, smsc):
     accepted(d)
 
 
+def test_a_send_during_the_first_bind_waits_for_it(make_daemon, tmp_path, smsc):
+    smsc.cmd(cmd="bind_delay", ms=800)
+    pw = tmp_path / "smpp.password"
+    pw.write_text(PASSWORD + "\n")
+    inst = {"module": "smpp", "host": "127.0.0.1", "port": smsc.port, "system_id": "switchboard",
+            "password": {"file": str(pw)}, "from": "ACME", "response_timeout": "5s"}
+    d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
+                    test_clock=False)
+    mid = d.send(text="before the bind")
+    wait_for(lambda: d.log().count("waits for the window") == 1, what="the send waiting")
+    assert not smsc.all("bind")          # the SMSC has not answered the bind yet
+    m = d.wait_status(mid, "accepted")
+    assert len(m["attempts"]) == 1 and "not bound" not in json.dumps(m), m
+
+
 def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
     smsc.cmd(cmd="throttle", n=2)
