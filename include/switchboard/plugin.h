@@ -81,10 +81,10 @@
  *     is out (a replaced instance drains first; at shutdown the HTTP client
  *     then completes every request with status 0), then cancels the
  *     instance's timers and answers every ticket still open as
- *     SB_OUT_TEMPORARY, so the message is re-queued. A plugin therefore keeps no list of tickets to answer at
- *     `fini`; it frees what its timers would have freed. After `fini` the
- *     host calls nothing of the instance, and the plugin calls nothing of
- *     the host. (A 1.0 plugin that still answers its tickets in `fini` is
+ *     SB_OUT_TEMPORARY, so the message is re-queued. A plugin therefore
+ *     keeps no list of tickets to answer at `fini`; it frees what its
+ *     timers would have freed. After `fini` the host calls nothing of the
+ *     instance, and the plugin calls nothing of the host. (A 1.0 plugin that still answers its tickets in `fini` is
  *     accepted: a ticket answered there is not answered again.)
  *
  * Filter plugins implement `check` instead of `send`: it is synchronous
