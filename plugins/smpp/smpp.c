@@ -203,7 +203,7 @@ next_tx(struct sm_state *st)
 	for (i = 0; i < n; i++) {
 		struct smpp_session *s = st->tx[(st->rr + i) % n];
 
-		if (smpp_session_room(s) > 0) {
+		if (s != NULL && smpp_session_room(s) > 0) {
 			st->rr = (st->rr + i + 1) % n;
 			return s;
 		}
@@ -216,8 +216,9 @@ any_bound(const struct sm_state *st)
 {
 	int64_t i;
 
+	/* NULL: not made yet (a failure reported from inside smpp_session_new) */
 	for (i = 0; i < st->binds; i++)
-		if (smpp_session_bound(st->tx[i]))
+		if (st->tx[i] != NULL && smpp_session_bound(st->tx[i]))
 			return 1;
 	return 0;
 }
@@ -229,7 +230,7 @@ any_connecting(const struct sm_state *st)
 	int64_t i;
 
 	for (i = 0; i < st->binds; i++)
-		if (smpp_session_connecting(st->tx[i]))
+		if (st->tx[i] != NULL && smpp_session_connecting(st->tx[i]))
 			return 1;
 	return 0;
 }
@@ -241,7 +242,7 @@ retry_after(const struct sm_state *st)
 	int64_t i, ms = -1;
 
 	for (i = 0; i < st->binds; i++) {
-		int64_t t = smpp_session_retry_in_ms(st->tx[i]);
+		int64_t t = st->tx[i] != NULL ? smpp_session_retry_in_ms(st->tx[i]) : 0;
 
 		if (ms < 0 || t < ms)
 			ms = t;

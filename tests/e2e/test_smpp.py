@@ -163,6 +163,20 @@ def test_wrong_password_logged_once_with_backoff(make_daemon, tmp_path, smsc):
     wait_for(lambda: "not bound" in json.dumps(d.status(mid)), what="a temporary 'not bound'")
 
 
+def test_unreachable_smsc_answers_sends_not_bound(make_daemon, tmp_path):
+    # connect() to the broadcast address fails at once, inside tcp_connect.
+    pw = tmp_path / "smpp.password"
+    pw.write_text(PASSWORD + "\n")
+    inst = {"module": "smpp", "host": "255.255.255.255", "port": 2775, "system_id": "sb",
+            "password": {"file": str(pw)}, "from": "ACME",
+            "reconnect_min": "50ms", "reconnect_max": "100ms"}
+    d = make_daemon(plugins={"smsc": inst}, chains={"default": [{"channel": "smsc"}]},
+                    test_clock=False)
+    wait_for(lambda: "255.255.255.255:2775: c" in d.log(), what="the failed connection logged")
+    mid = d.send(text="nowhere to go")
+    wait_for(lambda: "not bound to the SMSC" in json.dumps(d.status(mid)), what="not bound")
+
+
 def test_unanswered_bind_times_out_and_is_retried(make_daemon, tmp_path, smsc):
     smsc.cmd(cmd="mute_bind", on=True)
     pw = tmp_path / "smpp.password"
