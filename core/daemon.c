@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "allowlist.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -134,6 +135,50 @@ sb_daemon_start(struct sb_daemon *d, struct sb_config *cfg, struct sb_error *err
 	if (d->api == NULL && cfg->daemon.http_listen != NULL)
 		return -1;
 	return 0;
+}
+
+struct drain_wait {
+	struct sb_daemon *d;
+	int64_t deadline;
+};
+
+static void
+drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain_wait *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (!sb_loader_draining(w->d->loader)) {
+		event_base_loopbreak(w->d->base);
+	} else if (sb_mono_us() / 1000 >= w->deadline) {
+		sb_log(SB_LOG_WARN, "stopping: sends still in flight after %d ms; the host answers"
+		    " them", SB_DRAIN_MAX_MS);
+		event_base_loopbreak(w->d->base);
+	}
+}
+
+void
+sb_daemon_drain(struct sb_daemon *d)
+{
+	/* A short poll, only while stopping: simpler than a hook on every result. */
+	const struct timeval every = { 0, 20000 };
+	struct drain_wait w = { .d = d, .deadline = sb_mono_us() / 1000 + SB_DRAIN_MAX_MS };
+	struct event *tick;
+
+	d->stopping = 1;
+	sb_http_api_free(d->api);
+	d->api = NULL;
+	sb_control_free(d->control);
+	d->control = NULL;
+	if (d->loader == NULL || !sb_loader_drain(d->loader))
+		return;
+	if ((tick = event_new(d->base, -1, EV_PERSIST, drain_tick, &w)) == NULL)
+		return;
+	event_add(tick, &every);
+	event_base_dispatch(d->base);
+	event_free(tick);
+	sb_log(SB_LOG_INFO, "stopping: sends in flight finished");
 }
 
 void

@@ -44,6 +44,13 @@ struct sb_daemon {
  */
 int sb_daemon_start(struct sb_daemon *d, struct sb_config *cfg, struct sb_error *err);
 void sb_daemon_stop(struct sb_daemon *d);
+/*
+ * The first step of a stop, on the running loop: take no new work (API,
+ * control socket, pump), then let channels that can finish their sends in
+ * flight do so (plugin.h `drain`), for at most SB_DRAIN_MAX_MS or until
+ * event_base_loopbreak (a second signal). sb_daemon_stop follows.
+ */
+void sb_daemon_drain(struct sb_daemon *d);
 
 /*
  * Load the config file again, validate it whole (including plugin keys),

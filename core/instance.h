@@ -52,6 +52,7 @@ struct sb_instance {
 	int http_in_doubt;                /* inside the done callback of a request that
 	                                     went out and got no answer */
 	int draining;                     /* replaced: fini once idle */
+	int drain_called;                 /* p->drain was called (once) */
 	int initialised;
 	struct host_timer *timers;        /* live timers, cancelled at fini */
 	struct host_secret *secrets;      /* resolved secrets, wiped at fini */

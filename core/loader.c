@@ -364,6 +364,25 @@ generation_clear(struct generation *g)
 	*g = (struct generation){ 0 };
 }
 
+/*
+ * Ask a channel with sends in flight to finish them (plugin.h, `drain`),
+ * once. Returns 1 if it has tickets open after the call.
+ */
+static int
+instance_drain(struct sb_instance *inst)
+{
+	if (inst->drain_called || !inst->initialised || inst->p->drain == NULL ||
+	    inst->send_slots == 0)
+		return 0;
+	inst->drain_called = 1;
+	if (inst->p->drain(inst->state) > 0 || inst->send_slots > 0) {
+		sb_log(SB_LOG_INFO, "plugin instance %s: finishing %u sends in flight",
+		    inst->name, inst->send_slots);
+		return 1;
+	}
+	return 0;
+}
+
 /* Retire an instance: finish it now if idle, else once its work is done. */
 static void
 instance_retire(struct sb_loader *l, struct sb_instance *inst)
@@ -377,6 +396,9 @@ instance_retire(struct sb_loader *l, struct sb_instance *inst)
 	l->draining = inst;
 	sb_log(SB_LOG_INFO, "plugin instance %s: draining %u requests in flight",
 	    inst->name, inst->send_slots + inst->requests);
+	/* Its drain (if it has one) runs from reap_cb, outside the swap: the
+	 * tickets it answers at once must find the new generation in place. */
+	event_active(l->reap, 0, 0);
 }
 
 /* Finish drained instances, outside any plugin callback. */
@@ -386,6 +408,8 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 	struct sb_loader *l = arg;
 	struct sb_instance **pp = &l->draining;
 
+	for (struct sb_instance *inst = l->draining; inst != NULL; inst = inst->next_draining)
+		(void)instance_drain(inst);
 	while (*pp != NULL) {
 		struct sb_instance *inst = *pp;
 
@@ -403,6 +427,30 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 			sb_config_free(l->retired[i]);
 		l->nretired = 0;
 	}
+}
+
+int
+sb_loader_drain(struct sb_loader *l)
+{
+	int busy = 0;
+
+	for (size_t i = 0; i < l->gen.n; i++)
+		busy |= instance_drain(l->gen.inst[i]);
+	for (struct sb_instance *inst = l->draining; inst != NULL; inst = inst->next_draining)
+		busy |= instance_drain(inst);
+	return busy || sb_loader_draining(l);
+}
+
+int
+sb_loader_draining(struct sb_loader *l)
+{
+	for (size_t i = 0; i < l->gen.n; i++)
+		if (l->gen.inst[i]->drain_called && l->gen.inst[i]->send_slots > 0)
+			return 1;
+	for (struct sb_instance *inst = l->draining; inst != NULL; inst = inst->next_draining)
+		if (inst->drain_called && inst->send_slots > 0)
+			return 1;
+	return 0;
 }
 
 void

@@ -51,6 +51,15 @@ int sb_loader_apply(struct sb_loader *l, struct sb_config *cfg, int dry_run,
  */
 int sb_loader_reload_module(struct sb_loader *l, const char *module, struct sb_error *err);
 
+/*
+ * Shutdown: call `drain` of every channel instance with sends in flight
+ * that has one (plugin.h). Returns 1 if one of them still finishes sends
+ * (sb_loader_draining then says when they are done), 0 if none.
+ */
+int sb_loader_drain(struct sb_loader *l);
+/* 1 while an instance that was asked to drain has tickets open. */
+int sb_loader_draining(struct sb_loader *l);
+
 /* The live instance of that name, or NULL. */
 struct sb_instance *sb_loader_instance(struct sb_loader *l, const char *name);
 

@@ -78,12 +78,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct sb_error err = { 0 };
 
 	if (sig == SIGHUP) {
+		if (d->stopping)
+			return;
 		if (sb_daemon_reload_config(d, &err) < 0)
 			sb_log(SB_LOG_ERROR, "config reload refused, keeping the old one:\n%s",
 			    err.message);
 		return;
 	}
-	sb_log(SB_LOG_INFO, "signal %d: shutting down", (int)sig);
+	sb_log(SB_LOG_INFO, "signal %d: %s", (int)sig, d->stopping ?
+	    "stopping now, sends in flight are answered by the host" : "shutting down");
 	event_base_loopbreak(d->base);
 }
 
@@ -211,6 +214,7 @@ main(int argc, char **argv)
 		sb_sd_notify("READY=1");
 		event_base_dispatch(d.base);
 		sb_sd_notify("STOPPING=1");
+		sb_daemon_drain(&d);
 		for (int i = 0; i < 3; i++)
 			event_free(sigs[i]);
 	}

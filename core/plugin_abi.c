@@ -130,6 +130,14 @@ view_send(void *state, const struct sb_send_request *req)
 }
 
 static int
+view_drain(void *state)
+{
+	struct sb_instance *inst = state;
+
+	return inst->view->real.drain(inst->plugin_state);
+}
+
+static int
 view_poll(void *state, const struct sb_poll_request *req)
 {
 	struct sb_instance *inst = state;
@@ -228,6 +236,7 @@ sb_plugin_view_build(struct sb_plugin_view *v, const char *file,
 		.webhook = v->real.webhook != NULL ? view_webhook : NULL,
 		.check = v->real.check != NULL ? view_check : NULL,
 		.capabilities = &v->caps,
+		.drain = v->real.drain != NULL ? view_drain : NULL,
 	};
 	return 0;
 }

@@ -140,9 +140,13 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	info = (struct sb_outcome_info){
 		.provider_id = res->provider_id, .error_code = res->error_code,
 		.error_text = res->error_text, .parts = res->parts,
-		.retry_after_s = res->struct_size >= sizeof(*res) ? res->retry_after_s : -1,
-		/* No answer after the request went out: the provider may have it. */
-		.in_doubt = res->outcome == SB_OUT_TEMPORARY && inst->http_in_doubt,
+		.retry_after_s = SB_HAS_FIELD(res, struct sb_send_result, retry_after_s) ?
+		    res->retry_after_s : -1,
+		/* No answer after the request went out: the provider may have it
+		 * (the host's HTTP client knows; a 1.3 plugin on its own
+		 * connection says so). */
+		.in_doubt = res->outcome == SB_OUT_TEMPORARY && (inst->http_in_doubt ||
+		    (SB_HAS_FIELD(res, struct sb_send_result, in_doubt) && res->in_doubt != 0)),
 	};
 	if (fr.found)
 		sb_eng_event(dp, &fr.ref, sb_eng_outcome_event(res->outcome), &info);

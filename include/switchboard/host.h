@@ -27,7 +27,9 @@
 extern "C" {
 #endif
 
-#define SB_HOST_VERSION 2 /* 2: ABI 1.2, the TCP client (tcp_connect...) */
+/* 2: ABI 1.2, the TCP client (tcp_connect...); 3: ABI 1.3, the host reads
+ * sb_send_result.in_doubt. */
+#define SB_HOST_VERSION 3
 
 /* An inbound message, reported with host->inbound_message (ABI 1.2). */
 struct sb_inbound {
@@ -61,6 +63,11 @@ struct sb_send_result {
 	const char *error_text;  /* a short human reason, or NULL */
 	int32_t retry_after_s;   /* TEMPORARY: the provider's Retry-After, or -1 */
 	int32_t parts;           /* message parts the provider billed, or 0 */
+	/* 1.3: TEMPORARY only: 1 when the request went out and no answer came
+	 * (a dropped connection, a timeout), so the provider may have taken
+	 * it; the instance's in_doubt policy then decides between a retry and
+	 * `failed` for review. 0 (and absent, before 1.3): not sent, retry. */
+	int32_t in_doubt;
 };
 
 /* A delivery receipt, reported with host->receipt (from a webhook or poll). */

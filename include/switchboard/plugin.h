@@ -50,6 +50,12 @@
  *       contact_find, appended after
  *       filter_allowed. A plugin that uses one checks SB_HOST_HAS(host,
  *       field). Nothing else moved: 1.0 and 1.1 plugins load unchanged.
+ *  1.3  sb_send_result gains in_doubt, appended after parts: a TEMPORARY
+ *       whose request went out without an answer (a plugin on its own TCP
+ *       connection says so; the host's HTTP client already told the host).
+ *       The host reads it only where struct_size covers it.
+ *       sb_plugin gains `drain`, appended after capabilities: finish the
+ *       sends in flight before `fini` at shutdown and reload.
  *
  * The rules a plugin follows:
  *  1. It MUST NOT block: no sleep, no synchronous network or DNS, no threads.
@@ -70,14 +76,15 @@
  *     every key it knows before it fails on any, so that the operator sees
  *     all mistakes (and no known key is reported as unknown) at once.
  *  7. `fini` releases everything `init` made and reports nothing. The host
- *     calls it when none of the instance's HTTP requests is out (a replaced
- *     instance drains first; at shutdown the HTTP client first completes
- *     every request with status 0), then cancels the instance's timers and
- *     answers every ticket still open as SB_OUT_TEMPORARY, so the message
- *     is re-queued. A plugin therefore keeps no list of tickets to answer at
- *     `fini`; it frees what its timers would have freed. After `fini` the
- *     host calls nothing of the instance, and the plugin calls nothing of
- *     the host. (A 1.0 plugin that still answers its tickets in `fini` is
+ *     calls it after a channel's `drain` (1.3) finished (at shutdown at
+ *     most SB_DRAIN_MAX_MS) and when none of the instance's HTTP requests
+ *     is out (a replaced instance drains first; at shutdown the HTTP client
+ *     then completes every request with status 0), then cancels the
+ *     instance's timers and answers every ticket still open as
+ *     SB_OUT_TEMPORARY, so the message is re-queued. A plugin therefore
+ *     keeps no list of tickets to answer at `fini`; it frees what its
+ *     timers would have freed. After `fini` the host calls nothing of the
+ *     instance, and the plugin calls nothing of the host. (A 1.0 plugin that still answers its tickets in `fini` is
  *     accepted: a ticket answered there is not answered again.)
  *
  * Filter plugins implement `check` instead of `send`: it is synchronous
@@ -94,7 +101,7 @@ extern "C" {
 #endif
 
 #define SB_ABI_MAJOR 1
-#define SB_ABI_MINOR 2
+#define SB_ABI_MINOR 3
 
 /* Whether a struct filled by the other side (its struct_size) covers `field`. */
 #define SB_HAS_FIELD(ptr, type, field) \
@@ -239,7 +246,24 @@ struct sb_plugin {
 	/* --- ABI 1.1 --- */
 	/* Channels: what the channel can do, or NULL for none of it. */
 	const struct sb_capabilities *capabilities;
+
+	/* --- ABI 1.3 --- */
+	/*
+	 * Channels, optional: the instance is being retired (a reload replaced
+	 * it) or the daemon is stopping. Take no new sends; answer at once
+	 * (TEMPORARY, in_doubt 0) what was never sent; finish what is in flight
+	 * within the plugin's own bound (its response timeout), answering each
+	 * of those tickets. Returns how many tickets it is still finishing (0:
+	 * none). The host calls it once, outside any plugin callback, and
+	 * waits for the open tickets before `fini`: after a reload as always,
+	 * at shutdown at most SB_DRAIN_MAX_MS. A plugin without it gets `fini`
+	 * at shutdown at once (rule 7).
+	 */
+	int (*drain)(void *state);
 };
+
+/* The longest a stopping daemon waits for plugins' `drain` to finish. */
+#define SB_DRAIN_MAX_MS 30000
 
 /* Fill the head; the plugin adds its own fields: SB_PLUGIN_INIT(.name = ...). */
 #define SB_PLUGIN_INIT(...)                                                    \

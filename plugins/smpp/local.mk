@@ -2,6 +2,7 @@
 # the host's ABI 1.2 TCP client). Links plugins/common; no other library:
 # the PDU codec is its own (smpp_pdu.c; see README.md for why not libsmpp34).
 SMPP_SOURCES = plugins/smpp/smpp_pdu.c plugins/smpp/smpp_pdu.h \
+	plugins/smpp/smpp_build.c plugins/smpp/smpp_build.h \
 	plugins/smpp/smpp_gsm.c plugins/smpp/smpp_gsm.h \
 	plugins/smpp/smpp_track.c plugins/smpp/smpp_track.h \
 	plugins/smpp/smpp_session.c plugins/smpp/smpp_session.h

@@ -1,18 +1,21 @@
 /*
- * smpp.c - the SMPP 3.4 channel: one instance binds to one SMSC, as a
- * transceiver or as a transmitter + receiver pair (smpp_session.c).
+ * smpp.c - the SMPP 3.4 channel: one instance binds to one SMSC `binds`
+ * times, each a transceiver or a transmitter + receiver pair
+ * (smpp_session.c).
  *
- * Owns: reading the instance's config; turning a send into one submit_sm
- * per part (GSM 03.38 or UCS-2, UDH concatenation: smpp_gsm.c), queued
- * while the window is full; folding the parts' submit_sm_resp into one
- * result (ACCEPTED with the first part's message_id as provider id, else
- * the worst status in words); receipts (deliver_sm with the receipt bit)
- * folded over the parts (smpp_track.c) and reported with host->receipt;
- * mobile-originated deliver_sm reported with host->inbound.
+ * Owns: reading the instance's config; its binds, sharing the window
+ * round-robin, and their drain at reload and stop; turning a send into
+ * its submit_sm PDUs (GSM 03.38 or UCS-2: smpp_gsm.c; UDH, SAR or
+ * message_payload: smpp_build.c), queued while the window is full;
+ * folding the parts' submit_sm_resp into one result (ACCEPTED with the
+ * first part's message_id as provider id, else the worst status in words,
+ * in doubt when a written part got no answer); receipts (deliver_sm with
+ * the receipt bit) folded over the parts (smpp_track.c) and reported with
+ * host->receipt; mobile-originated deliver_sm reported with host->inbound.
  *
  * Must never: block (all I/O through host->tcp_*), log the password, or
  * answer a ticket twice. SMPP has no idempotency key: the channel is not
- * idempotent, so the engine sends a crash's in-doubt attempts to review.
+ * idempotent, so the engine sends in-doubt attempts to review.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,12 +26,13 @@
 #include <switchboard/plugin.h>
 
 #include "sbp_chan.h"
+#include "smpp_build.h"
 #include "smpp_gsm.h"
 #include "smpp_pdu.h"
 #include "smpp_session.h"
 #include "smpp_track.h"
 
-#define PDU_CAP 400 /* one submit_sm: fixed fields, addresses, 254 bytes of text */
+#define SM_MAX_BINDS 16
 
 struct sm_msg;
 
@@ -43,12 +47,14 @@ struct sm_msg {
 	struct sm_state *st;
 	uint64_t ticket;
 	unsigned nparts, next, answered;
-	uint8_t *pdus;                /* nparts * PDU_CAP */
-	size_t *lens;
+	struct smpp_pdus pdus;        /* one per part (one for message_payload) */
 	struct sm_part *parts;
 	char **ids;
 	uint32_t perm, temp;          /* the first permanent / temporary status */
-	char lost[160];               /* why a part got no answer */
+	char lost[300];               /* why a part got no answer, or none was sent */
+	const char *lost_code;        /* its error_code: no_answer (NULL), not_bound, stopping */
+	int32_t retry_after_s;        /* with lost_code: -1, or when a bind may be up */
+	int doubt;                    /* a part went out and got no answer */
 	struct sm_msg *next_q;
 };
 
@@ -60,9 +66,16 @@ struct sm_state {
 	int64_t port, window, src_ton, src_npi, dst_ton, dst_npi, max_parts;
 	int64_t enquire_ms, resp_ms, connect_ms, rmin_ms, rmax_ms, throttle_ms;
 	int pair, ucs2;
-	uint8_t ref;                  /* the UDH's concatenation reference */
-	struct smpp_session *tx, *rx; /* rx: only for a transmitter + receiver pair */
+	struct smpp_build build;      /* packing, long texts, the next reference */
+	int64_t binds;                /* sessions of each kind (binds: N) */
+	/* tx[i]: transceivers or transmitters; rx[i]: receivers of a pair only */
+	struct smpp_session *tx[SM_MAX_BINDS], *rx[SM_MAX_BINDS];
+	char labels[2 * SM_MAX_BINDS][40];
+	unsigned rr;                  /* the next transmitter to try */
+	unsigned inflight;            /* submits out over every bind (<= window) */
 	struct sm_msg *q_head, *q_tail; /* messages with parts not yet submitted */
+	unsigned open;                /* tickets taken and not answered yet */
+	int draining;                 /* retired or stopping: no new sends */
 	struct smpp_track *track;
 };
 
@@ -76,8 +89,7 @@ msg_free(struct sm_msg *m)
 	for (i = 0; m->ids != NULL && i < m->nparts; i++)
 		free(m->ids[i]);
 	free(m->ids);
-	free(m->pdus);
-	free(m->lens);
+	smpp_pdus_free(&m->pdus);
 	free(m->parts);
 	free(m);
 }
@@ -101,13 +113,19 @@ msg_finish(struct sm_msg *m)
 		if (m->temp != 0) {
 			res.error_code = smpp_status(m->temp)->name;
 			res.error_text = smpp_status_text(m->temp, text, sizeof(text));
-			if (m->temp == SMPP_ESME_RTHROTTLED || m->temp == SMPP_ESME_RMSGQFUL)
+			if (m->temp == SMPP_ESME_RTHROTTLED || m->temp == SMPP_ESME_RMSGQFUL) {
 				res.retry_after_s = (int32_t)((st->throttle_ms + 999) / 1000);
-			st->host->counter_add(st->inst, "smpp_throttled", 1);
+				st->host->counter_add(st->inst, "smpp_throttled", 1);
+			}
 		} else {
-			res.error_code = "no_answer";
+			res.error_code = m->lost_code != NULL ? m->lost_code : "no_answer";
 			res.error_text = m->lost;
+			res.retry_after_s = m->lost_code != NULL ? m->retry_after_s : -1;
 		}
+		/* The SMSC may have taken a part it did not answer: the engine's
+		 * in_doubt policy decides (review by default, SMPP having no
+		 * idempotency key), not a blind resend. */
+		res.in_doubt = m->doubt;
 	} else {
 		res.outcome = SB_OUT_ACCEPTED;
 		res.provider_id = m->ids[0];
@@ -116,6 +134,7 @@ msg_finish(struct sm_msg *m)
 			st->host->log(st->inst, SB_LOG_WARN, "out of memory tracking %s",
 			    m->ids[0]);
 	}
+	st->open--;
 	st->host->send_result(st->inst, m->ticket, &res);
 	msg_free(m);
 }
@@ -138,10 +157,11 @@ queue_remove(struct sm_state *st, struct sm_msg *m)
 static void
 on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
 {
+	struct sm_state *st = arg;
 	struct sm_part *p = cookie;
 	struct sm_msg *m = p->m;
 
-	(void)arg;
+	st->inflight--;
 	if (status == SMPP_ESME_ROK && message_id[0] != '\0')
 		m->ids[p->idx] = strdup(message_id);
 	else if (status == SMPP_ESME_ROK)
@@ -158,11 +178,13 @@ on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
 static void
 on_lost(void *arg, void *cookie, const char *why)
 {
+	struct sm_state *st = arg;
 	struct sm_part *p = cookie;
 	struct sm_msg *m = p->m;
 
-	(void)arg;
+	st->inflight--;
 	snprintf(m->lost, sizeof(m->lost), "%s", why);
+	m->doubt = 1; /* this part was written: the SMSC may have it */
 	if (m->next < m->nparts) { /* parts not yet sent will not be */
 		queue_remove(m->st, m);
 		m->answered += m->nparts - m->next;
@@ -172,16 +194,79 @@ on_lost(void *arg, void *cookie, const char *why)
 		msg_finish(m);
 }
 
-/* Submit what the window takes, oldest message first. */
+/* The next bound transmitter with room, round-robin from st->rr; NULL if none. */
+static struct smpp_session *
+next_tx(struct sm_state *st)
+{
+	unsigned i, n = (unsigned)st->binds;
+
+	for (i = 0; i < n; i++) {
+		struct smpp_session *s = st->tx[(st->rr + i) % n];
+
+		if (s != NULL && smpp_session_room(s) > 0) {
+			st->rr = (st->rr + i + 1) % n;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int
+any_bound(const struct sm_state *st)
+{
+	int64_t i;
+
+	/* NULL: not made yet (a failure reported from inside smpp_session_new) */
+	for (i = 0; i < st->binds; i++)
+		if (st->tx[i] != NULL && smpp_session_bound(st->tx[i]))
+			return 1;
+	return 0;
+}
+
+/* A transmitter is connecting or binding: what is sent now can wait for it. */
+static int
+any_connecting(const struct sm_state *st)
+{
+	int64_t i;
+
+	for (i = 0; i < st->binds; i++)
+		if (st->tx[i] != NULL && smpp_session_connecting(st->tx[i]))
+			return 1;
+	return 0;
+}
+
+/* When the next transmitter tries again, in whole seconds, at least 1. */
+static int32_t
+retry_after(const struct sm_state *st)
+{
+	int64_t i, ms = -1;
+
+	for (i = 0; i < st->binds; i++) {
+		int64_t t = st->tx[i] != NULL ? smpp_session_retry_in_ms(st->tx[i]) : 0;
+
+		if (ms < 0 || t < ms)
+			ms = t;
+	}
+	return (int32_t)(ms / 1000) + 1;
+}
+
+/*
+ * Submit what the window takes, oldest message first. `window` is the
+ * instance's budget, shared by its binds one PDU each in turn.
+ */
 static void
 drain(struct sm_state *st)
 {
-	while (st->q_head != NULL && smpp_session_room(st->tx) > 0) {
+	struct smpp_session *s;
+
+	while (st->q_head != NULL && st->inflight < (unsigned)st->window &&
+	    (s = next_tx(st)) != NULL) {
 		struct sm_msg *m = st->q_head;
 
-		if (smpp_session_submit(st->tx, m->pdus + (size_t)m->next * PDU_CAP,
-		    m->lens[m->next], &m->parts[m->next]) < 0)
+		if (smpp_session_submit(s, m->pdus.buf + m->pdus.off[m->next],
+		    m->pdus.off[m->next + 1] - m->pdus.off[m->next], &m->parts[m->next]) < 0)
 			break;
+		st->inflight++;
 		if (++m->next == m->nparts) {
 			st->q_head = m->next_q;
 			if (st->q_head == NULL)
@@ -195,25 +280,28 @@ on_ready(void *arg, struct smpp_session *s)
 {
 	struct sm_state *st = arg;
 
-	if (s == st->tx)
-		drain(st);
+	(void)s; /* a receiver's bind changes nothing for sending: drain() checks */
+	drain(st);
 }
 
-/* The transmitter is down: what waits in the queue is tried again later. */
+/* A transmitter is down: if it was the last, what waits is tried again later. */
 static void
 on_down(void *arg, struct smpp_session *s, const char *why)
 {
 	struct sm_state *st = arg;
 
-	if (s != st->tx)
-		return;
+	(void)s;
+	if (any_bound(st) || any_connecting(st))
+		return; /* another bind takes the queue, or will */
 	/* Messages partly in the window were ended by on_lost: what is left
 	 * had no part sent. */
 	while (st->q_head != NULL) {
 		struct sm_msg *m = st->q_head;
 
 		st->q_head = m->next_q;
-		snprintf(m->lost, sizeof(m->lost), "not sent: %s", why);
+		snprintf(m->lost, sizeof(m->lost), "not bound to the SMSC: %s", why);
+		m->lost_code = "not_bound";
+		m->retry_after_s = retry_after(st);
 		m->answered = m->nparts;
 		msg_finish(m);
 	}
@@ -269,16 +357,19 @@ on_deliver(void *arg, struct smpp_session *s, const struct smpp_sm *sm)
 	size_t n = sm->payload != NULL ? sm->payload_len : sm->msg_len;
 	char from[80], to[80], *text;
 
+	size_t udh = 0;
+
 	(void)s;
 	if (sm->esm_class & SMPP_ESM_RECEIPT) {
 		on_receipt(st, sm);
 		return;
 	}
-	if ((sm->esm_class & SMPP_ESM_UDHI) && n > 0 && (size_t)b[0] + 1 <= n) {
-		n -= (size_t)b[0] + 1; /* parts of a long MO arrive as they come */
-		b += b[0] + 1;
-	}
-	if ((text = smpp_text_decode(sm->data_coding, b, n)) == NULL)
+	if ((sm->esm_class & SMPP_ESM_UDHI) && n > 0 && (size_t)b[0] + 1 <= n)
+		udh = (size_t)b[0] + 1; /* parts of a long MO arrive as they come */
+	/* A packed text's septets are counted from the UDH's first octet. */
+	text = st->build.packed && sm->data_coding == SMPP_DC_DEFAULT ?
+	    smpp_text_decode_packed(b, n, udh) : smpp_text_decode(sm->data_coding, b + udh, n - udh);
+	if (text == NULL)
 		return;
 	snprintf(from, sizeof(from), "%s%s", sm->src_ton == 1 && sm->src[0] != '+' ? "+" : "",
 	    sm->src);
@@ -295,12 +386,43 @@ static const struct smpp_session_ops sm_ops = {
 
 /* ---- configuration ---- */
 
-static const struct {
+
+struct sm_word {
 	const char *word;
-	int pair;
-} bind_modes[] = {
+	int value;
+};
+#define NWORDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct sm_word bind_modes[] = {
 	{ "transceiver", 0 }, { "transmitter+receiver", 1 }, { "transmitter_receiver", 1 },
 };
+static const struct sm_word packings[] = { { "unpacked", 0 }, { "packed", 1 } };
+static const struct sm_word long_texts[] = {
+	{ "udh", SMPP_LONG_UDH }, { "sar", SMPP_LONG_SAR }, { "payload", SMPP_LONG_PAYLOAD },
+};
+
+/* A key with one of `n` words (the first is the default); -1 after recording the error. */
+static int
+cfg_word(struct sm_state *st, struct sb_cfg *root, const char *key, const struct sm_word *words,
+    size_t n, int *out)
+{
+	const char *v = NULL;
+	char all[96] = "";
+	size_t i;
+
+	if (st->host->cfg_string(root, key, words[0].word, &v) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v, words[i].word) == 0) {
+			*out = words[i].value;
+			return 0;
+		}
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? ", " : "",
+		    words[i].word);
+	}
+	st->host->cfg_error(st->host->cfg_get(root, key), "%s must be one of %s", key, all);
+	return -1;
+}
 
 /* An integer key within [lo, hi]; -1 after recording the error. */
 static int
@@ -324,24 +446,25 @@ sm_config(struct sm_state *st)
 {
 	const struct sb_host *h = st->host;
 	struct sb_cfg *root = h->cfg_root(st->inst);
-	const char *bind = NULL;
-	int bad = 0;
-	size_t i;
+	int bad = 0, i_long = SMPP_LONG_UDH;
 
 	bad |= h->cfg_string(root, "host", NULL, &st->host_name) < 0;
 	bad |= cfg_range(st, root, "port", 2775, 1, 65535, &st->port) < 0;
 	bad |= h->cfg_string(root, "system_id", NULL, &st->system_id) < 0;
 	bad |= h->cfg_string(root, "system_type", "", &st->system_type) < 0;
 	bad |= h->cfg_string(root, "address_range", "", &st->address_range) < 0;
-	bad |= h->cfg_string(root, "bind", "transceiver", &bind) < 0;
+	bad |= cfg_word(st, root, "bind", bind_modes, NWORDS(bind_modes), &st->pair) < 0;
 	bad |= h->cfg_string(root, "from", NULL, &st->from) < 0;
 	bad |= cfg_range(st, root, "source_addr_ton", -1, -1, 6, &st->src_ton) < 0;
 	bad |= cfg_range(st, root, "source_addr_npi", -1, -1, 18, &st->src_npi) < 0;
 	bad |= cfg_range(st, root, "dest_addr_ton", 1, 0, 6, &st->dst_ton) < 0;
 	bad |= cfg_range(st, root, "dest_addr_npi", 1, 0, 18, &st->dst_npi) < 0;
 	bad |= cfg_range(st, root, "window", 10, 1, 1000, &st->window) < 0;
+	bad |= cfg_range(st, root, "binds", 1, 1, SM_MAX_BINDS, &st->binds) < 0;
 	bad |= cfg_range(st, root, "max_parts", 10, 1, SMPP_MAX_PARTS, &st->max_parts) < 0;
 	bad |= h->cfg_bool(root, "ucs2", 0, &st->ucs2) < 0;
+	bad |= cfg_word(st, root, "gsm_packing", packings, NWORDS(packings), &st->build.packed) < 0;
+	bad |= cfg_word(st, root, "long_text", long_texts, NWORDS(long_texts), &i_long) < 0;
 	bad |= h->cfg_duration_ms(root, "enquire_link", 30000, &st->enquire_ms) < 0;
 	bad |= h->cfg_duration_ms(root, "response_timeout", 10000, &st->resp_ms) < 0;
 	bad |= h->cfg_duration_ms(root, "connect_timeout", 10000, &st->connect_ms) < 0;
@@ -370,23 +493,13 @@ sm_config(struct sm_state *st)
 		h->cfg_error(h->cfg_get(root, "system_type"), "system_type has at most 12 characters");
 		bad = 1;
 	}
-	if (bind != NULL) {
-		for (i = 0; i < sizeof(bind_modes) / sizeof(bind_modes[0]); i++)
-			if (strcmp(bind, bind_modes[i].word) == 0)
-				break;
-		if (i == sizeof(bind_modes) / sizeof(bind_modes[0])) {
-			h->cfg_error(h->cfg_get(root, "bind"), "bind must be transceiver or"
-			    " transmitter+receiver");
-			bad = 1;
-		} else
-			st->pair = bind_modes[i].pair;
-	}
 	if (st->rmin_ms < 10 || st->rmax_ms < st->rmin_ms || st->resp_ms < 10 ||
 	    st->enquire_ms < 10) {
 		h->cfg_error(root, "durations: reconnect_min, response_timeout and enquire_link"
 		    " at least 10ms, reconnect_max at least reconnect_min");
 		bad = 1;
 	}
+	st->build.long_text = (enum smpp_long)i_long;
 	return bad ? -1 : 0;
 }
 
@@ -410,12 +523,15 @@ static void
 sm_fini(void *state)
 {
 	struct sm_state *st = state;
+	size_t i;
 
 	if (st == NULL)
 		return;
 	/* Unbind and close; the host answers the tickets still open (rule 7). */
-	smpp_session_free(st->tx);
-	smpp_session_free(st->rx);
+	for (i = 0; i < SM_MAX_BINDS; i++) {
+		smpp_session_free(st->tx[i]);
+		smpp_session_free(st->rx[i]);
+	}
 	while (st->q_head != NULL) {
 		struct sm_msg *m = st->q_head;
 
@@ -430,6 +546,7 @@ static int
 sm_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 {
 	struct sm_state *st;
+	int64_t i;
 
 	if (!SB_HOST_HAS(host, tcp_connect)) {
 		host->log(inst, SB_LOG_ERROR, "smpp needs a host with ABI 1.2 (tcp_connect);"
@@ -444,13 +561,27 @@ sm_init(const struct sb_host *host, struct sb_instance *inst, void **state)
 		sm_fini(st);
 		return -1;
 	}
-	st->tx = sm_session(st, st->pair ? SMPP_BIND_TRANSMITTER : SMPP_BIND_TRANSCEIVER,
-	    st->pair ? "transmitter" : "transceiver");
-	if (st->pair)
-		st->rx = sm_session(st, SMPP_BIND_RECEIVER, "receiver");
-	if (st->tx == NULL || (st->pair && st->rx == NULL)) {
-		sm_fini(st);
-		return -1;
+	for (i = 0; i < st->binds; i++) {
+		const char *kind = st->pair ? "transmitter" : "transceiver";
+
+		/* "transceiver", or "transceiver 2/3" when there are several */
+		if (st->binds > 1) {
+			snprintf(st->labels[2 * i], sizeof(st->labels[0]), "%s %u/%u", kind,
+			    (unsigned)(i + 1), (unsigned)st->binds);
+			snprintf(st->labels[2 * i + 1], sizeof(st->labels[0]), "receiver %u/%u",
+			    (unsigned)(i + 1), (unsigned)st->binds);
+		} else {
+			snprintf(st->labels[2 * i], sizeof(st->labels[0]), "%s", kind);
+			snprintf(st->labels[2 * i + 1], sizeof(st->labels[0]), "receiver");
+		}
+		st->tx[i] = sm_session(st, st->pair ? SMPP_BIND_TRANSMITTER :
+		    SMPP_BIND_TRANSCEIVER, st->labels[2 * i]);
+		if (st->pair)
+			st->rx[i] = sm_session(st, SMPP_BIND_RECEIVER, st->labels[2 * i + 1]);
+		if (st->tx[i] == NULL || (st->pair && st->rx[i] == NULL)) {
+			sm_fini(st);
+			return -1;
+		}
 	}
 	*state = st;
 	return 0;
@@ -480,7 +611,6 @@ sm_send(void *state, const struct sb_send_request *req)
 	struct smpp_sm sm = { .registered_delivery = 1 };
 	struct smpp_text t;
 	struct sm_msg *m;
-	uint8_t msg[256];
 	char why[300];
 	unsigned i;
 	int rc;
@@ -495,12 +625,20 @@ sm_send(void *state, const struct sb_send_request *req)
 		    from == NULL ? "no sender: configure 'from'" : "no recipient");
 		return 0;
 	}
-	if (!smpp_session_bound(st->tx)) {
+	if (st->draining) {
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_TEMPORARY, "stopping",
+		    "not sent: the instance is stopping");
+		return 0;
+	}
+	/* Down and waiting out a backoff: say so now. While a bind is being
+	 * made (at start, after a reload) the message waits for it instead. */
+	if (!any_bound(st) && !any_connecting(st)) {
 		struct sb_send_result res = { .struct_size = sizeof(res),
 			.outcome = SB_OUT_TEMPORARY, .error_code = "not_bound",
-			.retry_after_s = (int32_t)(smpp_session_retry_in_ms(st->tx) / 1000) + 1 };
+			.retry_after_s = retry_after(st) };
 
-		snprintf(why, sizeof(why), "not bound to the SMSC: %s", smpp_session_why(st->tx));
+		snprintf(why, sizeof(why), "not bound to the SMSC: %s",
+		    smpp_session_why(st->tx[0]));
 		res.error_text = why;
 		st->host->send_result(st->inst, req->ticket, &res);
 		return 0;
@@ -514,59 +652,81 @@ sm_send(void *state, const struct sb_send_request *req)
 		    rc == -1 ? "bad_text" : "text_too_long", why);
 		return 0;
 	}
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->pdus = malloc(t.nparts * PDU_CAP)) == NULL ||
-	    (m->lens = calloc(t.nparts, sizeof(*m->lens))) == NULL ||
-	    (m->parts = calloc(t.nparts, sizeof(*m->parts))) == NULL ||
-	    (m->ids = calloc(t.nparts, sizeof(*m->ids))) == NULL) {
-		if (m != NULL)
-			msg_free(m);
-		smpp_text_free(&t);
-		return -1;
-	}
-	m->st = st;
-	m->ticket = req->ticket;
-	m->nparts = (unsigned)t.nparts;
 	sm_source(st, from, &sm);
 	sm.dst = req->to[0] == '+' ? req->to + 1 : req->to;
 	sm.dst_ton = (uint8_t)st->dst_ton;
 	sm.dst_npi = (uint8_t)st->dst_npi;
-	sm.data_coding = t.data_coding;
 	sm.service_type = "";
-	st->ref++;
-	for (i = 0; i < m->nparts; i++) {
-		size_t n = t.off[i + 1] - t.off[i], hl = 0;
-
-		if (m->nparts > 1) {
-			const uint8_t udh[6] = { 5, 0, 3, st->ref, (uint8_t)m->nparts,
-				(uint8_t)(i + 1) };
-
-			memcpy(msg, udh, sizeof(udh));
-			hl = sizeof(udh);
-		}
-		memcpy(msg + hl, t.bytes + t.off[i], n);
-		sm.msg = msg;
-		sm.msg_len = hl + n;
-		sm.esm_class = m->nparts > 1 ? SMPP_ESM_UDHI : 0;
-		m->lens[i] = smpp_pdu_sm(m->pdus + (size_t)i * PDU_CAP, PDU_CAP, SMPP_SUBMIT_SM, 0,
-		    &sm);
-		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
-		if (m->lens[i] == 0) {
-			smpp_text_free(&t);
-			msg_free(m);
-			sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_address",
-			    "an address is too long for SMPP (20 characters at most)");
-			return 0;
-		}
+	st->build.ref++;
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		smpp_text_free(&t);
+		return -1;
 	}
+	if ((rc = smpp_build_pdus(&sm, &t, &st->build, &m->pdus)) < 0) {
+		smpp_text_free(&t);
+		free(m);
+		if (rc == -3)
+			return -1;
+		sbp_report(st->host, st->inst, req->ticket, SB_OUT_FAILED, "bad_address",
+		    "an address is too long for SMPP (20 characters at most)");
+		return 0;
+	}
+	m->st = st;
+	m->ticket = req->ticket;
+	m->nparts = (unsigned)m->pdus.n;
+	if ((m->parts = calloc(m->nparts, sizeof(*m->parts))) == NULL ||
+	    (m->ids = calloc(m->nparts, sizeof(*m->ids))) == NULL) {
+		smpp_text_free(&t);
+		msg_free(m);
+		return -1;
+	}
+	for (i = 0; i < m->nparts; i++)
+		m->parts[i] = (struct sm_part){ .m = m, .idx = i };
 	smpp_text_free(&t);
+	st->open++;
 	if (st->q_tail != NULL)
 		st->q_tail->next_q = m;
 	else
 		st->q_head = m;
 	st->q_tail = m;
 	drain(st);
+	if (m->next == 0) /* a test waits for this line; a bench does not log debug */
+		st->host->log(st->inst, SB_LOG_DEBUG, "ticket %llu waits for the window or a bind",
+		    (unsigned long long)req->ticket);
 	return 0;
+}
+
+/*
+ * Retired by a reload, or the daemon is stopping (plugin.h `drain`): what
+ * waits with no part sent goes back to the engine at once (re-queued, not
+ * in doubt); the window, and the rest of a message already partly in it,
+ * finish here: each submit is answered, or after response_timeout the
+ * connection counts as dead and its submits are in doubt. The host waits
+ * for the tickets still open, then calls fini, which unbinds.
+ */
+static int
+sm_drain(void *state)
+{
+	struct sm_state *st = state;
+	struct sm_msg **pp = &st->q_head, *m;
+
+	st->draining = 1;
+	while ((m = *pp) != NULL) {
+		if (m->next > 0) { /* partly submitted: its other parts follow */
+			pp = &m->next_q;
+			continue;
+		}
+		*pp = m->next_q;
+		snprintf(m->lost, sizeof(m->lost), "not sent: the instance is stopping");
+		m->lost_code = "stopping";
+		m->retry_after_s = 0; /* after a reload the new instance may take it now */
+		m->answered = m->nparts;
+		msg_finish(m);
+	}
+	st->q_tail = NULL;
+	for (m = st->q_head; m != NULL; m = m->next_q)
+		st->q_tail = m;
+	return (int)st->open;
 }
 
 SB_PLUGIN_DEFINE(smpp) = SB_PLUGIN_INIT(
@@ -580,4 +740,5 @@ SB_PLUGIN_DEFINE(smpp) = SB_PLUGIN_INIT(
 	.init = sm_init,
 	.fini = sm_fini,
 	.send = sm_send,
+	.drain = sm_drain,
 );

@@ -238,3 +238,66 @@ smpp_text_decode(uint8_t dc, const uint8_t *b, size_t n)
 	*o = '\0';
 	return out;
 }
+
+size_t
+smpp_gsm_pack(const uint8_t *septets, size_t n, unsigned fill, uint8_t *out)
+{
+	size_t bits = fill + 7 * n, len = (bits + 7) / 8, i;
+
+	memset(out, 0, len);
+	for (i = 0; i < n; i++) {
+		size_t at = fill + 7 * i;
+		unsigned sh = (unsigned)(at % 8);
+		unsigned v = septets[i] & 0x7fu;
+
+		out[at / 8] |= (uint8_t)(v << sh);
+		if (sh > 1) /* the septet straddles two octets */
+			out[at / 8 + 1] |= (uint8_t)(v >> (8 - sh));
+	}
+	if (bits % 8 == 1)
+		out[len - 1] |= 0x0d << 1; /* 7 spare bits: CR, not a septet 0 ('@') */
+	return len;
+}
+
+unsigned
+smpp_gsm_fill(size_t udh_octets)
+{
+	return (unsigned)((7 - (udh_octets * 8) % 7) % 7);
+}
+
+size_t
+smpp_gsm_unpack(const uint8_t *b, size_t n, size_t skip_bits, uint8_t *out)
+{
+	size_t total = n * 8, k = 0, at;
+
+	for (at = skip_bits; at + 7 <= total; at += 7) {
+		unsigned v = b[at / 8] >> (at % 8);
+
+		if (at % 8 > 1)
+			v |= (unsigned)b[at / 8 + 1] << (8 - at % 8);
+		out[k++] = (uint8_t)(v & 0x7fu);
+	}
+	/* A CR that exactly fills the last octet's top 7 bits is the
+	 * packer's padding (23.038 6.1.2.3.1), not text. */
+	if (k > 0 && skip_bits <= total && (total - skip_bits) % 7 == 0 && out[k - 1] == 0x0d)
+		k--;
+	return k;
+}
+
+char *
+smpp_text_decode_packed(const uint8_t *b, size_t n, size_t udh_octets)
+{
+	uint8_t *sept;
+	size_t k, skip;
+	char *text;
+
+	if (udh_octets > n)
+		udh_octets = n;
+	skip = udh_octets * 8 + smpp_gsm_fill(udh_octets);
+	if ((sept = malloc(n * 8 / 7 + 1)) == NULL)
+		return NULL;
+	k = smpp_gsm_unpack(b, n, skip, sept);
+	text = smpp_text_decode(SMPP_DC_DEFAULT, sept, k);
+	free(sept);
+	return text;
+}

@@ -64,6 +64,15 @@ w_cstr(struct wr *w, const char *s, size_t max)
 }
 
 static void
+w_tlv_head(struct wr *w, uint16_t tag, uint16_t len)
+{
+	w_u8(w, (uint8_t)(tag >> 8));
+	w_u8(w, (uint8_t)tag);
+	w_u8(w, (uint8_t)(len >> 8));
+	w_u8(w, (uint8_t)len);
+}
+
+static void
 w_head(struct wr *w, uint8_t *out, size_t cap, uint32_t cmd, uint32_t status, uint32_t seq)
 {
 	*w = (struct wr){ .p = out, .cap = cap };
@@ -164,6 +173,21 @@ smpp_pdu_sm(uint8_t *out, size_t cap, uint32_t cmd, uint32_t seq, const struct s
 	w_u8(&w, 0); /* sm_default_msg_id */
 	w_u8(&w, (uint8_t)sm->msg_len);
 	w_bytes(&w, sm->msg, sm->msg_len);
+	if (sm->sar_total > 0) {
+		w_tlv_head(&w, SMPP_TLV_SAR_MSG_REF_NUM, 2);
+		w_u8(&w, (uint8_t)(sm->sar_ref >> 8));
+		w_u8(&w, (uint8_t)sm->sar_ref);
+		w_tlv_head(&w, SMPP_TLV_SAR_TOTAL_SEGMENTS, 1);
+		w_u8(&w, sm->sar_total);
+		w_tlv_head(&w, SMPP_TLV_SAR_SEGMENT_SEQNUM, 1);
+		w_u8(&w, sm->sar_seq);
+	}
+	if (sm->payload != NULL) {
+		if (sm->payload_len > 0xffff)
+			return 0;
+		w_tlv_head(&w, SMPP_TLV_MESSAGE_PAYLOAD, (uint16_t)sm->payload_len);
+		w_bytes(&w, sm->payload, sm->payload_len);
+	}
 	return w_done(&w);
 }
 
@@ -290,6 +314,12 @@ smpp_body_sm(const uint8_t *body, size_t len, struct smpp_sm *sm)
 			sm->receipted_id = sm->rid;
 		} else if (tag == SMPP_TLV_MESSAGE_STATE && tl == 1) {
 			sm->message_state = v[0];
+		} else if (tag == SMPP_TLV_SAR_MSG_REF_NUM && tl == 2) {
+			sm->sar_ref = (uint16_t)(v[0] << 8 | v[1]);
+		} else if (tag == SMPP_TLV_SAR_TOTAL_SEGMENTS && tl == 1) {
+			sm->sar_total = v[0];
+		} else if (tag == SMPP_TLV_SAR_SEGMENT_SEQNUM && tl == 1) {
+			sm->sar_seq = v[0];
 		}
 		r.at += 4 + (size_t)tl;
 	}

@@ -32,10 +32,13 @@ enum smpp_cmd {
 	SMPP_RESP = 0x80000000u, /* | a command: its response */
 };
 
-/* TLV tags this plugin reads. */
+/* TLV tags this plugin writes or reads. */
 #define SMPP_TLV_RECEIPTED_MESSAGE_ID 0x001Eu
 #define SMPP_TLV_MESSAGE_STATE 0x0427u
 #define SMPP_TLV_MESSAGE_PAYLOAD 0x0424u
+#define SMPP_TLV_SAR_MSG_REF_NUM 0x020Cu
+#define SMPP_TLV_SAR_TOTAL_SEGMENTS 0x020Eu
+#define SMPP_TLV_SAR_SEGMENT_SEQNUM 0x020Fu
 
 #define SMPP_ESM_RECEIPT 0x04u /* esm_class: an SMSC delivery receipt */
 #define SMPP_ESM_UDHI 0x40u    /* esm_class: short_message starts with a UDH */
@@ -63,9 +66,12 @@ struct smpp_sm {
 	uint8_t esm_class, protocol_id, priority, registered_delivery, data_coding;
 	const uint8_t *msg;          /* short_message (with its UDH, if any) */
 	size_t msg_len;
-	/* decoding only: the TLVs this plugin reads, NULL/0 when absent */
-	const uint8_t *payload;      /* message_payload */
+	/* TLVs, written and read (NULL/0 when absent) */
+	const uint8_t *payload;      /* message_payload (then msg_len is 0) */
 	size_t payload_len;
+	uint16_t sar_ref;            /* sar_msg_ref_num, with sar_total 1..255 */
+	uint8_t sar_total, sar_seq;  /* sar_total_segments, sar_segment_seqnum; 0: none */
+	/* decoding only: the TLVs a receipt carries */
 	const char *receipted_id;    /* receipted_message_id (NUL-terminated copy) */
 	int message_state;           /* -1 when absent */
 	char buf[3 * 72];            /* decoded C-octet strings live here */
@@ -88,7 +94,8 @@ size_t smpp_pdu_empty(uint8_t *out, size_t cap, uint32_t cmd, uint32_t status, u
 size_t smpp_pdu_deliver_resp(uint8_t *out, size_t cap, uint32_t status, uint32_t seq);
 size_t smpp_pdu_bind(uint8_t *out, size_t cap, uint32_t cmd, uint32_t seq,
     const struct smpp_bind *b);
-/* submit_sm (or deliver_sm with cmd) with the fields of `sm` (msg, not the TLVs). */
+/* submit_sm (or deliver_sm with cmd) with the fields of `sm`: short_message,
+ * then the SAR TLVs (sar_total > 0) and message_payload (payload != NULL). */
 size_t smpp_pdu_sm(uint8_t *out, size_t cap, uint32_t cmd, uint32_t seq,
     const struct smpp_sm *sm);
 

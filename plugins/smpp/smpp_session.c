@@ -94,7 +94,6 @@ sess_retry_fire(void *arg)
 static void
 sess_fail(struct smpp_session *s, enum sb_log_level level, const char *why)
 {
-	int was_bound = s->state == SS_BOUND;
 	unsigned i;
 
 	if (s->state == SS_WAIT)
@@ -122,7 +121,7 @@ sess_fail(struct smpp_session *s, enum sb_log_level level, const char *why)
 	s->backoff_ms *= 2;
 	if (s->backoff_ms > s->cfg.reconnect_max_ms)
 		s->backoff_ms = s->cfg.reconnect_max_ms;
-	if (was_bound && s->ops.down != NULL)
+	if (s->ops.down != NULL)
 		s->ops.down(s->arg, s, why);
 }
 
@@ -388,6 +387,12 @@ int
 smpp_session_bound(const struct smpp_session *s)
 {
 	return s->state == SS_BOUND;
+}
+
+int
+smpp_session_connecting(const struct smpp_session *s)
+{
+	return s->state == SS_CONNECTING || s->state == SS_BINDING;
 }
 
 unsigned

@@ -40,7 +40,8 @@ struct smpp_session_cfg {
 struct smpp_session_ops {
 	/* Bound, or room in the window again: submit what waits. */
 	void (*ready)(void *arg, struct smpp_session *s);
-	/* No longer bound (after every outstanding submit got `lost`). */
+	/* No longer bound (after every outstanding submit got `lost`), or a
+	 * connection or bind attempt failed. */
 	void (*down)(void *arg, struct smpp_session *s, const char *why);
 	/* submit_sm_resp (or generic_nack) for a submit. */
 	void (*resp)(void *arg, void *cookie, uint32_t status, const char *message_id);
@@ -57,6 +58,8 @@ struct smpp_session *smpp_session_new(const struct sb_host *host, struct sb_inst
 void smpp_session_free(struct smpp_session *s);
 
 int smpp_session_bound(const struct smpp_session *s);
+/* A connection or bind attempt is under way (it ends in `ready` or `down`). */
+int smpp_session_connecting(const struct smpp_session *s);
 /* Free window slots (0 when not bound). */
 unsigned smpp_session_room(const struct smpp_session *s);
 /* Why it is not bound ("connecting", the last error...). */

@@ -15,7 +15,7 @@ def v10_daemon(make_daemon):
 def test_abi_1_0_plugin_is_served(make_daemon):
     d = v10_daemon(make_daemon)
     mods = {m["name"]: m for m in d.ok("plugins")["modules"]}
-    assert d.ok("plugins")["host_abi"] == "1.2"
+    assert d.ok("plugins")["host_abi"] == "1.3"
     assert mods["abi_v10"]["abi"] == "1.0" and mods["abi_v10f"]["abi"] == "1.0"
     # caps.default_rate of the 1.0 struct, applied as the instance's rate.
     assert mods["abi_v10"]["instances"][0]["rate"] == 7

@@ -23,7 +23,7 @@ def test_stub_accepts_every_message(make_daemon):
     assert pids == {"stub-1", "stub-2", "stub-3"}
     mods = {m["name"]: m for m in d.ok("plugins")["modules"]}
     stub = mods["stub"]
-    assert (stub["abi"], stub["version"], stub["kind"]) == ("1.2", "1.0", "channel")
+    assert (stub["abi"], stub["version"], stub["kind"]) == ("1.3", "1.0", "channel")
     assert stub["instances"][0]["name"] == "sandbox" and stub["instances"][0]["accepted"] == 3
 
 

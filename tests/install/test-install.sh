@@ -208,7 +208,7 @@ ctl config reload >"$tmp/reload.log" 2>&1 || fail "config reload refused"
 ctl --json plugins | json_get '[(m["version"], m["abi"], [i["name"] for i in m["instances"]])
 	for m in d["modules"] if m["name"] == "carrier_example"][0]' >"$tmp/plugins.out" 2>&1 ||
 	fail "carrier_example is not listed by 'plugins'"
-grep -q "('1.0', '1.2', \['carrier'\])" "$tmp/plugins.out" || fail "plugins: $(cat "$tmp/plugins.out")"
+grep -q "('1.0', '1.3', \['carrier'\])" "$tmp/plugins.out" || fail "plugins: $(cat "$tmp/plugins.out")"
 
 id=$(ctl --json send --to +5511999990003 --text "olá via the example" --chain carrier |
 	json_get 'd["id"]') || fail "send through the example"

@@ -3,7 +3,7 @@
 check_PROGRAMS += tests/unit/test_smpp
 TESTS += tests/unit/test_smpp
 tests_unit_test_smpp_SOURCES = tests/unit/test_smpp.c plugins/smpp/smpp_pdu.c \
-	plugins/smpp/smpp_gsm.c plugins/smpp/smpp_track.c
+	plugins/smpp/smpp_gsm.c plugins/smpp/smpp_track.c plugins/smpp/smpp_build.c
 tests_unit_test_smpp_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS) -I$(top_srcdir)/plugins/smpp
 tests_unit_test_smpp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_smpp_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS)

@@ -1,18 +1,22 @@
 /*
  * test_smpp.c - the smpp channel's codec: PDUs (bind_transceiver,
  * submit_sm with a UDH, deliver_sm receipts as text and as TLVs), id forms,
- * GSM 03.38 (with the extension table) vs UCS-2, splitting into parts, and
- * receipts folded over the parts of a message.
+ * GSM 03.38 (with the extension table) vs UCS-2, splitting into parts,
+ * GSM packing (fill bits after a UDH, CR padding), a long text as UDH
+ * parts, SAR parts or one message_payload, and receipts folded over the
+ * parts of a message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "smpp_build.h"
 #include "smpp_gsm.h"
 #include "smpp_pdu.h"
 #include "smpp_track.h"
@@ -219,17 +223,17 @@ test_splitting(void **state)
 	smpp_text_free(&t);
 	/* an escape never split: 152 'a' then '€' (2 septets) */
 	memset(text, 'a', 152);
-	strcpy(text + 152, "€bbbbbbbbbbb");
+	snprintf(text + 152, sizeof(text) - 152, "%s", "€bbbbbbbbbbb");
 	assert_int_equal(smpp_text_encode(text, 0, 10, &t), 0);
 	assert_int_equal(t.nparts, 2);
 	assert_int_equal(t.off[1], 152);
 	assert_int_equal(t.bytes[152], 0x1b);
 	smpp_text_free(&t);
 	/* UCS-2: 70 units in one, else 67 per part; a surrogate pair kept */
-	text[0] = '\0';
 	for (i = 0; i < 66; i++)
-		strcat(text, "\xd0\x96"); /* Ж */
-	strcat(text, "\xf0\x9f\x98\x80xyz"); /* an emoji: a surrogate pair */
+		memcpy(text + 2 * i, "\xd0\x96", 2); /* Ж */
+	/* an emoji: a surrogate pair */
+	snprintf(text + 132, sizeof(text) - 132, "%s", "\xf0\x9f\x98\x80xyz");
 	assert_int_equal(smpp_text_encode(text, 0, 10, &t), 0);
 	assert_int_equal(t.data_coding, SMPP_DC_UCS2);
 	assert_int_equal(t.nparts, 2);
@@ -275,6 +279,181 @@ test_receipts_fold_over_parts(void **state)
 	smpp_track_free(t);
 }
 
+/* 23.038's own example: "hellohello" packed is E8 32 9B FD 46 97 D9 EC 37. */
+static void
+test_gsm_pack_known_vector(void **state)
+{
+	const uint8_t want[] = { 0xe8, 0x32, 0x9b, 0xfd, 0x46, 0x97, 0xd9, 0xec, 0x37 };
+	const uint8_t *h = (const uint8_t *)"hellohello";
+	uint8_t out[16], back[24];
+
+	(void)state;
+	assert_int_equal(smpp_gsm_pack(h, 10, 0, out), sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(smpp_gsm_unpack(out, sizeof(want), 0, back), 10);
+	assert_memory_equal(back, h, 10);
+}
+
+/*
+ * After a 6-octet UDH (48 bits) the text starts on the next septet
+ * boundary, 49 bits in: one fill bit. The vectors were packed bit by bit
+ * outside this code.
+ */
+static void
+test_gsm_pack_fill_bits_after_udh(void **state)
+{
+	const uint8_t want[] = { 0xd0, 0x65, 0x36, 0xfb, 0x8d, 0x2e, 0xb3, 0xd9, 0x6f };
+	/* [ EUR ] : three escapes into the extension table */
+	const uint8_t ext[] = { 0x1b, 0x3c, 0x1b, 0x65, 0x1b, 0x3e };
+	const uint8_t want_ext[] = { 0x36, 0xbc, 0x4d, 0x79, 0xe3, 0x03 };
+	uint8_t msg[32] = { 5, 0, 3, 0x2a, 2, 1 };
+	char *text;
+
+	(void)state;
+	assert_int_equal(smpp_gsm_fill(0), 0);
+	assert_int_equal(smpp_gsm_fill(6), 1);  /* UDH with an 8-bit reference */
+	assert_int_equal(smpp_gsm_fill(7), 0);  /* 16-bit reference: 56 bits */
+	assert_int_equal(smpp_gsm_fill(1), 6);
+	assert_int_equal(smpp_gsm_pack((const uint8_t *)"hellohello", 10, 1, msg + 6), 9);
+	assert_memory_equal(msg + 6, want, sizeof(want));
+	text = smpp_text_decode_packed(msg, 6 + 9, 6);
+	assert_string_equal(text, "hellohello");
+	free(text);
+	assert_int_equal(smpp_gsm_pack(ext, sizeof(ext), 1, msg + 6), sizeof(want_ext));
+	assert_memory_equal(msg + 6, want_ext, sizeof(want_ext));
+	text = smpp_text_decode_packed(msg, 6 + sizeof(want_ext), 6);
+	assert_string_equal(text, "[\xe2\x82\xac]");
+	free(text);
+}
+
+/* 7 septets leave 7 spare bits: they carry CR, and unpacking drops it. */
+static void
+test_gsm_pack_cr_padding(void **state)
+{
+	uint8_t out[8], back[16];
+	char *text;
+
+	(void)state;
+	assert_int_equal(smpp_gsm_pack((const uint8_t *)"1234567", 7, 0, out), 7);
+	assert_int_equal(out[6] >> 1, 0x0d);
+	assert_int_equal(smpp_gsm_unpack(out, 7, 0, back), 7);
+	assert_memory_equal(back, "1234567", 7);
+	text = smpp_text_decode_packed(out, 7, 0);
+	assert_string_equal(text, "1234567");
+	free(text);
+	/* 8 septets fill 7 octets exactly: nothing to pad, nothing dropped */
+	assert_int_equal(smpp_gsm_pack((const uint8_t *)"12345678", 8, 0, out), 7);
+	assert_int_equal(smpp_gsm_unpack(out, 7, 0, back), 8);
+	assert_memory_equal(back, "12345678", 8);
+}
+
+static void
+sm_of(const struct smpp_pdus *p, size_t i, struct smpp_sm *sm)
+{
+	struct smpp_hdr h;
+
+	assert_int_equal(smpp_hdr_read(p->buf + p->off[i], p->off[i + 1] - p->off[i], &h), 0);
+	assert_int_equal(h.len, p->off[i + 1] - p->off[i]);
+	assert_int_equal(h.cmd, SMPP_SUBMIT_SM);
+	assert_int_equal(smpp_body_sm(p->buf + p->off[i] + SMPP_HDR, h.len - SMPP_HDR, sm), 0);
+}
+
+/* 200 GSM characters: two parts of 153 + 47 septets, three ways. */
+static void
+test_long_text_udh_sar_payload(void **state)
+{
+	const struct smpp_sm base = { .service_type = "", .src_ton = 5, .src = "ACME",
+		.dst_ton = 1, .dst_npi = 1, .dst = "5511999990001", .registered_delivery = 1 };
+	struct smpp_build o = { .ref = 0x1234 };
+	struct smpp_text t;
+	struct smpp_pdus p;
+	struct smpp_sm sm;
+	char text[201], *back;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		text[i] = (char)('a' + i % 26);
+	text[200] = '\0';
+	assert_int_equal(smpp_text_encode(text, 0, 10, &t), 0);
+	assert_int_equal(t.nparts, 2);
+
+	o.long_text = SMPP_LONG_UDH;
+	assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+	assert_int_equal(p.n, 2);
+	for (i = 0; i < 2; i++) {
+		const uint8_t udh[6] = { 5, 0, 3, 0x34, 2, (uint8_t)(i + 1) };
+
+		sm_of(&p, i, &sm);
+		assert_int_equal(sm.esm_class, SMPP_ESM_UDHI);
+		assert_memory_equal(sm.msg, udh, sizeof(udh));
+		assert_int_equal(sm.msg_len, 6 + (i == 0 ? 153 : 47));
+		assert_int_equal(sm.sar_total, 0);
+		assert_null(sm.payload);
+	}
+	smpp_pdus_free(&p);
+
+	o.long_text = SMPP_LONG_SAR;
+	assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+	assert_int_equal(p.n, 2);
+	for (i = 0; i < 2; i++) {
+		sm_of(&p, i, &sm);
+		assert_int_equal(sm.esm_class, 0);
+		assert_int_equal(sm.msg_len, i == 0 ? 153 : 47);
+		assert_memory_equal(sm.msg, text + 153 * i, sm.msg_len);
+		assert_int_equal(sm.sar_ref, 0x1234);
+		assert_int_equal(sm.sar_total, 2);
+		assert_int_equal(sm.sar_seq, i + 1);
+	}
+	smpp_pdus_free(&p);
+
+	o.long_text = SMPP_LONG_PAYLOAD;
+	assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+	assert_int_equal(p.n, 1);
+	sm_of(&p, 0, &sm);
+	assert_int_equal(sm.esm_class, 0);
+	assert_int_equal(sm.msg_len, 0);
+	assert_int_equal(sm.payload_len, 200);
+	assert_memory_equal(sm.payload, text, 200);
+	assert_int_equal(sm.sar_total, 0);
+	smpp_pdus_free(&p);
+
+	/* Packed: 153 septets after a UDH are 6 + 134 octets; the payload 175. */
+	o.packed = 1;
+	o.long_text = SMPP_LONG_UDH;
+	assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+	sm_of(&p, 0, &sm);
+	assert_int_equal(sm.msg_len, 6 + 134);
+	back = smpp_text_decode_packed(sm.msg, sm.msg_len, 6);
+	assert_int_equal(strlen(back), 153);
+	assert_memory_equal(back, text, 153);
+	free(back);
+	smpp_pdus_free(&p);
+	o.long_text = SMPP_LONG_PAYLOAD;
+	assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+	sm_of(&p, 0, &sm);
+	assert_int_equal(sm.payload_len, 175);
+	back = smpp_text_decode_packed(sm.payload, sm.payload_len, 0);
+	assert_string_equal(back, text);
+	free(back);
+	smpp_pdus_free(&p);
+	smpp_text_free(&t);
+
+	/* One part: no UDH, no SAR, short_message, whatever long_text says. */
+	assert_int_equal(smpp_text_encode("short", 0, 10, &t), 0);
+	for (o.long_text = SMPP_LONG_UDH; o.long_text <= SMPP_LONG_PAYLOAD; o.long_text++) {
+		assert_int_equal(smpp_build_pdus(&base, &t, &o, &p), 0);
+		assert_int_equal(p.n, 1);
+		sm_of(&p, 0, &sm);
+		assert_int_equal(sm.esm_class, 0);
+		assert_int_equal(sm.msg_len, 5); /* packed: 35 bits */
+		assert_null(sm.payload);
+		assert_int_equal(sm.sar_total, 0);
+		smpp_pdus_free(&p);
+	}
+	smpp_text_free(&t);
+}
+
 int
 main(void)
 {
@@ -288,6 +467,10 @@ main(void)
 		cmocka_unit_test(test_gsm_with_extension_vs_ucs2),
 		cmocka_unit_test(test_splitting),
 		cmocka_unit_test(test_receipts_fold_over_parts),
+		cmocka_unit_test(test_gsm_pack_known_vector),
+		cmocka_unit_test(test_gsm_pack_fill_bits_after_udh),
+		cmocka_unit_test(test_gsm_pack_cr_padding),
+		cmocka_unit_test(test_long_text_udh_sar_payload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
