@@ -55,6 +55,8 @@ struct sm_msg {
 	const char *lost_code;        /* its error_code: no_answer (NULL), not_bound, stopping */
 	int32_t retry_after_s;        /* with lost_code: -1, or when a bind may be up */
 	int doubt;                    /* a part went out and got no answer */
+	unsigned taken;               /* parts the SMSC accepted (ESME_ROK) */
+	int noid;                     /* one was accepted without a message_id */
 	struct sm_msg *next_q;
 };
 
@@ -122,10 +124,19 @@ msg_finish(struct sm_msg *m)
 			res.error_text = m->lost;
 			res.retry_after_s = m->lost_code != NULL ? m->retry_after_s : -1;
 		}
-		/* The SMSC may have taken a part it did not answer: the engine's
-		 * in_doubt policy decides (review by default, SMPP having no
-		 * idempotency key), not a blind resend. */
-		res.in_doubt = m->doubt;
+		/* The SMSC may have taken a part it did not answer, or took some
+		 * parts and refused others for now: a resend of the whole message
+		 * would deliver those parts twice, so the engine's in_doubt policy
+		 * decides (review by default, SMPP having no idempotency key). */
+		res.in_doubt = m->doubt || m->taken > 0;
+	} else if (m->noid) {
+		res.outcome = SB_OUT_ACCEPTED;
+		res.parts = (int32_t)m->nparts;
+		for (unsigned i = 0; i < m->nparts && res.provider_id == NULL; i++)
+			res.provider_id = m->ids[i];
+		st->host->log(st->inst, SB_LOG_WARN, "the SMSC accepted a submit_sm without a"
+		    " message_id: no delivery receipt can be matched to ticket %llu",
+		    (unsigned long long)m->ticket);
 	} else {
 		res.outcome = SB_OUT_ACCEPTED;
 		res.provider_id = m->ids[0];
@@ -162,11 +173,15 @@ on_resp(void *arg, void *cookie, uint32_t status, const char *message_id)
 	struct sm_msg *m = p->m;
 
 	st->inflight--;
-	if (status == SMPP_ESME_ROK && message_id[0] != '\0')
-		m->ids[p->idx] = strdup(message_id);
-	else if (status == SMPP_ESME_ROK)
-		m->temp = 0x08; /* accepted without an id: nothing to match receipts */
-	else if (smpp_status(status)->outcome == SB_OUT_TEMPORARY) {
+	if (status == SMPP_ESME_ROK) {
+		/* Taken, even without an id (then no receipt can be matched to
+		 * it): sending it again would deliver it twice. */
+		m->taken++;
+		if (message_id[0] != '\0')
+			m->ids[p->idx] = strdup(message_id);
+		else
+			m->noid = 1;
+	} else if (smpp_status(status)->outcome == SB_OUT_TEMPORARY) {
 		if (m->temp == 0)
 			m->temp = status;
 	} else if (m->perm == 0)

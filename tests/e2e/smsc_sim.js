@@ -7,6 +7,8 @@
 // Prints one JSON event per line on stdout, the first {"ev":"listening",
 // "port":N}. Takes one JSON command per line on stdin:
 //   {"cmd":"throttle","n":2}        the next n submit_sm get ESME_RTHROTTLED
+//   {"cmd":"throttle","n":1,"after":1}  ... after accepting `after` more first
+//   {"cmd":"noid","n":1}            the next n are accepted without a message_id
 //   {"cmd":"status","n":1,"status":11}  the next n get that command_status
 //   {"cmd":"receipt","id":"1f001","stat":"DELIVRD","form":"text"|"tlv"|"both",
 //    "id_form":"dec"}               a deliver_sm receipt (id written in decimal)
@@ -34,7 +36,8 @@ const password = process.argv[2] || 'secret';
 const quiet = process.argv[3] === '--quiet';
 let submits = 0;
 let nextId = 0x1f001;
-let throttle = 0, forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
+let throttle = 0, throttleAfter = 0, noid = 0;
+let forced = 0, forcedStatus = 0, silent = false, muteEnquire = false;
 let hold = false, muteBind = false, bindDelay = 0, nextSid = 1;
 const sessions = new Set();
 const held = [];
@@ -43,7 +46,9 @@ function out(ev) { process.stdout.write(JSON.stringify(ev) + '\n'); }
 
 // The answer to one submit_sm: throttled, a forced status, or accepted with an id.
 function answer(session, pdu, ev) {
-	if (throttle > 0) {
+	if (throttle > 0 && throttleAfter > 0) {
+		throttleAfter--;
+	} else if (throttle > 0) {
 		throttle--;
 		ev.status = smpp.ESME_RTHROTTLED;
 		out(ev);
@@ -55,6 +60,14 @@ function answer(session, pdu, ev) {
 		ev.status = forcedStatus;
 		out(ev);
 		session.send(pdu.response({ command_status: forcedStatus }));
+		return;
+	}
+	if (noid > 0) {
+		noid--;
+		submits++;
+		ev.id = '';
+		if (!quiet) out(ev);
+		session.send(pdu.response({ message_id: '' }));
 		return;
 	}
 	ev.id = (nextId++).toString(16);
@@ -128,7 +141,8 @@ function receiver() {
 
 function command(c) {
 	const s = receiver();
-	if (c.cmd === 'throttle') throttle = c.n;
+	if (c.cmd === 'throttle') { throttle = c.n; throttleAfter = c.after || 0; }
+	else if (c.cmd === 'noid') noid = c.n;
 	else if (c.cmd === 'status') { forced = c.n; forcedStatus = c.status; }
 	else if (c.cmd === 'silent') silent = !!c.on;
 	else if (c.cmd === 'mute_enquire') muteEnquire = !!c.on;

@@ -227,6 +227,28 @@ def test_throttled_is_retried_and_delivered_once(make_daemon, tmp_path, smsc):
     assert len([s for s in smsc.all("submit") if s.get("id")]) == 1
 
 
+def test_accepted_without_a_message_id_is_accepted_not_sent_again(make_daemon, tmp_path,
+                                                                 smsc):
+    d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
+    smsc.cmd(cmd="noid", n=1)
+    mid = d.send(text="taken, no id")
+    d.wait_status(mid, "accepted")
+    assert [s["id"] for s in smsc.all("submit")] == [""]
+    wait_for(lambda: "without a message_id" in d.log(), 5, what="the warning")
+    assert d.status(mid)["status"] == "accepted"
+
+
+def test_a_part_throttled_after_others_were_taken_is_in_doubt(make_daemon, tmp_path, smsc):
+    d = start(make_daemon, tmp_path, smsc, throttle_retry="100ms")
+    smsc.cmd(cmd="throttle", n=1, after=1)
+    text = "Olá, 你好! " * 10    # 100 UTF-16 units: UCS-2, 2 parts
+    mid = d.send(text=text)
+    m = d.wait_status(mid, "failed")
+    # Part 1 was taken, part 2 throttled: a resend would deliver part 1 twice.
+    assert "review:" in json.dumps(m) and len(m["attempts"]) == 1, m
+    assert [s.get("status") for s in smsc.all("submit")] == [None, 0x58]
+
+
 def test_invalid_destination_is_undeliverable_in_words(make_daemon, tmp_path, smsc):
     d = start(make_daemon, tmp_path, smsc)
     smsc.cmd(cmd="status", n=1, status=0x0B)
