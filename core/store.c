@@ -269,6 +269,17 @@ static const char *const migrations[] = {
 	" WHERE closed_ms IS NULL;"
 	"ALTER TABLE inbound ADD COLUMN flow_id INTEGER;"
 	"ALTER TABLE events ADD COLUMN url TEXT;",
+	/*
+	 * 7 -> 8: a message's text enters the trigram index once per group,
+	 * not by a trigger per insert. FTS5 flushes its pending terms to a new
+	 * segment at the end of every statement that wrote to it, so the
+	 * trigger cost a segment (and its merges) per message; now one
+	 * INSERT ... SELECT at the end of each group indexes all of its
+	 * messages in the group's own transaction (sb_store_text_catch_up), so
+	 * a committed message is always indexed. The trigger on a changed text
+	 * stays: a change is rare, and the store indexes what is pending first.
+	 */
+	"DROP TRIGGER messages_text_ins;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -306,6 +317,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "UPDATE messages SET send_at_ms = ?, expires_ms = coalesce(?, expires_ms)"
 	    " WHERE id = ?",
 	[ST_MSG_TEXT] = "UPDATE messages SET body = ? WHERE id = ?",
+	[ST_TEXT_CATCH_UP] =
+	    "INSERT INTO messages_text (rowid, body) SELECT id, body FROM messages"
+	    " WHERE id > ?1 AND body IS NOT NULL",
+	[ST_MSG_MAX_ID] = "SELECT coalesce(max(id), 0) FROM messages",
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
 	    " VALUES (?,?,?,?,?)",
@@ -434,6 +449,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_EVT_DONE] =
 	    "UPDATE events SET state = ?1, tries = tries + 1, next_ms = ?2,"
 	    " last_error = ?3, delivered_ms = ?4 WHERE id = ?5 AND state = 'pending'",
+	[ST_BCAST_INSERT] =
+	    "INSERT INTO broadcasts (subaccount, source, user_name, file_name, chain, body,"
+	    " template_name, restart_of, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BCAST_STOPPED] =
 	    "SELECT b.stopped_ms IS NOT NULL FROM messages m JOIN broadcasts b"
 	    " ON b.id = m.broadcast_id WHERE m.id = ?",
@@ -611,6 +629,8 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 			goto fail;
 		}
 	}
+	/* Every committed message is indexed (see migration 7 -> 8). */
+	st->text_indexed = sb_store_max_message_id(st);
 	return st;
 fail:
 	sb_store_close(st);
@@ -684,6 +704,35 @@ sb_store_write_begin(struct sb_store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -1;
 	st->in_txn = 1;
+	st->text_indexed_at_begin = st->text_indexed;
+	return 0;
+}
+
+int64_t
+sb_store_max_message_id(struct sb_store *st)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_MAX_ID);
+	int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+
+	sqlite3_reset(s);
+	return id;
+}
+
+int
+sb_store_text_catch_up(struct sb_store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->in_txn)
+		return 0; /* nothing written since the last group */
+	s = sb_store_stmt(st, ST_TEXT_CATCH_UP);
+	sqlite3_bind_int64(s, 1, st->text_indexed);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	st->text_indexed = sb_store_max_message_id(st);
 	return 0;
 }
 
@@ -728,6 +777,7 @@ sb_store_savepoint(struct sb_store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -1;
 	st->in_savepoint = 1;
+	st->text_indexed_at_savepoint = st->text_indexed;
 	return 0;
 }
 
@@ -741,6 +791,8 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	st->in_savepoint = 0;
 	if (!ok && sqlite3_step(sb_store_stmt(st, ST_ROLLBACK_TO)) != SQLITE_DONE)
 		rc = -1;
+	if (!ok) /* the index rolled back with the rows */
+		st->text_indexed = st->text_indexed_at_savepoint;
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
 		rc = -1;
 	sb_store_arm_commit(st);

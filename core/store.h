@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 7
+#define SB_STORE_SCHEMA_VERSION 8
 
 struct sb_store;
 
@@ -61,6 +61,8 @@ uint64_t sb_store_group_seq(const struct sb_store *st);
  */
 int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
     unsigned max);
+/* How many times the WAL was checkpointed to the end and so rewound. */
+uint64_t sb_store_wal_rewinds(const struct sb_store *st);
 /* Tests: the syncer sleeps this long before each sync (a slow disk). */
 void sb_store_set_sync_delay(struct sb_store *st, int64_t ms);
 /*

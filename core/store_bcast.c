@@ -26,14 +26,10 @@ int64_t
 sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
     struct sb_error *err)
 {
-	sqlite3_stmt *s = sb_store_prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
-	    " file_name, chain, body, template_name, restart_of, created_ms)"
-	    " VALUES (?,?,?,?,?,?,?,?,?)", NULL);
+	/* Every API submission makes one: prepared once, at open. */
+	sqlite3_stmt *s = sb_store_stmt(st, ST_BCAST_INSERT);
 	int rc;
 
-	if (s == NULL)
-		return sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
-		    sqlite3_errmsg(st->db)), -1;
 	sb_store_bind_text(s, 1, b->subaccount);
 	sb_store_bind_text(s, 2, b->source);
 	sb_store_bind_text(s, 3, b->user);
@@ -45,7 +41,6 @@ sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
 		sqlite3_bind_int64(s, 8, b->restart_of);
 	sqlite3_bind_int64(s, 9, b->created_ms);
 	rc = sb_store_exec_write(st, s);
-	sqlite3_finalize(s);
 	if (rc < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the broadcast could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db)), -1;

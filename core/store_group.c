@@ -21,6 +21,19 @@
  * fdatasync per group (crash-safe against a killed process, not a lost
  * host), but checkpoints still leave the loop.
  *
+ * Keeping the WAL small needs one more step. SQLite rewinds the WAL to
+ * its start only when a transaction begins while every frame in it has
+ * been copied to the database; under steady load the loop's next group
+ * always begins before the syncer's checkpoint catches up, so the WAL
+ * would grow without end. So once the syncer has checkpointed a large
+ * WAL, the loop copies the few frames written since (the groups that
+ * committed meanwhile: page-cache writes, no disk wait) right after a
+ * COMMIT, before the next group begins, and has the syncer fdatasync the
+ * database file along with that group's WAL. The next group then begins
+ * on a fully copied WAL and its COMMIT rewinds it; that COMMIT waits for
+ * the sync as every COMMIT does, so the frames it overwrites are in the
+ * database on disk first.
+ *
  * Without a loop (unit tests, `switchboardd -t`) the store keeps SQLite's
  * own synchronous=FULL and sb_store_commit() is the only way a group ends.
  */
@@ -49,10 +62,12 @@ struct store_syncer {
 	struct event *done_ev;
 	/* Under mu: */
 	int want_sync, want_checkpoint, stop;
+	int want_db_sync;          /* with the next sync: the database file too */
+	int checkpointed;          /* a checkpoint ran since the loop last looked */
 	int busy;                  /* a sync asked for and not yet reported */
 	int result;                /* of the last sync: 0 or an errno */
 	/* The thread's own: */
-	int wal_fd;
+	int wal_fd, db_fd;
 	char *wal_path;
 	sqlite3 *ckdb;
 	int64_t delay_ms;          /* tests: a slow disk */
@@ -61,8 +76,16 @@ struct store_syncer {
 /* ---- the thread ---- */
 
 static int
-sync_wal(struct store_syncer *sy)
+sync_wal(struct store_syncer *sy, int db_too)
 {
+	if (db_too) {
+		/* Before the WAL is rewound, in either sync mode: the frames it
+		 * drops must be in the database on disk. */
+		if (sy->db_fd < 0)
+			sy->db_fd = open(sy->st->path, O_RDONLY | O_CLOEXEC);
+		if (sy->db_fd < 0 || fdatasync(sy->db_fd) != 0)
+			return errno;
+	}
 	if (sy->delay_ms > 0) {
 		struct timespec ts = { (time_t)(sy->delay_ms / 1000),
 			(long)(sy->delay_ms % 1000) * 1000000L };
@@ -85,7 +108,7 @@ syncer_main(void *arg)
 
 	pthread_mutex_lock(&sy->mu);
 	for (;;) {
-		int sync, ckpt;
+		int sync, ckpt, db_too;
 
 		while (!sy->want_sync && !sy->want_checkpoint && !sy->stop)
 			pthread_cond_wait(&sy->cv, &sy->mu);
@@ -93,10 +116,11 @@ syncer_main(void *arg)
 			break;
 		sync = sy->want_sync;
 		ckpt = sy->want_checkpoint;
-		sy->want_sync = sy->want_checkpoint = 0;
+		db_too = sy->want_db_sync;
+		sy->want_sync = sy->want_checkpoint = sy->want_db_sync = 0;
 		pthread_mutex_unlock(&sy->mu);
 		if (sync) {
-			int rc = sync_wal(sy);
+			int rc = sync_wal(sy, db_too);
 			uint64_t one = 1;
 
 			pthread_mutex_lock(&sy->mu);
@@ -107,10 +131,16 @@ syncer_main(void *arg)
 			if (write(sy->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 				sy->result = errno;
 		}
-		/* PASSIVE: copies what no reader needs, never waits for the loop. */
-		if (ckpt && sy->ckdb != NULL)
-			sqlite3_wal_checkpoint_v2(sy->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-			    NULL);
+		/* PASSIVE: copies what no reader needs, never waits for the loop.
+		 * Done or not, the loop's next COMMIT takes it from there. */
+		if (ckpt) {
+			if (sy->ckdb != NULL)
+				sqlite3_wal_checkpoint_v2(sy->ckdb, NULL,
+				    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			pthread_mutex_lock(&sy->mu);
+			sy->checkpointed = 1;
+			pthread_mutex_unlock(&sy->mu);
+		}
 		pthread_mutex_lock(&sy->mu);
 	}
 	pthread_mutex_unlock(&sy->mu);
@@ -132,6 +162,43 @@ run_synced(struct sb_store *st, int ok)
 }
 
 static int commit_group(struct sb_store *st);
+
+/*
+ * Right after a COMMIT, with no transaction open, while the WAL is large:
+ * the first time, ask the syncer for a checkpoint (with this group's
+ * sync); once it has run, copy what was written since on this connection
+ * (see the top of the file). Returns 1 if the WAL is now fully copied, so
+ * the sync about to be asked for must cover the database file too.
+ */
+static int
+store_wal_step(struct sb_store *st, int *ask_checkpoint)
+{
+	struct store_syncer *sy = st->syncer;
+	int done, nlog = -1, ncopied = -2;
+
+	*ask_checkpoint = 0;
+	if (!st->wal_big)
+		return 0;
+	if (st->checkpoint_asked) {
+		pthread_mutex_lock(&sy->mu);
+		done = sy->checkpointed;
+		sy->checkpointed = 0;
+		pthread_mutex_unlock(&sy->mu);
+		if (!done)
+			return 0; /* still copying: the next COMMIT looks again */
+		st->checkpoint_asked = 0;
+		/* PASSIVE never waits; the syncer's connection is idle now. */
+		if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+		    &ncopied) == SQLITE_OK && nlog == ncopied) {
+			st->wal_big = 0;
+			st->wal_rewinds++;
+			return 1;
+		}
+	}
+	*ask_checkpoint = 1;
+	st->checkpoint_asked = 1;
+	return 0;
+}
 
 static void
 sync_done_cb(evutil_socket_t fd, short what, void *arg)
@@ -175,7 +242,7 @@ commit_group(struct sb_store *st)
 	struct store_syncer *sy = st->syncer;
 	struct store_waiter *w;
 	size_t cap;
-	int ok = 1;
+	int ok = 1, db_too, ckpt;
 
 	if (st->in_savepoint)
 		return 0; /* still being written: its end re-arms the commit */
@@ -188,11 +255,13 @@ commit_group(struct sb_store *st)
 		st->commit_armed = 0;
 	}
 	if (st->in_txn) {
-		ok = sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
+		ok = sb_store_text_catch_up(st) == 0 &&
+		    sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
 		sqlite3_reset(st->stmt[ST_COMMIT]);
 		if (!ok) {
 			sb_log(SB_LOG_ERROR, "store: group commit failed: %s", sqlite3_errmsg(st->db));
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			st->text_indexed = st->text_indexed_at_begin;
 		}
 		st->in_txn = 0;
 	}
@@ -212,9 +281,12 @@ commit_group(struct sb_store *st)
 		run_synced(st, ok);
 		return ok ? 0 : -1;
 	}
+	db_too = store_wal_step(st, &ckpt);
 	st->syncing = 1;
 	st->commit_after_sync = 0;
 	pthread_mutex_lock(&sy->mu);
+	sy->want_db_sync = db_too;
+	sy->want_checkpoint = ckpt;
 	sy->want_sync = 1;
 	sy->busy = 1;
 	pthread_cond_signal(&sy->cv);
@@ -260,16 +332,11 @@ static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct sb_store *st = arg;
-	struct store_syncer *sy = st->syncer;
 
 	(void)db;
 	(void)name;
-	if (pages >= CHECKPOINT_PAGES && sy != NULL) {
-		pthread_mutex_lock(&sy->mu);
-		sy->want_checkpoint = 1;
-		pthread_cond_signal(&sy->cv);
-		pthread_mutex_unlock(&sy->mu);
-	}
+	if (pages >= CHECKPOINT_PAGES)
+		st->wal_big = 1; /* store_wal_step takes it from here */
 	return SQLITE_OK;
 }
 
@@ -283,6 +350,7 @@ syncer_start(struct sb_store *st, struct event_base *base)
 		return -1;
 	sy->st = st;
 	sy->wal_fd = -1;
+	sy->db_fd = -1;
 	sy->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	sy->wal_path = malloc(n);
 	if (sy->efd < 0 || sy->wal_path == NULL)
@@ -334,6 +402,12 @@ sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_m
 	st->commit_interval_ms = interval_ms;
 	st->commit_max = max > 0 ? max : 1;
 	return 0;
+}
+
+uint64_t
+sb_store_wal_rewinds(const struct sb_store *st)
+{
+	return st->wal_rewinds;
 }
 
 void
@@ -399,6 +473,8 @@ sb_store_detach(struct sb_store *st)
 	close(sy->efd);
 	if (sy->wal_fd >= 0)
 		close(sy->wal_fd);
+	if (sy->db_fd >= 0)
+		close(sy->db_fd);
 	st->syncer = NULL;
 	/* Back to SQLite's own syncing for whatever comes after. */
 	sqlite3_wal_hook(st->db, NULL, NULL);

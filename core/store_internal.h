@@ -20,6 +20,8 @@ enum store_stmt {
 	ST_MSG_DUE,
 	ST_MSG_TIMES,
 	ST_MSG_TEXT,
+	ST_TEXT_CATCH_UP,
+	ST_MSG_MAX_ID,
 	ST_HISTORY_ADD,
 	ST_ATT_INSERT,
 	ST_ATT_READY,
@@ -54,6 +56,7 @@ enum store_stmt {
 	ST_CHAIN_EACH,
 	ST_CHAIN_FIND,
 	ST_CHAIN_ADD,
+	ST_BCAST_INSERT,
 	ST_MSG_BCAST_STOPPED,
 	ST_MSG_CHANNEL_TYPE,
 	ST_EVT_MSG,
@@ -100,8 +103,15 @@ struct sb_store {
 	struct store_waiter *synced;  /* that group's waiters */
 	size_t nsynced, capsynced;
 	sqlite3 *ckdb;                /* the syncer's connection, closed last */
+	int wal_big;                  /* the WAL passed CHECKPOINT_PAGES */
+	int checkpoint_asked;         /* of the syncer, not yet taken over */
+	uint64_t wal_rewinds;         /* checkpoints the loop finished (the WAL then rewinds) */
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
+	/* The highest message id whose text is in messages_text: the
+	 * group's new messages are indexed at its end (sb_store_text_catch_up),
+	 * and a rollback takes the mark back with the rows. */
+	int64_t text_indexed, text_indexed_at_begin, text_indexed_at_savepoint;
 	char install_id[33];
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 };
@@ -113,6 +123,11 @@ const char *sb_store_migration_sql(int from);
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);
 int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
+/* Index the text of the group's messages not indexed yet (one FTS5
+ * statement for the group); run at a group's end and before a text
+ * changes. 0 or -1. */
+int sb_store_text_catch_up(struct sb_store *st);
+int64_t sb_store_max_message_id(struct sb_store *st);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);
 /* Column kinds for turning a row into a JSON object by table (store_query.c). */

@@ -122,8 +122,13 @@ sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
 int
 sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TEXT);
+	sqlite3_stmt *s;
 
+	/* The trigger on a changed text deletes the old one from the index:
+	 * it must be there. */
+	if (sb_store_text_catch_up(st) < 0)
+		return -1;
+	s = sb_store_stmt(st, ST_MSG_TEXT);
 	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
 	return sb_store_exec_write(st, s);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 #include <event2/event.h>
 #include <sqlite3.h>
@@ -343,6 +345,81 @@ test_savepoint_undoes_only_its_writes(void **state)
 	sb_store_close(st);
 }
 
+/* Count the rows of the text index matching `q`; run its integrity check. */
+static int
+text_matches(const char *q)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	/* For an external-content table this compares the index with the rows. */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO messages_text (messages_text, rank)"
+	    " VALUES ('integrity-check', 1)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages_text"
+	    " WHERE messages_text MATCH ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * The text index is written once per group, at its end: what a savepoint
+ * undid is not indexed (even when a text change had indexed it early),
+ * the id it freed is indexed for its next owner, and a changed text is
+ * found by its new words only.
+ */
+static void
+test_text_indexed_per_group(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "alpha bravo", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 9000,
+	};
+	int64_t undone;
+
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_savepoint(st), 0);
+	m.text = "charlie delta";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	undone = m.id;
+	assert_int_equal(sb_store_message_set_text(st, m.id, "charlie golf"), 0);
+	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
+	m.text = "echo foxtrot";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(m.id, undone); /* SQLite hands the freed id out again */
+	assert_int_equal(sb_store_message_insert(st, &(struct sb_message){
+	    .subaccount = "acme", .chain = "default", .to = "+5511999990001",
+	    .text = "hotel india", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+	    .expires_ms = 9000 }, &err), 0);
+	assert_int_equal(sb_store_message_set_text(st, m.id, "juliet kilo"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	sb_store_close(st);
+	assert_int_equal(text_matches("alpha"), 1);
+	assert_int_equal(text_matches("charlie"), 0);
+	assert_int_equal(text_matches("echo"), 0);
+	assert_int_equal(text_matches("juliet"), 1);
+	assert_int_equal(text_matches("hotel"), 1);
+	/* Reopened, the store knows what is indexed: a new group indexes only its own. */
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	m.text = "lima mike";
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	sb_store_close(st);
+	assert_int_equal(text_matches("lima"), 1);
+	assert_int_equal(text_matches("alpha"), 1);
+}
+
 /* ---- the group commit on a loop: the disk wait is the syncer's ---- */
 
 struct loop_probe {
@@ -425,6 +502,76 @@ test_loop_never_waits_for_the_disk(void **state)
 	sb_store_close(st);
 }
 
+/*
+ * Under steady load the next group always begins before the syncer's
+ * checkpoint is done; the WAL must still rewind instead of growing
+ * without end. Each acknowledgement writes the next group at once.
+ */
+struct steady_load {
+	struct event_base *base;
+	struct sb_store *st;
+	int groups;
+	int64_t max_wal;
+};
+
+static int64_t
+wal_size(void)
+{
+	char p[300];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	return stat(p, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+static void
+steady_acked(void *arg, int ok)
+{
+	static char vars[3001];
+	struct steady_load *l = arg;
+	struct sb_error err = { 0 };
+	/* Large rows, but a short text: the text index's merges would make
+	 * single groups of thousands of pages. */
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "steady", .template_vars = vars, .status = SB_ST_QUEUED,
+		.created_ms = 1, .send_at_ms = 1, .expires_ms = 9000,
+	};
+	int64_t w = wal_size();
+
+	assert_true(ok);
+	if (w > l->max_wal)
+		l->max_wal = w;
+	if (++l->groups > 400 || (sb_store_wal_rewinds(l->st) >= 3 && l->groups > 300)) {
+		event_base_loopbreak(l->base);
+		return;
+	}
+	for (int i = 0; i < 60; i++) {
+		snprintf(vars, sizeof(vars), "{\"n\": \"%d %0*d\"}", l->groups * 100 + i, 2900, i);
+		assert_int_equal(sb_store_message_insert(l->st, &m, &err), 0);
+	}
+	assert_int_equal(sb_store_after_commit(l->st, steady_acked, l), 0);
+}
+
+static void
+test_wal_rewinds_under_steady_load(void **state)
+{
+	struct sb_error err = { 0 };
+	struct steady_load l = { .base = event_base_new() };
+
+	l.st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(l.st);
+	assert_int_equal(sb_store_attach(l.st, l.base, 0, 100000), 0);
+	steady_acked(&l, 1);
+	event_base_dispatch(l.base);
+	/* ~60 pages a group: the WAL passes 4000 pages every ~70 groups. */
+	/* 4000 pages (16 MB) and the groups committed while it was copied. */
+	assert_true(l.max_wal < 24 * 1048576);
+	assert_true(sb_store_wal_rewinds(l.st) >= 3);
+	sb_store_close(l.st);
+	event_base_free(l.base);
+}
+
 int
 main(void)
 {
@@ -433,6 +580,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_indexed_per_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_rewinds_under_steady_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
 		    teardown),
