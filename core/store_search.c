@@ -8,7 +8,8 @@
  * in id, so a page is one index range. A trigger-time range becomes an id
  * range first (two lookups in the created_ms index), then stays as an
  * exact condition. The total is a count of the same range, capped.
- * Read-only; statements are prepared per call.
+ * Read-only, but for indexing the open group's texts before a text search;
+ * statements are prepared per call.
  */
 #include <stdio.h>
 #include <string.h>
@@ -248,11 +249,17 @@ static const struct {
 json_t *
 sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error *err)
 {
-	sqlite3_stmt *s = prepare_search(st, q, "SELECT " SEARCH_COLS, 1);
+	sqlite3_stmt *s;
 	json_t *list, *next = json_null();
 	int64_t last = 0, total = 0;
 	int n = 0;
 
+	/* The open group's texts are indexed at its end: index them now, so a
+	 * search sees every row the connection sees. */
+	if (q->text != NULL && sb_store_text_catch_up(st) < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
+		    sqlite3_errmsg(st->db)), NULL;
+	s = prepare_search(st, q, "SELECT " SEARCH_COLS, 1);
 	if (s == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
 		    sqlite3_errmsg(st->db)), NULL;
