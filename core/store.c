@@ -582,11 +582,31 @@ take_lock(struct sb_store *st, const char *path, struct sb_error *err)
 	return 0;
 }
 
+/*
+ * Before SQLite's first use in the process: no allocation statistics
+ * (they take a global mutex on every malloc and free, and nothing reads
+ * them). A no-op if SQLite was already initialised (a test opened a
+ * database first).
+ */
+static void
+store_configure_library(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct sb_store *
 sb_store_open(const char *path, int sync_full, struct sb_error *err)
 {
-	struct sb_store *st = calloc(1, sizeof(*st));
+	struct sb_store *st;
 	char pragmas[256];
+
+	store_configure_library();
+	st = calloc(1, sizeof(*st));
 
 	if (st == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
