@@ -174,12 +174,14 @@ static int
 store_wal_step(struct sb_store *st, int *ask_checkpoint)
 {
 	struct store_syncer *sy = st->syncer;
-	int done, nlog = -1, ncopied = -2;
+	int nlog = -1, ncopied = -2;
 
 	*ask_checkpoint = 0;
 	if (!st->wal_big)
 		return 0;
 	if (st->checkpoint_asked) {
+		int done;
+
 		pthread_mutex_lock(&sy->mu);
 		done = sy->checkpointed;
 		sy->checkpointed = 0;
