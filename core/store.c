@@ -156,7 +156,8 @@ static const char *const migrations[] = {
 	 * UTC day of trigger, template, channel type, status) and per
 	 * (broadcast, status), kept by triggers in the statement that changes
 	 * a message's status or channel type, so always in the same
-	 * transaction as the change.
+	 * transaction as the change. (Since 8 -> 9 the store keeps them
+	 * itself, once per group: store_tally.c.)
 	 */
 	"CREATE TABLE msg_stats (subaccount TEXT NOT NULL, day INTEGER NOT NULL,"
 	" template TEXT NOT NULL, channel_type TEXT NOT NULL, status TEXT NOT NULL,"
@@ -280,6 +281,14 @@ static const char *const migrations[] = {
 	 * stays: a change is rare, and the store indexes what is pending first.
 	 */
 	"DROP TRIGGER messages_text_ins;",
+	/*
+	 * 8 -> 9: the statistics aggregates are kept from C, once per group
+	 * (store_tally.c), not by triggers once per row: the triggers ran four
+	 * statements in a sub-program for every status change, the largest
+	 * single cost of a message's delivery. The tables stay as they are.
+	 */
+	"DROP TRIGGER msg_stats_ins;"
+	"DROP TRIGGER msg_stats_upd;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -301,9 +310,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " chain_ver, reason, template_ver, contact_id)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
+	/* RETURNING: the message's statistics key (store_tally.c). */
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
-	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6",
+	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6"
+	    " RETURNING " MSG_TALLY_COLS,
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
@@ -421,7 +432,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHAIN_EACH] = "SELECT id, name, spec FROM chain_versions ORDER BY id",
 	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
 	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
-	[ST_MSG_CHANNEL_TYPE] = "UPDATE messages SET channel_type = ? WHERE id = ?",
+	[ST_MSG_CHANNEL_TYPE] =
+	    "UPDATE messages SET channel_type = ?1 WHERE id = ?2"
+	    " RETURNING " MSG_TALLY_COLS,
+	[ST_MSG_CHANNEL_TYPE_OF] = "SELECT channel_type, status FROM messages WHERE id = ?",
+	[ST_TALLY_MSG] =
+	    "INSERT INTO msg_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT (subaccount, day, template, channel_type, status)"
+	    " DO UPDATE SET n = n + excluded.n",
+	[ST_TALLY_BCAST] =
+	    "INSERT INTO bcast_stats VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (broadcast_id, status) DO UPDATE SET n = n + excluded.n",
 	/* Events (store_events.c): what a status event says of its message. */
 	[ST_EVT_MSG] =
 	    "SELECT m.subaccount, m.to_addr, m.channel_type, m.broadcast_id, m.template_name,"
@@ -667,6 +688,7 @@ sb_store_close(struct sb_store *st)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sb_store_tpl_cache_free(st);
+	sb_store_tally_free(st);
 	sb_store_detach(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
@@ -798,6 +820,7 @@ sb_store_savepoint(struct sb_store *st)
 		return -1;
 	st->in_savepoint = 1;
 	st->text_indexed_at_savepoint = st->text_indexed;
+	sb_store_tally_savepoint(st);
 	return 0;
 }
 
@@ -811,8 +834,10 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	st->in_savepoint = 0;
 	if (!ok && sqlite3_step(sb_store_stmt(st, ST_ROLLBACK_TO)) != SQLITE_DONE)
 		rc = -1;
-	if (!ok) /* the index rolled back with the rows */
+	if (!ok) { /* the index and the aggregates roll back with the rows */
 		st->text_indexed = st->text_indexed_at_savepoint;
+		sb_store_tally_rollback(st, 1);
+	}
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
 		rc = -1;
 	sb_store_arm_commit(st);

@@ -84,6 +84,7 @@ sb_store_broadcast_state(struct sb_store *st, int64_t id, const char *subaccount
 
 	if (s == NULL)
 		return -1;
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	sqlite3_bind_int64(s, 1, id);
 	sb_store_bind_text(s, 2, subaccount);
 	rc = sqlite3_step(s);
@@ -336,6 +337,7 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 	for (int i = 0; i < SB_ST_COUNT; i++)
 		json_object_set_new(counts, sb_status_name((enum sb_status)i), json_integer(0));
 	/* The aggregates, kept with every status change: no count over the rows. */
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	s = sb_store_prepare(st, "SELECT status, n FROM bcast_stats WHERE broadcast_id = ? AND n > 0", NULL);
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
@@ -393,6 +395,7 @@ sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t bef
 		json_decref(a);
 		return NULL;
 	}
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	sb_store_bind_text(s, 1, subaccount);
 	sqlite3_bind_int64(s, 2, before_id);
 	sqlite3_bind_int(s, 3, limit + 1);

@@ -257,13 +257,14 @@ commit_group(struct sb_store *st)
 		st->commit_armed = 0;
 	}
 	if (st->in_txn) {
-		ok = sb_store_text_catch_up(st) == 0 &&
+		ok = sb_store_text_catch_up(st) == 0 && sb_store_tally_flush(st) == 0 &&
 		    sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
 		sqlite3_reset(st->stmt[ST_COMMIT]);
 		if (!ok) {
 			sb_log(SB_LOG_ERROR, "store: group commit failed: %s", sqlite3_errmsg(st->db));
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			st->text_indexed = st->text_indexed_at_begin;
+			sb_store_tally_rollback(st, 0);
 		}
 		st->in_txn = 0;
 	}

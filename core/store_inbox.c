@@ -314,6 +314,7 @@ sb_store_folder_counts(struct sb_store *st, const char *subaccount, struct sb_er
 
 	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
 		json_object_set_new(counts, inbox_folders[i].name, json_integer(0));
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]); q++) {
 		sqlite3_stmt *s = sb_store_prepare(st, sql[q], err);
 

@@ -64,6 +64,9 @@ enum store_stmt {
 	ST_EVT_DUE,
 	ST_EVT_NEXT,
 	ST_EVT_DONE,
+	ST_MSG_CHANNEL_TYPE_OF,
+	ST_TALLY_MSG,
+	ST_TALLY_BCAST,
 	ST__COUNT
 };
 
@@ -76,6 +79,9 @@ enum store_stmt {
 	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms, m.chain_ver,"          \
 	" m.template_ver"                                                        \
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
+
+/* A message's statistics key, in struct sb_tally_key's order (store_tally.c). */
+#define MSG_TALLY_COLS "subaccount, template_name, channel_type, created_ms, broadcast_id"
 
 struct store_waiter {
 	sb_store_commit_fn fn;
@@ -113,6 +119,7 @@ struct sb_store {
 	 * and a rollback takes the mark back with the rows. */
 	int64_t text_indexed, text_indexed_at_begin, text_indexed_at_savepoint;
 	char install_id[33];
+	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 };
 
@@ -130,6 +137,27 @@ int sb_store_text_catch_up(struct sb_store *st);
 int64_t sb_store_max_message_id(struct sb_store *st);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);
+/*
+ * store_tally.c: the statistics aggregates, kept per group. A writer that
+ * changes a message's status or channel type reports the move with the
+ * message's key (the strings are copied); sb_store_tally_flush writes the
+ * sums (at the group's end, and before a read of msg_stats or bcast_stats).
+ */
+struct sb_tally_key {
+	const char *subaccount, *template_name, *channel_type; /* NULL counts as '' */
+	int64_t created_ms;
+	int64_t broadcast_id;         /* 0: none */
+};
+int sb_store_tally_move(struct sb_store *st, const struct sb_tally_key *k,
+    enum sb_status status, int with_broadcast, int delta);
+/* -1 from `from`, +1 to `to` (nothing when they are equal). 0 or -1. */
+int sb_store_tally_status(struct sb_store *st, const struct sb_tally_key *k,
+    enum sb_status from, enum sb_status to);
+int sb_store_tally_flush(struct sb_store *st);
+void sb_store_tally_savepoint(struct sb_store *st);
+/* Cut the log back to the savepoint (to_savepoint) or drop it (the group rolled back). */
+void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);
+void sb_store_tally_free(struct sb_store *st);
 /* Column kinds for turning a row into a JSON object by table (store_query.c). */
 enum sb_col_kind { SB_COL_INT, SB_COL_TEXT, SB_COL_TIME };
 struct sb_col_spec {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_search.h"
 
 static void
 bind_int_or_null(sqlite3_stmt *s, int i, int64_t v, int is_null)
@@ -66,6 +67,15 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 	m->id = sqlite3_last_insert_rowid(st->db);
+	{
+		const struct sb_tally_key k = {
+			.subaccount = m->subaccount, .template_name = m->template_name,
+			.created_ms = m->created_ms, .broadcast_id = m->broadcast_id,
+		};
+
+		if (sb_store_tally_move(st, &k, m->status, 1, +1) < 0)
+			return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+	}
 	return 0;
 }
 
@@ -92,6 +102,91 @@ exec_cas(struct sb_store *st, sqlite3_stmt *s)
 	return sqlite3_changes(st->db) == 1 ? 0 : 1;
 }
 
+/* The statistics key of a message row, from columns MSG_TALLY_COLS at 0. */
+static void
+read_tally_key(sqlite3_stmt *s, struct sb_tally_key *k)
+{
+	*k = (struct sb_tally_key){
+		.subaccount = col_text(s, 0), .template_name = col_text(s, 1),
+		.channel_type = col_text(s, 2), .created_ms = sqlite3_column_int64(s, 3),
+		.broadcast_id = sqlite3_column_int64(s, 4),
+	};
+}
+
+/* exec_cas for a message's status, whose RETURNING row moves its statistics. */
+static int
+exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, enum sb_status from, enum sb_status to)
+{
+	struct sb_tally_key k;
+	int rc;
+
+	if (sb_store_write_begin(st) < 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		read_tally_key(s, &k);
+		if (sb_store_tally_status(st, &k, from, to) < 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			;
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * The search's channel type (the latest attempt's). Most steps keep the
+ * type the message has, and then nothing is written; a change moves the
+ * message between statistics keys.
+ */
+int
+sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type)
+{
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE_OF);
+	struct sb_tally_key k;
+	enum sb_status status;
+	const char *cur;
+	char *old = NULL;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return 0; /* no such message: nothing to change */
+	}
+	cur = col_text(s, 0);
+	status = col_status(s, 1);
+	if (cur == NULL ? type == NULL : type != NULL && strcmp(cur, type) == 0) {
+		sqlite3_reset(s);
+		return 0;
+	}
+	if (cur != NULL && (old = strdup(cur)) == NULL) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
+	sb_store_bind_text(s, 1, type);
+	sqlite3_bind_int64(s, 2, id);
+	rc = -1;
+	if (sb_store_write_begin(st) == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		read_tally_key(s, &k);
+		if (sb_store_tally_move(st, &k, status, 0, +1) == 0) {
+			k.channel_type = old;
+			rc = sb_store_tally_move(st, &k, status, 0, -1);
+		}
+		while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+			;
+	}
+	sqlite3_reset(s);
+	free(old);
+	return rc;
+}
+
 int
 sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
     enum sb_status status, int step, const char *reason, int64_t now_ms)
@@ -104,7 +199,7 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
 	sqlite3_bind_text(s, 6, sb_status_name(old), -1, SQLITE_STATIC);
-	return exec_cas(st, s);
+	return exec_cas_tally(st, s, old, status);
 }
 
 int

@@ -232,7 +232,8 @@ sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT])
 	sqlite3_stmt *s;
 
 	memset(counts, 0, sizeof(int64_t) * SB_ST_COUNT);
-	/* From the statistics the triggers keep (a row per day, template,
+	sb_store_tally_flush(st); /* the open group's moves, too */
+	/* From the statistics the store keeps (a row per day, template,
 	 * channel type and status), never a count over every message: a
 	 * scrape of /metrics costs the same on a million messages as on ten. */
 	if (sqlite3_prepare_v2(st->db, "SELECT status, sum(n) FROM msg_stats GROUP BY status",

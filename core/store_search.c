@@ -310,13 +310,3 @@ sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, 
 	sqlite3_finalize(s);
 	return 0;
 }
-
-int
-sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
-
-	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	return sb_store_exec_write(st, s);
-}

@@ -99,6 +99,7 @@ sb_store_stats(struct sb_store *st, const struct sb_stats_query *q, struct sb_er
 	sqlite3_stmt *s;
 	json_t *rows;
 
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	/* Whole UTC days: the aggregates are per day of trigger time. */
 	snprintf(sql, sizeof(sql), "SELECT %s, status, sum(n) FROM msg_stats"
 	    " WHERE subaccount = ? AND day >= ? AND day < ?%s GROUP BY 1, 2 ORDER BY 1, 2",
@@ -144,6 +145,7 @@ sb_store_bcast_stats(struct sb_store *st, int64_t broadcast_id)
 	int64_t f[F_COUNT] = { 0 };
 	sqlite3_stmt *s;
 
+	sb_store_tally_flush(st); /* the open group's moves, too */
 	if (sqlite3_prepare_v2(st->db, "SELECT status, n FROM bcast_stats"
 	    " WHERE broadcast_id = ?", -1, &s, NULL) != SQLITE_OK)
 		return NULL;
