@@ -59,6 +59,9 @@ static const struct family {
 	{ "sb_events_in_flight", "Event requests in flight.", NULL },
 	{ "sb_http_auth_throttled_total",
 	  "Requests refused because their address failed too many key checks.", NULL },
+	{ "sb_store_commits_total", "Group commits of the store (each one fsync).", NULL },
+	{ "sb_store_wal_rewinds_total",
+	  "Times the store's WAL was fully checkpointed under load and began again.", NULL },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -150,6 +153,15 @@ sb_metrics_count(const char *name, const char *instance, int outcome, uint64_t n
 
 	if (s != NULL)
 		s->value += (int64_t)n;
+}
+
+void
+sb_metrics_counter_set(const char *name, uint64_t value)
+{
+	struct series *s = find_series(SERIES_COUNTER, name, NULL, 0);
+
+	if (s != NULL)
+		s->value = (int64_t)value;
 }
 
 void

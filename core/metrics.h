@@ -21,6 +21,8 @@ void sb_metrics_count(const char *name, const char *instance, int outcome, uint6
 void sb_metrics_plugin_counter(const char *instance, const char *name, uint64_t n);
 /* Provider request latency of one send. */
 void sb_metrics_latency(const char *instance, int64_t usec);
+/* A counter whose total is kept elsewhere (the store's), set at a scrape. */
+void sb_metrics_counter_set(const char *name, uint64_t value);
 /* Queue depth and similar gauges set just before rendering. */
 void sb_metrics_gauge(const char *name, const char *instance, int64_t value);
 /* The whole exposition text; caller frees. */

@@ -208,6 +208,10 @@ def test_metrics_parse_with_several_instances_and_long_names(make_daemon):
         == 3 or sample(text, "sb_attempt_results_total",
                        {"instance": LONG, "outcome": "accepted"}) == 3
     assert sample(text, "sb_queue_depth", {"instance": LONG}) == 0
+    # Five messages stored, sent and delivered: some group commits, and a
+    # WAL far too small to have been rewound.
+    assert sample(text, "sb_store_commits_total") >= 1
+    assert sample(text, "sb_store_wal_rewinds_total") == 0
 
 
 def test_emfile_pauses_accept_instead_of_spinning(make_daemon):
