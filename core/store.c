@@ -20,6 +20,8 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
+
 #include "store.h"
 #include "store_internal.h"
 
@@ -289,6 +291,14 @@ static const char *const migrations[] = {
 	 */
 	"DROP TRIGGER msg_stats_ins;"
 	"DROP TRIGGER msg_stats_upd;"
+	/*
+	 * The trigram index is brought up to date every TEXT_BATCH messages
+	 * or TEXT_DELAY_MS (and before a text search), not at every group's
+	 * end: FTS5's segment and merges per group cost as much as a tenth of
+	 * a message's delivery. The highest indexed id is kept here, in the
+	 * transaction that indexes, so a restart knows what to index.
+	 */
+	"INSERT INTO meta (key, value) SELECT 'text_indexed', coalesce(max(id), 0) FROM messages;"
 	/* Every lookup by broadcast_id alone is served as well by
 	 * messages_bcast_id (broadcast_id, id), and every message has a
 	 * broadcast: this one only cost an insert per message. */
@@ -336,6 +346,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO messages_text (rowid, body) SELECT id, body FROM messages"
 	    " WHERE id > ?1 AND body IS NOT NULL",
 	[ST_MSG_MAX_ID] = "SELECT coalesce(max(id), 0) FROM messages",
+	[ST_TEXT_MARK_GET] = "SELECT value FROM meta WHERE key = 'text_indexed'",
+	[ST_TEXT_MARK_SET] = "UPDATE meta SET value = ?1 WHERE key = 'text_indexed'",
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
 	    " VALUES (?,?,?,?,?)",
@@ -629,6 +641,7 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 {
 	struct sb_store *st;
 	char pragmas[256];
+	sqlite3_stmt *s;
 
 	store_configure_library();
 	st = calloc(1, sizeof(*st));
@@ -674,8 +687,10 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 			goto fail;
 		}
 	}
-	/* Every committed message is indexed (see migration 7 -> 8). */
-	st->text_indexed = sb_store_max_message_id(st);
+	/* What is indexed: the mark of migration 8 -> 9. */
+	s = sb_store_stmt(st, ST_TEXT_MARK_GET);
+	st->text_indexed = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
 	return st;
 fail:
 	sb_store_close(st);
@@ -687,6 +702,10 @@ sb_store_close(struct sb_store *st)
 {
 	if (st == NULL)
 		return;
+	/* Left indexed: a search after a restart has nothing to catch up
+	 * (the statements are all there only once the open went through). */
+	if (st->stmt[ST__COUNT - 1] != NULL)
+		sb_store_text_catch_up(st);
 	if (st->in_txn)
 		sb_store_commit(st);
 	for (int i = 0; i < ST__COUNT; i++)
@@ -764,21 +783,47 @@ sb_store_max_message_id(struct sb_store *st)
 	return id;
 }
 
+void
+sb_store_text_note(struct sb_store *st)
+{
+	if (st->text_pending++ == 0)
+		st->text_since_ms = sb_mono_ms();
+}
+
+int
+sb_store_text_due(const struct sb_store *st)
+{
+	return st->text_pending >= TEXT_BATCH ||
+	    (st->text_pending > 0 && sb_mono_ms() - st->text_since_ms >= TEXT_DELAY_MS);
+}
+
 int
 sb_store_text_catch_up(struct sb_store *st)
 {
+	int64_t max = sb_store_max_message_id(st);
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!st->in_txn)
-		return 0; /* nothing written since the last group */
+	st->text_pending = 0;
+	if (max <= st->text_indexed)
+		return 0;
+	/* Committed but not yet indexed (a search on a quiet store): the
+	 * index rows get a group of their own. */
+	if (!st->in_txn && sb_store_write_begin(st) < 0)
+		return -1;
 	s = sb_store_stmt(st, ST_TEXT_CATCH_UP);
 	sqlite3_bind_int64(s, 1, st->text_indexed);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return -1;
-	st->text_indexed = sb_store_max_message_id(st);
+	s = sb_store_stmt(st, ST_TEXT_MARK_SET);
+	sqlite3_bind_int64(s, 1, max);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	st->text_indexed = max;
 	return 0;
 }
 

@@ -257,7 +257,8 @@ commit_group(struct sb_store *st)
 		st->commit_armed = 0;
 	}
 	if (st->in_txn) {
-		ok = sb_store_text_catch_up(st) == 0 && sb_store_tally_flush(st) == 0 &&
+		ok = (!sb_store_text_due(st) || sb_store_text_catch_up(st) == 0) &&
+		    sb_store_tally_flush(st) == 0 &&
 		    sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
 		sqlite3_reset(st->stmt[ST_COMMIT]);
 		if (!ok) {

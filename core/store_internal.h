@@ -22,6 +22,8 @@ enum store_stmt {
 	ST_MSG_TEXT,
 	ST_TEXT_CATCH_UP,
 	ST_MSG_MAX_ID,
+	ST_TEXT_MARK_GET,
+	ST_TEXT_MARK_SET,
 	ST_HISTORY_ADD,
 	ST_ATT_INSERT,
 	ST_ATT_READY,
@@ -114,10 +116,13 @@ struct sb_store {
 	uint64_t wal_rewinds;         /* checkpoints the loop finished (the WAL then rewinds) */
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
-	/* The highest message id whose text is in messages_text: the
-	 * group's new messages are indexed at its end (sb_store_text_catch_up),
-	 * and a rollback takes the mark back with the rows. */
+	/* The highest message id whose text is in messages_text (kept in
+	 * meta too): new messages are indexed in batches at a group's end
+	 * (sb_store_text_due), and before a search or a text change; a
+	 * rollback takes the mark back with the rows. */
 	int64_t text_indexed, text_indexed_at_begin, text_indexed_at_savepoint;
+	unsigned text_pending;        /* messages stored since the last catch-up */
+	int64_t text_since_ms;        /* monotonic time of the first of them */
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
@@ -130,10 +135,16 @@ const char *sb_store_migration_sql(int from);
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);
 int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
-/* Index the text of the group's messages not indexed yet (one FTS5
- * statement for the group); run at a group's end and before a text
- * changes. 0 or -1. */
+/* Index the text of every message not indexed yet (one FTS5 statement),
+ * in the open group (one is begun if none is). Run when
+ * sb_store_text_due says so at a group's end, before a text search or a
+ * text change, and at close. 0 or -1. */
 int sb_store_text_catch_up(struct sb_store *st);
+#define TEXT_BATCH 256        /* messages between two catch-ups, at most */
+#define TEXT_DELAY_MS 1000    /* how long a stored text waits at most (under load) */
+/* A message was stored: count it towards the next catch-up. */
+void sb_store_text_note(struct sb_store *st);
+int sb_store_text_due(const struct sb_store *st);
 int64_t sb_store_max_message_id(struct sb_store *st);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);

@@ -67,6 +67,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 	m->id = sqlite3_last_insert_rowid(st->db);
+	if (m->text != NULL)
+		sb_store_text_note(st);
 	{
 		const struct sb_tally_key k = {
 			.subaccount = m->subaccount, .template_name = m->template_name,

@@ -254,8 +254,8 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	int64_t last = 0, total = 0;
 	int n = 0;
 
-	/* The open group's texts are indexed at its end: index them now, so a
-	 * search sees every row the connection sees. */
+	/* Texts are indexed in batches (sb_store_text_due): index what is
+	 * not yet, so a search sees every row the connection sees. */
 	if (q->text != NULL && sb_store_text_catch_up(st) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
 		    sqlite3_errmsg(st->db)), NULL;
