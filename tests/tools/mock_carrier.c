@@ -2,9 +2,12 @@
  * mock_carrier.c - a fast mock SMS carrier for the benchmark and the README
  * demo: libevent's evhttp, one thread, keep-alive both ways.
  *
- *   mock_carrier -l 127.0.0.1:PORT [-d DELAY_MS] [-D] [-s VALUE] [-c CONNS] [-q]
+ *   mock_carrier -l 127.0.0.1:PORT [-a ANSWER_MS] [-d DELAY_MS] [-D] [-s VALUE]
+ *                [-c CONNS] [-q]
  *
- * Every GET or POST on /sms is answered 200 {"message_id":"<n>"} at once.
+ * Every GET or POST on /sms is answered 200 {"message_id":"<n>"}, at once
+ * or, with -a, ANSWER_MS later (a slow carrier; the requests wait in a FIFO,
+ * all for the same time, while others are read).
  * With -D it then sends a delivery receipt, Kannel style, to the URL found
  * in the request's `dlr_url` parameter (form body or query): after DELAY_MS
  * it GETs that URL with %d replaced by VALUE (default 1, Kannel's
@@ -48,6 +51,14 @@ struct target {
 	unsigned next;
 };
 
+/* An answer held back (-a); all share one delay, so a FIFO suffices. */
+struct held {
+	struct timeval due;
+	struct evhttp_request *req;       /* NULL once its connection closed */
+	struct evhttp_connection *evcon;
+	struct held *next;
+};
+
 /* A receipt waiting for its time; all share one delay, so a FIFO suffices. */
 struct pending {
 	struct timeval due;
@@ -67,6 +78,9 @@ static struct {
 	int ntargets;
 	struct pending *head, *tail;
 	struct event *timer;
+	long answer_ms;
+	struct held *held_head, *held_tail;
+	struct event *answer_timer;
 	/* counters */
 	uint64_t requests, replies, not_found;
 	uint64_t dlr_queued, dlr_sent, dlr_ok, dlr_failed, dlr_no_url, dlr_bad_url;
@@ -301,6 +315,76 @@ take_dlr(struct evhttp_request *req, uint64_t id)
 }
 
 static void
+answer_arm(void)
+{
+	struct timeval now, tv = { 0, 0 };
+
+	if (mc.held_head == NULL)
+		return;
+	gettimeofday(&now, NULL);
+	if (timercmp(&mc.held_head->due, &now, >))
+		timersub(&mc.held_head->due, &now, &tv);
+	evtimer_add(mc.answer_timer, &tv);
+}
+
+static void
+answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval now;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	gettimeofday(&now, NULL);
+	while (mc.held_head != NULL && !timercmp(&mc.held_head->due, &now, >)) {
+		struct held *h = mc.held_head;
+
+		mc.held_head = h->next;
+		if (mc.held_head == NULL)
+			mc.held_tail = NULL;
+		if (h->req != NULL)
+			evhttp_send_reply(h->req, 200, "OK", NULL);
+		free(h);
+	}
+	answer_arm();
+}
+
+/* A client closed: its held requests are freed with the connection. */
+static void
+answer_closed(struct evhttp_connection *evcon, void *arg)
+{
+	(void)arg;
+	for (struct held *h = mc.held_head; h != NULL; h = h->next)
+		if (h->evcon == evcon)
+			h->req = NULL;
+}
+
+/* Hold the answer ANSWER_MS; 0 if held, -1 to answer now. */
+static int
+answer_hold(struct evhttp_request *req)
+{
+	struct timeval delay = { mc.answer_ms / 1000, (mc.answer_ms % 1000) * 1000 };
+	struct held *h;
+
+	if (mc.answer_ms <= 0 || (h = malloc(sizeof(*h))) == NULL)
+		return -1;
+	gettimeofday(&h->due, NULL);
+	timeradd(&h->due, &delay, &h->due);
+	h->req = req;
+	h->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(h->evcon, answer_closed, NULL);
+	h->next = NULL;
+	if (mc.held_tail != NULL)
+		mc.held_tail->next = h;
+	else
+		mc.held_head = h;
+	mc.held_tail = h;
+	if (mc.held_head == h)
+		answer_arm();
+	return 0;
+}
+
+static void
 sms_cb(struct evhttp_request *req, void *arg)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
@@ -319,7 +403,8 @@ sms_cb(struct evhttp_request *req, void *arg)
 	    "application/json");
 	if (mc.dlr)
 		take_dlr(req, id); /* before the reply: sending frees the request */
-	evhttp_send_reply(req, 200, "OK", out);
+	if (answer_hold(req) < 0)
+		evhttp_send_reply(req, 200, "OK", out);
 }
 
 static void
@@ -333,9 +418,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mock_carrier -l ADDR:PORT [-d DELAY_MS] [-D] [-s VALUE]"
-	    " [-c CONNS] [-q]\n"
+	fprintf(stderr, "usage: mock_carrier -l ADDR:PORT [-a ANSWER_MS] [-d DELAY_MS] [-D]"
+	    " [-s VALUE] [-c CONNS] [-q]\n"
 	    "  -l  listen address, e.g. 127.0.0.1:9901 (port 0: any free port)\n"
+	    "  -a  answer each request this long after it came (default 0)\n"
 	    "  -D  send a delivery receipt to each request's dlr_url\n"
 	    "  -d  wait this long before each receipt (default 0)\n"
 	    "  -s  value for %%d in the dlr_url (default 1 = delivered; 2 = undeliverable)\n"
@@ -348,6 +434,7 @@ int
 main(int argc, char **argv)
 {
 	struct evhttp_bound_socket *bs;
+	struct event_config *cfg;
 	struct event *sigs[3];
 	const int signums[3] = { SIGTERM, SIGINT, SIGUSR1 };
 	char addr[64] = "", *colon;
@@ -357,8 +444,11 @@ main(int argc, char **argv)
 
 	mc.nconns = 4;
 	mc.value = "1";
-	while ((c = getopt(argc, argv, "l:d:Ds:c:q")) != -1) {
+	while ((c = getopt(argc, argv, "l:a:d:Ds:c:q")) != -1) {
 		switch (c) {
+		case 'a':
+			mc.answer_ms = strtol(optarg, NULL, 10);
+			break;
 		case 'l':
 			snprintf(addr, sizeof(addr), "%s", optarg);
 			break;
@@ -381,15 +471,25 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if ((colon = strrchr(addr, ':')) == NULL || mc.delay_ms < 0 || mc.nconns < 1 ||
+	if ((colon = strrchr(addr, ':')) == NULL || mc.delay_ms < 0 || mc.answer_ms < 0 ||
+	    mc.nconns < 1 ||
 	    mc.nconns > MAX_CONNS)
 		usage();
 	*colon = '\0';
 	port = atoi(colon + 1);
 	signal(SIGPIPE, SIG_IGN);
-	mc.base = event_base_new();
+	/* A precise timer (timerfd): epoll's millisecond timeouts would add up
+	 * to a millisecond to every held answer. */
+	if ((cfg = event_config_new()) == NULL)
+		return 1;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	mc.base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (mc.base == NULL)
+		return 1;
 	mc.http = evhttp_new(mc.base);
 	mc.timer = evtimer_new(mc.base, timer_cb, NULL);
+	mc.answer_timer = evtimer_new(mc.base, answer_cb, NULL);
 	evhttp_set_allowed_methods(mc.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_max_body_size(mc.http, MAX_BODY);
 	evhttp_set_gencb(mc.http, sms_cb, NULL);
@@ -415,6 +515,12 @@ main(int argc, char **argv)
 		mc.head = p->next;
 		free(p);
 	}
+	while (mc.held_head != NULL) { /* their requests go with the connections */
+		struct held *h = mc.held_head;
+
+		mc.held_head = h->next;
+		free(h);
+	}
 	for (i = 0; i < mc.ntargets; i++) {
 		int j;
 
@@ -425,6 +531,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_free(mc.timer);
+	event_free(mc.answer_timer);
 	evhttp_free(mc.http);
 	event_base_free(mc.base);
 	return 0;
