@@ -324,11 +324,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " chain_ver, reason, template_ver, contact_id)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
-	/* RETURNING: the message's statistics key (store_tally.c). */
+	/* No RETURNING here: SQLite gathers its rows in an ephemeral table
+	 * first, which doubles an update's cost; the statistics key is read
+	 * by id (ST_MSG_TALLY_KEY) only when the status moved. */
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
-	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6"
-	    " RETURNING " MSG_TALLY_COLS,
+	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6",
+	[ST_MSG_TALLY_KEY] = "SELECT " MSG_TALLY_COLS ", status FROM messages WHERE id = ?",
 	[ST_MSG_GET] =
 	    "SELECT id, subaccount, chain, to_addr, from_addr, body, template_name,"
 	    " template_lang, template_vars, idem_key, status, created_ms, send_at_ms,"
@@ -355,8 +357,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ATT_INSERT] =
 	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms,"
 	    " subaccount, expire_ms)"
-	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, subaccount, expires_ms FROM messages WHERE id = ?1"
-	    " RETURNING id, expire_ms",
+	    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, subaccount, expires_ms FROM messages WHERE id = ?1",
+	[ST_ATT_EXPIRE_OF] = "SELECT expire_ms FROM attempts WHERE id = ?",
 	[ST_ATT_READY] = ATTEMPT_SELECT
 	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"
 	    " ORDER BY a.next_ms, a.id LIMIT ?",
@@ -448,10 +450,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHAIN_EACH] = "SELECT id, name, spec FROM chain_versions ORDER BY id",
 	[ST_CHAIN_FIND] = "SELECT id FROM chain_versions WHERE name = ? AND spec = ?",
 	[ST_CHAIN_ADD] = "INSERT INTO chain_versions (name, spec, created_ms) VALUES (?,?,?)",
-	[ST_MSG_CHANNEL_TYPE] =
-	    "UPDATE messages SET channel_type = ?1 WHERE id = ?2"
-	    " RETURNING " MSG_TALLY_COLS,
-	[ST_MSG_CHANNEL_TYPE_OF] = "SELECT channel_type, status FROM messages WHERE id = ?",
+	[ST_MSG_CHANNEL_TYPE] = "UPDATE messages SET channel_type = ?1 WHERE id = ?2",
 	[ST_TALLY_MSG] =
 	    "INSERT INTO msg_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT (subaccount, day, template, channel_type, status)"

@@ -66,7 +66,8 @@ enum store_stmt {
 	ST_EVT_DUE,
 	ST_EVT_NEXT,
 	ST_EVT_DONE,
-	ST_MSG_CHANNEL_TYPE_OF,
+	ST_MSG_TALLY_KEY,
+	ST_ATT_EXPIRE_OF,
 	ST_TALLY_MSG,
 	ST_TALLY_BCAST,
 	ST__COUNT
@@ -165,6 +166,9 @@ int sb_store_tally_move(struct sb_store *st, const struct sb_tally_key *k,
 int sb_store_tally_status(struct sb_store *st, const struct sb_tally_key *k,
     enum sb_status from, enum sb_status to);
 int sb_store_tally_flush(struct sb_store *st);
+/* The log's length, and cutting it back to one (a write that failed). */
+size_t sb_store_tally_length(const struct sb_store *st);
+void sb_store_tally_cut(struct sb_store *st, size_t length);
 void sb_store_tally_savepoint(struct sb_store *st);
 /* Cut the log back to the savepoint (to_savepoint) or drop it (the group rolled back). */
 void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);

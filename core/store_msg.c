@@ -115,29 +115,26 @@ read_tally_key(sqlite3_stmt *s, struct sb_tally_key *k)
 	};
 }
 
-/* exec_cas for a message's status, whose RETURNING row moves its statistics. */
+/* exec_cas for a message's status; a move is counted in the statistics. */
 static int
-exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, enum sb_status from, enum sb_status to)
+exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, int64_t id, enum sb_status from,
+    enum sb_status to)
 {
 	struct sb_tally_key k;
-	int rc;
+	int rc = exec_cas(st, s);
 
-	if (sb_store_write_begin(st) < 0)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		read_tally_key(s, &k);
-		if (sb_store_tally_status(st, &k, from, to) < 0) {
-			sqlite3_reset(s);
-			return -1;
-		}
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			;
+	if (rc != 0 || from == to)
+		return rc;
+	s = sb_store_stmt(st, ST_MSG_TALLY_KEY);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 0 : -1;
+		return -1;
 	}
+	read_tally_key(s, &k);
+	rc = sb_store_tally_status(st, &k, from, to);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 1 : -1;
+	return rc;
 }
 
 /*
@@ -148,11 +145,10 @@ exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, enum sb_status from, enum s
 int
 sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE_OF);
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TALLY_KEY);
 	struct sb_tally_key k;
 	enum sb_status status;
-	const char *cur;
-	char *old = NULL;
+	size_t mark;
 	int rc;
 
 	sqlite3_bind_int64(s, 1, id);
@@ -160,32 +156,29 @@ sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *t
 		sqlite3_reset(s);
 		return 0; /* no such message: nothing to change */
 	}
-	cur = col_text(s, 0);
-	status = col_status(s, 1);
-	if (cur == NULL ? type == NULL : type != NULL && strcmp(cur, type) == 0) {
+	read_tally_key(s, &k);
+	status = col_status(s, 5);
+	if (k.channel_type == NULL ? type == NULL :
+	    type != NULL && strcmp(k.channel_type, type) == 0) {
 		sqlite3_reset(s);
 		return 0;
 	}
-	if (cur != NULL && (old = strdup(cur)) == NULL) {
-		sqlite3_reset(s);
-		return -1;
-	}
+	/* The moves copy the key out of the row; they are cut back if the
+	 * write fails. */
+	mark = sb_store_tally_length(st);
+	rc = sb_store_tally_move(st, &k, status, 0, -1);
+	k.channel_type = type;
+	if (rc == 0)
+		rc = sb_store_tally_move(st, &k, status, 0, +1);
 	sqlite3_reset(s);
-	s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
-	sb_store_bind_text(s, 1, type);
-	sqlite3_bind_int64(s, 2, id);
-	rc = -1;
-	if (sb_store_write_begin(st) == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		read_tally_key(s, &k);
-		if (sb_store_tally_move(st, &k, status, 0, +1) == 0) {
-			k.channel_type = old;
-			rc = sb_store_tally_move(st, &k, status, 0, -1);
-		}
-		while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-			;
+	if (rc == 0) {
+		s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
+		sb_store_bind_text(s, 1, type);
+		sqlite3_bind_int64(s, 2, id);
+		rc = sb_store_exec_write(st, s);
 	}
-	sqlite3_reset(s);
-	free(old);
+	if (rc != 0)
+		sb_store_tally_cut(st, mark);
 	return rc;
 }
 
@@ -201,7 +194,7 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
 	sqlite3_bind_text(s, 6, sb_status_name(old), -1, SQLITE_STATIC);
-	return exec_cas_tally(st, s, old, status);
+	return exec_cas_tally(st, s, id, old, status);
 }
 
 int
@@ -326,7 +319,7 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     int64_t *expire_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
-	int64_t id = -1;
+	int64_t id;
 
 	sqlite3_bind_int64(s, 1, message_id);
 	sqlite3_bind_int(s, 2, step);
@@ -336,17 +329,19 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	sqlite3_bind_int64(s, 6, now_ms);
 	if (expire_ms != NULL)
 		*expire_ms = 0;
-	if (sb_store_write_begin(st) < 0)
+	if (sb_store_exec_write(st, s) < 0)
 		return -1;
-	/* RETURNING: no row when there is no such message. */
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		if (expire_ms != NULL)
-			*expire_ms = sqlite3_column_int64(s, 1);
-		while (sqlite3_step(s) == SQLITE_ROW)
-			;
+	if (sqlite3_changes(st->db) != 1)
+		return -1; /* no such message */
+	id = sqlite3_last_insert_rowid(st->db);
+	/* Its validity end, as the insert computed it. */
+	if (expire_ms != NULL) {
+		s = sb_store_stmt(st, ST_ATT_EXPIRE_OF);
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*expire_ms = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
 	return id;
 }
 

@@ -119,6 +119,19 @@ sb_store_tally_status(struct sb_store *st, const struct sb_tally_key *k, enum sb
 	return 0;
 }
 
+size_t
+sb_store_tally_length(const struct sb_store *st)
+{
+	return st->tally != NULL ? st->tally->nmoves : 0;
+}
+
+void
+sb_store_tally_cut(struct sb_store *st, size_t length)
+{
+	if (st->tally != NULL && length < st->tally->nmoves)
+		st->tally->nmoves = length; /* the arena's tail is reused at the next flush */
+}
+
 void
 sb_store_tally_savepoint(struct sb_store *st)
 {
