@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "clock.h"
@@ -50,6 +51,7 @@ struct sb_http_api {
 	struct evhttp_bound_socket *sock;
 	struct sb_http_guard *guard;
 	struct sb_console *console;
+	EVP_MD *sha256;                  /* fetched once: OpenSSL 3 looks it up per call */
 };
 
 /* A request whose answer waits for the commit of its messages. */
@@ -100,14 +102,26 @@ fail(struct evhttp_request *req, enum sb_err code, const char *msg)
 
 /* ---- API keys ---- */
 
+/* The key's SHA-256 in lowercase hex, as the configuration holds it (64
+ * 'x's, which match no key, if OpenSSL fails). */
 static void
-sha256_hex(const char *s, char out[65])
+sha256_hex(const struct sb_http_api *api, const char *s, char out[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
 
-	SHA256((const unsigned char *)s, strlen(s), md);
-	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (EVP_Digest(s, strlen(s), md, &n, api->sha256, NULL) != 1 ||
+	    n != SHA256_DIGEST_LENGTH) {
+		memset(out, 'x', 64);
+		out[64] = '\0';
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 /* An address that keeps failing waits, whatever key it brings now:
@@ -153,7 +167,7 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_UNAUTHORIZED, "missing API key (Authorization: Bearer KEY)");
 		return NULL;
 	}
-	sha256_hex(key, hex);
+	sha256_hex(api, key, hex);
 	for (size_t i = 0; i < cfg->nsubaccounts; i++) {
 		const struct sb_config_subaccount *sub = &cfg->subaccounts[i];
 
@@ -876,7 +890,8 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	evhttp_set_gencb(api->http, dispatch_request, api);
 	api->guard = sb_http_guard_new(d, api->http);
 	api->console = sb_console_new(d);
-	if (api->guard == NULL) {
+	api->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (api->guard == NULL || api->sha256 == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		sb_http_api_free(api);
 		return NULL;
@@ -900,6 +915,7 @@ sb_http_api_free(struct sb_http_api *api)
 	sb_console_free(api->console);
 	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
+	EVP_MD_free(api->sha256);
 	free(api);
 }
 
@@ -1019,7 +1035,7 @@ sb_http_key_user(struct sb_http_api *api, const char *subaccount,
 	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
-	sha256_hex(key != NULL ? key : "", hex);
+	sha256_hex(api, key != NULL ? key : "", hex);
 	for (size_t k = 0; sub != NULL && sub->api_key_names != NULL && k < sub->napi_keys; k++)
 		if (sub->api_key_names[k] != NULL && strcmp(sub->api_keys[k] + 7, hex) == 0) {
 			snprintf(buf, len, "%s", sub->api_key_names[k]);
