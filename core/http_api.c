@@ -117,11 +117,11 @@ sha256_hex(const struct sb_http_api *api, const char *s, char out[65])
 		out[64] = '\0';
 		return;
 	}
-	for (unsigned int i = 0; i < n; i++) {
+	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
 		out[2 * i] = digits[md[i] >> 4];
 		out[2 * i + 1] = digits[md[i] & 15];
 	}
-	out[2 * n] = '\0';
+	out[64] = '\0';
 }
 
 /* An address that keeps failing waits, whatever key it brings now:
@@ -196,7 +196,6 @@ read_json_body(struct sb_http_api *api, struct evhttp_request *req)
 	size_t len = evbuffer_get_length(in);
 	json_error_t jerr;
 	json_t *body;
-	char msg[300];
 
 	if ((int64_t)len > api->d->cfg->daemon.http_max_body) {
 		fail(req, SB_E_TOO_LARGE, "request body too large");
@@ -209,6 +208,8 @@ read_json_body(struct sb_http_api *api, struct evhttp_request *req)
 	body = json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES,
 	    &jerr);
 	if (body == NULL) {
+		char msg[300];
+
 		json_error_words(&jerr, msg, sizeof(msg));
 		fail(req, SB_E_BAD_REQUEST, msg);
 		return NULL;
@@ -295,12 +296,13 @@ static int
 string_field(json_t *body, const char *key, const char **out, struct evhttp_request *req)
 {
 	json_t *v = json_object_get(body, key);
-	char msg[128];
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v)) {
+		char msg[128];
+
 		snprintf(msg, sizeof(msg), "'%s' must be a string", key);
 		return fail(req, SB_E_BAD_ARGUMENT, msg);
 	}
