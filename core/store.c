@@ -658,8 +658,10 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 	if (take_lock(st, path, err) < 0)
 		goto fail;
 	st->sync_full = sync_full;
+	/* The loop's connection writes the WAL through store_walvfs.c (one
+	 * write per frame); its NULL falls back to the default VFS. */
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, sb_store_walvfs()) != SQLITE_OK) {
 		set_store_error(err, st->db, path, "opening");
 		goto fail;
 	}
