@@ -3,10 +3,10 @@
  * statements the dispatcher runs on every message.
  *
  * One connection, used only from the event loop. A write transaction is
- * opened lazily by the first write of a group and ended by
- * sb_store_commit(); the dispatcher calls that from its commit timer, so
- * one fsync covers every message of the group. Read-only queries for the
- * API and the CLI live in store_query.c.
+ * opened lazily by the first write of a group and ended by the group
+ * commit (store_group.c: its own event, or sb_store_commit() when no loop
+ * is attached), so one fsync covers every message of the group. Read-only
+ * queries for the API and the CLI live in store_query.c.
  */
 #include <errno.h>
 #include <fcntl.h>
