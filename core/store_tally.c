@@ -4,10 +4,10 @@
  *
  * Owns: the open group's tally, a log of +1/-1 moves of a message between
  * (subaccount, UTC day of trigger, template, channel type, status) keys and
- * (broadcast, status) keys. The store's writers (store_msg.c's insert and
- * status update, store_search.c's channel type) add a move for every row
- * they change, from what the statement itself returned, so no row is read
- * twice. Just before the group's COMMIT, and before a read of the
+ * (broadcast, status) keys. The store's writers (store_msg.c's insert,
+ * status update and channel type) add a move for every row they change:
+ * the insert from the message it stored, the others from the row's key
+ * read by id (only when the status or type really moved). Just before the group's COMMIT, and before a read of the
  * aggregates on the loop's connection, the log is sorted, summed per key,
  * and written as one upsert per key that changed: a group of a thousand
  * messages that all went queued -> sending -> accepted writes a handful of
