@@ -223,17 +223,23 @@ out:
 		evhttp_uri_free(uri);
 }
 
+/* Arm `ev` for `due` (at once if it has passed). */
 static void
-timer_arm(void)
+arm_at(struct event *ev, const struct timeval *due)
 {
 	struct timeval now, tv = { 0, 0 };
 
-	if (mc.head == NULL)
-		return;
-	event_base_gettimeofday_cached(mc.base, &now);
-	if (timercmp(&mc.head->due, &now, >))
-		timersub(&mc.head->due, &now, &tv);
-	evtimer_add(mc.timer, &tv);
+	gettimeofday(&now, NULL);
+	if (timercmp(due, &now, >))
+		timersub(due, &now, &tv);
+	evtimer_add(ev, &tv);
+}
+
+static void
+timer_arm(void)
+{
+	if (mc.head != NULL)
+		arm_at(mc.timer, &mc.head->due);
 }
 
 static void
@@ -317,14 +323,8 @@ take_dlr(struct evhttp_request *req, uint64_t id)
 static void
 answer_arm(void)
 {
-	struct timeval now, tv = { 0, 0 };
-
-	if (mc.held_head == NULL)
-		return;
-	gettimeofday(&now, NULL);
-	if (timercmp(&mc.held_head->due, &now, >))
-		timersub(&mc.held_head->due, &now, &tv);
-	evtimer_add(mc.answer_timer, &tv);
+	if (mc.held_head != NULL)
+		arm_at(mc.answer_timer, &mc.held_head->due);
 }
 
 static void
