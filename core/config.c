@@ -554,6 +554,7 @@ static const struct field instance_fields[] = {
 	{ .key = "rate", .type = F_NUM, .off = I(rate), .fmin = 0, .fmax = MAX_RATE },
 	{ .key = "burst", .type = F_INT, .off = I(burst), .min = 1, .max = (int64_t)MAX_RATE, .defi = -1 },
 	{ .key = "max_in_flight", .type = F_INT, .off = I(max_in_flight), .min = 1, .max = 1000000, .defi = 64 },
+	{ .key = "send_ahead", .type = F_INT, .off = I(send_ahead), .min = 0, .max = 1000000, .defi = 0 },
 	{ .key = "timeout", .type = F_DUR, .off = I(timeout_ms), .min = 1, .max = INT64_MAX, .defi = 10000 },
 	{ .key = "in_doubt", .type = F_ENUM, .off = I(in_doubt), .names = in_doubt_policies, .defi = SB_IN_DOUBT_AUTO },
 	{ .key = "subaccount", .type = F_STR, .off = I(subaccount), .pat = &pat_text },

@@ -135,6 +135,7 @@ struct sb_config_instance {
 	double rate;               /* messages per second, 0 = unlimited */
 	int64_t burst;             /* token bucket size, default max(1, rate) */
 	int64_t max_in_flight;     /* concurrent requests, default 64 */
+	int64_t send_ahead;        /* sends marked `sending` ahead of a free slot, default 0 */
 	int64_t timeout_ms;        /* per HTTP request, default 10s */
 	int in_doubt;              /* enum sb_in_doubt: a send that may have arrived */
 	char *subaccount;          /* where inbound messages and calls are filed, or

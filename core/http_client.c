@@ -467,7 +467,17 @@ timer_cb(CURLM *multi, long timeout_ms, void *arg)
 
 	if (timeout_ms < 0)
 		return evtimer_del(c->timer);
-	/* Never act from here: curl forbids it, and 0 ms still means "next turn". */
+	/*
+	 * Never act from here: curl forbids it. 0 ms runs the timer once this
+	 * callback's caller returns, in this loop turn, ahead of the store's
+	 * commit (a zero timer of the next turn): a new request is written
+	 * before the group's pages.
+	 */
+	if (timeout_ms == 0) {
+		evtimer_del(c->timer);
+		event_active(c->timer, EV_TIMEOUT, 0);
+		return 0;
+	}
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	return evtimer_add(c->timer, &tv);

@@ -22,6 +22,7 @@ struct host_secret;
 struct host_http;
 struct host_tcp;
 struct sb_plugin_view;
+struct sb_ready;
 
 struct sb_instance {
 	char *name;
@@ -49,6 +50,13 @@ struct sb_instance {
 	 */
 	unsigned send_slots;
 	unsigned requests;
+	/*
+	 * Of the send slots, those handed to the plugin (at most max_in_flight);
+	 * the others are marked `sending` ahead (send_ahead) and wait in the
+	 * pump's list, sent the moment a handed send finishes.
+	 */
+	unsigned sends_out;
+	struct sb_ready *ahead, *ahead_tail;
 	int http_in_doubt;                /* inside the done callback of a request that
 	                                     went out and got no answer */
 	int draining;                     /* replaced: fini once idle */

@@ -323,10 +323,12 @@ sb_store_arm_commit(struct sb_store *st)
 	if (st->commit_armed)
 		return;
 	st->commit_armed = 1;
-	if (st->commit_interval_ms <= 0) {
-		event_active(st->commit_ev, 0, 0);
-		return;
-	}
+	/*
+	 * No interval: the next loop turn, as a zero timer rather than an
+	 * active event, so that what this turn's callbacks start (a request
+	 * curl is to write, a send handed to a plugin) goes out before the
+	 * COMMIT's page writes instead of after them.
+	 */
 	tv.tv_sec = (time_t)(st->commit_interval_ms / 1000);
 	tv.tv_usec = (suseconds_t)(st->commit_interval_ms % 1000 * 1000);
 	event_add(st->commit_ev, &tv);

@@ -176,11 +176,15 @@ void sb_pump_soon(struct sb_dispatch *dp);
 void sb_pump_pass(struct sb_dispatch *dp, int64_t *wait_ms);
 
 /* One pass's batch of ready attempts; strings live in the pass's arena. */
+struct sb_send_batch;
 struct sb_ready {
 	struct sb_attempt_row row;
 	struct sb_instance *inst;
 	int skip;
 	int sub_slot;                /* index into the pump's subaccounts, or -1 */
+	/* Marked ahead (send_ahead): waiting on its instance for a free slot. */
+	struct sb_send_batch *batch; /* that holds its strings */
+	struct sb_ready *next_ahead;
 };
 
 /* ---- lanes.c ---- */

@@ -13,6 +13,14 @@
  *
  * An instance's send slots count this engine's tickets only; the HTTP
  * requests a plugin makes for them are the host's business (host.c).
+ *
+ * With send_ahead (off by default), a pass marks up to that many attempts
+ * more than the instance's free slots. They wait, already durable as
+ * `sending`, in the instance's list, and the result of a send hands the
+ * next one to the plugin at once: a freed slot never waits for a commit.
+ * The price is the in-doubt set after a crash, max_in_flight + send_ahead
+ * attempts instead of max_in_flight; and one that waited is checked again
+ * (its message, broadcast and validity) before it goes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "status.h"
 #include "store_tpl.h"
 #include "template.h"
 #include "chantype.h"
@@ -95,6 +104,8 @@ ticket_free(struct sb_pump *pm, struct sb_ticket_slot *f)
 	pm->free_slot = (uint32_t)(f - pm->slots);
 }
 
+static void send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst);
+
 /* ---- results ---- */
 
 static const enum sb_sm_event outcome_events[] = {
@@ -132,6 +143,7 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	sb_lanes_sub_inflight(dp, f->sub_slot, -1);
 	ticket_free(&dp->pump, f);
 	inst->send_slots--;
+	inst->sends_out--;
 	if (res->outcome == SB_OUT_ACCEPTED || res->outcome == SB_OUT_DELIVERED)
 		inst->accepted++;
 	else
@@ -150,6 +162,7 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 	};
 	if (fr.found)
 		sb_eng_event(dp, &fr.ref, sb_eng_outcome_event(res->outcome), &info);
+	send_ahead_next(dp, inst);
 	sb_loader_instance_idle(inst);
 	sb_pump_soon(dp);
 }
@@ -262,6 +275,7 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 		sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
 		return;
 	}
+	inst->sends_out++;
 	f->sub_slot = rd->sub_slot;
 	f->inst = inst;
 	f->started_us = sb_mono_us();
@@ -299,7 +313,7 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 
 /*
  * One instance's share of a pass: as many ready attempts as its free
- * slots, its bucket and the subaccounts' buckets allow, marked `sending`
+ * slots (and send_ahead), its bucket and the subaccounts' buckets allow, marked `sending`
  * (sent after the commit). Lowers *wait to when held-back work may go; an
  * instance out of slots needs no timer: a finished send wakes the pump.
  */
@@ -308,10 +322,16 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
     int64_t *wait)
 {
 	struct sb_pump *pm = &dp->pump;
-	int64_t cap = inst->cfg->max_in_flight - (int64_t)inst->send_slots, rate_wait;
+	int64_t ahead = inst->cfg->send_ahead;
+	int64_t cap = inst->cfg->max_in_flight + ahead - (int64_t)inst->send_slots;
+	int64_t rate_wait;
 	int allowance, started = 0;
 	size_t first = pm->nready;
 
+	/* Marked ahead: refill once half the window is free, not for every
+	 * result, so that a group commit carries several marks. */
+	if (ahead > 0 && inst->ahead != NULL && cap < (ahead + 1) / 2)
+		return;
 	if (cap > PUMP_BATCH)
 		cap = PUMP_BATCH;
 	if (cap <= 0)
@@ -341,56 +361,171 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 	sb_bucket_take(&inst->bucket, started);
 }
 
-/* A pass's batch, waiting for the group commit that makes `sending` durable. */
-struct send_batch {
+/*
+ * A pass's batch, waiting for the group commit that makes `sending`
+ * durable; then, for those marked ahead, for a free slot on their instance.
+ */
+struct sb_send_batch {
 	struct sb_dispatch *dp;
 	char *arena;
 	size_t n;
+	size_t waiting;              /* entries in an instance's ahead list */
 	struct sb_ready ready[];
 };
 
-static const char *
-rebase(const char *p, const char *from, char *to)
+static void
+batch_release(struct sb_send_batch *b)
 {
-	return p != NULL ? to + (p - from) : NULL;
+	if (b->waiting > 0)
+		return;
+	free(b->arena);
+	free(b);
 }
 
-/* Send a batch whose `sending` marks are on disk. */
+/* Give a marked attempt's slot back without sending it. */
+static void
+slot_give_back(struct sb_dispatch *dp, struct sb_instance *inst, const struct sb_ready *rd)
+{
+	inst->send_slots--;
+	sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
+	sb_loader_instance_idle(inst);
+}
+
+/* Put a marked, never sent attempt back in the queue (a stop). */
+static void
+unsend(struct sb_dispatch *dp, const struct sb_ready *rd)
+{
+	struct sb_attempt_ref a;
+
+	sb_eng_ref_of_row(dp, &a, &rd->row);
+	a.status = SB_ST_SENDING;
+	a.tries = rd->row.tries + 1;
+	if (a.step == a.message_step)
+		a.message_status = SB_ST_SENDING;
+	sb_eng_event(dp, &a, SB_EV_UNSENT, NULL);
+}
+
+/*
+ * End a marked attempt that never went out (`cancelled` or `expired`); its
+ * message too, while the attempt is its current step.
+ */
+static void
+end_held(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_status status,
+    const char *reason)
+{
+	struct sb_attempt_change ch = {
+		.status = status, .tries = a->tries > 0 ? a->tries - 1 : 0, .next_ms = -1,
+		.fallback_ms = 0, .final_ms = sb_now_ms(),
+	};
+	int current = a->step == a->message_step && !sb_status_final(a->message_status);
+
+	sb_eng_transition(dp, &(struct sb_transition){
+	    .message_id = a->message_id, .attempt_id = a->attempt_id,
+	    .old_attempt_status = SB_ST_SENDING, .change = &ch,
+	    .old_message_status = a->message_status,
+	    .message_status = current ? status : SB_SM_KEEP, .step = -1, .reason = reason,
+	});
+}
+
+/*
+ * An attempt that waited in the ahead list may have been overtaken while
+ * it waited: its message ended (a late receipt of an earlier step), its
+ * broadcast was stopped, or its validity ran out. Then it ends here, never
+ * sent, as it would have in the queue; 1 if it may go.
+ */
+static int
+still_sendable(struct sb_dispatch *dp, const struct sb_ready *rd)
+{
+	struct sb_found_attempt fr = { .dp = dp };
+	const struct sb_attempt_ref *a = &fr.ref;
+
+	sb_store_attempt_get(dp->d->store, rd->row.id, sb_eng_keep_attempt, &fr);
+	if (!fr.found || a->status != SB_ST_SENDING)
+		return 0;
+	if (a->step != a->message_step || sb_status_final(a->message_status))
+		end_held(dp, a, SB_ST_CANCELLED, sb_sm_why_text(a->step != a->message_step ?
+		    SB_WHY_SUPERSEDED : SB_WHY_NOT_SENT_FINAL));
+	else if (sb_bcast_stopped(dp, a->message_id))
+		end_held(dp, a, SB_ST_CANCELLED, sb_bcast_stop_reason());
+	else if (a->expires_ms > 0 && sb_now_ms() >= a->expires_ms)
+		end_held(dp, a, SB_ST_EXPIRED, sb_sm_why_text(SB_WHY_VALIDITY_BEFORE_SEND));
+	else
+		return 1;
+	return 0;
+}
+
+/* Hand waiting attempts to the plugin while the instance has free slots. */
+static void
+send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst)
+{
+	while (inst->ahead != NULL && (dp->d->stopping || inst->draining ||
+	    inst->sends_out < (unsigned)inst->cfg->max_in_flight)) {
+		struct sb_ready *rd = inst->ahead;
+		struct sb_send_batch *b = rd->batch;
+
+		inst->ahead = rd->next_ahead;
+		if (inst->ahead == NULL)
+			inst->ahead_tail = NULL;
+		/* b stays alive through send_ready, which may land here again. A
+		 * replaced instance sends nothing new: its successor will. */
+		if (dp->d->stopping || inst->draining) {
+			unsend(dp, rd);
+			slot_give_back(dp, inst, rd);
+		} else if (still_sendable(dp, rd)) {
+			send_ready(dp, inst, rd);
+		} else {
+			slot_give_back(dp, inst, rd);
+		}
+		b->waiting--;
+		batch_release(b);
+	}
+}
+
+/* The batch's marks are on disk (ok) or rolled back: send what may go now. */
 static void
 batch_committed(void *arg, int ok)
 {
-	struct send_batch *b = arg;
+	struct sb_send_batch *b = arg;
 	struct sb_dispatch *dp = b->dp;
 
 	for (size_t k = 0; k < b->n; k++) {
 		struct sb_ready *rd = &b->ready[k];
 		struct sb_instance *inst = rd->inst;
-		struct sb_attempt_ref a;
 
 		if (rd->skip)
 			continue;
+		if (ok && !dp->d->stopping &&
+		    inst->sends_out >= (unsigned)inst->cfg->max_in_flight) {
+			/* Marked ahead: the next result sends it. */
+			rd->batch = b;
+			rd->next_ahead = NULL;
+			if (inst->ahead_tail != NULL)
+				inst->ahead_tail->next_ahead = rd;
+			else
+				inst->ahead = rd;
+			inst->ahead_tail = rd;
+			b->waiting++;
+			continue;
+		}
 		if (ok && !dp->d->stopping) {
 			send_ready(dp, inst, rd);
 			continue;
 		}
 		/* Not sent: on a failed commit the marks were rolled back; on
 		 * shutdown, put it back in the queue for the next start. */
-		if (ok) {
-			sb_eng_ref_of_row(dp, &a, &rd->row);
-			a.status = SB_ST_SENDING;
-			a.tries = rd->row.tries + 1;
-			if (a.step == a.message_step)
-				a.message_status = SB_ST_SENDING;
-			sb_eng_event(dp, &a, SB_EV_UNSENT, NULL);
-		}
-		inst->send_slots--;
-		sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
-		sb_loader_instance_idle(inst);
+		if (ok)
+			unsend(dp, rd);
+		slot_give_back(dp, inst, rd);
 	}
 	if (!ok)
 		sb_due_note(dp->due, sb_now_ms() + 1000); /* try again shortly */
-	free(b->arena);
-	free(b);
+	batch_release(b);
+}
+
+static const char *
+rebase(const char *p, const char *from, char *to)
+{
+	return p != NULL ? to + (p - from) : NULL;
 }
 
 /*
@@ -403,7 +538,7 @@ static void
 send_after_commit(struct sb_dispatch *dp, size_t n)
 {
 	struct sb_pump *pm = &dp->pump;
-	struct send_batch *b = malloc(sizeof(*b) + n * sizeof(b->ready[0]));
+	struct sb_send_batch *b = malloc(sizeof(*b) + n * sizeof(b->ready[0]));
 
 	if (b == NULL || (b->arena = malloc(pm->arena_used ? pm->arena_used : 1)) == NULL) {
 		free(b);
@@ -412,6 +547,7 @@ send_after_commit(struct sb_dispatch *dp, size_t n)
 	}
 	b->dp = dp;
 	b->n = n;
+	b->waiting = 0;
 	memcpy(b->arena, pm->arena, pm->arena_used);
 	memcpy(b->ready, pm->ready, n * sizeof(b->ready[0]));
 	for (size_t k = 0; k < n; k++) {

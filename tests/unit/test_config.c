@@ -175,6 +175,7 @@ static const char full_yaml[] =
     "    module: http_sms\n"
     "    rate: 2.5\n"
     "    max_in_flight: 8\n"
+    "    send_ahead: 4\n"
     "    timeout: 3s\n"
     "    url: https://sms.example/send\n"
     "  line:\n"
@@ -252,10 +253,12 @@ test_full_config(void **state)
 	assert_true(sms->rate == 2.5);
 	assert_int_equal(sms->burst, 3); /* default: ceil(rate) */
 	assert_int_equal(sms->max_in_flight, 8);
+	assert_int_equal(sms->send_ahead, 4);
 	assert_int_equal(sms->timeout_ms, 3000);
 	assert_int_equal(line->burst, 20);
 	assert_true(line->rate == 0);
 	assert_int_equal(line->max_in_flight, 64);
+	assert_int_equal(line->send_ahead, 0);
 	assert_int_equal(line->timeout_ms, 10000);
 	assert_int_equal(words->kind, SB_PLUGIN_FILTER);
 	assert_int_equal(words->burst, 1);
@@ -520,6 +523,8 @@ test_instances(void **state)
 	    "t.yaml:2:24: bad value -1 for 'rate' (expected a number from 0 to");
 	expect_error("plugins:\n  a: {module: m, max_in_flight: 0}\n",
 	    "t.yaml:2:33: bad value 0 for 'max_in_flight' (expected an integer from 1 to");
+	expect_error("plugins:\n  a: {module: m, send_ahead: -1}\n",
+	    "t.yaml:2:30: bad value -1 for 'send_ahead' (expected an integer from 0 to");
 	expect_error("plugins:\n  a: {module: m, timeout: 0s}\n",
 	    "t.yaml:2:27: bad duration '0s' for 'timeout' (expected more than 0");
 }
@@ -822,7 +827,7 @@ test_instance_node_unused(void **state)
 	sb_cfg_check_unused(cfg->instances[0].node, "plugins.a");
 	all = sb_cfg_doc_errors(cfg->doc);
 	assert_string_equal(all, "t.yaml:4:5: unknown key 'token' in plugins.a "
-	    "(expected one of: module, rate, burst, max_in_flight, timeout, in_doubt, subaccount, poll)");
+	    "(expected one of: module, rate, burst, max_in_flight, send_ahead, timeout, in_doubt, subaccount, poll)");
 	free(all);
 	sb_config_free(cfg);
 }
