@@ -94,6 +94,7 @@ struct sb_message {
 	int step;                 /* current chain step (read only) */
 	int64_t chain_ver;        /* the chain version it follows, 0: by name */
 	const char *reason;       /* at insert: the reason for its first status, or NULL */
+	const char *channel_type; /* at insert: its first step's, when that starts at once */
 };
 
 /* Insert a message; sets m->id. Strings are copied into the database. */

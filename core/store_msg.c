@@ -63,6 +63,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sb_store_bind_text(s, 18, m->reason);
 	bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
 	bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
+	sb_store_bind_text(s, 21, m->channel_type);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
@@ -73,6 +74,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 		const struct sb_tally_key k = {
 			.subaccount = m->subaccount, .template_name = m->template_name,
 			.created_ms = m->created_ms, .broadcast_id = m->broadcast_id,
+			.channel_type = m->channel_type,
 		};
 
 		if (sb_store_tally_move(st, &k, m->status, 1, +1) < 0)

@@ -134,6 +134,20 @@ sb_eng_created(struct sb_dispatch *dp, const struct sb_message *m)
 
 /* ---- chain steps ---- */
 
+/*
+ * A step that does not start after all (its broadcast stopped, outside
+ * allowed hours). A message just stored has no channel type then: submit.c
+ * stored its first step's, expecting the step to start.
+ */
+static void
+not_started(struct sb_dispatch *dp, const struct sb_transition *t, enum sb_status old_status,
+    int step)
+{
+	if (old_status == SB_ST_QUEUED && step == 0)
+		sb_store_message_set_channel_type(dp->d->store, t->message_id, NULL);
+	sb_eng_transition(dp, t);
+}
+
 void
 sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     int64_t chain_ver, const char *chain_name, int step, const char *reason)
@@ -160,11 +174,11 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 		t.message_status = SB_ST_CANCELLED;
 		t.step = -1;
 		t.reason = sb_bcast_stop_reason();
-		sb_eng_transition(dp, &t);
+		not_started(dp, &t, old_status, step);
 		return;
 	}
 	if (sb_hours_gate(dp, message_id, step, now, &t, why, sizeof(why))) {
-		sb_eng_transition(dp, &t);
+		not_started(dp, &t, old_status, step);
 		return;
 	}
 	att = sb_store_attempt_insert(dp->d->store, message_id, step, cv->steps[step].channel,
@@ -177,8 +191,9 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 		return;
 	note_time(dp, expire, 0);
 	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
-	/* The search's channel type is the latest attempt's (the delivering one). */
-	if (att > 0)
+	/* The search's channel type is the latest attempt's (the delivering
+	 * one); a message just stored as queued has its first step's already. */
+	if (att > 0 && !(old_status == SB_ST_QUEUED && step == 0))
 		sb_store_message_set_channel_type(dp->d->store, message_id,
 		    sb_channel_type(inst != NULL ? inst->cfg->module : NULL));
 	if (inst == NULL) {

@@ -207,6 +207,17 @@ struct tpl_use {
 	char *body;       /* the text the first step sends, rendered, or NULL */
 };
 
+/* The channel type of a chain version's first step, as sb_eng_start_step() finds it. */
+static const char *
+first_step_type(struct sb_dispatch *dp, int64_t ver, const char *chain)
+{
+	const struct sb_chain_version *cv = sb_chains_get(dp->chains, ver, chain);
+	struct sb_instance *inst = cv != NULL && cv->nsteps > 0 ?
+	    sb_loader_instance(dp->d->loader, cv->steps[0].channel) : NULL;
+
+	return sb_channel_type(inst != NULL ? inst->cfg->module : NULL);
+}
+
 /*
  * Render the template for every step of the chain, so a missing variable
  * or a channel without a variant refuses the message before anything is
@@ -380,6 +391,9 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	    SB_ST_QUEUED;
 	m.reason = blocked ? reason : NULL;
 	m.chain_ver = sb_chains_current(dp->chains, m.chain);
+	/* Its first step starts at once (below): the search's channel type. */
+	if (m.status == SB_ST_QUEUED)
+		m.channel_type = first_step_type(dp, m.chain_ver, m.chain);
 	/* Every number sent to is a contact's identity (store_inbox.h). */
 	m.contact_id = sb_store_contact_of(dp->d->store, sub->name, "phone", to, now);
 	rc = sb_store_message_insert(dp->d->store, &m, err);

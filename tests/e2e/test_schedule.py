@@ -8,6 +8,7 @@ it is now 12:xx there has its windows open or closed deterministically.
 """
 import datetime as dt
 import json
+import sqlite3
 import urllib.error
 import urllib.request
 from zoneinfo import ZoneInfo
@@ -18,6 +19,15 @@ UTC = dt.timezone.utc
 API_KEY = "test-key"
 KEY_HASH = "sha256:62af8704764faf8ea82fc61ce9c4c3908b6cb97d463a634e9e587d7c885db0ef"
 HOUR = 3600_000
+
+
+def stored_channel_type(d, mid):
+    """The search's channel type of a message, as stored."""
+    db = sqlite3.connect(d.cfg["daemon"]["database"], timeout=10)
+    try:
+        return db.execute("SELECT channel_type FROM messages WHERE id = ?", (mid,)).fetchone()[0]
+    finally:
+        db.close()
 
 
 def iso(ms):
@@ -254,6 +264,8 @@ def test_defer_until_the_window_opens(make_daemon):
     assert m["expires"] == iso(opening + HOUR)  # a deferred first step keeps its validity
     assert m["reason"] == f"waiting for allowed hours: allowed mon-sun 14:00-16:00 ({zone})"
     assert [mm["id"] for mm in d.ok("message.list", {"status": "scheduled"})["messages"]] == [mid]
+    # No step started: no channel type for the search yet.
+    assert stored_channel_type(d, mid) is None
     advance_to(d, opening - 5000)
     assert d.status(mid)["status"] == "scheduled"
     advance_to(d, opening + 1000)
@@ -261,9 +273,11 @@ def test_defer_until_the_window_opens(make_daemon):
     assert m["reason"] is None  # the wait is over; its reason is in the history
     assert [h["status"] for h in m["history"]] == [
         "scheduled", "queued", "sending", "accepted", "delivered"]
+    assert stored_channel_type(d, mid) == "sms"
     # Inside the window now: the next message goes at once.
     mid2 = d.send()
     d.wait_status(mid2, "delivered")
+    assert stored_channel_type(d, mid2) == "sms"
 
 
 def test_scheduled_time_outside_hours_is_deferred_at_activation(make_daemon):
@@ -288,7 +302,7 @@ def test_block_outside_hours(make_daemon):
     m = d.wait_status(mid, "blocked_time")
     assert m["reason"] == ("outside allowed hours: allowed mon-fri 14:00-16:00,"
                            f" sat-sun 15:00-16:00 ({zone})")
-    assert m["attempts"] == []
+    assert m["attempts"] == [] and stored_channel_type(d, mid) is None
     assert d.request("message.cancel", {"id": mid})["error"]["code"] == "invalid_state"
     # Final: time passing into the window changes nothing.
     advance_to(d, local_ms(zone, 15) + 1000)
