@@ -57,6 +57,7 @@ struct sb_instance {
 	 */
 	unsigned sends_out;
 	struct sb_ready *ahead, *ahead_tail;
+	int ahead_handing;                /* the pump is handing them out (no recursion) */
 	int http_in_doubt;                /* inside the done callback of a request that
 	                                     went out and got no answer */
 	int draining;                     /* replaced: fini once idle */

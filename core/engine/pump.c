@@ -313,9 +313,10 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 
 /*
  * One instance's share of a pass: as many ready attempts as its free
- * slots (and send_ahead), its bucket and the subaccounts' buckets allow, marked `sending`
- * (sent after the commit). Lowers *wait to when held-back work may go; an
- * instance out of slots needs no timer: a finished send wakes the pump.
+ * slots (and send_ahead), its bucket and the subaccounts' buckets allow,
+ * marked `sending` (sent after the commit). Lowers *wait to when held-back
+ * work may go; an instance out of slots needs no timer: a finished send
+ * wakes the pump.
  */
 static void
 pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
@@ -454,10 +455,18 @@ still_sendable(struct sb_dispatch *dp, const struct sb_ready *rd)
 	return 0;
 }
 
-/* Hand waiting attempts to the plugin while the instance has free slots. */
+/*
+ * Hand waiting attempts to the plugin while the instance has free slots.
+ * A send the plugin refuses at once answers from inside send_ready and
+ * lands here again: the outer call goes on instead, so a long list never
+ * turns into a deep recursion.
+ */
 static void
 send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst)
 {
+	if (inst->ahead_handing)
+		return;
+	inst->ahead_handing = 1;
 	while (inst->ahead != NULL && (dp->d->stopping || inst->draining ||
 	    inst->sends_out < (unsigned)inst->cfg->max_in_flight)) {
 		struct sb_ready *rd = inst->ahead;
@@ -479,6 +488,7 @@ send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst)
 		b->waiting--;
 		batch_release(b);
 	}
+	inst->ahead_handing = 0;
 }
 
 /* The batch's marks are on disk (ok) or rolled back: send what may go now. */
@@ -488,6 +498,9 @@ batch_committed(void *arg, int ok)
 	struct sb_send_batch *b = arg;
 	struct sb_dispatch *dp = b->dp;
 
+	/* Held while this loop runs: a send that fails at once answers, and
+	 * an answer may hand out (and release) this batch's waiting entries. */
+	b->waiting++;
 	for (size_t k = 0; k < b->n; k++) {
 		struct sb_ready *rd = &b->ready[k];
 		struct sb_instance *inst = rd->inst;
@@ -519,6 +532,7 @@ batch_committed(void *arg, int ok)
 	}
 	if (!ok)
 		sb_due_note(dp->due, sb_now_ms() + 1000); /* try again shortly */
+	b->waiting--;
 	batch_release(b);
 }
 

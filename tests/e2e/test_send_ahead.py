@@ -165,3 +165,31 @@ def test_a_stop_puts_a_send_marked_ahead_back_in_the_queue(make_daemon, tmp_path
         (h["status"], h["reason"]) for h in m["history"]], m["history"]
     d.wait_status(first, "delivered", timeout=10)
     assert sent_texts(record) == ["first", "held"]
+
+
+def test_a_long_list_refused_at_once_is_handed_out_without_recursion(make_daemon, tmp_path):
+    """1000 or more sends wait behind a slow one; when it is answered, each is
+    refused by the plugin at once (its answer comes from inside the send):
+    the list is walked in a loop, not one nested call per send."""
+    record = str(tmp_path / "rec.log")
+    d = make_daemon(test_clock=False, plugins=held_channel(
+        record, answer_after="5s", send_ahead=2000))
+    first = d.send(text="first")
+    d.wait_status(first, "sending", timeout=5)
+    ids = []
+    for k in range(2):
+        code, res = call(d, "POST", "/v1/messages", {
+            "to": ["+55119%08d" % (k * 1000 + i) for i in range(1000)],
+            "text": "#sb:refuse"})
+        assert code == 202, res
+        ids += [m["id"] for m in res["messages"]]
+    # The list refills once half of it is free: a thousand or more wait
+    # behind the first, which is answered 5 s after it went out.
+    wait_for(lambda: committed(d, ids[999]) == "sending", 20, what="1000 marked ahead")
+    assert committed(d, first) == "sending"
+    d.wait_status(first, "delivered", timeout=20)
+    # Refused three times each (retry.max_attempts), then failed; the daemon lives.
+    for mid in (ids[0], ids[999], ids[-1]):
+        m = d.wait_status(mid, "failed", timeout=60)
+        assert m["reason"].startswith("gave up after 3 tries"), m
+    assert d.ok("ping") is not None
