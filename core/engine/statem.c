@@ -81,7 +81,9 @@ static const char *const why_texts[SB_WHY_COUNT] = {
 	[SB_WHY_NOT_SENT_FINAL] = "not sent: the message was already final",
 	[SB_WHY_SUPERSEDED] = "not sent: the message has moved to another step",
 	[SB_WHY_VALIDITY_BEFORE_SEND] = "validity ended before it could be sent",
-	[SB_WHY_UNSENT_STOP] = "not sent: the daemon stopped",
+	[SB_WHY_UNSENT_STOP] =
+	    "not sent: put back in the queue (the daemon stopped, or its channel instance was"
+	    " replaced)",
 	[SB_WHY_GAVE_UP] = "gave up after %d tries: %s",
 	[SB_WHY_PROVIDER] = "%s via %s%s%s",
 	[SB_WHY_EARLIER_STEP_RECEIPT] = "receipt of an earlier step after fallback",

@@ -20,7 +20,7 @@
 /* What can happen to an attempt. */
 enum sb_sm_event {
 	SB_EV_SEND,            /* the pump takes the queued attempt */
-	SB_EV_UNSENT,          /* taken, but never handed to the plugin (stop) */
+	SB_EV_UNSENT,          /* taken, but never handed to the plugin (stop, replaced instance) */
 	SB_EV_ACCEPTED,        /* provider outcomes, from send results and receipts */
 	SB_EV_DELIVERED,
 	SB_EV_READ,

@@ -12,6 +12,9 @@ import pytest
 
 from conftest import BUILDDIR, DAEMON, PLUGIN_PATH, wait_for
 
+UNSENT_REASON = ("not sent: put back in the queue (the daemon stopped, or its channel"
+                 " instance was replaced)")
+
 API_KEY = "test-key"
 
 
@@ -286,6 +289,6 @@ def test_stop_between_sending_mark_and_its_commit_requeues(make_daemon, tmp_path
     d.write_config(d.cfg)
     d.start()
     m = d.wait_status(mid, "delivered")
-    assert ("queued", "not sent: the daemon stopped") in [(h["status"], h["reason"])
+    assert ("queued", UNSENT_REASON) in [(h["status"], h["reason"])
                                                           for h in m["history"]]
     assert len(open(record).read().split("SENT")) == 2

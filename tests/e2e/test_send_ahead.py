@@ -17,6 +17,9 @@ import urllib.request
 from conftest import wait_for
 from mock_carrier import MockCarrier
 
+UNSENT_REASON = ("not sent: put back in the queue (the daemon stopped, or its channel"
+                 " instance was replaced)")
+
 KEY = "test-key"
 
 
@@ -161,7 +164,7 @@ def test_a_stop_puts_a_send_marked_ahead_back_in_the_queue(make_daemon, tmp_path
     assert sent_texts(record) == ["first"]
     d.start()
     m = d.wait_status(held, "delivered", timeout=10)
-    assert ("queued", "not sent: the daemon stopped") in [
+    assert ("queued", UNSENT_REASON) in [
         (h["status"], h["reason"]) for h in m["history"]], m["history"]
     d.wait_status(first, "delivered", timeout=10)
     assert sent_texts(record) == ["first", "held"]
@@ -193,3 +196,20 @@ def test_a_long_list_refused_at_once_is_handed_out_without_recursion(make_daemon
         m = d.wait_status(mid, "failed", timeout=60)
         assert m["reason"].startswith("gave up after 3 tries"), m
     assert d.ok("ping") is not None
+
+
+def test_a_reload_hands_a_send_marked_ahead_to_the_new_instance(make_daemon, tmp_path):
+    record = str(tmp_path / "rec.log")
+    d = make_daemon(test_clock=False, plugins=held_channel(record))
+    first, held = d.send(text="first"), d.send(text="held")
+    wait_for(lambda: committed(d, held) == "sending", 5, what="the second marked ahead")
+    # A reload replaces the instance; the old one finishes its send out, and
+    # the one marked ahead goes back to the queue for the new instance.
+    cfg = d.cfg
+    cfg["plugins"]["fake"]["answer_after"] = "20ms"
+    d.write_config(cfg)
+    assert d.ok("config.reload") is not None
+    m = d.wait_status(held, "delivered", timeout=10)
+    assert ("queued", UNSENT_REASON) in [(h["status"], h["reason"]) for h in m["history"]]
+    d.wait_status(first, "delivered", timeout=10)
+    assert sent_texts(record) == ["first", "held"]
