@@ -92,6 +92,7 @@ struct sb_http_client {
 	size_t npool;
 	struct http_sock *socks;    /* every socket we watch, for the final sweep */
 	int closing;
+	int in_timer;               /* inside timer_event_cb */
 };
 
 static int curl_ready;
@@ -401,8 +402,10 @@ timer_event_cb(evutil_socket_t fd, short kind, void *arg)
 	struct sb_http_client *c = arg;
 	int running = 0;
 
+	c->in_timer = 1;
 	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi_info(c);
+	c->in_timer = 0;
 }
 
 static void
@@ -471,9 +474,10 @@ timer_cb(CURLM *multi, long timeout_ms, void *arg)
 	 * Never act from here: curl forbids it. 0 ms runs the timer once this
 	 * callback's caller returns, in this loop turn, ahead of the store's
 	 * commit (a zero timer of the next turn): a new request is written
-	 * before the group's pages.
+	 * before the group's pages. Not from the timer's own callback, though:
+	 * a curl that kept asking for 0 ms would never let the loop poll.
 	 */
-	if (timeout_ms == 0) {
+	if (timeout_ms == 0 && !c->in_timer) {
 		evtimer_del(c->timer);
 		event_active(c->timer, EV_TIMEOUT, 0);
 		return 0;
