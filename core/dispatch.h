@@ -30,6 +30,7 @@ struct sb_bcast_origin {
 	const char *source;         /* "api", "control", "file" */
 	const char *user;           /* API key name, control peer's user; or NULL */
 	const char *file_name;      /* or NULL */
+	int single;                 /* one message only (store_bcast.h, single_message) */
 	int64_t id;
 };
 

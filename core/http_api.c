@@ -410,6 +410,7 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	}
 	recipients = json_is_array(to) ? json_incref(to) : json_pack("[O]", to ? to : json_null());
 	n = json_array_size(recipients);
+	origin.single = n == 1;
 	if (n == 0 || n > MAX_RECIPIENTS) {
 		json_decref(recipients);
 		fail(req, SB_E_BAD_ARGUMENT, "'to' must be a number or a list of 1 to 1000");

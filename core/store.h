@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 9
+#define SB_STORE_SCHEMA_VERSION 10
 
 struct sb_store;
 
@@ -95,6 +95,7 @@ struct sb_message {
 	int64_t chain_ver;        /* the chain version it follows, 0: by name */
 	const char *reason;       /* at insert: the reason for its first status, or NULL */
 	const char *channel_type; /* at insert: its first step's, when that starts at once */
+	int broadcast_single;     /* at insert: its broadcast has this message alone */
 };
 
 /* Insert a message; sets m->id. Strings are copied into the database. */

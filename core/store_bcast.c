@@ -18,6 +18,7 @@
 
 /* A recipient who got it, or one who did not (never sent again by a stop). */
 #define OK_STATUSES "('delivered', 'read')"
+#define UNFINISHED "('scheduled', 'queued', 'sending', 'accepted')"
 #define FAILED_STATUSES \
 	"('undeliverable', 'failed', 'expired', 'cancelled', 'rejected', 'blocked_time')"
 #define RETRY_STATUSES "('undeliverable', 'failed', 'expired', 'cancelled')"
@@ -40,6 +41,7 @@ sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
 	if (b->restart_of > 0)
 		sqlite3_bind_int64(s, 8, b->restart_of);
 	sqlite3_bind_int64(s, 9, b->created_ms);
+	sqlite3_bind_int(s, 10, b->single_message != 0);
 	rc = sb_store_exec_write(st, s);
 	if (rc < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the broadcast could not be stored"
@@ -77,8 +79,8 @@ sb_store_broadcast_state(struct sb_store *st, int64_t id, const char *subaccount
 {
 	sqlite3_stmt *s = sb_store_prepare(st, "SELECT b.id, b.subaccount, b.stopped_ms,"
 	    " (SELECT r.id FROM broadcasts r WHERE r.restart_of = b.id),"
-	    " (SELECT coalesce(sum(n), 0) FROM bcast_stats x WHERE x.broadcast_id = b.id"
-	    "  AND x.status IN ('scheduled', 'queued', 'sending', 'accepted'))"
+	    " (SELECT coalesce(sum(n), 0) FROM (" BCAST_COUNTS_SQL ")"
+	    "  WHERE status IN " UNFINISHED ")"
 	    " FROM broadcasts b WHERE b.id = ?1 AND (?2 IS NULL OR b.subaccount = ?2)", NULL);
 	int rc;
 
@@ -338,7 +340,7 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 		json_object_set_new(counts, sb_status_name((enum sb_status)i), json_integer(0));
 	/* The aggregates, kept with every status change: no count over the rows. */
 	sb_store_tally_flush(st); /* the open group's moves, too */
-	s = sb_store_prepare(st, "SELECT status, n FROM bcast_stats WHERE broadcast_id = ? AND n > 0", NULL);
+	s = sb_store_prepare(st, BCAST_COUNTS_SQL, NULL);
 	if (s != NULL) {
 		sqlite3_bind_int64(s, 1, id);
 		while (sqlite3_step(s) == SQLITE_ROW) {
@@ -377,14 +379,21 @@ json_t *
 sb_store_broadcast_list(struct sb_store *st, const char *subaccount, int64_t before_id,
     int limit)
 {
-	/* Each row's figures from the aggregates (bcast_stats), as the detail's. */
+	/*
+	 * Each row's figures from the aggregates (bcast_stats), as the
+	 * detail's; a broadcast of one message from that message (m), which
+	 * only such a broadcast joins.
+	 */
 	sqlite3_stmt *s = sb_store_prepare(st, "SELECT " BCAST_COLS ","
-	    " coalesce(sum(x.n), 0),"
-	    " coalesce(sum(CASE WHEN x.status IN ('scheduled', 'queued', 'sending', 'accepted')"
-	    "  THEN x.n END), 0),"
-	    " coalesce(sum(CASE WHEN x.status IN ('delivered', 'read') THEN x.n END), 0),"
+	    " coalesce(sum(x.n), 0) + count(m.id),"
+	    " coalesce(sum(CASE WHEN x.status IN " UNFINISHED " THEN x.n END), 0)"
+	    "  + count(CASE WHEN m.status IN " UNFINISHED " THEN 1 END),"
+	    " coalesce(sum(CASE WHEN x.status IN ('delivered', 'read') THEN x.n END), 0)"
+	    "  + count(CASE WHEN m.status IN ('delivered', 'read') THEN 1 END),"
 	    " coalesce(sum(CASE WHEN x.status = 'read' THEN x.n END), 0)"
+	    "  + count(CASE WHEN m.status = 'read' THEN 1 END)"
 	    " FROM broadcasts b LEFT JOIN bcast_stats x ON x.broadcast_id = b.id"
+	    " LEFT JOIN messages m ON b.single_message AND m.broadcast_id = b.id"
 	    " WHERE (?1 IS NULL OR b.subaccount = ?1) AND (?2 = 0 OR b.id < ?2)"
 	    " GROUP BY b.id ORDER BY b.id DESC LIMIT ?3", NULL);
 	json_t *a = json_array(), *next = json_null();

@@ -30,6 +30,9 @@ struct sb_broadcast_row {
 	const char *template_name;/* or NULL */
 	int64_t restart_of;       /* 0: none */
 	int64_t created_ms;
+	/* Its only message is inserted with broadcast_single: it keeps no
+	 * bcast_stats rows, and its counts are read from that message. */
+	int single_message;
 };
 
 /* Insert a broadcast in the open group; its id, or -1 with err. */

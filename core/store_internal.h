@@ -83,8 +83,20 @@ enum store_stmt {
 	" m.template_ver"                                                        \
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
 
-/* A message's statistics key, in struct sb_tally_key's order (store_tally.c). */
-#define MSG_TALLY_COLS "subaccount, template_name, channel_type, created_ms, broadcast_id"
+/*
+ * A broadcast's messages per status (status, n), broadcast ?1: from
+ * bcast_stats, or counted from its message for a broadcast of one
+ * (single_message), which keeps no rows there.
+ */
+#define BCAST_COUNTS_SQL                                                        \
+	"SELECT status, n FROM bcast_stats WHERE broadcast_id = ?1 AND n > 0"  \
+	" UNION ALL SELECT status, count(*) FROM messages WHERE broadcast_id = ?1" \
+	" AND (SELECT single_message FROM broadcasts WHERE id = ?1) GROUP BY status"
+
+/* A message's statistics key, in struct sb_tally_key's order (store_tally.c),
+ * from the message m joined with its broadcast b. */
+#define MSG_TALLY_COLS "m.subaccount, m.template_name, m.channel_type, m.created_ms,"   \
+	" CASE WHEN b.single_message THEN NULL ELSE m.broadcast_id END"
 
 struct store_waiter {
 	sb_store_commit_fn fn;
@@ -158,7 +170,7 @@ void sb_store_arm_commit(struct sb_store *st);
 struct sb_tally_key {
 	const char *subaccount, *template_name, *channel_type; /* NULL counts as '' */
 	int64_t created_ms;
-	int64_t broadcast_id;         /* 0: none */
+	int64_t broadcast_id;         /* 0: none, or a broadcast of one message */
 };
 int sb_store_tally_move(struct sb_store *st, const struct sb_tally_key *k,
     enum sb_status status, int with_broadcast, int delta);

@@ -73,7 +73,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	{
 		const struct sb_tally_key k = {
 			.subaccount = m->subaccount, .template_name = m->template_name,
-			.created_ms = m->created_ms, .broadcast_id = m->broadcast_id,
+			.created_ms = m->created_ms,
+			.broadcast_id = m->broadcast_single ? 0 : m->broadcast_id,
 			.channel_type = m->channel_type,
 		};
 

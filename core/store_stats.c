@@ -146,8 +146,7 @@ sb_store_bcast_stats(struct sb_store *st, int64_t broadcast_id)
 	sqlite3_stmt *s;
 
 	sb_store_tally_flush(st); /* the open group's moves, too */
-	if (sqlite3_prepare_v2(st->db, "SELECT status, n FROM bcast_stats"
-	    " WHERE broadcast_id = ?", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, BCAST_COUNTS_SQL, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_int64(s, 1, broadcast_id);
 	while (sqlite3_step(s) == SQLITE_ROW)

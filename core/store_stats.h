@@ -1,9 +1,9 @@
 /*
  * store_stats.h - delivery statistics from aggregates (msg_stats and
- * bcast_stats, kept by triggers in the transaction of every status
+ * bcast_stats, kept by store_tally.c in the transaction of every status
  * change): per template or per channel type over whole UTC days of
  * trigger time (at most 3 months), and per broadcast. Never a scan of
- * the messages.
+ * the messages (a broadcast of one message is read from that message).
  */
 #ifndef SB_STORE_STATS_H
 #define SB_STORE_STATS_H
@@ -38,7 +38,8 @@ int sb_stats_check(struct sb_stats_query *q, int64_t now_ms, struct sb_error *er
 json_t *sb_store_stats(struct sb_store *st, const struct sb_stats_query *q,
     struct sb_error *err);
 
-/* The same figures for one broadcast, from bcast_stats; NULL on error. */
+/* The same figures for one broadcast, from bcast_stats (or its one
+ * message, BCAST_COUNTS_SQL); NULL on error. */
 json_t *sb_store_bcast_stats(struct sb_store *st, int64_t broadcast_id);
 
 #endif

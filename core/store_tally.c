@@ -7,16 +7,19 @@
  * (broadcast, status) keys. The store's writers (store_msg.c's insert,
  * status update and channel type) add a move for every row they change:
  * the insert from the message it stored, the others from the row's key
- * read by id (only when the status or type really moved). Just before the group's COMMIT, and before a read of the
- * aggregates on the loop's connection, the log is sorted, summed per key,
+ * read by id (only when the status or type really moved). A broadcast of
+ * one message (broadcasts.single_message) has no (broadcast, status) key:
+ * its readers count that message instead (BCAST_COUNTS_SQL). Just before
+ * the group's COMMIT, and before a read of the aggregates on the loop's
+ * connection, the log is sorted, summed per key,
  * and written as one upsert per key that changed: a group of a thousand
  * messages that all went queued -> sending -> accepted writes a handful of
  * rows, where the triggers ran four statements per change.
  *
  * A savepoint remembers the log's length and a rollback to it cuts the log
  * back; a group that rolls back drops it. The aggregates are therefore
- * exactly what a count(*) over `messages` says at every commit
- * (tests/unit/test_stats.c).
+ * exactly what a count(*) over `messages` says at every commit, broadcasts
+ * of one message aside (tests/unit/test_stats.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -50,7 +50,7 @@ sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 	struct sb_submit s = { 0 };
 	const char *at = NULL;
 	char *vars_text = NULL, user[128];
-	struct sb_bcast_origin origin = { .source = "control" };
+	struct sb_bcast_origin origin = { .source = "control", .single = 1 };
 	int rc;
 
 	for (size_t i = 0; i < sizeof(send_strings) / sizeof(send_strings[0]); i++)

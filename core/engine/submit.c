@@ -309,6 +309,7 @@ make_broadcast(struct sb_dispatch *dp, const struct sb_submit *s,
 		.subaccount = sub->name, .source = s->bcast->source, .user = s->bcast->user,
 		.file_name = s->bcast->file_name, .chain = chain, .text = s->text,
 		.template_name = s->template_name, .created_ms = now,
+		.single_message = s->bcast->single,
 	};
 
 	if (s->bcast->id > 0)
@@ -384,8 +385,10 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 		free(tpl.body);
 		return -1;
 	}
-	if (s->bcast != NULL && s->broadcast_id == 0)
+	if (s->bcast != NULL && s->broadcast_id == 0) {
 		m.broadcast_id = s->bcast->id;
+		m.broadcast_single = s->bcast->single;
+	}
 	m.resend_of = s->resend_of;
 	m.status = blocked ? SB_ST_REJECTED : s->send_at_ms > now ? SB_ST_SCHEDULED :
 	    SB_ST_QUEUED;

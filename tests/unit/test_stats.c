@@ -64,7 +64,7 @@ test_aggregates_equal_counts(void **state)
 	char path[64];
 	struct sb_error err = { 0 };
 	struct sb_store *st;
-	int64_t ids[400], bids[4];
+	int64_t ids[400], bids[4], singles[400 / 11 + 1];
 	enum sb_status cur[400];
 
 	(void)state;
@@ -84,12 +84,22 @@ test_aggregates_equal_counts(void **state)
 		struct sb_message m;
 
 		snprintf(to, sizeof(to), "+5511999%06d", i);
+		/* Every 11th is a single send: a broadcast of its own, counted
+		 * from the message, not in bcast_stats. */
+		if (i % 11 == 0) {
+			struct sb_broadcast_row r = { .subaccount = "acme", .source = "api",
+			    .chain = "default", .created_ms = T0, .single_message = 1 };
+
+			singles[i / 11] = sb_store_broadcast_insert(st, &r, &err);
+		}
 		m = (struct sb_message){
 			.subaccount = i % 5 == 0 ? "other" : "acme", .chain = "default", .to = to,
 			.text = "hi", .template_name = tpls[i % 3],
 			.status = i % 7 == 0 ? SB_ST_SCHEDULED : SB_ST_QUEUED,
 			.created_ms = T0 + (i % 40) * DAY / 4, .send_at_ms = T0,
-			.expires_ms = T0 + DAY, .broadcast_id = i % 9 == 0 ? 0 : bids[i % 4],
+			.expires_ms = T0 + DAY, .broadcast_id = i % 11 == 0 ? singles[i / 11] :
+			    i % 9 == 0 ? 0 : bids[i % 4],
+			.broadcast_single = i % 11 == 0,
 		};
 		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
 		ids[i] = m.id;
@@ -146,10 +156,39 @@ test_aggregates_equal_counts(void **state)
 	assert_int_equal(scalar(path, "SELECT count(*) FROM msg_stats WHERE n < 0"), 0);
 	assert_int_equal(scalar(path,
 	    "SELECT count(*) FROM (SELECT broadcast_id, status, count(*) AS n FROM messages"
-	    " WHERE broadcast_id IS NOT NULL GROUP BY 1, 2) r"
+	    " WHERE broadcast_id IS NOT NULL AND broadcast_id NOT IN"
+	    "  (SELECT id FROM broadcasts WHERE single_message) GROUP BY 1, 2) r"
 	    " FULL JOIN (SELECT * FROM bcast_stats WHERE n > 0) a"
 	    " ON a.broadcast_id = r.broadcast_id AND a.status = r.status WHERE a.n IS NOT r.n"),
 	    0);
+	assert_int_equal(scalar(path, "SELECT count(*) FROM bcast_stats WHERE broadcast_id IN"
+	    " (SELECT id FROM broadcasts WHERE single_message)"), 0);
+	/* What the readers say of every broadcast, single sends included. */
+	for (int b = 0; b < 4 + 400 / 11 + 1; b++) {
+		int64_t id = b < 4 ? bids[b] : singles[b - 4];
+		json_t *show = sb_store_broadcast_json(st, id, NULL, 0, 0, 1);
+		json_t *list = sb_store_broadcast_list(st, NULL, id + 1, 1);
+		json_t *row = json_array_get(json_object_get(list, "broadcasts"), 0);
+		char q[160];
+		int64_t n, unfinished;
+		struct sb_broadcast_state bs;
+
+		snprintf(q, sizeof(q), "SELECT count(*) FROM messages WHERE broadcast_id = %lld",
+		    (long long)id);
+		n = scalar(path, q);
+		snprintf(q, sizeof(q), "SELECT count(*) FROM messages WHERE broadcast_id = %lld"
+		    " AND status IN ('scheduled', 'queued', 'sending', 'accepted')", (long long)id);
+		unfinished = scalar(path, q);
+		assert_non_null(show);
+		assert_int_equal(json_integer_value(json_object_get(show, "messages")), n);
+		assert_int_equal(json_integer_value(json_object_get(row, "id")), id);
+		assert_int_equal(json_integer_value(json_object_get(row, "messages")), n);
+		assert_int_equal(json_integer_value(json_object_get(row, "final")), n - unfinished);
+		assert_int_equal(sb_store_broadcast_state(st, id, NULL, &bs), 0);
+		assert_int_equal(bs.unfinished, unfinished);
+		json_decref(show);
+		json_decref(list);
+	}
 	assert_int_equal(scalar(path, "SELECT sum(n) FROM msg_stats"), 400);
 	/* The figures: triggers of acme's templates add up to its messages. */
 	{
