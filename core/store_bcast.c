@@ -338,7 +338,8 @@ sb_store_broadcast_json(struct sb_store *st, int64_t id, const char *subaccount,
 	counts = json_object();
 	for (int i = 0; i < SB_ST_COUNT; i++)
 		json_object_set_new(counts, sb_status_name((enum sb_status)i), json_integer(0));
-	/* The aggregates, kept with every status change: no count over the rows. */
+	/* The aggregates, kept with every status change: no count over the
+	 * rows (a broadcast of one message: that message, BCAST_COUNTS_SQL). */
 	sb_store_tally_flush(st); /* the open group's moves, too */
 	s = sb_store_prepare(st, BCAST_COUNTS_SQL, NULL);
 	if (s != NULL) {
