@@ -703,17 +703,27 @@ sb_store_count_using(struct sb_store *st, const char *instance, const int64_t *v
     const int *last_steps, size_t n)
 {
 	char *sql;
-	size_t len = 512 + n * 80, used;
+	size_t len = 1024 + n * 80, used;
 	sqlite3_stmt *s;
 	int64_t count = -1;
 
 	sql = malloc(len);
 	if (sql == NULL)
 		return -1;
-	/* Unfinished messages whose current step is on the instance, or whose
-	 * chain version still has it at their step or later. */
+	/*
+	 * Unfinished messages whose current step is on the instance, or whose
+	 * chain version still has it at their step or later. No index leads
+	 * with the status (one would cost a write per status change for this
+	 * one check at a reload): the subaccounts are found with a loose scan,
+	 * and each one's unfinished messages in messages_sub_status.
+	 */
 	used = (size_t)snprintf(sql, len,
-	    "SELECT count(*) FROM messages m WHERE m.status IN"
+	    "WITH RECURSIVE subs(s) AS (SELECT (SELECT subaccount FROM messages"
+	    "  ORDER BY subaccount LIMIT 1)"
+	    " UNION ALL SELECT (SELECT subaccount FROM messages WHERE subaccount > subs.s"
+	    "  ORDER BY subaccount LIMIT 1) FROM subs WHERE subs.s IS NOT NULL)"
+	    " SELECT count(*) FROM subs JOIN messages m ON m.subaccount = subs.s"
+	    " WHERE m.status IN"
 	    " ('scheduled', 'queued', 'sending', 'accepted') AND (EXISTS (SELECT 1 FROM"
 	    " attempts a WHERE a.message_id = m.id AND a.step = m.step AND a.instance = ?1"
 	    " AND a.status IN ('queued', 'sending', 'accepted'))");

@@ -178,6 +178,49 @@ test_group_commit_and_attempts(void **state)
 	sb_store_close(st);
 }
 
+/*
+ * What a reload asks before it drops an instance: the unfinished messages
+ * that still need it, in every subaccount (found by a loose scan, since no
+ * index leads with the status), by their current attempt or by a later
+ * step of their chain version.
+ */
+static void
+test_count_using_across_subaccounts(void **state)
+{
+	static const char *const subs[] = { "acme", "beta", "zulu" };
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	const int64_t vers[] = { 7 };
+	const int lasts[] = { 1 };
+	int64_t want = 0;
+
+	(void)state;
+	assert_non_null(st);
+	for (int i = 0; i < 60; i++) {
+		static const enum sb_status statuses[] = { SB_ST_QUEUED, SB_ST_DELIVERED,
+		    SB_ST_SCHEDULED, SB_ST_FAILED };
+		enum sb_status status = statuses[i % 4];
+		struct sb_message m = {
+			.subaccount = subs[i % 3], .chain = "default", .to = "+5511999990000",
+			.text = "hi", .status = status, .created_ms = 10, .send_at_ms = 10,
+			.expires_ms = 1000, .chain_ver = i % 5 == 0 ? 7 : 1,
+		};
+		int on_it = i % 2 == 0; /* its attempt is on "sms" */
+
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+		if (status == SB_ST_QUEUED)
+			assert_true(sb_store_attempt_insert(st, m.id, 0, on_it ? "sms" : "line",
+			    SB_ST_QUEUED, 10, 10, NULL) > 0);
+		/* Unfinished, and on it now (queued there) or later (version 7). */
+		want += (status == SB_ST_QUEUED || status == SB_ST_SCHEDULED) &&
+		    ((status == SB_ST_QUEUED && on_it) || m.chain_ver == 7);
+	}
+	assert_true(want > 0);
+	assert_int_equal(sb_store_count_using(st, "sms", vers, lasts, 1), want);
+	assert_int_equal(sb_store_count_using(st, "none", NULL, NULL, 0), 0);
+	sb_store_close(st);
+}
+
 static void
 test_idempotency_key_unique_per_subaccount(void **state)
 {
@@ -713,6 +756,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_and_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_using_across_subaccounts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_unique_per_subaccount, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_and_pages, setup, teardown),
