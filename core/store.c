@@ -311,7 +311,8 @@ static const char *const migrations[] = {
 	 * it cost a write per status change for one check at a reload
 	 * (sb_store_count_using), which scans messages_sub_status instead.
 	 */
-	"ALTER TABLE broadcasts ADD COLUMN single_message INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE broadcasts ADD COLUMN single_message"
+	" INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX messages_status;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
