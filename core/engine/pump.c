@@ -491,6 +491,20 @@ send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst)
 	inst->ahead_handing = 0;
 }
 
+/* Queue a marked attempt on its instance until a slot frees; it holds b. */
+static void
+ahead_push(struct sb_instance *inst, struct sb_send_batch *b, struct sb_ready *rd)
+{
+	rd->batch = b;
+	rd->next_ahead = NULL;
+	if (inst->ahead_tail != NULL)
+		inst->ahead_tail->next_ahead = rd;
+	else
+		inst->ahead = rd;
+	inst->ahead_tail = rd;
+	b->waiting++;
+}
+
 /* The batch's marks are on disk (ok) or rolled back: send what may go now. */
 static void
 batch_committed(void *arg, int ok)
@@ -507,21 +521,11 @@ batch_committed(void *arg, int ok)
 
 		if (rd->skip)
 			continue;
-		if (ok && !dp->d->stopping &&
-		    inst->sends_out >= (unsigned)inst->cfg->max_in_flight) {
-			/* Marked ahead: the next result sends it. */
-			rd->batch = b;
-			rd->next_ahead = NULL;
-			if (inst->ahead_tail != NULL)
-				inst->ahead_tail->next_ahead = rd;
-			else
-				inst->ahead = rd;
-			inst->ahead_tail = rd;
-			b->waiting++;
-			continue;
-		}
 		if (ok && !dp->d->stopping) {
-			send_ready(dp, inst, rd);
+			if (inst->sends_out < (unsigned)inst->cfg->max_in_flight)
+				send_ready(dp, inst, rd);
+			else
+				ahead_push(inst, b, rd); /* the next result sends it */
 			continue;
 		}
 		/* Not sent: on a failed commit the marks were rolled back; on
