@@ -61,14 +61,19 @@ def held_channel(record, **extra):
     return {"fake": ch}
 
 
+def sms_daemon(make_daemon, carrier, timeout):
+    """http_sms to the mock carrier, two sends out and two marked ahead."""
+    return make_daemon(test_clock=False, plugins={"sms": {
+        "module": "http_sms", "url": carrier.url + "/sms", "timeout": timeout,
+        "max_in_flight": 2, "send_ahead": 2, "params": {"to": "{to}", "text": "{text}"}}},
+        chains={"default": [{"channel": "sms"}]})
+
+
 def test_marked_ahead_but_never_more_than_max_in_flight_at_the_carrier(make_daemon):
     carrier = MockCarrier().start()
     try:
         carrier.script([("delay", 0.6, 200, {"message_id": f"m{i}"}) for i in range(6)])
-        d = make_daemon(test_clock=False, plugins={"sms": {
-            "module": "http_sms", "url": carrier.url + "/sms", "timeout": "5s",
-            "max_in_flight": 2, "send_ahead": 2, "params": {"to": "{to}", "text": "{text}"}}},
-            chains={"default": [{"channel": "sms"}]})
+        d = sms_daemon(make_daemon, carrier, "5s")
         ids = [d.send(text=f"m{i}") for i in range(6)]
         done = [d.wait_status(mid, "accepted", timeout=15) for mid in ids]
         at = sorted(r["at"] for r in carrier.requests)
@@ -92,10 +97,7 @@ def test_a_crash_leaves_sends_marked_ahead_in_doubt_never_sent_twice(make_daemon
     carrier = MockCarrier().start()
     try:
         carrier.script([("delay", 20, 200, {"message_id": f"m{i}"}) for i in range(2)])
-        d = make_daemon(test_clock=False, plugins={"sms": {
-            "module": "http_sms", "url": carrier.url + "/sms", "timeout": "30s",
-            "max_in_flight": 2, "send_ahead": 2, "params": {"to": "{to}", "text": "{text}"}}},
-            chains={"default": [{"channel": "sms"}]})
+        d = sms_daemon(make_daemon, carrier, "30s")
         ids = [d.send(text=f"m{i}") for i in range(6)]
         wait_for(lambda: len(carrier.requests) == 2, 10, what="two requests out")
         wait_for(lambda: [committed(d, m) for m in ids] == ["sending"] * 4 + ["queued"] * 2,
