@@ -672,7 +672,7 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 		goto fail;
 	st->sync_full = sync_full;
 	/* The loop's connection writes the WAL through store_walvfs.c (one
-	 * write per frame); its NULL falls back to the default VFS. */
+	 * write per commit); its NULL falls back to the default VFS. */
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, sb_store_walvfs()) != SQLITE_OK) {
 		set_store_error(err, st->db, path, "opening");

@@ -185,8 +185,9 @@ void sb_store_tally_savepoint(struct sb_store *st);
 /* Cut the log back to the savepoint (to_savepoint) or drop it (the group rolled back). */
 void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_tally_free(struct sb_store *st);
-/* store_walvfs.c: the name of the VFS that writes a WAL frame in one
- * write (registered on first use), or NULL to use the default. */
+/* store_walvfs.c: the name of the VFS that writes a transaction's WAL
+ * frames in one write (registered on first use), or NULL to use the
+ * default. */
 const char *sb_store_walvfs(void);
 /* Column kinds for turning a row into a JSON object by table (store_query.c). */
 enum sb_col_kind { SB_COL_INT, SB_COL_TEXT, SB_COL_TIME };

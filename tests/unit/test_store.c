@@ -467,10 +467,12 @@ test_text_indexed_per_group(void **state)
 }
 
 /*
- * The store writes its WAL through store_walvfs.c (a frame's header and
- * page joined into one write). A process that committed four groups dies
- * without closing; a connection on the default VFS then recovers the WAL,
- * which checks every frame's checksum, and finds every row; the database
+ * The store writes its WAL through store_walvfs.c (a transaction's frames
+ * collected and written at its commit frame, in writes of up to 128 KiB).
+ * A process that committed four groups of 250 messages (each more than
+ * one 128 KiB write) dies without closing, so nothing but the commits
+ * themselves wrote the runs out; a connection on the default VFS then
+ * recovers the WAL, which checks every frame's checksum, and finds every row; the database
  * passes SQLite's integrity check, and a checkpoint copies every frame.
  */
 static void
