@@ -22,6 +22,15 @@
 #define FAILED_STATUSES \
 	"('undeliverable', 'failed', 'expired', 'cancelled', 'rejected', 'blocked_time')"
 #define RETRY_STATUSES "('undeliverable', 'failed', 'expired', 'cancelled')"
+/*
+ * Broadcast b's text. A broadcast of one message sent without a template
+ * stores none (sb_store_broadcast_insert): its text is its message's, as
+ * its counts are (BCAST_COUNTS_SQL). Rows stored before that kept a copy,
+ * which is read as it is.
+ */
+#define BCAST_TEXT                                                               \
+	"CASE WHEN b.body IS NULL AND b.single_message AND b.template_name IS NULL" \
+	" THEN (SELECT t.body FROM messages t WHERE t.broadcast_id = b.id) ELSE b.body END"
 
 int64_t
 sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
@@ -36,7 +45,9 @@ sb_store_broadcast_insert(struct sb_store *st, const struct sb_broadcast_row *b,
 	sb_store_bind_text(s, 3, b->user);
 	sb_store_bind_text(s, 4, b->file_name);
 	sb_store_bind_text(s, 5, b->chain);
-	sb_store_bind_text(s, 6, b->text);
+	/* A broadcast of one message without a template keeps no copy of the
+	 * text: BCAST_TEXT reads it from that message. */
+	sb_store_bind_text(s, 6, b->single_message && b->template_name == NULL ? NULL : b->text);
 	sb_store_bind_text(s, 7, b->template_name);
 	if (b->restart_of > 0)
 		sqlite3_bind_int64(s, 8, b->restart_of);
@@ -55,8 +66,9 @@ sb_store_broadcast_insert_restart(struct sb_store *st, int64_t old, const char *
 {
 	sqlite3_stmt *s = sb_store_prepare(st, "INSERT INTO broadcasts (subaccount, source, user_name,"
 	    " file_name, chain, body, template_name, restart_of, created_ms, restart_cursor)"
-	    " SELECT subaccount, 'restart', ?1, file_name, chain, body, template_name, id, ?2,"
-	    " '' FROM broadcasts WHERE id = ?3", NULL);
+	    " SELECT subaccount, 'restart', ?1, file_name, chain, " BCAST_TEXT ","
+	    " template_name, id, ?2,"
+	    " '' FROM broadcasts b WHERE id = ?3", NULL);
 	int rc;
 
 	if (s == NULL)
@@ -259,7 +271,7 @@ static const struct {
 	{ "restart_of", 0 }, { "created", 1 }, { "stopped", 1 },
 };
 #define BCAST_COLS                                                              \
-	"b.id, b.subaccount, b.source, b.user_name, b.file_name, b.chain, b.body,"  \
+	"b.id, b.subaccount, b.source, b.user_name, b.file_name, b.chain, " BCAST_TEXT "," \
 	" b.template_name, b.restart_of, b.created_ms, b.stopped_ms"
 #define NBCAST_COLS ((int)(sizeof(bcast_cols) / sizeof(bcast_cols[0])))
 

@@ -31,7 +31,8 @@ struct sb_broadcast_row {
 	int64_t restart_of;       /* 0: none */
 	int64_t created_ms;
 	/* Its only message is inserted with broadcast_single: it keeps no
-	 * bcast_stats rows, and its counts are read from that message. */
+	 * bcast_stats rows and, without a template, no copy of the text; its
+	 * counts and text are read from that message. */
 	int single_message;
 };
 

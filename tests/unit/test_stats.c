@@ -223,6 +223,93 @@ test_aggregates_equal_counts(void **state)
 	}
 }
 
+/* The text a broadcast's show and list answer with. */
+static void
+assert_bcast_text(struct sb_store *st, int64_t id, const char *want)
+{
+	json_t *show = sb_store_broadcast_json(st, id, NULL, 0, 0, 1);
+	json_t *list = sb_store_broadcast_list(st, NULL, id + 1, 1);
+	json_t *row = json_array_get(json_object_get(list, "broadcasts"), 0);
+
+	assert_non_null(show);
+	assert_int_equal(json_integer_value(json_object_get(row, "id")), id);
+	if (want == NULL) {
+		assert_true(json_is_null(json_object_get(show, "text")));
+		assert_true(json_is_null(json_object_get(row, "text")));
+	} else {
+		assert_string_equal(json_string_value(json_object_get(show, "text")), want);
+		assert_string_equal(json_string_value(json_object_get(row, "text")), want);
+	}
+	json_decref(show);
+	json_decref(list);
+}
+
+/*
+ * A broadcast of one message sent without a template keeps no copy of the
+ * text (every single API send makes one): show, list and a restart read
+ * it from the message. With a template it has no text, though its message
+ * has one; a broadcast of many keeps its own.
+ */
+static void
+test_single_broadcast_text(void **state)
+{
+	char path[64], q[128];
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	struct sb_broadcast_row plain = { .subaccount = "acme", .source = "api",
+	    .chain = "default", .text = "your code is 1234", .created_ms = T0,
+	    .single_message = 1 };
+	struct sb_broadcast_row tpl = { .subaccount = "acme", .source = "api",
+	    .chain = "default", .template_name = "otp", .created_ms = T0,
+	    .single_message = 1 };
+	struct sb_broadcast_row many = { .subaccount = "acme", .source = "api",
+	    .chain = "default", .text = "sale today", .created_ms = T0 };
+	int64_t ids[3], restarted;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sb-test-stats-text-%d.db", (int)getpid());
+	unlink(path);
+	st = sb_store_open(path, 0, &err);
+	assert_non_null(st);
+	ids[0] = sb_store_broadcast_insert(st, &plain, &err);
+	ids[1] = sb_store_broadcast_insert(st, &tpl, &err);
+	ids[2] = sb_store_broadcast_insert(st, &many, &err);
+	for (int i = 0; i < 3; i++) {
+		struct sb_message m = {
+			.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+			.text = i == 1 ? "rendered 5678" : i == 0 ? plain.text : many.text,
+			.template_name = i == 1 ? "otp" : NULL, .status = SB_ST_FAILED,
+			.created_ms = T0, .send_at_ms = T0, .expires_ms = T0 + DAY,
+			.broadcast_id = ids[i], .broadcast_single = i < 2,
+		};
+
+		assert_true(ids[i] > 0);
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	}
+	restarted = sb_store_broadcast_insert_restart(st, ids[0], "ops", T0 + 1, &err);
+	assert_true(restarted > 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM broadcasts WHERE id = %lld AND body IS NULL",
+	    (long long)ids[0]);
+	assert_int_equal(scalar(path, q), 1);
+	assert_bcast_text(st, ids[0], "your code is 1234");
+	assert_bcast_text(st, ids[1], NULL);
+	assert_bcast_text(st, ids[2], "sale today");
+	assert_bcast_text(st, restarted, "your code is 1234");
+	sb_store_close(st);
+	unlink(path);
+	{
+		char p[80];
+
+		snprintf(p, sizeof(p), "%s-wal", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s.lock", path);
+		unlink(p);
+	}
+}
+
 static void
 test_checks(void **state)
 {
@@ -245,6 +332,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_counts),
+		cmocka_unit_test(test_single_broadcast_text),
 		cmocka_unit_test(test_checks),
 	};
 
