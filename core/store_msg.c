@@ -268,12 +268,12 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 int
 sb_store_message_status(struct sb_store *st, int64_t id)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_GET);
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_STATUS);
 	int status = -1;
 
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		status = (int)col_status(s, 10);
+		status = (int)col_status(s, 0);
 	sqlite3_reset(s);
 	return status;
 }
@@ -321,31 +321,39 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
     int64_t *expire_ms)
 {
+	sqlite3_stmt *m = sb_store_stmt(st, ST_ATT_MSG_OF);
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
-	int64_t id;
+	int64_t expires = 0;
+	int rc;
 
+	if (expire_ms != NULL)
+		*expire_ms = 0;
+	/* The group first: the read below stays open across the insert. */
+	if (sb_store_write_begin(st) < 0)
+		return -1;
+	/* The attempt keeps its message's subaccount and validity end. */
+	sqlite3_bind_int64(m, 1, message_id);
+	if (sqlite3_step(m) != SQLITE_ROW) {
+		sqlite3_reset(m);
+		return -1; /* no such message */
+	}
+	expires = sqlite3_column_int64(m, 1);
 	sqlite3_bind_int64(s, 1, message_id);
 	sqlite3_bind_int(s, 2, step);
 	sqlite3_bind_text(s, 3, instance, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, next_ms);
 	sqlite3_bind_int64(s, 6, now_ms);
-	if (expire_ms != NULL)
-		*expire_ms = 0;
-	if (sb_store_exec_write(st, s) < 0)
+	/* The row's own text, valid until the reset below. */
+	sqlite3_bind_text(s, 7, (const char *)sqlite3_column_text(m, 0), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, expires);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_reset(m);
+	if (rc < 0)
 		return -1;
-	if (sqlite3_changes(st->db) != 1)
-		return -1; /* no such message */
-	id = sqlite3_last_insert_rowid(st->db);
-	/* Its validity end, as the insert computed it. */
-	if (expire_ms != NULL) {
-		s = sb_store_stmt(st, ST_ATT_EXPIRE_OF);
-		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			*expire_ms = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-	}
-	return id;
+	if (expire_ms != NULL)
+		*expire_ms = expires;
+	return sqlite3_last_insert_rowid(st->db);
 }
 
 static void
