@@ -65,6 +65,8 @@ int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interv
 uint64_t sb_store_wal_rewinds(const struct sb_store *st);
 /* Tests: the syncer sleeps this long before each sync (a slow disk). */
 void sb_store_set_sync_delay(struct sb_store *st, int64_t ms);
+/* Tests: the checkpointer sleeps this long before each round. */
+void sb_store_set_checkpoint_delay(struct sb_store *st, int64_t ms);
 /*
  * A savepoint inside the open group, for writes that stand or fall
  * together (a multi-recipient submission). End it with ok=1 (keep) or 0

@@ -14,25 +14,30 @@
  * the loop through an eventfd, and only then are the group's waiters
  * (acknowledgements, sends waiting for their `sending` mark) called.
  * Nothing is acknowledged before it is on disk, and the loop never waits
- * for the disk. Checkpoints run on the same thread, on its own connection
- * with synchronous=FULL (the database file is synced before the WAL is
- * reused), when the WAL passes CHECKPOINT_PAGES; the loop connection's
- * automatic checkpoint is off. With daemon.sync: normal, there is no
+ * for the disk. Checkpoints run on a second thread, the checkpointer, on
+ * its own connection with synchronous=FULL (the database file is synced
+ * before the WAL is reused), when the WAL passes CHECKPOINT_PAGES; the
+ * loop connection's automatic checkpoint is off. The checkpointer is not
+ * the syncer because a checkpoint takes 2-12 ms on this VM's disk (about
+ * four per second under scripts/bench): the groups that committed
+ * meanwhile waited that long for their fdatasync, and their
+ * acknowledgements with them. With daemon.sync: normal, there is no
  * fdatasync per group (crash-safe against a killed process, not a lost
  * host), but checkpoints still leave the loop.
  *
  * Keeping the WAL small needs one more step. SQLite rewinds the WAL to
  * its start only when a transaction begins while every frame in it has
  * been copied to the database; under steady load the loop's next group
- * always begins before the syncer's checkpoint catches up, so the WAL
- * would grow without end. So once the syncer has checkpointed a large
- * WAL, the loop copies the few frames written since (the groups that
- * committed meanwhile: page-cache writes, no disk wait) right after a
- * COMMIT, before the next group begins, and has the syncer fdatasync the
- * database file along with that group's WAL. The next group then begins
- * on a fully copied WAL and its COMMIT rewinds it; that COMMIT waits for
- * the sync as every COMMIT does, so the frames it overwrites are in the
- * database on disk first.
+ * always begins before the checkpointer's round is done, so the WAL would
+ * grow without end. So once a round is done, if at most LOOP_COPY_PAGES
+ * frames were committed during it, the loop copies them (page-cache
+ * writes, no disk wait) right after a COMMIT, before the next group
+ * begins, and has the syncer fdatasync the database file along with that
+ * group's WAL; if more, the checkpointer takes another round. The next
+ * group then begins on a fully copied WAL and its COMMIT rewinds it; that
+ * COMMIT waits for the sync as every COMMIT does, so the frames it
+ * overwrites are in the database on disk first. Groups that would take
+ * the WAL past HOLD_PAGES while a round runs wait for it instead.
  *
  * Without a loop (unit tests, `switchboardd -t`) the store keeps SQLite's
  * own synchronous=FULL and sb_store_commit() is the only way a group ends.
@@ -51,26 +56,37 @@
 #include "store_internal.h"
 
 #define CHECKPOINT_PAGES 4000  /* WAL pages (4 KiB) before a checkpoint: ~16 MB */
+/* After a checkpoint round, the frames committed meanwhile: up to this many
+ * the loop copies itself (page-cache writes, a millisecond or two); more,
+ * and the checkpointer takes another round. */
+#define LOOP_COPY_PAGES 256
+/* Groups go on committing while a round runs; past this many WAL pages
+ * (~25 MB) they wait for it, which bounds the WAL under any load. */
+#define HOLD_PAGES (CHECKPOINT_PAGES * 3 / 2)
 
+/* The syncer and the checkpointer threads, and what they share with the loop. */
 struct store_syncer {
 	struct sb_store *st;
-	pthread_t thread;
-	int started;
+	pthread_t thread, ck_thread;
+	int started;               /* the syncer thread runs (start-up's unwinding) */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;         /* the syncer's wake-up */
+	pthread_cond_t ck_cv;      /* the checkpointer's */
 	int efd;                   /* the thread's "done", read on the loop */
 	struct event *done_ev;
 	/* Under mu: */
 	int want_sync, want_checkpoint, stop;
 	int want_db_sync;          /* with the next sync: the database file too */
 	int checkpointed;          /* a checkpoint ran since the loop last looked */
+	int ck_copied;             /* the WAL frames that round had copied */
 	int busy;                  /* a sync asked for and not yet reported */
 	int result;                /* of the last sync: 0 or an errno */
 	/* The thread's own: */
 	int wal_fd, db_fd;
 	char *wal_path;
-	sqlite3 *ckdb;
+	sqlite3 *ckdb;             /* the checkpointer's own */
 	int64_t delay_ms;          /* tests: a slow disk */
+	int64_t ck_delay_ms;       /* tests: a slow checkpoint */
 };
 
 /* ---- the thread ---- */
@@ -108,40 +124,68 @@ syncer_main(void *arg)
 
 	pthread_mutex_lock(&sy->mu);
 	for (;;) {
-		int sync, ckpt, db_too;
+		int db_too, rc;
+		uint64_t one = 1;
 
-		while (!sy->want_sync && !sy->want_checkpoint && !sy->stop)
+		while (!sy->want_sync && !sy->stop)
 			pthread_cond_wait(&sy->cv, &sy->mu);
-		if (sy->stop && !sy->want_sync)
-			break;
-		sync = sy->want_sync;
-		ckpt = sy->want_checkpoint;
+		if (!sy->want_sync)
+			break; /* stopping, with nothing left to sync */
 		db_too = sy->want_db_sync;
-		sy->want_sync = sy->want_checkpoint = sy->want_db_sync = 0;
+		sy->want_sync = sy->want_db_sync = 0;
 		pthread_mutex_unlock(&sy->mu);
-		if (sync) {
-			int rc = sync_wal(sy, db_too);
-			uint64_t one = 1;
-
-			pthread_mutex_lock(&sy->mu);
-			sy->result = rc;
-			sy->busy = 0;
-			pthread_cond_broadcast(&sy->cv);
-			pthread_mutex_unlock(&sy->mu);
-			if (write(sy->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-				sy->result = errno;
-		}
-		/* PASSIVE: copies what no reader needs, never waits for the loop.
-		 * Done or not, the loop's next COMMIT takes it from there. */
-		if (ckpt) {
-			if (sy->ckdb != NULL)
-				sqlite3_wal_checkpoint_v2(sy->ckdb, NULL,
-				    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-			pthread_mutex_lock(&sy->mu);
-			sy->checkpointed = 1;
-			pthread_mutex_unlock(&sy->mu);
-		}
+		rc = sync_wal(sy, db_too);
 		pthread_mutex_lock(&sy->mu);
+		sy->result = rc;
+		sy->busy = 0;
+		pthread_cond_broadcast(&sy->cv);
+		pthread_mutex_unlock(&sy->mu);
+		if (write(sy->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			sy->result = errno;
+		pthread_mutex_lock(&sy->mu);
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return NULL;
+}
+
+/*
+ * PASSIVE: copies what no reader needs, never waits for the loop. Done or
+ * not, the loop's next COMMIT takes it from there. It touches only its own
+ * connection, so it may run while the syncer syncs and the loop commits;
+ * the loop asks for the next one only after it has seen this one done.
+ */
+static void *
+checkpointer_main(void *arg)
+{
+	struct store_syncer *sy = arg;
+
+	pthread_mutex_lock(&sy->mu);
+	for (;;) {
+		int nlog = -1, ncopied = -1;
+		uint64_t one = 1;
+
+		while (!sy->want_checkpoint && !sy->stop)
+			pthread_cond_wait(&sy->ck_cv, &sy->mu);
+		if (sy->stop)
+			break;
+		sy->want_checkpoint = 0;
+		pthread_mutex_unlock(&sy->mu);
+		if (sy->ck_delay_ms > 0) {
+			struct timespec ts = { (time_t)(sy->ck_delay_ms / 1000),
+				(long)(sy->ck_delay_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		if (sy->ckdb != NULL)
+			sqlite3_wal_checkpoint_v2(sy->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE,
+			    &nlog, &ncopied);
+		pthread_mutex_lock(&sy->mu);
+		sy->checkpointed = 1;
+		sy->ck_copied = ncopied > 0 ? ncopied : 0;
+		/* A group may be held for this round (HOLD_PAGES). The eventfd
+		 * cannot overflow here: the loop reads it at every wake-up. */
+		if (write(sy->efd, &one, sizeof(one)) < 0)
+			continue; /* EAGAIN only: a wake-up is pending anyway */
 	}
 	pthread_mutex_unlock(&sy->mu);
 	return NULL;
@@ -161,7 +205,7 @@ run_synced(struct sb_store *st, int ok)
 	st->nsynced = 0;
 }
 
-static int commit_group(struct sb_store *st);
+static int commit_group(struct sb_store *st, int may_hold);
 
 /*
  * Right after a COMMIT, with no transaction open, while the WAL is large:
@@ -180,16 +224,23 @@ store_wal_step(struct sb_store *st, int *ask_checkpoint)
 	if (!st->wal_big)
 		return 0;
 	if (st->checkpoint_asked) {
-		int done;
+		int done, copied;
 
 		pthread_mutex_lock(&sy->mu);
 		done = sy->checkpointed;
+		copied = sy->ck_copied;
 		sy->checkpointed = 0;
 		pthread_mutex_unlock(&sy->mu);
 		if (!done)
 			return 0; /* still copying: the next COMMIT looks again */
 		st->checkpoint_asked = 0;
-		/* PASSIVE never waits; the syncer's connection is idle now. */
+		/* Much committed during the round: another one, off the loop. */
+		if (st->wal_pages - copied > LOOP_COPY_PAGES) {
+			*ask_checkpoint = 1;
+			st->checkpoint_asked = 1;
+			return 0;
+		}
+		/* PASSIVE never waits; the checkpointer's connection is idle now. */
 		if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 		    &ncopied) == SQLITE_OK && nlog == ncopied) {
 			st->wal_big = 0;
@@ -202,44 +253,67 @@ store_wal_step(struct sb_store *st, int *ask_checkpoint)
 	return 0;
 }
 
+/* Whether the WAL is at its bound with a checkpoint round still running:
+ * then the open group waits for the round (the checkpointer's eventfd
+ * write brings sync_done_cb back). */
+static int
+store_wal_full(struct sb_store *st)
+{
+	struct store_syncer *sy = st->syncer;
+	int done;
+
+	if (!st->checkpoint_asked || st->wal_pages < HOLD_PAGES)
+		return 0;
+	pthread_mutex_lock(&sy->mu);
+	done = sy->checkpointed;
+	pthread_mutex_unlock(&sy->mu);
+	return !done;
+}
+
 static void
 sync_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sb_store *st = arg;
 	struct store_syncer *sy = st->syncer;
 	uint64_t v;
-	int rc;
 
 	(void)what;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	/* A blocking sb_store_commit may have taken this sync's result already. */
-	if (!st->syncing)
-		return;
-	pthread_mutex_lock(&sy->mu);
-	if (sy->busy) {
+	/* A blocking sb_store_commit may have taken this sync's result already;
+	 * or this is the checkpointer's word that a round is done. */
+	if (st->syncing) {
+		int rc;
+
+		pthread_mutex_lock(&sy->mu);
+		if (sy->busy) {
+			pthread_mutex_unlock(&sy->mu);
+			return;
+		}
+		rc = sy->result;
 		pthread_mutex_unlock(&sy->mu);
+		if (rc != 0)
+			sb_log(SB_LOG_ERROR, "store: fdatasync of %s-wal failed: %s", st->path,
+			    strerror(rc));
+		st->syncing = 0;
+		run_synced(st, rc == 0);
+	} else if (!st->commit_after_checkpoint) {
 		return;
 	}
-	rc = sy->result;
-	pthread_mutex_unlock(&sy->mu);
-	if (rc != 0)
-		sb_log(SB_LOG_ERROR, "store: fdatasync of %s-wal failed: %s", st->path,
-		    strerror(rc));
-	st->syncing = 0;
-	run_synced(st, rc == 0);
 	/* What gathered meanwhile goes now. */
 	if (st->pending > 0 || st->nwaiters > 0)
-		commit_group(st);
+		commit_group(st, 1);
 }
 
 /*
  * End the open group: COMMIT (no disk wait), then its waiters once the
- * sync is done. Returns 0, or -1 if the COMMIT failed (its waiters are
- * told at once, with ok = 0).
+ * sync is done. With may_hold, a group that would take the WAL past its
+ * bound waits for the checkpointer's round instead (sb_store_commit, which
+ * blocks, never holds). Returns 0, or -1 if the COMMIT failed (its waiters
+ * are told at once, with ok = 0).
  */
 static int
-commit_group(struct sb_store *st)
+commit_group(struct sb_store *st, int may_hold)
 {
 	struct store_syncer *sy = st->syncer;
 	struct store_waiter *w;
@@ -252,6 +326,11 @@ commit_group(struct sb_store *st)
 		st->commit_after_sync = 1; /* it keeps growing; sync_done_cb ends it */
 		return 0;
 	}
+	if (may_hold && sy != NULL && store_wal_full(st)) {
+		st->commit_after_checkpoint = 1; /* likewise, at the round's end */
+		return 0;
+	}
+	st->commit_after_checkpoint = 0;
 	if (st->commit_armed) {
 		event_del(st->commit_ev);
 		st->commit_armed = 0;
@@ -290,10 +369,13 @@ commit_group(struct sb_store *st)
 	st->commit_after_sync = 0;
 	pthread_mutex_lock(&sy->mu);
 	sy->want_db_sync = db_too;
-	sy->want_checkpoint = ckpt;
 	sy->want_sync = 1;
 	sy->busy = 1;
 	pthread_cond_signal(&sy->cv);
+	if (ckpt) {
+		sy->want_checkpoint = 1;
+		pthread_cond_signal(&sy->ck_cv);
+	}
 	pthread_mutex_unlock(&sy->mu);
 	return 0;
 }
@@ -306,7 +388,7 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	st->commit_armed = 0;
-	commit_group(st);
+	commit_group(st, 1);
 }
 
 void
@@ -341,6 +423,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
+	st->wal_pages = pages;
 	if (pages >= CHECKPOINT_PAGES)
 		st->wal_big = 1; /* store_wal_step takes it from here */
 	return SQLITE_OK;
@@ -372,14 +455,25 @@ syncer_start(struct sb_store *st, struct event_base *base)
 		goto fail;
 	pthread_mutex_init(&sy->mu, NULL);
 	pthread_cond_init(&sy->cv, NULL);
-	if (pthread_create(&sy->thread, NULL, syncer_main, sy) != 0) {
-		pthread_mutex_destroy(&sy->mu);
-		pthread_cond_destroy(&sy->cv);
-		goto fail;
-	}
+	pthread_cond_init(&sy->ck_cv, NULL);
+	if (pthread_create(&sy->thread, NULL, syncer_main, sy) != 0)
+		goto fail_threads;
 	sy->started = 1;
+	if (pthread_create(&sy->ck_thread, NULL, checkpointer_main, sy) != 0)
+		goto fail_threads;
 	st->syncer = sy;
 	return 0;
+fail_threads:
+	if (sy->started) {
+		pthread_mutex_lock(&sy->mu);
+		sy->stop = 1;
+		pthread_cond_signal(&sy->cv);
+		pthread_mutex_unlock(&sy->mu);
+		pthread_join(sy->thread, NULL);
+	}
+	pthread_mutex_destroy(&sy->mu);
+	pthread_cond_destroy(&sy->cv);
+	pthread_cond_destroy(&sy->ck_cv);
 fail:
 	if (sy->done_ev != NULL)
 		event_free(sy->done_ev);
@@ -423,6 +517,13 @@ sb_store_set_sync_delay(struct sb_store *st, int64_t ms)
 		st->syncer->delay_ms = ms;
 }
 
+void
+sb_store_set_checkpoint_delay(struct sb_store *st, int64_t ms)
+{
+	if (st->syncer != NULL)
+		st->syncer->ck_delay_ms = ms;
+}
+
 /* Wait (blocking) for the sync in flight, and call its waiters. */
 static void
 drain_sync(struct sb_store *st)
@@ -450,7 +551,7 @@ sb_store_commit(struct sb_store *st)
 	drain_sync(st);
 	if (st->in_savepoint)
 		return -1;
-	rc = commit_group(st);
+	rc = commit_group(st, 0);
 	drain_sync(st);
 	return rc;
 }
@@ -471,10 +572,13 @@ sb_store_detach(struct sb_store *st)
 	pthread_mutex_lock(&sy->mu);
 	sy->stop = 1;
 	pthread_cond_signal(&sy->cv);
+	pthread_cond_signal(&sy->ck_cv);
 	pthread_mutex_unlock(&sy->mu);
 	pthread_join(sy->thread, NULL);
+	pthread_join(sy->ck_thread, NULL);
 	pthread_mutex_destroy(&sy->mu);
 	pthread_cond_destroy(&sy->cv);
+	pthread_cond_destroy(&sy->ck_cv);
 	event_free(sy->done_ev);
 	close(sy->efd);
 	if (sy->wal_fd >= 0)

@@ -126,7 +126,9 @@ struct sb_store {
 	size_t nsynced, capsynced;
 	sqlite3 *ckdb;                /* the syncer's connection, closed last */
 	int wal_big;                  /* the WAL passed CHECKPOINT_PAGES */
-	int checkpoint_asked;         /* of the syncer, not yet taken over */
+	int wal_pages;                /* frames in the WAL after the last COMMIT */
+	int checkpoint_asked;         /* of the checkpointer, not yet taken over */
+	int commit_after_checkpoint;  /* a group held: the WAL is at its bound */
 	uint64_t wal_rewinds;         /* checkpoints the loop finished (the WAL then rewinds) */
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
