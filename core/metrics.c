@@ -62,6 +62,7 @@ static const struct family {
 	{ "sb_store_commits_total", "Group commits of the store (each one fsync).", NULL },
 	{ "sb_store_wal_rewinds_total",
 	  "Times the store's WAL was fully checkpointed under load and began again.", NULL },
+	{ "sb_store_wal_bytes_total", "Bytes the store wrote to its write-ahead log.", NULL },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

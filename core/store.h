@@ -63,6 +63,9 @@ int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interv
     unsigned max);
 /* How many times the WAL was checkpointed to the end and so rewound. */
 uint64_t sb_store_wal_rewinds(const struct sb_store *st);
+/* Bytes the loop's connections wrote to their WAL files so far (frames and
+ * headers, as they reached the kernel; the process's total). */
+uint64_t sb_store_wal_bytes(void);
 /* Tests: the syncer sleeps this long before each sync (a slow disk). */
 void sb_store_set_sync_delay(struct sb_store *st, int64_t ms);
 /* Tests: the checkpointer sleeps this long before each round. */

@@ -30,8 +30,8 @@
  * (the default file's struct is at the start of ours, so its methods take
  * our pointer as theirs).
  *
- * Owns: the VFS registration (once per process, not the default one) and,
- * per WAL file, the run buffer.
+ * Owns: the VFS registration (once per process, not the default one), the
+ * count of bytes written to WAL files and, per WAL file, the run buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +62,25 @@ struct walvfs_extra {
 static sqlite3_vfs walvfs;
 static sqlite3_vfs *walvfs_real;
 static size_t walvfs_extra_offset;
+/* Bytes written to WAL files through this VFS (only the loop's connection
+ * opens it, so only the loop's thread counts). */
+static uint64_t walvfs_bytes;
 
 static struct walvfs_extra *
 walvfs_extra(sqlite3_file *f)
 {
 	return (struct walvfs_extra *)((char *)f + walvfs_extra_offset);
+}
+
+/* The default VFS's write, counted. */
+static int
+walvfs_real_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	int rc = walvfs_extra(f)->real->xWrite(f, buf, n, off);
+
+	if (rc == SQLITE_OK && n > 0)
+		walvfs_bytes += (uint64_t)n;
+	return rc;
 }
 
 /* Write the run out, if any. */
@@ -84,7 +98,7 @@ walvfs_flush(sqlite3_file *f)
 	while (rc == SQLITE_OK && done < len) {
 		size_t n = len - done < WALVFS_WRITE_MAX ? len - done : WALVFS_WRITE_MAX;
 
-		rc = x->real->xWrite(f, x->run + done, (int)n, x->run_at + (sqlite3_int64)done);
+		rc = walvfs_real_write(f, x->run + done, (int)n, x->run_at + (sqlite3_int64)done);
 		done += n;
 	}
 	return rc;
@@ -135,7 +149,7 @@ walvfs_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 		if (!walvfs_append(x, buf, WAL_FRAME_HEADER)) {
 			if ((rc = walvfs_flush(f)) != SQLITE_OK)
 				return rc;
-			return x->real->xWrite(f, buf, n, off);
+			return walvfs_real_write(f, buf, n, off);
 		}
 		x->run_wants_page = 1;
 		x->run_commits = walvfs_header_commits(buf);
@@ -148,7 +162,7 @@ walvfs_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 	}
 	if ((rc = walvfs_flush(f)) != SQLITE_OK)
 		return rc;
-	return x->real->xWrite(f, buf, n, off);
+	return walvfs_real_write(f, buf, n, off);
 }
 
 static int
@@ -267,4 +281,10 @@ sb_store_walvfs(void)
 		return NULL;
 	}
 	return WALVFS_NAME;
+}
+
+uint64_t
+sb_store_wal_bytes(void)
+{
+	return walvfs_bytes;
 }

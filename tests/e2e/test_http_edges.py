@@ -212,6 +212,8 @@ def test_metrics_parse_with_several_instances_and_long_names(make_daemon):
     # WAL far too small to have been rewound.
     assert sample(text, "sb_store_commits_total") >= 1
     assert sample(text, "sb_store_wal_rewinds_total") == 0
+    # Every commit wrote WAL frames (a 4 KiB page and its 24-byte header).
+    assert sample(text, "sb_store_wal_bytes_total") >= 4096 + 24
 
 
 def test_emfile_pauses_accept_instead_of_spinning(make_daemon):
