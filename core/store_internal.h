@@ -144,7 +144,8 @@ struct sb_store {
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 };
 
-/* The SQL taking user_version `from` to from + 1, or NULL (tests build old databases). */
+/* store_schema.c: the SQL taking user_version `from` to from + 1, or NULL
+ * (store.c applies them; tests build old databases). */
 const char *sb_store_migration_sql(int from);
 
 /* A reset statement with cleared bindings. */
