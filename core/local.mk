@@ -12,7 +12,7 @@ core_libsbcore_la_SOURCES = \
 	core/engine/engine.h core/engine/engine.c core/engine/statem.c core/engine/statem.h \
 	core/engine/apply.c core/engine/chains.c core/engine/due.c core/engine/due.h \
 	core/engine/pump.c core/engine/lanes.c core/engine/submit.c \
-	core/engine/schedule.c core/engine/receipt.c core/engine/broadcast.c \
+	core/engine/schedule.c core/engine/receipt.c core/engine/broadcast.c core/engine/watch.c \
 	core/errors.c core/errors.h \
 	core/host.c core/host_tcp.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \

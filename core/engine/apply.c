@@ -74,6 +74,8 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 	const struct sb_attempt_change *ch = t->attempt_id != 0 ? t->change : NULL;
 	enum sb_status hist;
 
+	/* A send out for this message judges its result against the row. */
+	sb_watch_touch(dp, t->message_id);
 	if (msg && !sb_sm_message_move_ok(t->old_message_status, t->message_status)) {
 		refuse(dp, t, "message", t->old_message_status, t->message_status);
 		return -1;

@@ -176,6 +176,7 @@ scan_expiry(struct sb_due *due, int64_t now)
 
 		if (r->expires_ms > now) {
 			/* The message's validity moved (rescheduled): follow it. */
+			sb_watch_touch(due->dp, r->message_id);
 			sb_store_attempt_update(st, r->id, r->status, &(struct sb_attempt_change){
 			    .status = r->status, .tries = -1, .next_ms = -1, .fallback_ms = -1,
 			    .expire_ms = r->expires_ms,
@@ -213,6 +214,7 @@ scan_polls(struct sb_due *due, int64_t now)
 		if (insts[i] != NULL)
 			next = sb_poll_next(&inst->cfg->poll, r->accepted_ms > 0 ?
 			    r->accepted_ms : now, now);
+		sb_watch_touch(dp, r->message_id);
 		sb_store_attempt_update(st, r->id, r->status, &(struct sb_attempt_change){
 		    .status = r->status, .tries = -1, .next_ms = -1, .fallback_ms = -1,
 		    .poll_ms = next > 0 ? next : -1, .polls = insts[i] != NULL ? r->polls + 1 : 0,

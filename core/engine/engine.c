@@ -53,6 +53,7 @@ sb_dispatch_free(struct sb_dispatch *dp)
 	sb_due_free(dp->due);
 	sb_chains_free(dp->chains);
 	sb_pump_clear(dp);
+	sb_watch_clear(dp);
 	free(dp->batch.acks);
 	free(dp);
 }

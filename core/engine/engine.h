@@ -16,6 +16,7 @@
  *   submit.c   messages in: validation, filters, storing, batches, cancel
  *   schedule.c allowed hours before each step; reschedule
  *   receipt.c  receipts by provider id; crash recovery of `sending` attempts
+ *   watch.c    which messages changed while an attempt of theirs was out
  */
 #ifndef SB_ENGINE_H
 #define SB_ENGINE_H
@@ -177,11 +178,40 @@ void sb_pump_pass(struct sb_dispatch *dp, int64_t *wait_ms);
 
 /* One pass's batch of ready attempts; strings live in the pass's arena. */
 struct sb_send_batch;
+/* ---- watch.c ---- */
+
+/* The messages held: those with an attempt marked `sending` and not yet judged. */
+struct sb_watch_entry;
+struct sb_watch {
+	struct sb_watch_entry *entries;
+	size_t cap, n;               /* cap a power of two, or 0 */
+};
+
+/* One attempt's hold on its message: its change count when marked. */
+struct sb_watch_hold {
+	uint32_t seen;
+	int held;                    /* in the table: release it once */
+	int stale;                   /* known changed (read back since) */
+};
+
+/* Hold a message just marked (h->held stays 0 without memory). */
+void sb_watch_hold(struct sb_dispatch *dp, int64_t message_id, struct sb_watch_hold *h);
+/* 1 if nothing wrote to the message since it was held: what the mark wrote
+ * is still the attempt's state. */
+int sb_watch_unchanged(const struct sb_dispatch *dp, int64_t message_id,
+    const struct sb_watch_hold *h);
+void sb_watch_release(struct sb_dispatch *dp, int64_t message_id, struct sb_watch_hold *h);
+/* A write to the message's rows (every transition; due.c's direct updates). */
+void sb_watch_touch(struct sb_dispatch *dp, int64_t message_id);
+size_t sb_watch_count(const struct sb_dispatch *dp);
+void sb_watch_clear(struct sb_dispatch *dp);
+
 struct sb_ready {
 	struct sb_attempt_row row;
 	struct sb_instance *inst;
 	int skip;
 	int sub_slot;                /* index into the pump's subaccounts, or -1 */
+	struct sb_watch_hold watch;  /* its message, from its mark on */
 	/* Marked ahead (send_ahead): waiting on its instance for a free slot. */
 	struct sb_send_batch *batch; /* that holds its strings */
 	struct sb_ready *next_ahead;
@@ -277,6 +307,7 @@ struct sb_dispatch {
 	struct sb_pump pump;         /* pump.c, lanes.c */
 	struct sb_submit_batch batch;/* submit.c */
 	struct sb_bcast *bcast;      /* broadcast.c */
+	struct sb_watch watch;       /* watch.c */
 	uint64_t refused;            /* transitions refused (a bug if ever > 0) */
 };
 

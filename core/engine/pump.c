@@ -21,6 +21,10 @@
  * The price is the in-doubt set after a crash, max_in_flight + send_ahead
  * attempts instead of max_in_flight; and one that waited is checked again
  * (its message, broadcast and validity) before it goes.
+ *
+ * A result is judged against the attempt as its mark left it, kept in the
+ * ticket, unless its message changed while it was out (watch.c): only then
+ * is the row read back. The same holds for the check of one that waited.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +56,10 @@ struct sb_ticket_slot {
 	int used;
 	struct sb_instance *inst;
 	int64_t started_us;
-	int64_t attempt_id;
 	int sub_slot;                /* the subaccount's slot (lanes.c), or -1 */
+	struct sb_attempt_ref ref;   /* as its mark left it; chain in `chain` */
+	struct sb_watch_hold watch;
+	char chain[128];
 };
 
 /* ---- tickets ---- */
@@ -106,6 +112,40 @@ ticket_free(struct sb_pump *pm, struct sb_ticket_slot *f)
 
 static void send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst);
 
+/*
+ * The attempt as a successful SB_EV_SEND leaves it (statem.c's
+ * decide_send): `sending`, one more try, its message `sending` at this
+ * step, our own key standing in for a provider id.
+ */
+static void
+ref_after_send(struct sb_dispatch *dp, struct sb_attempt_ref *a, const struct sb_attempt_row *r)
+{
+	sb_eng_ref_of_row(dp, a, r);
+	a->status = SB_ST_SENDING;
+	a->tries = r->tries + 1;
+	a->message_step = r->step;
+	a->message_status = SB_ST_SENDING;
+	a->has_provider_id = 0;
+}
+
+/*
+ * A marked attempt as it is now: what the mark left (ref, its strings
+ * borrowed) if its message was not written since, else read back into fr
+ * (h is marked stale then: the copy no longer speaks for it).
+ */
+static void
+attempt_now(struct sb_dispatch *dp, const struct sb_attempt_ref *ref,
+    struct sb_watch_hold *h, struct sb_found_attempt *fr)
+{
+	if (sb_watch_unchanged(dp, ref->message_id, h)) {
+		fr->found = 1;
+		fr->ref = *ref;
+		return;
+	}
+	h->stale = 1;
+	sb_store_attempt_get(dp->d->store, ref->attempt_id, sb_eng_keep_attempt, fr);
+}
+
 /* ---- results ---- */
 
 static const enum sb_sm_event outcome_events[] = {
@@ -137,8 +177,14 @@ sb_dispatch_send_result(struct sb_dispatch *dp, struct sb_instance *inst, uint64
 		return;
 	}
 	/* A receipt may have come while the request was out: judge the
-	 * result against the attempt as it is now, not as it was sent. */
-	sb_store_attempt_get(dp->d->store, f->attempt_id, sb_eng_keep_attempt, &fr);
+	 * result against the attempt as it is now, not as it was sent. The
+	 * ticket's strings are copied out: its slot is free from here on. */
+	attempt_now(dp, &f->ref, &f->watch, &fr);
+	if (fr.ref.chain == f->chain) {
+		snprintf(fr.chain, sizeof(fr.chain), "%s", f->chain);
+		fr.ref.chain = fr.chain;
+	}
+	sb_watch_release(dp, f->ref.message_id, &f->watch);
 	sb_metrics_latency(inst->name, sb_mono_us() - f->started_us);
 	sb_lanes_sub_inflight(dp, f->sub_slot, -1);
 	ticket_free(&dp->pump, f);
@@ -271,6 +317,7 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 
 	if (f == NULL) {
 		/* Stays `sending`; recovery resolves it after a restart. */
+		sb_watch_release(dp, r->message_id, &rd->watch);
 		inst->send_slots--;
 		sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
 		return;
@@ -279,7 +326,12 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 	f->sub_slot = rd->sub_slot;
 	f->inst = inst;
 	f->started_us = sb_mono_us();
-	f->attempt_id = r->id;
+	ref_after_send(dp, &f->ref, r);
+	snprintf(f->chain, sizeof(f->chain), "%s", r->chain != NULL ? r->chain : "");
+	f->ref.chain = f->chain;
+	f->ref.instance = inst->name;
+	f->watch = rd->watch;
+	rd->watch.held = 0; /* the ticket has it now */
 	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
 	req = (struct sb_send_request){
 		.struct_size = sizeof(req), .ticket = f->ticket, .message_id = r->message_id,
@@ -353,6 +405,9 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 
 		rd->inst = inst;
 		rd->skip = mark_sending(dp, rd) != 0;
+		rd->watch = (struct sb_watch_hold){ 0 };
+		if (!rd->skip)
+			sb_watch_hold(dp, rd->row.message_id, &rd->watch);
 		started += !rd->skip;
 		/* The slot is taken now, though the request starts after the commit. */
 		inst->send_slots += !rd->skip;
@@ -385,8 +440,9 @@ batch_release(struct sb_send_batch *b)
 
 /* Give a marked attempt's slot back without sending it. */
 static void
-slot_give_back(struct sb_dispatch *dp, struct sb_instance *inst, const struct sb_ready *rd)
+slot_give_back(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd)
 {
+	sb_watch_release(dp, rd->row.message_id, &rd->watch);
 	inst->send_slots--;
 	sb_lanes_sub_inflight(dp, rd->sub_slot, -1);
 	sb_loader_instance_idle(inst);
@@ -398,11 +454,7 @@ unsend(struct sb_dispatch *dp, const struct sb_ready *rd)
 {
 	struct sb_attempt_ref a;
 
-	sb_eng_ref_of_row(dp, &a, &rd->row);
-	a.status = SB_ST_SENDING;
-	a.tries = rd->row.tries + 1;
-	if (a.step == a.message_step)
-		a.message_status = SB_ST_SENDING;
+	ref_after_send(dp, &a, &rd->row);
 	sb_eng_event(dp, &a, SB_EV_UNSENT, NULL);
 }
 
@@ -435,12 +487,14 @@ end_held(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_status 
  * sent, as it would have in the queue; 1 if it may go.
  */
 static int
-still_sendable(struct sb_dispatch *dp, const struct sb_ready *rd)
+still_sendable(struct sb_dispatch *dp, struct sb_ready *rd)
 {
 	struct sb_found_attempt fr = { .dp = dp };
 	const struct sb_attempt_ref *a = &fr.ref;
+	struct sb_attempt_ref marked;
 
-	sb_store_attempt_get(dp->d->store, rd->row.id, sb_eng_keep_attempt, &fr);
+	ref_after_send(dp, &marked, &rd->row);
+	attempt_now(dp, &marked, &rd->watch, &fr);
 	if (!fr.found || a->status != SB_ST_SENDING)
 		return 0;
 	if (a->step != a->message_step || sb_status_final(a->message_status))
@@ -561,6 +615,8 @@ send_after_commit(struct sb_dispatch *dp, size_t n)
 	if (b == NULL || (b->arena = malloc(pm->arena_used ? pm->arena_used : 1)) == NULL) {
 		free(b);
 		sb_log(SB_LOG_ERROR, "dispatch: out of memory; %zu sends wait for recovery", n);
+		for (size_t k = 0; k < n; k++)
+			sb_watch_release(dp, pm->ready[k].row.message_id, &pm->ready[k].watch);
 		return;
 	}
 	b->dp = dp;

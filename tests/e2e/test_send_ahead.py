@@ -215,3 +215,43 @@ def test_a_reload_hands_a_send_marked_ahead_to_the_new_instance(make_daemon, tmp
     assert ("queued", UNSENT_REASON) in [(h["status"], h["reason"]) for h in m["history"]]
     d.wait_status(first, "delivered", timeout=10)
     assert sent_texts(record) == ["first", "held"]
+
+
+def hook(d, instance, body):
+    req = urllib.request.Request(f"{d.http}/hooks/{instance}", data=body.encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status
+
+
+def test_a_send_that_waited_is_not_sent_once_a_late_receipt_ended_its_message(make_daemon,
+                                                                           tmp_path):
+    """The pump judges a marked send by what its mark wrote unless the message
+    was written since (core/engine/watch.c): here a receipt of the earlier
+    step ends the message while its next step's send waits in the ahead
+    list, and that send must see it and end unsent."""
+    rec1, rec2 = str(tmp_path / "first.log"), str(tmp_path / "second.log")
+    plugins = held_channel(rec2, answer_after="2s")
+    plugins["second"] = plugins.pop("fake")
+    plugins["first"] = {"module": "test", "behaviour": "accept", "record": rec1}
+    d = make_daemon(test_clock=False, plugins=plugins,
+                    chains={"default": [{"channel": "first", "fallback_after": "300ms"},
+                                        {"channel": "second"}]})
+    out, held = d.send(text="out"), d.send(text="held")
+    # Both fall back after 300 ms: one goes out on `second` (answered after
+    # 2 s), the other is marked ahead behind it.
+    wait_for(lambda: [len(d.status(m)["attempts"]) for m in (out, held)] == [2, 2]
+             and committed(d, out) == "sending" and committed(d, held) == "sending",
+             5, what="one out on the second step, one marked ahead")
+    assert sent_texts(rec2) == ["out"]
+    pid = d.status(held)["attempts"][0]["provider_id"]
+    assert hook(d, "first", f"id={pid}&status=delivered") == 200
+    m = d.wait_status(held, "delivered", timeout=5)
+    # The first send's answer hands out the one that waited: it is checked
+    # against its message as it is now, and ends `cancelled`, never sent.
+    m = wait_for(lambda: (lambda m: m if m["attempts"][1]["status"] == "cancelled" else None)(
+        d.status(held)), 10, what="the waiting send cancelled")
+    assert m["status"] == "delivered", m
+    assert ("cancelled", "not sent: the message was already final") in [
+        (h["status"], h["reason"]) for h in m["history"]], m["history"]
+    d.wait_status(out, ("accepted", "delivered"), timeout=10)
+    wait_for(lambda: sent_texts(rec2) == ["out"], 5, what="only the first sent on `second`")

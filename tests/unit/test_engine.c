@@ -2,7 +2,8 @@
  * test_engine.c - the delivery engine's arithmetic and its store queries:
  * token buckets (rate held within 10 %), the receipt polling schedule
  * (count and spacing), the lane, poll and expiry queries, and the schema
- * migration from version 1 that gives attempts their timers.
+ * migration from version 1 that gives attempts their timers, and the
+ * watch table of messages with a send out (watch.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "config.h"
 #include "engine/due.h"
+#include "engine/engine.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "store_internal.h"
@@ -381,6 +383,118 @@ test_queries_use_indexes(void **state)
 	sb_store_close(st);
 }
 
+
+/* ---- the watch (watch.c) ---- */
+
+/*
+ * Thousands of holds on ids that crowd into the same runs, touched and
+ * released in a shuffled order: every hold sees exactly the writes to its
+ * own message, deletion never loses an entry of a run behind it, and the
+ * table ends empty.
+ */
+static void
+test_watch_holds_touches_and_releases(void **state)
+{
+	enum { N = 5000 };
+	struct sb_dispatch dp = { 0 };
+	static struct sb_watch_hold holds[N];
+	static int64_t ids[N];
+	static int touched[N], order[N];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		/* Random ids (runs form; arithmetic ones would spread evenly),
+		 * repeated: several holds per id. */
+		if (i < 3000) {
+			seed = seed * 1103515245u + 12345u;
+			ids[i] = 1 + (int64_t)(seed >> 1);
+		} else {
+			ids[i] = ids[i % 3000];
+		}
+		sb_watch_hold(&dp, ids[i], &holds[i]);
+		assert_true(holds[i].held);
+		order[i] = i;
+	}
+	assert_int_equal(sb_watch_count(&dp), 3000);
+	for (int i = 0; i < N; i++)
+		assert_true(sb_watch_unchanged(&dp, ids[i], &holds[i]));
+	/* A message nobody holds: a touch changes nothing held. */
+	sb_watch_touch(&dp, 7);
+	for (int i = 0; i < N; i += 7) {
+		sb_watch_touch(&dp, ids[i]);
+		touched[i % 3000] = 1;
+	}
+	for (int i = N - 1; i > 0; i--) {
+		int j, t;
+
+		seed = seed * 1103515245u + 12345u;
+		j = (int)(seed % (unsigned)(i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int k = 0; k < N; k++) {
+		int i = order[k];
+
+		assert_int_equal(sb_watch_unchanged(&dp, ids[i], &holds[i]), !touched[i % 3000]);
+		sb_watch_release(&dp, ids[i], &holds[i]);
+		assert_false(holds[i].held);
+		/* A second release of the same hold is a no-op. */
+		sb_watch_release(&dp, ids[i], &holds[i]);
+		/* Everyone still held is still found, with its own count. */
+		if (k % 500 == 0)
+			for (int m = k + 1; m < N; m++)
+				assert_int_equal(sb_watch_unchanged(&dp, ids[order[m]],
+				    &holds[order[m]]), !touched[order[m] % 3000]);
+	}
+	assert_int_equal(sb_watch_count(&dp), 0);
+	/* A hold marked stale (read back since) never trusts its copy. */
+	sb_watch_hold(&dp, 42, &holds[0]);
+	holds[0].stale = 1;
+	assert_false(sb_watch_unchanged(&dp, 42, &holds[0]));
+	sb_watch_release(&dp, 42, &holds[0]);
+	sb_watch_clear(&dp);
+}
+
+/* watch.c's home slot in its first table (256 entries), to build runs. */
+static size_t
+watch_home_256(int64_t id)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) & 255;
+}
+
+/*
+ * A run that wraps past the table's end: deleting its head must leave the
+ * entries after the wrap whose home is past the hole where they are.
+ */
+static void
+test_watch_run_across_the_table_end(void **state)
+{
+	struct sb_dispatch dp = { 0 };
+	struct sb_watch_hold h[4];
+	int64_t ids[4];
+	int n = 0;
+
+	(void)state;
+	/* One id at home 254, then three at home 255: slots 254, 255, 0, 1. */
+	for (int64_t id = 1; n < 4; id++)
+		if (watch_home_256(id) == (n == 0 ? 254u : 255u))
+			ids[n++] = id;
+	for (int i = 0; i < 4; i++)
+		sb_watch_hold(&dp, ids[i], &h[i]);
+	sb_watch_release(&dp, ids[0], &h[0]);
+	for (int i = 1; i < 4; i++)
+		assert_true(sb_watch_unchanged(&dp, ids[i], &h[i]));
+	sb_watch_release(&dp, ids[1], &h[1]);
+	for (int i = 2; i < 4; i++)
+		assert_true(sb_watch_unchanged(&dp, ids[i], &h[i]));
+	sb_watch_release(&dp, ids[2], &h[2]);
+	sb_watch_release(&dp, ids[3], &h[3]);
+	assert_int_equal(sb_watch_count(&dp), 0);
+	sb_watch_clear(&dp);
+}
+
 int
 main(void)
 {
@@ -393,6 +507,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_poll_and_expiry_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup, teardown),
+		cmocka_unit_test(test_watch_holds_touches_and_releases),
+		cmocka_unit_test(test_watch_run_across_the_table_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
