@@ -38,7 +38,11 @@ def test_stats_equal_counts_after_a_mixed_run(make_daemon):
     # The hanging broadcast is stopped (nothing is cancelled: all were sent),
     # the undeliverable one restarted once it ends.
     call(d, "POST", "/v1/broadcasts/%d/stop" % bids[4])
-    wait_for(lambda: counted(d, "status IN ('queued', 'sending')") == 4, timeout=20,
+    # Finished means their receipts came too: the figures below are read
+    # from the daemon first and counted from the file after, so nothing may
+    # still move in between.
+    wait_for(lambda: counted(d, "status IN ('queued', 'sending', 'accepted')") == 4
+             and counted(d, "status = 'read'") == 4, timeout=20,
              what="all but the hanging ones to finish")
     code, r, _ = call(d, "POST", "/v1/broadcasts/%d/restart" % bids[3])
     assert code == 200, r
