@@ -431,6 +431,7 @@ sb_store_close(struct sb_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sb_store_tpl_cache_free(st);
 	sb_store_tally_free(st);
+	sb_store_msgcache_free(st);
 	sb_store_detach(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
@@ -605,6 +606,7 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	if (!ok) { /* the index and the aggregates roll back with the rows */
 		st->text_indexed = st->text_indexed_at_savepoint;
 		sb_store_tally_rollback(st, 1);
+		sb_store_msgcache_clear(st);
 	}
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
 		rc = -1;

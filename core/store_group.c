@@ -345,6 +345,7 @@ commit_group(struct sb_store *st, int may_hold)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			st->text_indexed = st->text_indexed_at_begin;
 			sb_store_tally_rollback(st, 0);
+			sb_store_msgcache_clear(st);
 		}
 		st->in_txn = 0;
 	}

@@ -141,6 +141,7 @@ struct sb_store {
 	int64_t text_since_ms;        /* monotonic time of the first of them */
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
+	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 };
 
@@ -189,6 +190,26 @@ void sb_store_tally_savepoint(struct sb_store *st);
 /* Cut the log back to the savepoint (to_savepoint) or drop it (the group rolled back). */
 void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_tally_free(struct sb_store *st);
+
+/*
+ * store_msgcache.c: the newest messages' statistics key, status and
+ * validity end, as the store last wrote or read them. A getter answers 1
+ * if the message is known (strings valid until the next put or clear),
+ * else 0 and the caller reads the row (and puts what it read). Every write
+ * of a cached fact goes through here too; a rollback clears it all.
+ */
+void sb_store_msgcache_put(struct sb_store *st, int64_t id, const struct sb_tally_key *k,
+    enum sb_status status, int64_t expires_ms /* -1: not known */);
+int sb_store_msgcache_key(const struct sb_store *st, int64_t id, struct sb_tally_key *k,
+    enum sb_status *status);
+int sb_store_msgcache_status(const struct sb_store *st, int64_t id, enum sb_status *status);
+int sb_store_msgcache_validity(const struct sb_store *st, int64_t id, const char **subaccount,
+    int64_t *expires_ms);
+void sb_store_msgcache_set_status(struct sb_store *st, int64_t id, enum sb_status status);
+void sb_store_msgcache_set_expires(struct sb_store *st, int64_t id, int64_t expires_ms);
+void sb_store_msgcache_forget(struct sb_store *st, int64_t id);
+void sb_store_msgcache_clear(struct sb_store *st);
+void sb_store_msgcache_free(struct sb_store *st);
 /* store_walvfs.c: the name of the VFS that writes a transaction's WAL
  * frames in one write (registered on first use), or NULL to use the
  * default. */

@@ -80,6 +80,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 
 		if (sb_store_tally_move(st, &k, m->status, 1, +1) < 0)
 			return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		sb_store_msgcache_put(st, m->id, &k, m->status, m->expires_ms);
 	}
 	return 0;
 }
@@ -128,6 +129,10 @@ exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, int64_t id, enum sb_status 
 
 	if (rc != 0 || from == to)
 		return rc;
+	if (sb_store_msgcache_key(st, id, &k, NULL)) {
+		sb_store_msgcache_set_status(st, id, to);
+		return sb_store_tally_status(st, &k, from, to);
+	}
 	s = sb_store_stmt(st, ST_MSG_TALLY_KEY);
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -136,6 +141,8 @@ exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, int64_t id, enum sb_status 
 	}
 	read_tally_key(s, &k);
 	rc = sb_store_tally_status(st, &k, from, to);
+	if (rc == 0)
+		sb_store_msgcache_put(st, id, &k, to, -1);
 	sqlite3_reset(s);
 	return rc;
 }
@@ -148,40 +155,50 @@ exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, int64_t id, enum sb_status 
 int
 sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TALLY_KEY);
+	sqlite3_stmt *s = NULL;
 	struct sb_tally_key k;
 	enum sb_status status;
 	size_t mark;
 	int rc;
 
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return 0; /* no such message: nothing to change */
+	if (!sb_store_msgcache_key(st, id, &k, &status)) {
+		s = sb_store_stmt(st, ST_MSG_TALLY_KEY);
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			sqlite3_reset(s);
+			return 0; /* no such message: nothing to change */
+		}
+		read_tally_key(s, &k);
+		status = col_status(s, 5);
 	}
-	read_tally_key(s, &k);
-	status = col_status(s, 5);
 	if (k.channel_type == NULL ? type == NULL :
 	    type != NULL && strcmp(k.channel_type, type) == 0) {
-		sqlite3_reset(s);
+		if (s != NULL)
+			sqlite3_reset(s);
 		return 0;
 	}
-	/* The moves copy the key out of the row; they are cut back if the
-	 * write fails. */
+	/* The moves copy the key out of the row (or the cache); they are cut
+	 * back if the write fails. */
 	mark = sb_store_tally_length(st);
 	rc = sb_store_tally_move(st, &k, status, 0, -1);
 	k.channel_type = type;
 	if (rc == 0)
 		rc = sb_store_tally_move(st, &k, status, 0, +1);
-	sqlite3_reset(s);
+	/* The cache takes the new type while k's strings are still valid. */
+	if (rc == 0)
+		sb_store_msgcache_put(st, id, &k, status, -1);
+	if (s != NULL)
+		sqlite3_reset(s);
 	if (rc == 0) {
 		s = sb_store_stmt(st, ST_MSG_CHANNEL_TYPE);
 		sb_store_bind_text(s, 1, type);
 		sqlite3_bind_int64(s, 2, id);
 		rc = sb_store_exec_write(st, s);
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		sb_store_tally_cut(st, mark);
+		sb_store_msgcache_forget(st, id);
+	}
 	return rc;
 }
 
@@ -209,7 +226,13 @@ sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
 	sqlite3_bind_int64(s, 1, send_at_ms);
 	bind_int_or_null(s, 2, expires_ms, expires_ms == 0);
 	sqlite3_bind_int64(s, 3, id);
-	return sb_store_exec_write(st, s);
+	if (expires_ms != 0)
+		sb_store_msgcache_set_expires(st, id, expires_ms);
+	if (sb_store_exec_write(st, s) < 0) {
+		sb_store_msgcache_forget(st, id);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -269,8 +292,11 @@ int
 sb_store_message_status(struct sb_store *st, int64_t id)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_STATUS);
+	enum sb_status cached;
 	int status = -1;
 
+	if (sb_store_msgcache_status(st, id, &cached))
+		return (int)cached;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		status = (int)col_status(s, 0);
@@ -321,8 +347,9 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
     int64_t *expire_ms)
 {
-	sqlite3_stmt *m = sb_store_stmt(st, ST_ATT_MSG_OF);
+	sqlite3_stmt *m = NULL;
 	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
+	const char *subaccount;
 	int64_t expires = 0;
 	int rc;
 
@@ -332,23 +359,29 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	if (sb_store_write_begin(st) < 0)
 		return -1;
 	/* The attempt keeps its message's subaccount and validity end. */
-	sqlite3_bind_int64(m, 1, message_id);
-	if (sqlite3_step(m) != SQLITE_ROW) {
-		sqlite3_reset(m);
-		return -1; /* no such message */
+	if (!sb_store_msgcache_validity(st, message_id, &subaccount, &expires)) {
+		m = sb_store_stmt(st, ST_ATT_MSG_OF);
+		sqlite3_bind_int64(m, 1, message_id);
+		if (sqlite3_step(m) != SQLITE_ROW) {
+			sqlite3_reset(m);
+			return -1; /* no such message */
+		}
+		/* The row's own text, valid until the reset below. */
+		subaccount = (const char *)sqlite3_column_text(m, 0);
+		expires = sqlite3_column_int64(m, 1);
+		sb_store_msgcache_set_expires(st, message_id, expires);
 	}
-	expires = sqlite3_column_int64(m, 1);
 	sqlite3_bind_int64(s, 1, message_id);
 	sqlite3_bind_int(s, 2, step);
 	sqlite3_bind_text(s, 3, instance, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, next_ms);
 	sqlite3_bind_int64(s, 6, now_ms);
-	/* The row's own text, valid until the reset below. */
-	sqlite3_bind_text(s, 7, (const char *)sqlite3_column_text(m, 0), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, subaccount, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, expires);
 	rc = sb_store_exec_write(st, s);
-	sqlite3_reset(m);
+	if (m != NULL)
+		sqlite3_reset(m);
 	if (rc < 0)
 		return -1;
 	if (expire_ms != NULL)
