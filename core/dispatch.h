@@ -66,6 +66,8 @@ void sb_dispatch_free(struct sb_dispatch *dp);
  * Validate and store a message. Returns 0 if `done` will be called after
  * the group commit, or -1 with `err` set (bad number, unknown chain...),
  * in which case `done` is not called. Nothing is sent before the commit.
+ * Outside a batch, a failure after the first write rolls the whole open
+ * group back (its other waiters hear ok = 0): nothing half written stays.
  */
 int sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s,
     sb_submit_done_fn done, void *arg, struct sb_error *err);

@@ -447,8 +447,9 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	p->ids = json_array();
 	p->outstanding = 1; /* held until every submission is handed over */
 	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
-	/* All recipients stand or fall together (one savepoint). */
-	if (sb_dispatch_batch_begin(api->d->dispatch, &err) < 0) {
+	/* All recipients stand or fall together (one savepoint); a single one
+	 * needs none (sb_dispatch_submit). */
+	if (n > 1 && sb_dispatch_batch_begin(api->d->dispatch, &err) < 0) {
 		p->failed = 1;
 		p->err = err;
 	}
@@ -472,7 +473,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	}
 	json_decref(recipients);
 	p->broadcast = origin.id;
-	sb_dispatch_batch_end(api->d->dispatch, !p->failed);
+	if (n > 1)
+		sb_dispatch_batch_end(api->d->dispatch, !p->failed);
 	if (--p->outstanding == 0)
 		pending_finish(p);
 out:

@@ -614,6 +614,19 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	return rc;
 }
 
+int64_t
+sb_store_total_changes(const struct sb_store *st)
+{
+	return (int64_t)sqlite3_total_changes64(st->db);
+}
+
+void
+sb_store_group_fail(struct sb_store *st)
+{
+	st->group_failed = 1;
+	sb_store_arm_commit(st);
+}
+
 unsigned
 sb_store_pending(const struct sb_store *st)
 {

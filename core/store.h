@@ -77,6 +77,18 @@ void sb_store_set_checkpoint_delay(struct sb_store *st, int64_t ms);
  */
 int sb_store_savepoint(struct sb_store *st);
 int sb_store_savepoint_end(struct sb_store *st, int ok);
+/*
+ * Rows changed on the connection so far (never goes back): a caller that
+ * sees it move across a failed operation knows that operation wrote part
+ * of itself.
+ */
+int64_t sb_store_total_changes(const struct sb_store *st);
+/*
+ * The open group must not commit: something in it was written half way.
+ * Its end rolls every write of the group back and tells its waiters
+ * ok = 0, as when a COMMIT fails.
+ */
+void sb_store_group_fail(struct sb_store *st);
 
 /* ---- messages ---- */
 struct sb_message {

@@ -336,12 +336,14 @@ commit_group(struct sb_store *st, int may_hold)
 		st->commit_armed = 0;
 	}
 	if (st->in_txn) {
-		ok = (!sb_store_text_due(st) || sb_store_text_catch_up(st) == 0) &&
+		ok = !st->group_failed &&
+		    (!sb_store_text_due(st) || sb_store_text_catch_up(st) == 0) &&
 		    sb_store_tally_flush(st) == 0 &&
 		    sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
 		sqlite3_reset(st->stmt[ST_COMMIT]);
 		if (!ok) {
-			sb_log(SB_LOG_ERROR, "store: group commit failed: %s", sqlite3_errmsg(st->db));
+			sb_log(SB_LOG_ERROR, "store: group commit failed: %s", st->group_failed ?
+			    "a write in it was left half done" : sqlite3_errmsg(st->db));
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			st->text_indexed = st->text_indexed_at_begin;
 			sb_store_tally_rollback(st, 0);
@@ -349,6 +351,7 @@ commit_group(struct sb_store *st, int may_hold)
 		}
 		st->in_txn = 0;
 	}
+	st->group_failed = 0;
 	st->pending = 0;
 	st->groups++;
 	/* The group's waiters move to the synced list (the arrays swap: no

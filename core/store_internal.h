@@ -111,6 +111,7 @@ struct sb_store {
 	sqlite3_stmt *stmt[ST__COUNT];
 	int in_txn;
 	int in_savepoint;
+	int group_failed;             /* sb_store_group_fail: roll the group back */
 	unsigned pending;
 	uint64_t groups;              /* groups ended (COMMIT run) so far */
 	int sync_full;                /* daemon.sync: full (fdatasync per group) */

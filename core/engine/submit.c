@@ -7,7 +7,8 @@
  * first status (sb_eng_created writes its history), its first step is
  * started by apply.c, and the pump sends it once its group is committed.
  * A multi-recipient submission is a batch: its messages are written under
- * one savepoint and stand or fall together.
+ * one savepoint and stand or fall together. A single one has no savepoint:
+ * if it fails half way, its group is rolled back (sb_dispatch_submit).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,8 +323,8 @@ make_broadcast(struct sb_dispatch *dp, const struct sb_submit *s,
 	return sb_error_set(err, SB_E_INTERNAL, "the broadcast could not be stored");
 }
 
-int
-sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn done,
+static int
+submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn done,
     void *arg, struct sb_error *err)
 {
 	const struct sb_config *cfg = dp->d->cfg;
@@ -413,6 +414,30 @@ sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_
 	else if (m.status == SB_ST_QUEUED)
 		sb_eng_start_step(dp, m.id, SB_ST_QUEUED, m.chain_ver, m.chain, 0, NULL);
 	return ack_after_commit(dp, done, arg, m.id, 0, err);
+}
+
+/*
+ * A submission writes several rows (its broadcast, contact, message,
+ * history and first attempt). Under a batch its savepoint undoes them; on
+ * its own (one recipient, a control command) it has none, which saves a
+ * savepoint's page copies per message: if it fails after its first write,
+ * its group is rolled back whole instead (every waiter of the group is
+ * told, as when a COMMIT fails), so nothing half written is ever committed.
+ */
+int
+sb_dispatch_submit(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn done,
+    void *arg, struct sb_error *err)
+{
+	struct sb_store *st = dp->d->store;
+	int64_t before = sb_store_total_changes(st);
+	int rc = submit_one(dp, s, done, arg, err);
+
+	if (rc < 0 && !dp->batch.open && sb_store_total_changes(st) != before) {
+		sb_log(SB_LOG_ERROR, "submit: stopped half way (%s); its group is rolled back",
+		    err->message);
+		sb_store_group_fail(st);
+	}
+	return rc;
 }
 
 /* What activation and resend need of a stored message. */

@@ -2,8 +2,8 @@
 break: a final message stays final across kill -9; a reload never
 re-routes a message mid-chain nor strands one on a removed instance;
 max_in_flight counts sends, not the HTTP requests a plugin makes; one
-daemon per database; a multi-recipient submission is stored whole or not
-at all."""
+daemon per database; a submission is stored whole or not at all, with
+many recipients (a savepoint) or one (its group rolled back)."""
 import json
 import time
 import os
@@ -170,6 +170,44 @@ def test_multi_recipient_submission_is_all_or_nothing(make_daemon):
     db.close()
     status, body = post(d, {"to": to, "text": "hi"})
     assert status == 202 and len(body["messages"]) == 5, body
+
+
+def test_a_single_submission_that_fails_half_way_leaves_nothing(make_daemon):
+    """One recipient (an API request, a control command) is stored without a
+    savepoint, which would copy every page it touches: when it fails after
+    its first write, its whole group is rolled back, so no broadcast or
+    contact is ever committed without its message."""
+    d = make_daemon()
+    db = sqlite3.connect(d.cfg["daemon"]["database"], timeout=10)
+    db.execute("CREATE TRIGGER fail_one BEFORE INSERT ON messages"
+               " WHEN NEW.to_addr = '+5511999990003'"
+               " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    db.commit()
+    status, body = post(d, {"to": "+5511999990003", "text": "hi"})
+    assert status == 500 and body["error"]["code"] == "internal", body
+    assert "disk trouble" not in json.dumps(body)
+    r = d.request("message.send", {"to": "+5511999990003", "text": "hi"})
+    assert not r["ok"] and r["error"]["code"] == "internal", r
+    # A message after them, once committed, proves their group is over. It
+    # may share that group (one grows while the last is being synced) and
+    # be refused with it: a client tries again, as after any 500.
+    deadline = time.monotonic() + 10
+    while True:
+        status, body = post(d, {"to": "+5511999990004", "text": "fine"})
+        if status == 202:
+            break
+        assert status == 500 and time.monotonic() < deadline, body
+    d.wait_status(body["messages"][0]["id"], "delivered")
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
+    assert "its group is rolled back" in d.log()
+    db.execute("DROP TRIGGER fail_one")
+    db.commit()
+    db.close()
+    status, body = post(d, {"to": "+5511999990003", "text": "hi"})
+    assert status == 202, body
+    d.wait_status(body["messages"][0]["id"], "delivered")
 
 
 def test_restart_without_an_instance_moves_its_messages_on(make_daemon):
