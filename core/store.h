@@ -26,7 +26,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 10
+#define SB_STORE_SCHEMA_VERSION 11
 
 struct sb_store;
 

@@ -21,6 +21,7 @@ enum store_stmt {
 	ST_MSG_TIMES,
 	ST_MSG_TEXT,
 	ST_TEXT_CATCH_UP,
+	ST_TEXT_MERGE,
 	ST_MSG_MAX_ID,
 	ST_TEXT_MARK_GET,
 	ST_TEXT_MARK_SET,
@@ -159,7 +160,7 @@ int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
  * sb_store_text_due says so at a group's end, before a text search or a
  * text change, and at close. 0 or -1. */
 int sb_store_text_catch_up(struct sb_store *st);
-#define TEXT_BATCH 256        /* messages between two catch-ups, at most */
+#define TEXT_BATCH 128        /* messages between two catch-ups, at most */
 #define TEXT_DELAY_MS 1000    /* how long a stored text waits at most (under load) */
 /* A message was stored: count it towards the next catch-up. */
 void sb_store_text_note(struct sb_store *st);

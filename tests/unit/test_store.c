@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_internal.h"
 #include "store_search.h"
 
 static char dbpath[256];
@@ -466,6 +467,69 @@ test_text_indexed_per_group(void **state)
 	assert_int_equal(text_matches("alpha"), 1);
 }
 
+/* The first column of the first row of `sql`, or -1. */
+static int64_t
+db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+#define SEGMENTS_MAX 12        /* 7 with the merge steps, 19 without */
+
+/*
+ * FTS5 merges nothing by itself (its merges stalled the loop for up to
+ * 10 ms): each catch-up is followed by a bounded merge step, and that
+ * keeps the segments few however many catch-ups there were.
+ */
+static void
+test_text_segments_merged_a_step_at_a_time(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	char text[64], to[32];
+
+	assert_non_null(st);
+	for (int k = 0; k < 79; k++) {
+		for (int i = 0; i < 20; i++) {
+			struct sb_message m = {
+				.subaccount = "acme", .chain = "default", .to = to, .text = text,
+				.status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+				.expires_ms = 9000,
+			};
+
+			snprintf(to, sizeof(to), "+55119999%05d", k * 20 + i);
+			snprintf(text, sizeof(text), "batch%03d item%05d common words", k, k * 20 + i);
+			assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+		}
+		assert_int_equal(sb_store_text_catch_up(st), 0);
+		assert_int_equal(sb_store_commit(st), 0);
+	}
+	sb_store_close(st);
+	assert_int_equal(text_matches("batch000"), 20);
+	assert_int_equal(text_matches("batch078"), 20);
+	assert_int_equal(text_matches("common"), 79 * 20);
+	{
+		sqlite3 *db;
+
+		assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+		assert_int_equal(db_int(db, "SELECT v FROM messages_text_config"
+		    " WHERE k = 'automerge'"), 0);
+		/* 79 segments written; without the merge steps, 15 would wait on
+		 * the first level (FTS5's crisis merge takes 16) and 4 on the next. */
+		assert_in_range(db_int(db, "SELECT count(DISTINCT segid) FROM messages_text_idx"),
+		    1, SEGMENTS_MAX);
+		sqlite3_close(db);
+	}
+}
+
 /*
  * The store writes its WAL through store_walvfs.c (a transaction's frames
  * collected and written at its commit frame, in writes of up to 128 KiB).
@@ -833,6 +897,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_indexed_per_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_segments_merged_a_step_at_a_time, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_found_after_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_go_on_during_a_checkpoint, setup,
 		    teardown),
