@@ -152,20 +152,27 @@ def test_a_second_daemon_on_the_same_database_is_refused(make_daemon, tmp_path):
     assert d.ok("ping")
 
 
-def test_multi_recipient_submission_is_all_or_nothing(make_daemon):
-    d = make_daemon()
+def failing_insert_to(d, number):
+    """The daemon's database, with a trigger that fails the insert of a
+    message to `number` as a full disk would (DROP TRIGGER fail_insert)."""
     db = sqlite3.connect(d.cfg["daemon"]["database"], timeout=10)
-    # The store fails on the third recipient (as a full disk would).
-    db.execute("CREATE TRIGGER fail_third BEFORE INSERT ON messages"
-               " WHEN NEW.to_addr = '+5511999990003'"
+    db.execute("CREATE TRIGGER fail_insert BEFORE INSERT ON messages"
+               f" WHEN NEW.to_addr = '{number}'"
                " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
     db.commit()
+    return db
+
+
+def test_multi_recipient_submission_is_all_or_nothing(make_daemon):
+    d = make_daemon()
+    # The store fails on the third recipient (as a full disk would).
+    db = failing_insert_to(d, "+5511999990003")
     to = [f"+551199999000{i}" for i in range(1, 6)]
     status, body = post(d, {"to": to, "text": "hi"})
     assert status == 500 and body["error"]["code"] == "internal", body
     assert "disk trouble" not in json.dumps(body)
     assert d.ok("message.list", {})["messages"] == []
-    db.execute("DROP TRIGGER fail_third")
+    db.execute("DROP TRIGGER fail_insert")
     db.commit()
     db.close()
     status, body = post(d, {"to": to, "text": "hi"})
@@ -178,11 +185,7 @@ def test_a_single_submission_that_fails_half_way_leaves_nothing(make_daemon):
     its first write, its whole group is rolled back, so no broadcast or
     contact is ever committed without its message."""
     d = make_daemon()
-    db = sqlite3.connect(d.cfg["daemon"]["database"], timeout=10)
-    db.execute("CREATE TRIGGER fail_one BEFORE INSERT ON messages"
-               " WHEN NEW.to_addr = '+5511999990003'"
-               " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
-    db.commit()
+    db = failing_insert_to(d, "+5511999990003")
     status, body = post(d, {"to": "+5511999990003", "text": "hi"})
     assert status == 500 and body["error"]["code"] == "internal", body
     assert "disk trouble" not in json.dumps(body)
@@ -202,7 +205,7 @@ def test_a_single_submission_that_fails_half_way_leaves_nothing(make_daemon):
     assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 1
     assert "its group is rolled back" in d.log()
-    db.execute("DROP TRIGGER fail_one")
+    db.execute("DROP TRIGGER fail_insert")
     db.commit()
     db.close()
     status, body = post(d, {"to": "+5511999990003", "text": "hi"})

@@ -100,7 +100,7 @@ test_aggregates_equal_counts(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/sb-test-stats-%d.db", (int)getpid());
-	unlink(path);
+	remove_db(path);
 	st = sb_store_open(path, 0, &err);
 	assert_non_null(st);
 	srandom(12);
@@ -233,17 +233,7 @@ test_aggregates_equal_counts(void **state)
 		json_decref(res);
 	}
 	sb_store_close(st);
-	unlink(path);
-	{
-		char p[80];
-
-		snprintf(p, sizeof(p), "%s-wal", path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.lock", path);
-		unlink(p);
-	}
+	remove_db(path);
 }
 
 /* The text a broadcast's show and list answer with. */
@@ -291,7 +281,7 @@ test_single_broadcast_text(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/sb-test-stats-text-%d.db", (int)getpid());
-	unlink(path);
+	remove_db(path);
 	st = sb_store_open(path, 0, &err);
 	assert_non_null(st);
 	ids[0] = sb_store_broadcast_insert(st, &plain, &err);
@@ -320,17 +310,7 @@ test_single_broadcast_text(void **state)
 	assert_bcast_text(st, ids[2], "sale today");
 	assert_bcast_text(st, restarted, "your code is 1234");
 	sb_store_close(st);
-	unlink(path);
-	{
-		char p[80];
-
-		snprintf(p, sizeof(p), "%s-wal", path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.lock", path);
-		unlink(p);
-	}
+	remove_db(path);
 }
 
 /*
