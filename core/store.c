@@ -108,18 +108,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ATT_GET] = ATTEMPT_SELECT " WHERE a.id = ?",
 	[ST_ATT_BY_PROVIDER] = ATTEMPT_SELECT
 	    " WHERE a.instance = ? AND a.provider_id = ? ORDER BY a.id DESC LIMIT 1",
-	[ST_ATT_UPDATE] =
-	    "UPDATE attempts SET status = ?1, provider_id = coalesce(?2, provider_id),"
-	    " error_code = coalesce(?3, error_code), error_text = coalesce(?4, error_text),"
-	    " tries = coalesce(?5, tries), parts = coalesce(?6, parts),"
-	    " next_ms = coalesce(?7, next_ms),"
-	    " fallback_ms = CASE WHEN ?8 THEN ?9 ELSE fallback_ms END,"
-	    " sent_ms = coalesce(?10, sent_ms), accepted_ms = coalesce(?11, accepted_ms),"
-	    " final_ms = coalesce(?12, final_ms),"
-	    " poll_ms = CASE WHEN ?14 THEN ?15 ELSE poll_ms END,"
-	    " polls = coalesce(?16, polls),"
-	    " expire_ms = CASE WHEN ?17 THEN ?18 ELSE expire_ms END"
-	    " WHERE id = ?13 AND status = ?19",
 	[ST_ATT_QUEUED_OF] =
 	    "SELECT id FROM attempts WHERE message_id = ? AND status = 'queued'"
 	    " ORDER BY id DESC LIMIT 1",
@@ -435,6 +423,8 @@ sb_store_close(struct sb_store *st)
 		sb_store_commit(st);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (size_t i = 0; i < st->natt_updates; i++)
+		sqlite3_finalize(st->att_updates[i].stmt);
 	sb_store_tpl_cache_free(st);
 	sb_store_tally_free(st);
 	sb_store_msgcache_free(st);

@@ -37,7 +37,6 @@ enum store_stmt {
 	ST_ATT_SENDING,
 	ST_ATT_GET,
 	ST_ATT_BY_PROVIDER,
-	ST_ATT_UPDATE,
 	ST_ATT_QUEUED_OF,
 	ST_NEXT_DUE,
 	ST_INBOUND_FILE,
@@ -105,6 +104,10 @@ struct store_waiter {
 	void *arg;
 };
 
+/* The attempt update statements kept prepared; a change that sets another
+ * set of columns is prepared for its one use. A daemon uses about ten. */
+#define STORE_ATT_UPDATES 32
+
 struct sb_store {
 	sqlite3 *db;
 	char *path;
@@ -145,6 +148,13 @@ struct sb_store {
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
+	/* sb_store_attempt_update's statements, one per set of columns
+	 * changed (store_msg.c), prepared at first use. */
+	struct store_att_update {
+		unsigned mask;        /* the columns it sets (store_msg.c) */
+		sqlite3_stmt *stmt;
+	} att_updates[STORE_ATT_UPDATES];
+	size_t natt_updates;
 };
 
 /* store_schema.c: the SQL taking user_version `from` to from + 1, or NULL

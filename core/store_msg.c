@@ -561,12 +561,80 @@ sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
 	return each_attempt(s, fn, arg) > 0 ? 0 : 1;
 }
 
+/*
+ * The columns an attempt change may set, in the order of struct
+ * sb_attempt_change, with the parameter each reads. A change's UPDATE sets
+ * only the columns it carries: with every column in one statement's SET
+ * (as coalesce(?, column)), SQLite rewrote every index of a column named
+ * there, attempts_provider on each receipt among them. The parameter
+ * numbers are fixed, so binding is the same whichever columns are set.
+ */
+static const char *const att_update_sets[] = {
+	"provider_id = ?2", "error_code = ?3", "error_text = ?4", "tries = ?5",
+	"parts = ?6", "next_ms = ?7", "fallback_ms = ?9", "sent_ms = ?10",
+	"accepted_ms = ?11", "final_ms = ?12", "poll_ms = ?15", "polls = ?16",
+	"expire_ms = ?18",
+};
+#define ATT_UPDATE_NSETS (sizeof(att_update_sets) / sizeof(att_update_sets[0]))
+
+/* Which of att_update_sets a change carries, one bit each. */
+static unsigned
+att_update_mask(const struct sb_attempt_change *c)
+{
+	const int sets[ATT_UPDATE_NSETS] = {
+		c->provider_id != NULL, c->error_code != NULL, c->error_text != NULL,
+		c->tries >= 0, c->parts > 0, c->next_ms >= 0, c->fallback_ms >= 0,
+		c->sent_ms != 0, c->accepted_ms != 0, c->final_ms != 0, c->poll_ms != 0,
+		c->polls > 0, c->expire_ms != 0,
+	};
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < ATT_UPDATE_NSETS; i++)
+		if (sets[i])
+			mask |= 1u << i;
+	return mask;
+}
+
+/* The UPDATE for a mask; *keep says whether the store keeps it prepared
+ * (the caller finalizes it otherwise). NULL if it cannot be prepared. */
+static sqlite3_stmt *
+att_update_stmt(struct sb_store *st, unsigned mask, int *keep)
+{
+	char sql[512];
+	size_t used;
+	sqlite3_stmt *s = NULL;
+
+	for (size_t i = 0; i < st->natt_updates; i++)
+		if (st->att_updates[i].mask == mask) {
+			*keep = 1;
+			return st->att_updates[i].stmt;
+		}
+	used = (size_t)snprintf(sql, sizeof(sql), "UPDATE attempts SET status = ?1");
+	for (size_t i = 0; i < ATT_UPDATE_NSETS; i++)
+		if (mask & (1u << i))
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used, ", %s",
+			    att_update_sets[i]);
+	snprintf(sql + used, sizeof(sql) - used, " WHERE id = ?13 AND status = ?19");
+	*keep = st->natt_updates < STORE_ATT_UPDATES;
+	if (sqlite3_prepare_v3(st->db, sql, -1, *keep ? SQLITE_PREPARE_PERSISTENT : 0, &s,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	if (*keep)
+		st->att_updates[st->natt_updates++] = (struct store_att_update){ mask, s };
+	return s;
+}
+
 int
 sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
     const struct sb_attempt_change *c)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_UPDATE);
+	int keep, rc;
+	sqlite3_stmt *s = att_update_stmt(st, att_update_mask(c), &keep);
 
+	if (s == NULL)
+		return -1;
 	sqlite3_bind_text(s, 1, sb_status_name(c->status), -1, SQLITE_STATIC);
 	sb_store_bind_text(s, 2, c->provider_id);
 	sb_store_bind_text(s, 3, c->error_code);
@@ -574,19 +642,19 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
 	bind_int_or_null(s, 5, c->tries, c->tries < 0);
 	bind_int_or_null(s, 6, c->parts, c->parts <= 0);
 	bind_int_or_null(s, 7, c->next_ms, c->next_ms < 0);
-	sqlite3_bind_int(s, 8, c->fallback_ms >= 0);
 	bind_int_or_null(s, 9, c->fallback_ms, c->fallback_ms <= 0);
 	bind_int_or_null(s, 10, c->sent_ms, c->sent_ms == 0);
 	bind_int_or_null(s, 11, c->accepted_ms, c->accepted_ms == 0);
 	bind_int_or_null(s, 12, c->final_ms, c->final_ms == 0);
 	sqlite3_bind_int64(s, 13, id);
-	sqlite3_bind_int(s, 14, c->poll_ms != 0);
 	bind_int_or_null(s, 15, c->poll_ms, c->poll_ms <= 0);
 	bind_int_or_null(s, 16, c->polls, c->polls <= 0);
-	sqlite3_bind_int(s, 17, c->expire_ms != 0);
 	bind_int_or_null(s, 18, c->expire_ms, c->expire_ms <= 0);
 	sqlite3_bind_text(s, 19, sb_status_name(old), -1, SQLITE_STATIC);
-	return exec_cas(st, s);
+	rc = exec_cas(st, s);
+	if (!keep)
+		sqlite3_finalize(s);
+	return rc;
 }
 
 int64_t

@@ -179,6 +179,106 @@ test_group_commit_and_attempts(void **state)
 	sb_store_close(st);
 }
 
+/* An attempt change with the fields of `mask` (in struct sb_attempt_change's
+ * order) set to value set `v` (0 or 1), the others left alone. */
+static struct sb_attempt_change
+change_of_mask(unsigned mask, int v, enum sb_status status)
+{
+	static const char *const provider[] = { "p-base", "p-new" };
+	static const char *const code[] = { "E0", "E1" };
+	static const char *const text[] = { "base error", "new error" };
+	struct sb_attempt_change c = { .status = status, .tries = -1, .next_ms = -1,
+	    .fallback_ms = -1 };
+
+	if (mask & 1u << 0) c.provider_id = provider[v];
+	if (mask & 1u << 1) c.error_code = code[v];
+	if (mask & 1u << 2) c.error_text = text[v];
+	if (mask & 1u << 3) c.tries = 1 + v;
+	if (mask & 1u << 4) c.parts = 1 + v;
+	if (mask & 1u << 5) c.next_ms = 100 + v;
+	if (mask & 1u << 6) c.fallback_ms = 200 + v;
+	if (mask & 1u << 7) c.sent_ms = 300 + v;
+	if (mask & 1u << 8) c.accepted_ms = 400 + v;
+	if (mask & 1u << 9) c.final_ms = 500 + v;
+	if (mask & 1u << 10) c.poll_ms = 600 + v;
+	if (mask & 1u << 11) c.polls = 1 + v;
+	if (mask & 1u << 12) c.expire_ms = 700 + v;
+	return c;
+}
+
+/*
+ * An attempt change writes exactly the fields it carries (each change is
+ * its own UPDATE, prepared per set of columns): over more sets of columns
+ * than the store keeps prepared, so those prepared for one use are right
+ * too.
+ */
+static void
+test_attempt_change_writes_only_what_it_carries(void **state)
+{
+	static const char *const base[] = { "p-base", "E0", "base error", "1", "1", "100",
+	    "200", "300", "400", "500", "600", "1", "700" };
+	static const char *const moved[] = { "p-new", "E1", "new error", "2", "2", "101",
+	    "201", "301", "401", "501", "601", "2", "701" };
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 10, .send_at_ms = 10,
+		.expires_ms = 1000,
+	};
+	const unsigned all = (1u << 13) - 1;
+	struct sb_attempt_change c;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t att;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	att = sb_store_attempt_insert(st, m.id, 0, "sms", SB_ST_QUEUED, 10, 10, NULL);
+	assert_true(att > 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT provider_id, error_code, error_text,"
+	    " tries, parts, next_ms, fallback_ms, sent_ms, accepted_ms, final_ms, poll_ms, polls,"
+	    " expire_ms, status FROM attempts WHERE id = ?", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_int64(q, 1, att);
+	for (unsigned i = 0; i < 13 + 48; i++) {
+		unsigned mask = i < 13 ? 1u << i : (i * 2654435761u >> 7) & all;
+
+		c = change_of_mask(all, 0, SB_ST_ACCEPTED);
+		assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &c), 0);
+		c = change_of_mask(mask, 1, SB_ST_SENDING);
+		/* The status is compared first: nothing is written from another. */
+		assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &c), 1);
+		assert_int_equal(sb_store_attempt_update(st, att, SB_ST_ACCEPTED, &c), 0);
+		assert_int_equal(sb_store_commit(st), 0);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		for (int f = 0; f < 13; f++)
+			assert_string_equal((const char *)sqlite3_column_text(q, f),
+			    mask & 1u << f ? moved[f] : base[f]);
+		assert_string_equal((const char *)sqlite3_column_text(q, 13), "sending");
+		sqlite3_reset(q);
+		c = change_of_mask(0, 0, SB_ST_QUEUED);
+		assert_int_equal(sb_store_attempt_update(st, att, SB_ST_SENDING, &c), 0);
+	}
+	/* Clearing: a fallback of 0 and a poll or expiry below 0 write NULL. */
+	c = change_of_mask(0, 0, SB_ST_ACCEPTED);
+	c.fallback_ms = 0;
+	c.poll_ms = -1;
+	c.expire_ms = -1;
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &c), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(q, 6), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_type(q, 10), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_type(q, 12), SQLITE_NULL);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "p-base");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	sb_store_close(st);
+}
+
 /*
  * What a reload asks before it drops an instance: the unfinished messages
  * that still need it, in every subaccount (found by a loose scan, since no
@@ -909,6 +1009,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_from_old_version_keeping_rows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_and_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_change_writes_only_what_it_carries,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_count_using_across_subaccounts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_unique_per_subaccount, setup,
