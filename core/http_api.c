@@ -1,7 +1,8 @@
 /*
  * http_api.c - the HTTP face of the daemon (libevent evhttp).
  *
- * Owns the listener, the route table, API key checks, request body
+ * Owns the listener, the route table, API key checks (the keys' hashes:
+ * http_keys.c), request body
  * limits, JSON error answers, and the /v1/messages routes; the other routes
  * live beside it (http_hooks.c: provider callbacks; http_bcast.c,
  * http_search.c, http_stats.c, http_tpl.c, http_inbox.c, http_events.c).
@@ -19,8 +20,6 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "clock.h"
 #include "config.h"
@@ -31,6 +30,7 @@
 #include "http_api.h"
 #include "http_api_internal.h"
 #include "http_guard.h"
+#include "http_keys.h"
 #include "idempotency.h"
 #include "jsonerr.h"
 #include "instance.h"
@@ -51,7 +51,7 @@ struct sb_http_api {
 	struct evhttp_bound_socket *sock;
 	struct sb_http_guard *guard;
 	struct sb_console *console;
-	EVP_MD *sha256;                  /* fetched once: OpenSSL 3 looks it up per call */
+	struct sb_http_keys *keys;       /* the presented keys' hashes (http_keys.c) */
 };
 
 /* A request whose answer waits for the commit of its messages. */
@@ -102,28 +102,6 @@ fail(struct evhttp_request *req, enum sb_err code, const char *msg)
 
 /* ---- API keys ---- */
 
-/* The key's SHA-256 in lowercase hex, as the configuration holds it (64
- * 'x's, which match no key, if OpenSSL fails). */
-static void
-sha256_hex(const struct sb_http_api *api, const char *s, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (EVP_Digest(s, strlen(s), md, &n, api->sha256, NULL) != 1 ||
-	    n != SHA256_DIGEST_LENGTH) {
-		memset(out, 'x', 64);
-		out[64] = '\0';
-		return;
-	}
-	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 /* An address that keeps failing waits, whatever key it brings now:
  * otherwise the answer would still tell a good key from a bad one. */
 static int
@@ -152,7 +130,7 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 	const struct sb_config *cfg = api->d->cfg;
 	const struct sb_config_subaccount *session_sub;
 	char hex[65];
-	int rc;
+	int rc, remembered;
 
 	/* No key: a console session's request, if it has the cookie. */
 	if (key == NULL && auth == NULL &&
@@ -167,13 +145,16 @@ authenticate(struct sb_http_api *api, struct evhttp_request *req)
 		fail(req, SB_E_UNAUTHORIZED, "missing API key (Authorization: Bearer KEY)");
 		return NULL;
 	}
-	sha256_hex(api, key, hex);
+	remembered = sb_http_keys_hash(api->keys, key, hex);
 	for (size_t i = 0; i < cfg->nsubaccounts; i++) {
 		const struct sb_config_subaccount *sub = &cfg->subaccounts[i];
 
 		for (size_t k = 0; k < sub->napi_keys; k++)
-			if (CRYPTO_memcmp(sub->api_keys[k] + 7, hex, 64) == 0)
+			if (CRYPTO_memcmp(sub->api_keys[k] + 7, hex, 64) == 0) {
+				if (remembered == 0)
+					sb_http_keys_remember(api->keys, key, hex);
 				return sub;
+			}
 	}
 	sb_http_guard_auth_failed(api->guard, req, "unknown key");
 	fail(req, SB_E_UNAUTHORIZED, "unknown API key");
@@ -896,8 +877,8 @@ sb_http_api_new(struct sb_daemon *d, struct sb_error *err)
 	evhttp_set_gencb(api->http, dispatch_request, api);
 	api->guard = sb_http_guard_new(d, api->http);
 	api->console = sb_console_new(d);
-	api->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (api->guard == NULL || api->sha256 == NULL) {
+	api->keys = sb_http_keys_new();
+	if (api->guard == NULL || api->keys == NULL) {
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		sb_http_api_free(api);
 		return NULL;
@@ -921,7 +902,7 @@ sb_http_api_free(struct sb_http_api *api)
 	sb_console_free(api->console);
 	sb_http_guard_free(api->guard);
 	evhttp_free(api->http);
-	EVP_MD_free(api->sha256);
+	sb_http_keys_free(api->keys);
 	free(api);
 }
 
@@ -1041,7 +1022,7 @@ sb_http_key_user(struct sb_http_api *api, const char *subaccount,
 	}
 	if (key == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		key = auth + 7;
-	sha256_hex(api, key != NULL ? key : "", hex);
+	sb_http_keys_hash(api->keys, key != NULL ? key : "", hex);
 	for (size_t k = 0; sub != NULL && sub->api_key_names != NULL && k < sub->napi_keys; k++)
 		if (sub->api_key_names[k] != NULL && strcmp(sub->api_keys[k] + 7, hex) == 0) {
 			snprintf(buf, len, "%s", sub->api_key_names[k]);

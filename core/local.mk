@@ -16,6 +16,7 @@ core_libsbcore_la_SOURCES = \
 	core/errors.c core/errors.h \
 	core/host.c core/host_tcp.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
+	core/http_keys.c core/http_keys.h \
 	core/http_api_internal.h core/http_bcast.c core/http_hooks.c \
 	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \

@@ -145,6 +145,22 @@ def test_api_keys_bearer_and_x_api_key(make_daemon):
     assert len(d.ok("message.list")["messages"]) == 2
 
 
+def test_a_key_a_reload_removes_is_refused_at_once(make_daemon):
+    """Verified keys are remembered with their hash (core/http_keys.c), but
+    whether that hash is still configured is checked on every request."""
+    d = make_daemon(**two_subaccounts())
+    assert post(d, "+5511999990001", key=OTHER_KEY)
+    assert post(d, "+5511999990002", key=OTHER_KEY)  # the remembered hash
+    d.cfg["subaccounts"]["other"]["api_keys"] = [sha256_key(ACME_KEY + "-new")]
+    d.write_config(d.cfg)
+    assert d.request("config.reload")["ok"]
+    code, res, _ = call(d, "POST", "/v1/messages", {"to": "+5511999990003", "text": "x"},
+                        key=OTHER_KEY)
+    assert code == 401 and res["error"]["code"] == "unauthorized", res
+    assert post(d, "+5511999990003", key=ACME_KEY + "-new")
+    assert post(d, "+5511999990004", key=ACME_KEY)
+
+
 def test_a_key_sees_only_its_subaccount(make_daemon):
     d = make_daemon(**two_subaccounts())
     mine = post(d, "+5511999990001", "acme's")[0]

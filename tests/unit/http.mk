@@ -36,3 +36,11 @@ tests_unit_test_plugin_common_SOURCES = tests/unit/test_plugin_common.c
 tests_unit_test_plugin_common_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
 tests_unit_test_plugin_common_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_plugin_common_LDADD = $(SBP_LIBS) $(CMOCKA_LIBS)
+
+# The API keys' hashes, remembered for the keys that matched (core/http_keys.c).
+check_PROGRAMS += tests/unit/test_http_keys
+TESTS += tests/unit/test_http_keys
+tests_unit_test_http_keys_SOURCES = tests/unit/test_http_keys.c core/http_keys.c
+tests_unit_test_http_keys_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_unit_test_http_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_http_keys_LDADD = $(CMOCKA_LIBS) $(CRYPTO_LIBS)
