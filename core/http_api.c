@@ -778,6 +778,7 @@ get_metrics(struct sb_http_api *api, struct evhttp_request *req, const char *res
 	sb_metrics_counter_set("sb_store_commits_total", sb_store_group_seq(api->d->store));
 	sb_metrics_counter_set("sb_store_wal_rewinds_total", sb_store_wal_rewinds(api->d->store));
 	sb_metrics_counter_set("sb_store_wal_bytes_total", sb_store_wal_bytes());
+	sb_metrics_gauge("sb_store_text_unindexed", NULL, sb_store_text_unindexed(api->d->store));
 	sb_events_metrics(api->d->events);
 	text = sb_metrics_render();
 

@@ -63,6 +63,10 @@ static const struct family {
 	{ "sb_store_wal_rewinds_total",
 	  "Times the store's WAL was fully checkpointed under load and began again.", NULL },
 	{ "sb_store_wal_bytes_total", "Bytes the store wrote to its write-ahead log.", NULL },
+	{ "sb_store_text_unindexed",
+	  "Messages and text changes the text index has not taken in yet (searched by their"
+	  " text meanwhile).",
+	  NULL },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

@@ -60,17 +60,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "UPDATE messages SET send_at_ms = ?, expires_ms = coalesce(?, expires_ms)"
 	    " WHERE id = ?",
 	[ST_MSG_TEXT] = "UPDATE messages SET body = ? WHERE id = ?",
-	[ST_TEXT_CATCH_UP] =
-	    "INSERT INTO messages_text (rowid, body) SELECT id, body FROM messages"
-	    " WHERE id > ?1 AND body IS NOT NULL",
-	/* About 16 pages of merging (under a millisecond here), of levels
-	 * that have `usermerge` (4) segments: FTS5 merges nothing on its own
-	 * (migration 10 -> 11), so this keeps the segments few, a step at a
-	 * time. */
-	[ST_TEXT_MERGE] = "INSERT INTO messages_text (messages_text, rank) VALUES ('merge', 16)",
 	[ST_MSG_MAX_ID] = "SELECT coalesce(max(id), 0) FROM messages",
-	[ST_TEXT_MARK_GET] = "SELECT value FROM meta WHERE key = 'text_indexed'",
-	[ST_TEXT_MARK_SET] = "UPDATE meta SET value = ?1 WHERE key = 'text_indexed'",
+	[ST_MSG_BODY] = "SELECT body FROM messages WHERE id = ?",
+	[ST_TEXT_EDIT] =
+	    "INSERT INTO text_edits (message_id, old_body, new_body) VALUES (?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
 	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
 	    " VALUES (?,?,?,?,?)",
@@ -352,7 +345,6 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 {
 	struct sb_store *st;
 	char pragmas[256];
-	sqlite3_stmt *s;
 
 	store_configure_library();
 	st = calloc(1, sizeof(*st));
@@ -400,10 +392,10 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 			goto fail;
 		}
 	}
-	/* What is indexed: the mark of migration 8 -> 9. */
-	s = sb_store_stmt(st, ST_TEXT_MARK_GET);
-	st->text_indexed = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
+	if (sb_store_text_open(st) < 0) {
+		sb_error_set(err, SB_E_INTERNAL, "out of memory");
+		goto fail;
+	}
 	return st;
 fail:
 	sb_store_close(st);
@@ -411,14 +403,23 @@ fail:
 }
 
 void
+sb_store_remove_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", ".lock", ".text",
+	    ".text-wal", ".text-shm" };
+	char p[PATH_MAX + 16];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+		unlink(p);
+	}
+}
+
+void
 sb_store_close(struct sb_store *st)
 {
 	if (st == NULL)
 		return;
-	/* Left indexed: a search after a restart has nothing to catch up
-	 * (the statements are all there only once the open went through). */
-	if (st->stmt[ST__COUNT - 1] != NULL)
-		sb_store_text_catch_up(st);
 	if (st->in_txn)
 		sb_store_commit(st);
 	for (int i = 0; i < ST__COUNT; i++)
@@ -429,6 +430,7 @@ sb_store_close(struct sb_store *st)
 	sb_store_tally_free(st);
 	sb_store_msgcache_free(st);
 	sb_store_detach(st);
+	sb_store_text_close(st);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	if (st->ckdb != NULL)
@@ -485,7 +487,6 @@ sb_store_write_begin(struct sb_store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -1;
 	st->in_txn = 1;
-	st->text_indexed_at_begin = st->text_indexed;
 	return 0;
 }
 
@@ -497,57 +498,6 @@ sb_store_max_message_id(struct sb_store *st)
 
 	sqlite3_reset(s);
 	return id;
-}
-
-void
-sb_store_text_note(struct sb_store *st)
-{
-	if (st->text_pending++ == 0)
-		st->text_since_ms = sb_mono_ms();
-}
-
-int
-sb_store_text_due(const struct sb_store *st)
-{
-	return st->text_pending >= TEXT_BATCH ||
-	    (st->text_pending > 0 && sb_mono_ms() - st->text_since_ms >= TEXT_DELAY_MS);
-}
-
-int
-sb_store_text_catch_up(struct sb_store *st)
-{
-	int64_t max = sb_store_max_message_id(st);
-	sqlite3_stmt *s;
-	int rc;
-
-	st->text_pending = 0;
-	if (max <= st->text_indexed)
-		return 0;
-	/* Committed but not yet indexed (a search on a quiet store): the
-	 * index rows get a group of their own. */
-	if (!st->in_txn && sb_store_write_begin(st) < 0)
-		return -1;
-	s = sb_store_stmt(st, ST_TEXT_CATCH_UP);
-	sqlite3_bind_int64(s, 1, st->text_indexed);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	s = sb_store_stmt(st, ST_TEXT_MARK_SET);
-	sqlite3_bind_int64(s, 1, max);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	st->text_indexed = max;
-	/* A merge that fails undoes only itself: the index stays whole and
-	 * the next catch-up merges again. */
-	s = sb_store_stmt(st, ST_TEXT_MERGE);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		sb_log(SB_LOG_WARN, "store: the text index's merge step failed: %s",
-		    sqlite3_errmsg(st->db));
-	sqlite3_reset(s);
-	return 0;
 }
 
 /* Run a bound write statement inside the group. */
@@ -591,7 +541,6 @@ sb_store_savepoint(struct sb_store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -1;
 	st->in_savepoint = 1;
-	st->text_indexed_at_savepoint = st->text_indexed;
 	sb_store_tally_savepoint(st);
 	return 0;
 }
@@ -606,8 +555,7 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	st->in_savepoint = 0;
 	if (!ok && sqlite3_step(sb_store_stmt(st, ST_ROLLBACK_TO)) != SQLITE_DONE)
 		rc = -1;
-	if (!ok) { /* the index and the aggregates roll back with the rows */
-		st->text_indexed = st->text_indexed_at_savepoint;
+	if (!ok) { /* the aggregates roll back with the rows */
 		sb_store_tally_rollback(st, 1);
 		sb_store_msgcache_clear(st);
 	}

@@ -12,7 +12,9 @@
  * Attached to a loop (sb_store_attach), the store commits by itself
  * (store_group.c): a group ends at the next loop turn after its first
  * write or waiter, or as soon as the previous group's sync is done, and
- * the fsync runs on a thread of its own, never on the loop.
+ * the fsync runs on a thread of its own, never on the loop. The texts'
+ * trigram index is kept in <path>.text by a thread of its own too
+ * (store_text.c).
  * Status writes are compare-and-set: they name the status they expect.
  */
 #ifndef SB_STORE_H
@@ -26,7 +28,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 11
+#define SB_STORE_SCHEMA_VERSION 12
 
 struct sb_store;
 
@@ -38,6 +40,9 @@ struct sb_store;
 struct sb_store *sb_store_open(const char *path, int sync_full, struct sb_error *err);
 /* Commits what is pending and closes. */
 void sb_store_close(struct sb_store *st);
+/* Remove a closed store's files: the database, its WAL and shared memory,
+ * its lock and its text index's (tests and tools). */
+void sb_store_remove_files(const char *path);
 int sb_store_schema_version(struct sb_store *st);
 
 /* ---- group commit ---- */
@@ -61,6 +66,16 @@ uint64_t sb_store_group_seq(const struct sb_store *st);
  */
 int sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_ms,
     unsigned max);
+/*
+ * The text index: bring it up to date now, on the calling thread (tests
+ * and tools; attached to a loop, its thread does this by itself). 0 or -1.
+ */
+int sb_store_text_index_now(struct sb_store *st);
+/* The highest message id the text index covers (0 without an index). */
+int64_t sb_store_text_indexed(struct sb_store *st);
+/* Messages stored above it, and text changes it has not applied (0
+ * without an index). */
+int64_t sb_store_text_unindexed(struct sb_store *st);
 /* How many times the WAL was checkpointed to the end and so rewound. */
 uint64_t sb_store_wal_rewinds(const struct sb_store *st);
 /* Bytes the loop's connections wrote to their WAL files so far (frames and

@@ -337,7 +337,6 @@ commit_group(struct sb_store *st, int may_hold)
 	}
 	if (st->in_txn) {
 		ok = !st->group_failed &&
-		    (!sb_store_text_due(st) || sb_store_text_catch_up(st) == 0) &&
 		    sb_store_tally_flush(st) == 0 &&
 		    sqlite3_step(sb_store_stmt(st, ST_COMMIT)) == SQLITE_DONE;
 		sqlite3_reset(st->stmt[ST_COMMIT]);
@@ -345,9 +344,10 @@ commit_group(struct sb_store *st, int may_hold)
 			sb_log(SB_LOG_ERROR, "store: group commit failed: %s", st->group_failed ?
 			    "a write in it was left half done" : sqlite3_errmsg(st->db));
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			st->text_indexed = st->text_indexed_at_begin;
 			sb_store_tally_rollback(st, 0);
 			sb_store_msgcache_clear(st);
+		} else {
+			sb_store_text_committed(st);
 		}
 		st->in_txn = 0;
 	}
@@ -465,6 +465,9 @@ syncer_start(struct sb_store *st, struct event_base *base)
 	sy->started = 1;
 	if (pthread_create(&sy->ck_thread, NULL, checkpointer_main, sy) != 0)
 		goto fail_threads;
+	/* Their names in top -H and /proc/PID/task/TID/comm. */
+	(void)pthread_setname_np(sy->thread, "sb-sync");
+	(void)pthread_setname_np(sy->ck_thread, "sb-checkpoint");
 	st->syncer = sy;
 	return 0;
 fail_threads:
@@ -496,7 +499,8 @@ sb_store_attach(struct sb_store *st, struct event_base *base, int64_t interval_m
 {
 	if (st->commit_ev == NULL) {
 		st->commit_ev = evtimer_new(base, commit_cb, st);
-		if (st->commit_ev == NULL || syncer_start(st, base) < 0)
+		if (st->commit_ev == NULL || syncer_start(st, base) < 0 ||
+		    sb_store_text_start(st) < 0)
 			return -1;
 		/* From now on the syncer owns the disk waits and the checkpoints. */
 		sqlite3_exec(st->db, "PRAGMA synchronous = OFF;"
@@ -565,6 +569,7 @@ sb_store_detach(struct sb_store *st)
 {
 	struct store_syncer *sy = st->syncer;
 
+	sb_store_text_stop(st);
 	if (st->commit_ev != NULL) {
 		event_free(st->commit_ev);
 		st->commit_ev = NULL;

@@ -20,11 +20,9 @@ enum store_stmt {
 	ST_MSG_DUE,
 	ST_MSG_TIMES,
 	ST_MSG_TEXT,
-	ST_TEXT_CATCH_UP,
-	ST_TEXT_MERGE,
 	ST_MSG_MAX_ID,
-	ST_TEXT_MARK_GET,
-	ST_TEXT_MARK_SET,
+	ST_MSG_BODY,
+	ST_TEXT_EDIT,
 	ST_HISTORY_ADD,
 	ST_ATT_INSERT,
 	ST_ATT_READY,
@@ -137,13 +135,7 @@ struct sb_store {
 	uint64_t wal_rewinds;         /* checkpoints the loop finished (the WAL then rewinds) */
 	struct store_waiter *waiters;
 	size_t nwaiters, capwaiters;
-	/* The highest message id whose text is in messages_text (kept in
-	 * meta too): new messages are indexed in batches at a group's end
-	 * (sb_store_text_due), and before a search or a text change; a
-	 * rollback takes the mark back with the rows. */
-	int64_t text_indexed, text_indexed_at_begin, text_indexed_at_savepoint;
-	unsigned text_pending;        /* messages stored since the last catch-up */
-	int64_t text_since_ms;        /* monotonic time of the first of them */
+	struct store_text *text;      /* store_text.c's index and its thread, or NULL */
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
@@ -165,16 +157,26 @@ const char *sb_store_migration_sql(int from);
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);
 int sb_store_write_begin(struct sb_store *st);
 int sb_store_exec_write(struct sb_store *st, sqlite3_stmt *s);
-/* Index the text of every message not indexed yet (one FTS5 statement),
- * in the open group (one is begun if none is). Run when
- * sb_store_text_due says so at a group's end, before a text search or a
- * text change, and at close. 0 or -1. */
-int sb_store_text_catch_up(struct sb_store *st);
-#define TEXT_BATCH 128        /* messages between two catch-ups, at most */
-#define TEXT_DELAY_MS 1000    /* how long a stored text waits at most (under load) */
-/* A message was stored: count it towards the next catch-up. */
+/*
+ * store_text.c: the trigram index of the texts, in <database>.text, kept
+ * by a thread of its own. Open and close with the store (none for a store
+ * in memory); the thread runs while the store is attached to a loop.
+ */
+int sb_store_text_open(struct sb_store *st);
+void sb_store_text_close(struct sb_store *st);
+int sb_store_text_start(struct sb_store *st);
+void sb_store_text_stop(struct sb_store *st);
+/* A message with a text was stored; a group committed (it may wake the
+ * indexer, and logs the indexer's errors). */
 void sb_store_text_note(struct sb_store *st);
-int sb_store_text_due(const struct sb_store *st);
+void sb_store_text_committed(struct sb_store *st);
+/* For a text search: a connection with the store (read only) and the
+ * index attached as `text`, in a read transaction, the highest id the
+ * index covers in it and the last text change it applied; end with
+ * sb_store_text_reader_done. Without an index, the loop's connection and
+ * 0, 0. NULL on an error. */
+sqlite3 *sb_store_text_reader(struct sb_store *st, int64_t *indexed, int64_t *edits);
+void sb_store_text_reader_done(struct sb_store *st, sqlite3 *db);
 int64_t sb_store_max_message_id(struct sb_store *st);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);

@@ -238,16 +238,36 @@ sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
 int
 sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_BODY);
+	char *old = NULL;
+	int rc;
 
-	/* The trigger on a changed text deletes the old one from the index:
-	 * it must be there. */
-	if (sb_store_text_catch_up(st) < 0)
+	/* The text index (store_text.c) learns of the change from text_edits,
+	 * which it applies in order: it deletes an indexed text by its words. */
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    (old = strdup((const char *)sqlite3_column_text(s, 0))) == NULL) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	s = sb_store_stmt(st, ST_TEXT_EDIT);
+	sqlite3_bind_int64(s, 1, id);
+	sb_store_bind_text(s, 2, old);
+	sb_store_bind_text(s, 3, text);
+	rc = sb_store_exec_write(st, s);
+	free(old);
+	if (rc < 0)
 		return -1;
 	s = sb_store_stmt(st, ST_MSG_TEXT);
 	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
-	return sb_store_exec_write(st, s);
+	if (sb_store_exec_write(st, s) < 0) {
+		/* The change is recorded but not made: the group must not commit. */
+		sb_store_group_fail(st);
+		return -1;
+	}
+	return 0;
 }
 
 int

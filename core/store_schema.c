@@ -309,6 +309,17 @@ static const char *const migrations[] = {
 	 * a time on the loop: they were the p99 of acknowledgements.
 	 */
 	"INSERT INTO messages_text (messages_text, rank) VALUES ('automerge', 0);",
+	/*
+	 * 11 -> 12: the trigram index leaves the store for a file of its own,
+	 * <database>.text, kept by a thread of its own (store_text.c): in the
+	 * store's file only the loop could write it. A text change is recorded
+	 * here, in its own transaction, for that thread to apply.
+	 */
+	"DROP TRIGGER messages_text_upd;"
+	"DROP TABLE messages_text;"
+	"DELETE FROM meta WHERE key = 'text_indexed';"
+	"CREATE TABLE text_edits (seq INTEGER PRIMARY KEY, message_id INTEGER NOT NULL,"
+	" old_body TEXT, new_body TEXT);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -8,8 +8,9 @@
  * in id, so a page is one index range. A trigger-time range becomes an id
  * range first (two lookups in the created_ms index), then stays as an
  * exact condition. The total is a count of the same range, capped.
- * Read-only, but for indexing the open group's texts before a text search;
- * statements are prepared per call.
+ * A text search reads through the text index's connection (store_text.c):
+ * the messages the index covers by the index, the newer ones by their
+ * text. Read-only; statements are prepared per call.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,8 +29,16 @@ static const char *const groups[] = {
 
 enum {
 	P_SUB = 1, P_STATUS, P_GROUP, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
-	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT,
+	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT, P_INDEXED, P_LIKE, P_EDITS,
 };
+
+/*
+ * How a search reads: without a text, the messages alone; with one, the
+ * messages the text index covers by the index, and those it has not
+ * caught up with yet (ids above P_INDEXED, texts changed after change
+ * P_EDITS: store_text.c) by their text. The two parts are disjoint.
+ */
+enum search_part { SEARCH_PLAIN, SEARCH_INDEXED, SEARCH_UNINDEXED };
 
 /* Conditions by filter; `present` says whether the query has it. */
 static const struct {
@@ -66,7 +75,8 @@ static const struct {
 	{ P_BEFORE, " AND messages_text.rowid < ?14" },
 };
 
-#define FROM_TEXT " FROM messages_text CROSS JOIN messages m ON m.id = messages_text.rowid"
+#define FROM_TEXT \
+	" FROM text.messages_text CROSS JOIN messages m ON m.id = messages_text.rowid"
 #define FROM_PLAIN " FROM messages m"
 
 int
@@ -126,12 +136,12 @@ present(const struct sb_search *q, int param)
 
 /* The id of the first (or last) message triggered at or after (before) `ms`. */
 static int64_t
-id_at(struct sb_store *st, int64_t ms, int last)
+id_at(sqlite3 *db, int64_t ms, int last)
 {
 	sqlite3_stmt *s;
 	int64_t id = last ? 0 : INT64_MAX;
 
-	if (sqlite3_prepare_v2(st->db, last ?
+	if (sqlite3_prepare_v2(db, last ?
 	    "SELECT id FROM messages WHERE created_ms < ? ORDER BY created_ms DESC LIMIT 1" :
 	    "SELECT id FROM messages WHERE created_ms >= ? ORDER BY created_ms LIMIT 1",
 	    -1, &s, NULL) != SQLITE_OK)
@@ -161,36 +171,64 @@ phrase(const char *text, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+/* The text as a LIKE pattern: %...% with %, _ and \\ escaped by \\. */
+static void
+like_pattern(const char *text, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return;
+	buf[o++] = '%';
+	for (const char *p = text; *p != '\0' && o + 4 < len; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o++] = '%';
+	buf[o] = '\0';
+}
+
 #define SEARCH_COLS                                                              \
 	"m.id, m.to_addr, m.status, m.grp, m.channel_type, m.template_name,"         \
 	" m.broadcast_id, m.body, m.created_ms, m.updated_ms, m.reason"
 
 /*
  * Prepare `select` + FROM + conditions + ORDER BY and LIMIT (page) or
- * LIMIT alone (count), and bind the query's parameters.
+ * LIMIT alone (count) for one part of a search on `db`, and bind the
+ * query's parameters.
  */
 static sqlite3_stmt *
-prepare_search(struct sb_store *st, const struct sb_search *q, const char *select, int page)
+prepare_search(sqlite3 *db, const struct sb_search *q, const char *select, int page,
+    enum search_part part, const int64_t marks[2])
 {
 	char sql[2048];
 	size_t used;
 	sqlite3_stmt *s;
-	int text = q->text != NULL;
+	int text = part == SEARCH_INDEXED;
 
 	used = (size_t)snprintf(sql, sizeof(sql), "%s%s WHERE %sm.subaccount = ?1", select,
 	    text ? FROM_TEXT : FROM_PLAIN, q->file_name != NULL ? "+" : "");
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
-		if (present(q, filters[i].param) && used < sizeof(sql))
+		if (present(q, filters[i].param) && (text || filters[i].param != P_TEXT) &&
+		    used < sizeof(sql))
 			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", filters[i].cond);
 	for (size_t i = 0; text && i < sizeof(text_bounds) / sizeof(text_bounds[0]); i++)
 		if (present(q, text_bounds[i].param) && used < sizeof(sql))
 			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s",
 			    text_bounds[i].cond);
+	if (used < sizeof(sql) && part != SEARCH_PLAIN)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", text ?
+		    " AND messages_text.rowid <= ?16 AND m.id NOT IN"
+		    " (SELECT message_id FROM text_edits WHERE seq > ?18)" :
+		    " AND m.id IN (SELECT id FROM messages WHERE id > ?16"
+		    " UNION SELECT message_id FROM text_edits WHERE seq > ?18)"
+		    " AND m.body LIKE ?17 ESCAPE '\\'");
 	if (used < sizeof(sql))
 		snprintf(sql + used, sizeof(sql) - used, "%s%s",
 		    !page ? "" : text ? " ORDER BY messages_text.rowid DESC" : " ORDER BY m.id DESC",
 		    page ? " LIMIT ?15 + 1" : " LIMIT ?15)");
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(s, P_SUB, q->subaccount, -1, SQLITE_TRANSIENT);
 	if (q->status != NULL)
@@ -206,16 +244,21 @@ prepare_search(struct sb_store *st, const struct sb_search *q, const char *selec
 		sqlite3_bind_text(s, P_TPL, q->template_name, -1, SQLITE_TRANSIENT);
 	if (q->file_name != NULL)
 		sqlite3_bind_text(s, P_FILE, q->file_name, -1, SQLITE_TRANSIENT);
-	if (q->text != NULL) {
-		char match[450];
+	if (q->text != NULL && part != SEARCH_PLAIN) {
+		char buf[450];
 
-		phrase(q->text, match, sizeof(match));
-		sqlite3_bind_text(s, P_TEXT, match, -1, SQLITE_TRANSIENT);
+		if (text)
+			phrase(q->text, buf, sizeof(buf));
+		else
+			like_pattern(q->text, buf, sizeof(buf));
+		sqlite3_bind_text(s, text ? P_TEXT : P_LIKE, buf, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, P_INDEXED, marks[0]);
+		sqlite3_bind_int64(s, P_EDITS, marks[1]);
 	}
 	sqlite3_bind_int64(s, P_FROM, q->from_ms);
 	sqlite3_bind_int64(s, P_UNTIL, q->until_ms);
-	sqlite3_bind_int64(s, P_LO, q->from_ms > 0 ? id_at(st, q->from_ms, 0) : 0);
-	sqlite3_bind_int64(s, P_HI, q->until_ms > 0 ? id_at(st, q->until_ms, 1) : INT64_MAX);
+	sqlite3_bind_int64(s, P_LO, q->from_ms > 0 ? id_at(db, q->from_ms, 0) : 0);
+	sqlite3_bind_int64(s, P_HI, q->until_ms > 0 ? id_at(db, q->until_ms, 1) : INT64_MAX);
 	sqlite3_bind_int64(s, P_BEFORE, q->before_id);
 	sqlite3_bind_int(s, P_LIMIT, q->limit);
 	return s;
@@ -246,67 +289,126 @@ static const struct {
 	{ "updated", 1 }, { "reason", 0 },
 };
 
+/* One part of a search, read in id order (newest first). */
+struct search_cursor {
+	sqlite3_stmt *s;
+	int has;                  /* s is on a row */
+	int64_t id;               /* its id */
+};
+
+static void
+cursor_next(struct search_cursor *c)
+{
+	c->has = c->s != NULL && sqlite3_step(c->s) == SQLITE_ROW;
+	c->id = c->has ? sqlite3_column_int64(c->s, 0) : 0;
+}
+
+/* The rows of one part counted, up to the cap and one more. */
+static int64_t
+count_part(sqlite3 *db, const struct sb_search *q, enum search_part part,
+    const int64_t marks[2])
+{
+	struct sb_search all = *q;
+	sqlite3_stmt *s;
+	int64_t n = 0;
+
+	all.before_id = 0;
+	all.limit = SB_SEARCH_TOTAL_CAP + 1;
+	s = prepare_search(db, &all, "SELECT count(*) FROM (SELECT 1", 0, part, marks);
+	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/*
+ * A text search has two parts (see enum search_part), each in id order;
+ * a page takes the newest rows of both, as one merge. Without a text,
+ * one part.
+ */
 json_t *
 sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error *err)
 {
-	sqlite3_stmt *s;
+	static const enum search_part plain[] = { SEARCH_PLAIN };
+	static const enum search_part text[] = { SEARCH_UNINDEXED, SEARCH_INDEXED };
+	const enum search_part *parts = q->text != NULL ? text : plain;
+	size_t nparts = q->text != NULL ? 2 : 1;
+	struct search_cursor cur[2] = { { 0 } };
+	int64_t marks[2] = { 0, 0 }, total = 0, last = 0;
 	json_t *list, *next = json_null();
-	int64_t last = 0, total = 0;
-	int n = 0;
+	sqlite3 *db = q->text != NULL ? sb_store_text_reader(st, &marks[0], &marks[1]) : st->db;
+	int failed = 0;
 
-	/* Texts are indexed in batches (sb_store_text_due): index what is
-	 * not yet, so a search sees every row the connection sees. */
-	if (q->text != NULL && sb_store_text_catch_up(st) < 0)
-		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
-		    sqlite3_errmsg(st->db)), NULL;
-	s = prepare_search(st, q, "SELECT " SEARCH_COLS, 1);
-	if (s == NULL)
-		return sb_error_set(err, SB_E_INTERNAL, "search failed: %s",
-		    sqlite3_errmsg(st->db)), NULL;
+	if (db == NULL)
+		return sb_error_set(err, SB_E_INTERNAL, "search failed: the text index of"
+		    " %s could not be read", st->path), NULL;
+	for (size_t i = 0; i < nparts; i++) {
+		if (parts[i] == SEARCH_INDEXED && marks[0] == 0)
+			continue;
+		cur[i].s = prepare_search(db, q, "SELECT " SEARCH_COLS, 1, parts[i], marks);
+		failed |= cur[i].s == NULL;
+		cursor_next(&cur[i]);
+	}
 	list = json_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (!failed && (cur[0].has || cur[1].has)) {
+		struct search_cursor *c = !cur[1].has || (cur[0].has && cur[0].id > cur[1].id) ?
+		    &cur[0] : &cur[1];
 		json_t *o;
 
-		if (n++ == q->limit) {
+		if ((int)json_array_size(list) == q->limit) {
 			next = json_integer(last);
 			break;
 		}
 		o = json_object();
 		for (size_t i = 0; i < sizeof(out_cols) / sizeof(out_cols[0]); i++)
-			json_object_set_new(o, out_cols[i].name, col(s, (int)i, out_cols[i].is_time));
-		last = sqlite3_column_int64(s, 0);
+			json_object_set_new(o, out_cols[i].name, col(c->s, (int)i,
+			    out_cols[i].is_time));
 		json_array_append_new(list, o);
+		last = c->id;
+		cursor_next(c);
 	}
-	sqlite3_finalize(s);
-	/* The total of the whole search (not of this page), counted up to a cap. */
-	{
-		struct sb_search all = *q;
-
-		all.before_id = 0;
-		all.limit = SB_SEARCH_TOTAL_CAP + 1;
-		s = prepare_search(st, &all, "SELECT count(*) FROM (SELECT 1", 0);
-		if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
-			total = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+	for (size_t i = 0; i < nparts; i++) {
+		sqlite3_finalize(cur[i].s);
+		/* The total of the whole search (not of this page), up to a cap. */
+		if (!failed && (parts[i] != SEARCH_INDEXED || marks[0] > 0))
+			total += count_part(db, q, parts[i], marks);
+	}
+	sb_store_text_reader_done(st, db);
+	if (failed) {
+		json_decref(list);
+		return sb_error_set(err, SB_E_INTERNAL, "search failed: the messages of %s"
+		    " could not be read", st->path), NULL;
 	}
 	return json_pack("{s:o, s:o, s:I, s:b}", "messages", list, "next_before", next,
 	    "total", (json_int_t)(total > SB_SEARCH_TOTAL_CAP ? SB_SEARCH_TOTAL_CAP : total),
 	    "total_exact", total <= SB_SEARCH_TOTAL_CAP);
 }
 
+/* The plan of a search's main part: the index's for a text search. */
 int
 sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, size_t len)
 {
-	sqlite3_stmt *s = prepare_search(st, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1);
-	size_t used = 0;
+	int64_t marks[2] = { 0, 0 };
+	sqlite3 *db = q->text != NULL ? sb_store_text_reader(st, &marks[0], &marks[1]) : st->db;
+	enum search_part part = q->text == NULL ? SEARCH_PLAIN :
+	    db != st->db ? SEARCH_INDEXED : SEARCH_UNINDEXED;
+	sqlite3_stmt *s;
+	int rc = -1;
 
 	if (len > 0)
 		buf[0] = '\0';
-	if (s == NULL)
+	if (db == NULL)
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW && used < len)
-		used += (size_t)snprintf(buf + used, len - used, "%s\n",
-		    (const char *)sqlite3_column_text(s, 3));
-	sqlite3_finalize(s);
-	return 0;
+	s = prepare_search(db, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part, marks);
+	if (s != NULL) {
+		size_t used = 0;
+
+		while (sqlite3_step(s) == SQLITE_ROW && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s\n",
+			    (const char *)sqlite3_column_text(s, 3));
+		sqlite3_finalize(s);
+		rc = 0;
+	}
+	sb_store_text_reader_done(st, db);
+	return rc;
 }

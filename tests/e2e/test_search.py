@@ -107,3 +107,43 @@ def test_bad_parameters(make_daemon):
     assert not r["ok"] and r["error"]["code"] == "not_found"
     r = d.request("message.search", {"text": "ab"})
     assert not r["ok"] and r["error"]["code"] == "bad_argument"
+
+
+def unindexed(d):
+    code, text, _ = call(d, "GET", "/metrics", key=None)
+    assert code == 200
+    line = [ln for ln in text.splitlines() if ln.startswith("sb_store_text_unindexed ")]
+    return int(line[0].split()[1])
+
+
+def test_text_index_kept_by_its_thread_in_real_time(make_daemon, tmp_path):
+    """The text index lives in <database>.text and its own thread keeps it
+    (no -T: real time). A text is found before the index has it (by its
+    text) and after; a rescheduled text by its new words only, at once."""
+    d = make_daemon(test_clock=False)
+    code, res, _ = call(d, "POST", "/v1/messages", {"to": "+5511999990001",
+                                                    "text": "tango uniform"})
+    assert code == 202
+    code, later, _ = call(d, "POST", "/v1/messages", {
+        "to": "+5511999990002", "text": "victor whiskey", "send_at": "2099-01-01T00:00:00Z"})
+    assert code == 202
+    sid = later["messages"][0]["id"]
+    assert search(d, text="uniform")["total"] == 1
+    # A quiet daemon: the indexer's own look (once a second) takes them in.
+    wait_for(lambda: unindexed(d) == 0, timeout=5, what="the text index to catch up")
+    db = d.cfg["daemon"]["database"]
+    assert (tmp_path / (db.split("/")[-1] + ".text")).exists()
+    assert search(d, text="uniform")["total"] == 1
+    code, res, _ = call(d, "POST", f"/v1/messages/{sid}/reschedule",
+                        {"send_at": "2099-01-02T00:00:00Z", "text": "xray yankee"})
+    assert code == 200, res
+    assert ids(search(d, text="yankee")) == [sid]
+    assert search(d, text="whiskey")["total"] == 0
+    wait_for(lambda: unindexed(d) == 0, timeout=5, what="the text index to catch up")
+    assert ids(search(d, text="yankee")) == [sid]
+    assert search(d, text="whiskey")["total"] == 0
+    # Restarted, the index goes on from where it was.
+    assert d.stop() == 0
+    d.start()
+    assert unindexed(d) == 0
+    assert search(d, text="tango")["total"] == 1

@@ -23,21 +23,15 @@ setup(void **state)
 {
 	(void)state;
 	snprintf(dbpath, sizeof(dbpath), "/tmp/sb-test-allowlist-%d.db", (int)getpid());
-	unlink(dbpath);
+	sb_store_remove_files(dbpath);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char p[300];
-
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]);
-		unlink(p);
-	}
+	sb_store_remove_files(dbpath);
 	return 0;
 }
 

@@ -30,22 +30,14 @@ static int
 setup(void **state)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/sb-test-engine-%d.db", (int)getpid());
-	unlink(dbpath);
+	sb_store_remove_files(dbpath);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char p[300];
-
-	unlink(dbpath);
-	snprintf(p, sizeof(p), "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.lock", dbpath);
-	unlink(p);
+	sb_store_remove_files(dbpath);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -202,6 +203,65 @@ test_time_range_and_file(void **state)
 	sb_store_close(st);
 }
 
+/*
+ * A text search on a store with a text index (a file): the messages the
+ * index covers come from it (its plan reads the index, in order), those
+ * it has not caught up with (newer ones, changed texts) from their text,
+ * and one page after another gives both, newest first, each once.
+ */
+static void
+test_text_pages_across_the_index_and_what_it_has_not_seen(void **state)
+{
+	struct sb_error err = { 0 };
+	char path[64], plan[4096];
+	struct sb_store *st;
+	struct sb_search q = { .subaccount = "acme", .text = "code", .limit = 3 };
+	const int64_t want[] = { 12, 11, 10, 9, 8, 7, 6, 5, 4, 2, 1 };
+	size_t got = 0;
+	int64_t before = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sb-test-search-%d.db", (int)getpid());
+	sb_store_remove_files(path);
+	st = sb_store_open(path, 0, &err);
+	assert_non_null(st);
+	for (int i = 1; i <= 8; i++)
+		assert_int_equal(add(st, "+5511999990001", "your code", NULL, 0, T0 + i), i);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(sb_store_text_indexed(st), 8);
+	for (int i = 9; i <= 12; i++)
+		assert_int_equal(add(st, "+5511999990001", "a CODE too", NULL, 0, T0 + i), i);
+	add(st, "+5511999990001", "nothing here", NULL, 0, T0 + 13);
+	/* Changed after the index took them in. */
+	assert_int_equal(sb_store_message_set_text(st, 3, "no match"), 0);
+	assert_int_equal(sb_store_message_set_text(st, 1, "still a code"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_search_plan(st, &q, plan, sizeof(plan)), 0);
+	assert_non_null(strstr(plan, "VIRTUAL TABLE INDEX"));
+	assert_null(strstr(plan, "TEMP B-TREE FOR ORDER BY"));
+	do {
+		json_t *res, *list;
+
+		q.before_id = before;
+		res = sb_store_search(st, &q, &err);
+		assert_non_null(res);
+		assert_int_equal(json_integer_value(json_object_get(res, "total")), 11);
+		list = json_object_get(res, "messages");
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			assert_true(got < sizeof(want) / sizeof(want[0]));
+			assert_int_equal(json_integer_value(json_object_get(json_array_get(list, i),
+			    "id")), want[got++]);
+		}
+		before = json_is_null(json_object_get(res, "next_before")) ? 0 :
+		    json_integer_value(json_object_get(res, "next_before"));
+		json_decref(res);
+	} while (before > 0);
+	assert_int_equal(got, sizeof(want) / sizeof(want[0]));
+	sb_store_close(st);
+	sb_store_remove_files(path);
+}
+
 static void
 test_checks(void **state)
 {
@@ -241,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_every_filter_uses_an_index),
 		cmocka_unit_test(test_groups_pages_and_total),
 		cmocka_unit_test(test_time_range_and_file),
+		cmocka_unit_test(test_text_pages_across_the_index_and_what_it_has_not_seen),
 		cmocka_unit_test(test_checks),
 	};
 

@@ -76,20 +76,6 @@ assert_msg_stats_equal_counts(const char *path)
 }
 
 static void
-remove_db(const char *path)
-{
-	char p[80];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.lock", path);
-	unlink(p);
-}
-
-static void
 test_aggregates_equal_counts(void **state)
 {
 	char path[64];
@@ -100,7 +86,7 @@ test_aggregates_equal_counts(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/sb-test-stats-%d.db", (int)getpid());
-	remove_db(path);
+	sb_store_remove_files(path);
 	st = sb_store_open(path, 0, &err);
 	assert_non_null(st);
 	srandom(12);
@@ -233,7 +219,7 @@ test_aggregates_equal_counts(void **state)
 		json_decref(res);
 	}
 	sb_store_close(st);
-	remove_db(path);
+	sb_store_remove_files(path);
 }
 
 /* The text a broadcast's show and list answer with. */
@@ -281,7 +267,7 @@ test_single_broadcast_text(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/sb-test-stats-text-%d.db", (int)getpid());
-	remove_db(path);
+	sb_store_remove_files(path);
 	st = sb_store_open(path, 0, &err);
 	assert_non_null(st);
 	ids[0] = sb_store_broadcast_insert(st, &plain, &err);
@@ -310,7 +296,7 @@ test_single_broadcast_text(void **state)
 	assert_bcast_text(st, ids[2], "sale today");
 	assert_bcast_text(st, restarted, "your code is 1234");
 	sb_store_close(st);
-	remove_db(path);
+	sb_store_remove_files(path);
 }
 
 /*
@@ -340,7 +326,7 @@ test_msgcache_forgets_a_rolled_back_insert(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/sb-test-stats-key-%d.db", (int)getpid());
-	remove_db(path);
+	sb_store_remove_files(path);
 	st = sb_store_open(path, 0, &err);
 	assert_non_null(st);
 	assert_int_equal(sb_store_savepoint(st), 0);
@@ -381,7 +367,7 @@ test_msgcache_forgets_a_rolled_back_insert(void **state)
 		assert_int_equal(scalar(path, q), T0 + 9 * DAY);
 	}
 	sb_store_close(st);
-	remove_db(path);
+	sb_store_remove_files(path);
 }
 
 static void

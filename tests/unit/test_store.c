@@ -24,26 +24,35 @@
 
 static char dbpath[256];
 
+/* The store's files, and (text_too) its text index's. */
+static void
+remove_store_files(int text_too)
+{
+	char keep[300], moved[300];
+
+	if (text_too) {
+		sb_store_remove_files(dbpath);
+		return;
+	}
+	snprintf(keep, sizeof(keep), "%s.text", dbpath);
+	snprintf(moved, sizeof(moved), "%s.kept", dbpath);
+	assert_int_equal(rename(keep, moved), 0);
+	sb_store_remove_files(dbpath);
+	assert_int_equal(rename(moved, keep), 0);
+}
+
 static int
 setup(void **state)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/sb-test-store-%d.db", (int)getpid());
-	unlink(dbpath);
+	remove_store_files(1);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char p[300];
-
-	unlink(dbpath);
-	snprintf(p, sizeof(p), "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.lock", dbpath);
-	unlink(p);
+	remove_store_files(1);
 	return 0;
 }
 
@@ -495,14 +504,15 @@ test_savepoint_undoes_only_its_writes(void **state)
 static int
 text_matches(const char *q)
 {
+	char path[300];
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	int n = -1;
 
-	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	/* For an external-content table this compares the index with the rows. */
+	snprintf(path, sizeof(path), "%s.text", dbpath);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO messages_text (messages_text, rank)"
-	    " VALUES ('integrity-check', 1)", NULL, NULL, NULL), SQLITE_OK);
+	    " VALUES ('integrity-check', 0)", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages_text"
 	    " WHERE messages_text MATCH ?", -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
@@ -513,121 +523,140 @@ text_matches(const char *q)
 	return n;
 }
 
+static size_t search_text(struct sb_store *st, const char *text);
+
+static int64_t
+insert_text(struct sb_store *st, const char *to, const char *text)
+{
+	struct sb_error err = { 0 };
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = to, .text = text,
+		.status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1, .expires_ms = 9000,
+	};
+
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	return m.id;
+}
+
 /*
- * The text index is written in batches, at a group's end (and at close):
- * what a savepoint undid is not indexed (even when a text change had
- * indexed it early),
- * the id it freed is indexed for its next owner, and a changed text is
- * found by its new words only.
+ * The text index (store_text.c) holds what was committed: not what a
+ * savepoint undid, the id it freed for its next owner; a text changed
+ * before the index saw its message is indexed as changed, one changed
+ * after (once or more, in one pass or several) is found by its new words
+ * only. What is not indexed yet is found by a search all the same.
  */
 static void
-test_text_indexed_per_group(void **state)
+test_text_index_follows_commits_and_changes(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message m = {
-		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
-		.text = "alpha bravo", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
-		.expires_ms = 9000,
-	};
-	int64_t undone;
+	int64_t undone, reused, hotel, last;
 
 	assert_non_null(st);
-	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	insert_text(st, "+5511999990000", "alpha bravo");
 	assert_int_equal(sb_store_commit(st), 0);
 	assert_int_equal(sb_store_savepoint(st), 0);
-	m.text = "charlie delta";
-	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-	undone = m.id;
-	assert_int_equal(sb_store_message_set_text(st, m.id, "charlie golf"), 0);
+	undone = insert_text(st, "+5511999990000", "charlie delta");
+	assert_int_equal(sb_store_message_set_text(st, undone, "charlie golf"), 0);
 	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
-	m.text = "echo foxtrot";
-	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-	assert_int_equal(m.id, undone); /* SQLite hands the freed id out again */
-	assert_int_equal(sb_store_message_insert(st, &(struct sb_message){
-	    .subaccount = "acme", .chain = "default", .to = "+5511999990001",
-	    .text = "hotel india", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
-	    .expires_ms = 9000 }, &err), 0);
-	assert_int_equal(sb_store_message_set_text(st, m.id, "juliet kilo"), 0);
+	reused = insert_text(st, "+5511999990000", "echo foxtrot");
+	assert_int_equal(reused, undone); /* SQLite hands the freed id out again */
+	hotel = insert_text(st, "+5511999990001", "hotel india");
+	assert_int_equal(sb_store_message_set_text(st, reused, "juliet kilo"), 0);
 	assert_int_equal(sb_store_commit(st), 0);
-	sb_store_close(st);
+	/* Not indexed yet, found all the same. */
+	assert_int_equal(sb_store_text_indexed(st), 0);
+	assert_int_equal(search_text(st, "juliet"), 1);
+	assert_int_equal(search_text(st, "JULIET"), 1);
+	assert_int_equal(search_text(st, "echo"), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(sb_store_text_indexed(st), hotel);
 	assert_int_equal(text_matches("alpha"), 1);
 	assert_int_equal(text_matches("charlie"), 0);
 	assert_int_equal(text_matches("echo"), 0);
 	assert_int_equal(text_matches("juliet"), 1);
 	assert_int_equal(text_matches("hotel"), 1);
-	/* Reopened, the store knows what is indexed: a new group indexes only its own. */
+	assert_int_equal(search_text(st, "juliet"), 1);
+	/* Changed after it was indexed: once per pass, then twice in one. */
+	assert_int_equal(sb_store_message_set_text(st, hotel, "lima mike"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(text_matches("hotel"), 0);
+	assert_int_equal(text_matches("lima"), 1);
+	assert_int_equal(sb_store_message_set_text(st, hotel, "november oscar"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_message_set_text(st, hotel, "papa quebec"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	/* Before the index applies the changes, the search reads the text. */
+	assert_int_equal(search_text(st, "papa"), 1);
+	assert_int_equal(search_text(st, "lima"), 0);
+	assert_int_equal(search_text(st, "november"), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(text_matches("lima"), 0);
+	assert_int_equal(text_matches("november"), 0);
+	assert_int_equal(text_matches("papa"), 1);
+	assert_int_equal(search_text(st, "lima"), 0);
+	assert_int_equal(search_text(st, "papa"), 1);
+	sb_store_close(st);
+	/* Reopened, the index knows how far it got: a pass adds only the new. */
 	st = sb_store_open(dbpath, 1, &err);
 	assert_non_null(st);
-	m.text = "lima mike";
-	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_text_indexed(st), hotel);
+	last = insert_text(st, "+5511999990002", "romeo sierra");
 	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(sb_store_text_indexed(st), last);
 	sb_store_close(st);
-	assert_int_equal(text_matches("lima"), 1);
+	assert_int_equal(text_matches("romeo"), 1);
 	assert_int_equal(text_matches("alpha"), 1);
+	assert_int_equal(text_matches("papa"), 1);
 }
-
-/* The first column of the first row of `sql`, or -1. */
-static int64_t
-db_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
-#define SEGMENTS_MAX 12        /* 7 with the merge steps, 19 without */
 
 /*
- * FTS5 merges nothing by itself (its merges stalled the loop for up to
- * 10 ms): each catch-up is followed by a bounded merge step, and that
- * keeps the segments few however many catch-ups there were.
+ * The index is derived: one that belongs to another store (a database
+ * made anew beside it) or that cannot be read is made anew and filled
+ * from the messages.
  */
 static void
-test_text_segments_merged_a_step_at_a_time(void **state)
+test_text_index_made_anew_when_it_is_not_the_stores(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	char text[64], to[32];
+	char path[300];
+	FILE *f;
 
 	assert_non_null(st);
-	for (int k = 0; k < 79; k++) {
-		for (int i = 0; i < 20; i++) {
-			struct sb_message m = {
-				.subaccount = "acme", .chain = "default", .to = to, .text = text,
-				.status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
-				.expires_ms = 9000,
-			};
-
-			snprintf(to, sizeof(to), "+55119999%05d", k * 20 + i);
-			snprintf(text, sizeof(text), "batch%03d item%05d common words", k, k * 20 + i);
-			assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-		}
-		assert_int_equal(sb_store_text_catch_up(st), 0);
-		assert_int_equal(sb_store_commit(st), 0);
-	}
+	insert_text(st, "+5511999990000", "alpha bravo");
+	insert_text(st, "+5511999990001", "alpha charlie");
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
 	sb_store_close(st);
-	assert_int_equal(text_matches("batch000"), 20);
-	assert_int_equal(text_matches("batch078"), 20);
-	assert_int_equal(text_matches("common"), 79 * 20);
-	{
-		sqlite3 *db;
-
-		assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-		assert_int_equal(db_int(db, "SELECT v FROM messages_text_config"
-		    " WHERE k = 'automerge'"), 0);
-		/* 79 segments written; without the merge steps, 15 would wait on
-		 * the first level (FTS5's crisis merge takes 16) and 4 on the next. */
-		assert_in_range(db_int(db, "SELECT count(DISTINCT segid) FROM messages_text_idx"),
-		    1, SEGMENTS_MAX);
-		sqlite3_close(db);
-	}
+	assert_int_equal(text_matches("alpha"), 2);
+	remove_store_files(0);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_int_equal(sb_store_text_indexed(st), 0);
+	insert_text(st, "+5511999990002", "delta echo");
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	sb_store_close(st);
+	assert_int_equal(text_matches("alpha"), 0);
+	assert_int_equal(text_matches("delta"), 1);
+	/* Not a database at all. */
+	snprintf(path, sizeof(path), "%s.text", dbpath);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not an SQLite database, and it is long enough to have a header.", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s.text-wal", dbpath);
+	unlink(path);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_int_equal(search_text(st, "delta"), 1);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(search_text(st, "delta"), 1);
+	sb_store_close(st);
+	assert_int_equal(text_matches("delta"), 1);
 }
 
 /*
@@ -710,9 +739,9 @@ search_text(struct sb_store *st, const char *text)
 }
 
 /*
- * The index is brought up to date in batches, so a crash can leave
- * committed messages out of it: the mark in `meta` says which, and a
- * search after the restart finds them (and leaves the index whole).
+ * The index is brought up to date in batches, on its own thread, so a
+ * crash can leave committed messages out of it: a search after the
+ * restart finds them by their text, and the index takes them in.
  */
 static void
 test_text_found_after_a_crash(void **state)
@@ -746,9 +775,11 @@ test_text_found_after_a_crash(void **state)
 	assert_non_null(st);
 	assert_int_equal(search_text(st, "november"), 1);
 	assert_int_equal(search_text(st, "quebec"), 2);
-	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(search_text(st, "november"), 1);
+	assert_int_equal(search_text(st, "quebec"), 2);
 	sb_store_close(st);
-	/* The index holds every row, and nothing else (FTS5's integrity-check). */
+	/* The index holds every row (FTS5's integrity-check). */
 	assert_int_equal(text_matches("oscar"), 1);
 	assert_int_equal(text_matches("papa"), 2);
 }
@@ -833,6 +864,55 @@ test_loop_never_waits_for_the_disk(void **state)
 	assert_int_equal(sb_store_message_status(st, m.id), SB_ST_QUEUED);
 	assert_int_equal(sb_store_message_status(st, m.id - 1), SB_ST_QUEUED);
 	sb_store_close(st);
+}
+
+/* Wait (up to 5 s, in real time) for the text index to reach `id`. */
+static int
+wait_indexed(struct sb_store *st, int64_t id)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ms5 = { 0, 5000000 };
+
+		if (sb_store_text_indexed(st) >= id)
+			return 1;
+		nanosleep(&ms5, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Attached to a loop, the store's indexer thread keeps the text index by
+ * itself: woken after a batch of texts was committed, and by its own
+ * look once a second for the few a quiet store commits. Real time.
+ */
+static void
+test_text_indexed_by_its_thread(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct event_base *base = event_base_new();
+	char to[32], text[64];
+	int64_t last = 0;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(sb_store_attach(st, base, 0, 4096), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(to, sizeof(to), "+55119999%05d", i);
+		snprintf(text, sizeof(text), "item%05d of the batch", i);
+		last = insert_text(st, to, text);
+	}
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_true(wait_indexed(st, last));
+	last = insert_text(st, "+5511999990000", "one quiet message");
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_true(wait_indexed(st, last));
+	assert_int_equal(search_text(st, "quiet"), 1);
+	assert_int_equal(search_text(st, "item00299"), 1);
+	sb_store_close(st);
+	event_base_free(base);
+	assert_int_equal(text_matches("batch"), 300);
+	assert_int_equal(text_matches("quiet"), 1);
 }
 
 /*
@@ -996,10 +1076,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_indexed_per_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_segments_merged_a_step_at_a_time, setup,
+		cmocka_unit_test_setup_teardown(test_text_index_follows_commits_and_changes, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_text_index_made_anew_when_it_is_not_the_stores,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_found_after_a_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_indexed_by_its_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_go_on_during_a_checkpoint, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_written_in_frames_reads_back, setup,
