@@ -2,10 +2,10 @@
  * http_api.c - the HTTP face of the daemon (libevent evhttp).
  *
  * Owns the listener, the route table, API key checks (the keys' hashes:
- * http_keys.c), request body
- * limits, JSON error answers, and the /v1/messages routes; the other routes
- * live beside it (http_hooks.c: provider callbacks; http_bcast.c,
- * http_search.c, http_stats.c, http_tpl.c, http_inbox.c, http_events.c).
+ * http_keys.c), request body limits, JSON error answers, /healthz and
+ * /metrics; the routes live beside it (http_messages.c: /v1/messages;
+ * http_hooks.c: provider callbacks; http_bcast.c, http_search.c,
+ * http_stats.c, http_tpl.c, http_inbox.c, http_events.c).
  * Answers that must wait for a group commit keep their request and reply
  * later; if the client goes away first, the pending answer is dropped
  * safely.
@@ -43,7 +43,6 @@
 #include "store_preview.h"
 #include "timefmt.h"
 
-#define MAX_RECIPIENTS 1000
 
 struct sb_http_api {
 	struct sb_daemon *d;
@@ -54,17 +53,6 @@ struct sb_http_api {
 	struct sb_http_keys *keys;       /* the presented keys' hashes (http_keys.c) */
 };
 
-/* A request whose answer waits for the commit of its messages. */
-struct pending {
-	struct sb_http_api *api;
-	struct evhttp_request *req;      /* NULL once the client has gone */
-	json_t *ids;                     /* the answer being built */
-	size_t outstanding;
-	int failed;
-	int any_new;
-	int64_t broadcast;               /* the request's broadcast, 0: none */
-	struct sb_error err;
-};
 
 static void
 send_json(struct evhttp_request *req, int code, json_t *body)
@@ -216,254 +204,7 @@ time_arg(struct evhttp_request *req, const char *name, const char *v, int64_t *o
 	return fail(req, SB_E_BAD_ARGUMENT, msg);
 }
 
-/* ---- POST /v1/messages ---- */
-
-static void
-pending_finish(struct pending *p)
-{
-	if (p->req != NULL) {
-		sb_http_guard_watch(p->api->guard, p->req, NULL, NULL);
-		if (p->failed)
-			send_error(p->req, &p->err);
-		else
-			send_json(p->req, p->any_new ? 202 : 200,
-			    json_pack("{s:O, s:o}", "messages", p->ids, "broadcast",
-			    p->broadcast > 0 ? json_integer(p->broadcast) : json_null()));
-	}
-	json_decref(p->ids);
-	free(p);
-}
-
-static void
-pending_client_gone(void *arg)
-{
-	struct pending *p = arg;
-
-	p->req = NULL;
-}
-
-struct recipient_ack {
-	struct pending *p;
-	size_t index;
-};
-
-static void
-message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
-{
-	struct recipient_ack *ra = arg;
-	struct pending *p = ra->p;
-	json_t *item = json_array_get(p->ids, ra->index);
-
-	if (err != NULL) {
-		/* The first error is the one to report: the rest follow from it. */
-		if (!p->failed)
-			p->err = *err;
-		p->failed = 1;
-	} else {
-		json_object_set_new(item, "id", json_integer(id));
-		json_object_set_new(item, "duplicate", json_boolean(duplicate));
-		/* Say at once what became of it: rejected by a filter, scheduled... */
-		json_object_set_new(item, "status", json_string(sb_status_name(
-		    (enum sb_status)sb_store_message_status(p->api->d->store, id))));
-		if (!duplicate)
-			p->any_new = 1;
-	}
-	free(ra);
-	if (--p->outstanding == 0)
-		pending_finish(p);
-}
-
-static int
-string_field(json_t *body, const char *key, const char **out, struct evhttp_request *req)
-{
-	json_t *v = json_object_get(body, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v)) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "'%s' must be a string", key);
-		return fail(req, SB_E_BAD_ARGUMENT, msg);
-	}
-	*out = json_string_value(v);
-	return 0;
-}
-
-/* The fields of a submission; any other is refused, so a typo ("sendAt")
- * never sends a message at the wrong time. */
-static const char *const submit_fields[] = {
-	"to", "text", "template", "chain", "from", "send_at", "idempotency_key", NULL,
-};
-
-static int
-check_fields(json_t *body, struct evhttp_request *req)
-{
-	const char *key;
-	json_t *v;
-	char msg[200];
-
-	json_object_foreach(body, key, v) {
-		size_t i;
-
-		for (i = 0; submit_fields[i] != NULL; i++)
-			if (strcmp(key, submit_fields[i]) == 0)
-				break;
-		if (submit_fields[i] != NULL)
-			continue;
-		snprintf(msg, sizeof(msg), "unknown field '%.64s' (expected to, text, template,"
-		    " chain, from, send_at, idempotency_key)", key);
-		return fail(req, SB_E_BAD_ARGUMENT, msg);
-	}
-	return 0;
-}
-
-static void
-post_messages(struct sb_http_api *api, struct evhttp_request *req)
-{
-	const struct sb_config_subaccount *sub = authenticate(api, req);
-	json_t *body, *to, *tpl, *recipients;
-	struct sb_submit s = { 0 };
-	const char *at = NULL, *why, *hkey, *base_key;
-	char *vars = NULL, norm[32], key[SB_IDEM_KEY_BUF];
-	struct pending *p;
-	struct sb_error err = { 0 };
-	char user[128];
-	struct sb_bcast_origin origin = { .source = "api" };
-	size_t i, n;
-
-	if (sub == NULL || (body = read_json_body(api, req)) == NULL)
-		return;
-	s.subaccount = sub->name;
-	origin.user = sb_http_key_user(api, sub->name, req, user, sizeof(user));
-	s.bcast = &origin;
-	if (check_fields(body, req) < 0 ||
-	    string_field(body, "text", &s.text, req) < 0 ||
-	    string_field(body, "chain", &s.chain, req) < 0 ||
-	    string_field(body, "from", &s.from, req) < 0 ||
-	    string_field(body, "send_at", &at, req) < 0 ||
-	    string_field(body, "idempotency_key", &base_key, req) < 0)
-		goto out;
-	/* The key as a header (the IETF draft's name) or a field; both must agree. */
-	hkey = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
-	if (hkey != NULL && base_key != NULL && strcmp(hkey, base_key) != 0) {
-		fail(req, SB_E_BAD_ARGUMENT, "the Idempotency-Key header and 'idempotency_key'"
-		    " differ; give one");
-		goto out;
-	}
-	if (base_key == NULL)
-		base_key = hkey;
-	if (base_key != NULL && sb_idem_key_check(base_key, hkey != NULL ?
-	    "Idempotency-Key" : "idempotency_key", &err) < 0) {
-		send_error(req, &err);
-		goto out;
-	}
-	tpl = json_object_get(body, "template");
-	if (tpl != NULL) {
-		json_t *v = json_object_get(tpl, "variables"), *ver = json_object_get(tpl, "version");
-
-		if (!json_is_object(tpl) || !json_is_string(json_object_get(tpl, "name")) ||
-		    (v != NULL && !json_is_null(v) && !json_is_object(v) && !json_is_array(v)) ||
-		    (ver != NULL && (!json_is_integer(ver) || json_integer_value(ver) < 1))) {
-			fail(req, SB_E_BAD_ARGUMENT, "'template' must be {name, version, language,"
-			    " variables} (version: an integer of at least 1; variables: an object,"
-			    " or a list for a WhatsApp template named directly)");
-			goto out;
-		}
-		s.template_name = json_string_value(json_object_get(tpl, "name"));
-		s.template_lang = json_string_value(json_object_get(tpl, "language"));
-		s.template_version = ver != NULL ? json_integer_value(ver) : 0;
-		if (v != NULL && !json_is_null(v))
-			vars = json_dumps(v, JSON_COMPACT);
-		s.template_vars = vars;
-	}
-	if ((s.text == NULL) == (s.template_name == NULL)) {
-		fail(req, SB_E_BAD_ARGUMENT, "give either 'text' or 'template'");
-		goto out;
-	}
-	if (at != NULL && time_arg(req, "send_at", at, &s.send_at_ms) < 0)
-		goto out;
-	to = json_object_get(body, "to");
-	if (to == NULL || json_is_null(to)) {
-		fail(req, SB_E_BAD_ARGUMENT, "missing 'to' (a number or a list of 1 to 1000)");
-		goto out;
-	}
-	recipients = json_is_array(to) ? json_incref(to) : json_pack("[O]", to ? to : json_null());
-	n = json_array_size(recipients);
-	origin.single = n == 1;
-	if (n == 0 || n > MAX_RECIPIENTS) {
-		json_decref(recipients);
-		fail(req, SB_E_BAD_ARGUMENT, "'to' must be a number or a list of 1 to 1000");
-		goto out;
-	}
-	/* Check every number, and every reused key, first: a request is taken
-	 * whole or not at all. */
-	for (i = 0; i < n; i++) {
-		json_t *r = json_array_get(recipients, i);
-		char msg[200];
-
-		if (!json_is_string(r) || sb_phone_normalize(json_string_value(r),
-		    sub->default_country, norm, sizeof(norm), &why) < 0) {
-			snprintf(msg, sizeof(msg), "invalid phone number at to[%zu]: %s", i,
-			    json_is_string(r) ? why : "not a string");
-			json_decref(recipients);
-			fail(req, SB_E_BAD_ARGUMENT, msg);
-			goto out;
-		}
-		if (base_key == NULL)
-			continue;
-		sb_idem_recipient_key(base_key, i, n, key);
-		s.idempotency_key = key;
-		if (sb_idem_same_request(api->d->store, &s, norm, s.chain != NULL ? s.chain :
-		    sub->default_chain, s.from != NULL ? s.from : sub->sender, &err) < 0) {
-			json_decref(recipients);
-			send_error(req, &err);
-			goto out;
-		}
-	}
-	p = calloc(1, sizeof(*p));
-	p->api = api;
-	p->req = req;
-	p->ids = json_array();
-	p->outstanding = 1; /* held until every submission is handed over */
-	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
-	/* All recipients stand or fall together (one savepoint); a single one
-	 * needs none (sb_dispatch_submit). */
-	if (n > 1 && sb_dispatch_batch_begin(api->d->dispatch, &err) < 0) {
-		p->failed = 1;
-		p->err = err;
-	}
-	for (i = 0; i < n && !p->failed; i++) {
-		struct recipient_ack *ra = malloc(sizeof(*ra));
-
-		s.to = json_string_value(json_array_get(recipients, i));
-		if (base_key != NULL) {
-			sb_idem_recipient_key(base_key, i, n, key);
-			s.idempotency_key = key;
-		}
-		json_array_append_new(p->ids, json_pack("{s:s}", "to", s.to));
-		*ra = (struct recipient_ack){ p, i };
-		p->outstanding++;
-		if (sb_dispatch_submit(api->d->dispatch, &s, message_stored, ra, &err) < 0) {
-			p->outstanding--;
-			free(ra);
-			p->failed = 1;
-			p->err = err;
-		}
-	}
-	json_decref(recipients);
-	p->broadcast = origin.id;
-	if (n > 1)
-		sb_dispatch_batch_end(api->d->dispatch, !p->failed);
-	if (--p->outstanding == 0)
-		pending_finish(p);
-out:
-	free(vars);
-	json_decref(body);
-}
-
-/* ---- GET /v1/messages[/id], POST /v1/messages/id/{cancel,reschedule} ---- */
+/* ---- query parameters, and answers after a commit ---- */
 
 static const char *
 query_param(struct evkeyvalq *q, const char *name)
@@ -509,62 +250,28 @@ int_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name, int
 	return fail(req, SB_E_BAD_ARGUMENT, msg);
 }
 
+/* A change's answer (cancel, reschedule, a route beside this file),
+ * given once the change is committed. */
+struct commit_reply {
+	struct sb_http_api *api;
+	struct evhttp_request *req;      /* NULL once the client has gone */
+	json_t *ids;                     /* the answer */
+	int failed;
+	struct sb_error err;
+};
+
 static void
-list_messages(struct sb_http_api *api, struct evhttp_request *req,
-    const struct sb_config_subaccount *sub)
+commit_reply_client_gone(void *arg)
 {
-	struct evkeyvalq q;
-	struct sb_list_query lq = { .subaccount = sub->name, .status = -1 };
-	const char *v, *why;
-	int64_t limit = 50;
-	char to[32], msg[200];
-	json_t *res;
+	struct commit_reply *p = arg;
 
-	if (sb_http_parse_query(req, &q) < 0)
-		return;
-	if ((v = query_param(&q, "status")) != NULL && (lq.status = sb_status_parse(v)) < 0) {
-		snprintf(msg, sizeof(msg), "unknown status '%.32s'", v);
-		fail(req, SB_E_BAD_ARGUMENT, msg);
-		goto out;
-	}
-	lq.channel = query_param(&q, "channel");
-	/* Numbers are stored in E.164: look for what a submission would have stored.
-	 * An unescaped "+" arrives decoded as a space; no number starts with one. */
-	if ((v = query_param(&q, "to")) != NULL) {
-		char plus[32];
-
-		if (v[0] == ' ' && strlen(v) < sizeof(plus)) {
-			snprintf(plus, sizeof(plus), "+%s", v + 1);
-			v = plus;
-		}
-		if (sb_phone_normalize(v, sub->default_country, to, sizeof(to), &why) < 0) {
-			snprintf(msg, sizeof(msg), "invalid phone number in 'to': %s", why);
-			fail(req, SB_E_BAD_ARGUMENT, msg);
-			goto out;
-		}
-		lq.to = to;
-	}
-	if (int_param(req, &q, "batch", 1, INT64_MAX, &lq.broadcast_id) < 0 ||
-	    int_param(req, &q, "before", 1, INT64_MAX, &lq.before_id) < 0 ||
-	    int_param(req, &q, "limit", 1, 1000, &limit) < 0 ||
-	    parse_time_param(req, &q, "from", &lq.from_ms) < 0 ||
-	    parse_time_param(req, &q, "until", &lq.until_ms) < 0)
-		goto out;
-	lq.limit = (int)limit;
-	res = sb_store_message_list(api->d->store, &lq);
-	if (res == NULL)
-		fail(req, SB_E_INTERNAL, "query failed");
-	else
-		send_json(req, 200, res);
-out:
-	evhttp_clear_headers(&q);
+	p->req = NULL;
 }
 
-/* Answer a change (cancel, reschedule) once it is committed. */
 static void
 change_committed(void *arg, int ok)
 {
-	struct pending *p = arg;
+	struct commit_reply *p = arg;
 
 	if (!ok) {
 		p->failed = 1;
@@ -585,7 +292,7 @@ change_committed(void *arg, int ok)
 static void
 reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, json_t *answer)
 {
-	struct pending *p = calloc(1, sizeof(*p));
+	struct commit_reply *p = calloc(1, sizeof(*p));
 
 	if (p == NULL) {
 		json_decref(answer);
@@ -595,159 +302,9 @@ reply_after_commit(struct sb_http_api *api, struct evhttp_request *req, json_t *
 	p->api = api;
 	p->req = req;
 	p->ids = answer;
-	sb_http_guard_watch(api->guard, req, pending_client_gone, p);
+	sb_http_guard_watch(api->guard, req, commit_reply_client_gone, p);
 	sb_store_after_commit(api->d->store, change_committed, p);
 	sb_dispatch_kick(api->d->dispatch);
-}
-
-static void
-cancel_message(struct sb_http_api *api, struct evhttp_request *req,
-    const struct sb_config_subaccount *sub, int64_t id)
-{
-	struct sb_error err = { 0 };
-
-	if (sb_dispatch_cancel(api->d->dispatch, id, sub->name, &err) < 0) {
-		send_error(req, &err);
-		return;
-	}
-	reply_after_commit(api, req, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status",
-	    "cancelled"));
-}
-
-/* POST /v1/messages/{id}/reschedule {"send_at": ..., "text": ...} */
-static void
-reschedule_message(struct sb_http_api *api, struct evhttp_request *req,
-    const struct sb_config_subaccount *sub, int64_t id)
-{
-	struct sb_error err = { 0 };
-	const char *at = NULL, *text = NULL;
-	char when[40];
-	int64_t at_ms;
-	json_t *body = read_json_body(api, req);
-
-	if (body == NULL)
-		return;
-	if (string_field(body, "send_at", &at, req) < 0 ||
-	    string_field(body, "text", &text, req) < 0)
-		goto out;
-	if (at == NULL) {
-		fail(req, SB_E_BAD_ARGUMENT, "missing 'send_at'");
-		goto out;
-	}
-	if (time_arg(req, "send_at", at, &at_ms) < 0)
-		goto out;
-	if (sb_dispatch_reschedule(api->d->dispatch, id, sub->name, &at_ms, text, &err) < 0) {
-		send_error(req, &err);
-		goto out;
-	}
-	reply_after_commit(api, req, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id,
-	    "status", "scheduled", "send_at", sb_format_iso8601_ms(at_ms, when, sizeof(when))));
-out:
-	json_decref(body);
-}
-
-/* A resend waits for the submit's commit like any submission. */
-struct resend {
-	struct sb_http_api *api;
-	struct evhttp_request *req;      /* NULL once the client has gone */
-	int64_t old;
-};
-
-static void
-resend_client_gone(void *arg)
-{
-	struct resend *r = arg;
-
-	r->req = NULL;
-}
-
-static void
-resend_done(void *arg, int64_t id, int duplicate, const struct sb_error *err)
-{
-	struct resend *r = arg;
-
-	(void)duplicate;
-	if (r->req != NULL) {
-		sb_http_guard_watch(r->api->guard, r->req, NULL, NULL);
-		if (err != NULL)
-			send_error(r->req, err);
-		else
-			send_json(r->req, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id,
-			    "resend_of", (json_int_t)r->old));
-	}
-	free(r);
-}
-
-/* POST /v1/messages/{id}/resend: a copy of a finished message, linked to it. */
-static void
-resend_message(struct sb_http_api *api, struct evhttp_request *req,
-    const struct sb_config_subaccount *sub, int64_t id)
-{
-	struct resend *r = calloc(1, sizeof(*r));
-	struct sb_error err = { 0 };
-
-	if (r == NULL) {
-		fail(req, SB_E_INTERNAL, "out of memory");
-		return;
-	}
-	*r = (struct resend){ api, req, id };
-	sb_http_guard_watch(api->guard, req, resend_client_gone, r);
-	if (sb_dispatch_resend(api->d->dispatch, id, sub->name, resend_done, r, &err) < 0) {
-		sb_http_guard_watch(api->guard, req, NULL, NULL);
-		free(r);
-		send_error(req, &err);
-	}
-}
-
-static void
-route_messages(struct sb_http_api *api, struct evhttp_request *req, const char *rest)
-{
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	const struct sb_config_subaccount *sub;
-	char *end;
-	int64_t id;
-
-	if (*rest == '\0' || *rest == '?') {
-		if (method == EVHTTP_REQ_POST) {
-			post_messages(api, req);
-			return;
-		}
-		if (method == EVHTTP_REQ_GET && (sub = authenticate(api, req)) != NULL)
-			list_messages(api, req, sub);
-		else if (method != EVHTTP_REQ_GET)
-			fail(req, SB_E_BAD_REQUEST, "use GET or POST on /v1/messages");
-		return;
-	}
-	id = strtoll(rest + 1, &end, 10);
-	if (*rest != '/' || id <= 0) {
-		fail(req, SB_E_NOT_FOUND, "no such route");
-		return;
-	}
-	if ((sub = authenticate(api, req)) == NULL)
-		return;
-	if ((*end == '\0' || *end == '?') && method == EVHTTP_REQ_GET) {
-		json_t *m = sb_store_message_json(api->d->store, id, sub->name);
-
-		if (m == NULL)
-			fail(req, SB_E_NOT_FOUND, "no such message");
-		else
-			send_json(req, 200, m);
-	} else if (strcmp(end, "/preview") == 0 && method == EVHTTP_REQ_GET) {
-		json_t *m = sb_store_message_preview(api->d->store, id, sub->name);
-
-		if (m == NULL)
-			fail(req, SB_E_NOT_FOUND, "no such message");
-		else
-			send_json(req, 200, m);
-	} else if (strcmp(end, "/cancel") == 0 && method == EVHTTP_REQ_POST) {
-		cancel_message(api, req, sub, id);
-	} else if (strcmp(end, "/reschedule") == 0 && method == EVHTTP_REQ_POST) {
-		reschedule_message(api, req, sub, id);
-	} else if (strcmp(end, "/resend") == 0 && method == EVHTTP_REQ_POST) {
-		resend_message(api, req, sub, id);
-	} else {
-		fail(req, SB_E_NOT_FOUND, "no such route");
-	}
 }
 
 static void
@@ -796,7 +353,7 @@ static const struct route {
 } routes[] = {
 	{ "/healthz", 1, get_healthz },
 	{ "/metrics", 1, get_metrics },
-	{ "/v1/messages", 0, route_messages },
+	{ "/v1/messages", 0, sb_http_route_messages },
 	{ "/v1/broadcasts", 0, sb_http_route_broadcasts },
 	{ "/v1/search", 1, sb_http_route_search },
 	{ "/v1/stats", 1, sb_http_route_stats },
@@ -909,6 +466,24 @@ sb_http_api_free(struct sb_http_api *api)
 
 /* ---- for the route files beside this one (http_api_internal.h) ---- */
 
+int
+sb_http_fail(struct evhttp_request *req, enum sb_err code, const char *msg)
+{
+	return fail(req, code, msg);
+}
+
+int
+sb_http_time_arg(struct evhttp_request *req, const char *name, const char *v, int64_t *out)
+{
+	return time_arg(req, name, v, out);
+}
+
+const char *
+sb_http_query_param(struct evkeyvalq *q, const char *name)
+{
+	return query_param(q, name);
+}
+
 struct sb_daemon *
 sb_http_daemon(struct sb_http_api *api)
 {
@@ -982,15 +557,7 @@ int
 sb_http_time_param(struct evhttp_request *req, struct evkeyvalq *q, const char *name,
     int64_t *out)
 {
-	const char *v = evhttp_find_header(q, name), *why = NULL;
-	struct sb_error err = { 0 };
-
-	*out = 0;
-	if (v == NULL || *v == '\0' || sb_parse_iso8601_why(v, out, &why) == 0)
-		return 0;
-	sb_error_set(&err, SB_E_BAD_ARGUMENT, "'%s' %s", name, why);
-	send_error(req, &err);
-	return -1;
+	return parse_time_param(req, q, name, out);
 }
 
 json_t *

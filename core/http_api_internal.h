@@ -1,6 +1,6 @@
 /*
  * http_api_internal.h - what http_api.c lends the route files beside it
- * (http_bcast.c, http_search.c, http_stats.c, http_tpl.c): authentication,
+ * (http_messages.c, http_bcast.c, http_search.c, http_stats.c, http_tpl.c): authentication,
  * JSON bodies and answers, query parameters and the answer after a commit,
  * so every route reads and fails the same way.
  */
@@ -35,6 +35,13 @@ void sb_http_auth_failed(struct sb_http_api *api, struct evhttp_request *req,
  */
 const struct sb_config_subaccount *sb_http_authenticate(struct sb_http_api *api,
     struct evhttp_request *req);
+/* Answer 4xx/5xx with an error of `code` and `msg`; returns -1. */
+int sb_http_fail(struct evhttp_request *req, enum sb_err code, const char *msg);
+/* A time argument (ISO 8601): 0, or -1 answered naming it and what is wrong. */
+int sb_http_time_arg(struct evhttp_request *req, const char *name, const char *v,
+    int64_t *out);
+/* A query parameter, NULL if absent or empty. */
+const char *sb_http_query_param(struct evkeyvalq *q, const char *name);
 /* Answer with `body` (taken). */
 void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
 void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);
@@ -64,6 +71,10 @@ const char *sb_http_key_user(struct sb_http_api *api, const char *subaccount,
  */
 void sb_http_watch(struct sb_http_api *api, struct evhttp_request *req,
     void (*gone)(void *), void *arg);
+
+/* http_messages.c: /v1/messages[/id[/preview|/cancel|/reschedule|/resend]] */
+void sb_http_route_messages(struct sb_http_api *api, struct evhttp_request *req,
+    const char *rest);
 
 /* http_allow.c: /v1/allowlist, the content filter's allowlist (support users) */
 void sb_http_route_allowlist(struct sb_http_api *api, struct evhttp_request *req,

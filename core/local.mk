@@ -16,7 +16,7 @@ core_libsbcore_la_SOURCES = \
 	core/errors.c core/errors.h \
 	core/host.c core/host_tcp.c core/instance.h \
 	core/http_api.c core/http_api.h core/http_guard.c core/http_guard.h \
-	core/http_keys.c core/http_keys.h \
+	core/http_keys.c core/http_keys.h core/http_messages.c \
 	core/http_api_internal.h core/http_bcast.c core/http_hooks.c \
 	core/idempotency.c core/idempotency.h \
 	core/hours.c core/hours.h \
@@ -37,7 +37,7 @@ core_libsbcore_la_SOURCES = \
 	core/inbound.c core/inbound.h core/store_inbox.c core/store_inbox.h core/http_inbox.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/store_tally.c core/store_msgcache.c core/store_walvfs.c core/store_schema.c core/http_stats.c \
-	core/store_text.c \
+	core/store_text.c core/store_attempt.c \
 	core/events.c core/events.h core/store_events.c core/store_events.h core/http_events.c \
 	core/config_console.c core/console.c core/console.h core/console_files.c \
 	core/console_pw.c core/console_pw.h core/console_pw_worker.c core/http_allow.c \

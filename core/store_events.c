@@ -35,12 +35,6 @@ sb_event_state_parse(const char *word)
 	return -1;
 }
 
-static const char *
-col_text(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
 int
 sb_store_event_msg(struct sb_store *st, int64_t message_id,
     void (*fn)(void *arg, const struct sb_event_msg *m), void *arg)
@@ -52,9 +46,9 @@ sb_store_event_msg(struct sb_store *st, int64_t message_id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		struct sb_event_msg m = {
-			.subaccount = col_text(s, 0), .to = col_text(s, 1),
-			.channel_type = col_text(s, 2), .broadcast_id = sqlite3_column_int64(s, 3),
-			.template_name = col_text(s, 4), .channel = col_text(s, 5),
+			.subaccount = sb_store_col_text(s, 0), .to = sb_store_col_text(s, 1),
+			.channel_type = sb_store_col_text(s, 2), .broadcast_id = sqlite3_column_int64(s, 3),
+			.template_name = sb_store_col_text(s, 4), .channel = sb_store_col_text(s, 5),
 		};
 
 		fn(arg, &m);
@@ -95,10 +89,10 @@ sb_store_events_due(struct sb_store *st, int64_t now_ms, int64_t max_id, int lim
 	sqlite3_bind_int(s, 3, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct sb_event_row r = {
-			.id = sqlite3_column_int64(s, 0), .subaccount = col_text(s, 1),
-			.contact = col_text(s, 2), .payload = col_text(s, 3),
+			.id = sqlite3_column_int64(s, 0), .subaccount = sb_store_col_text(s, 1),
+			.contact = sb_store_col_text(s, 2), .payload = sb_store_col_text(s, 3),
 			.retry_from_ms = sqlite3_column_int64(s, 4),
-			.tries = sqlite3_column_int(s, 5), .url = col_text(s, 6),
+			.tries = sqlite3_column_int(s, 5), .url = sb_store_col_text(s, 6),
 		};
 
 		n++;
@@ -172,19 +166,20 @@ sb_store_event_done(struct sb_store *st, int64_t id, enum sb_event_state state,
 static void
 set_time(json_t *o, const char *key, sqlite3_stmt *s, int col)
 {
-	char buf[40];
-
-	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+	if (sqlite3_column_type(s, col) == SQLITE_NULL) {
 		json_object_set_new(o, key, json_null());
-	else
+	} else {
+		char buf[40];
+
 		json_object_set_new(o, key, json_string(sb_format_iso8601_ms(
 		    sqlite3_column_int64(s, col), buf, sizeof(buf))));
+	}
 }
 
 static void
 set_text(json_t *o, const char *key, sqlite3_stmt *s, int col)
 {
-	const char *v = col_text(s, col);
+	const char *v = sb_store_col_text(s, col);
 
 	json_object_set_new(o, key, v != NULL ? json_string(v) : json_null());
 }
@@ -223,7 +218,7 @@ sb_store_events_list(struct sb_store *st, const struct sb_event_query *q,
 		if (n++ == q->limit)
 			break;
 		last = sqlite3_column_int64(s, 0);
-		payload = json_loads(col_text(s, 11), 0, NULL);
+		payload = json_loads(sb_store_col_text(s, 11), 0, NULL);
 		o = json_pack("{s:I}", "id", (json_int_t)last);
 		set_text(o, "subaccount", s, 1);
 		set_text(o, "contact", s, 2);
@@ -236,7 +231,7 @@ sb_store_events_list(struct sb_store *st, const struct sb_event_query *q,
 		set_text(o, "state", s, 5);
 		json_object_set_new(o, "tries", json_integer(sqlite3_column_int(s, 6)));
 		set_time(o, "created", s, 7);
-		if (strcmp(col_text(s, 5), "pending") == 0)
+		if (strcmp(sb_store_col_text(s, 5), "pending") == 0)
 			set_time(o, "next", s, 8);
 		else
 			json_object_set_new(o, "next", json_null());
@@ -272,7 +267,7 @@ sb_store_event_redeliver(struct sb_store *st, int64_t id, const char *subaccount
 	sb_store_bind_text(s, 2, subaccount);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		state = col_text(s, 0);
+		state = sb_store_col_text(s, 0);
 	if (rc == SQLITE_ROW && strcmp(state, "pending") == 0) {
 		sqlite3_finalize(s);
 		return sb_error_set(err, SB_E_INVALID_STATE, "event %lld is still pending: it"

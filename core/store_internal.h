@@ -141,9 +141,9 @@ struct sb_store {
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 	/* sb_store_attempt_update's statements, one per set of columns
-	 * changed (store_msg.c), prepared at first use. */
+	 * changed (store_attempt.c), prepared at first use. */
 	struct store_att_update {
-		unsigned mask;        /* the columns it sets (store_msg.c) */
+		unsigned mask;        /* the columns it sets (store_attempt.c) */
 		sqlite3_stmt *stmt;
 	} att_updates[STORE_ATT_UPDATES];
 	size_t natt_updates;
@@ -152,6 +152,36 @@ struct sb_store {
 /* store_schema.c: the SQL taking user_version `from` to from + 1, or NULL
  * (store.c applies them; tests build old databases). */
 const char *sb_store_migration_sql(int from);
+
+/* Column and binding helpers every store file shares. */
+static inline void
+sb_store_bind_int_or_null(sqlite3_stmt *s, int i, int64_t v, int is_null)
+{
+	if (is_null)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static inline const char *
+sb_store_col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* A status column; an unknown word reads as failed. */
+static inline enum sb_status
+sb_store_col_status(sqlite3_stmt *s, int i)
+{
+	const char *w = sb_store_col_text(s, i);
+	int st = w != NULL ? sb_status_parse(w) : -1;
+
+	return st < 0 ? SB_ST_FAILED : (enum sb_status)st;
+}
+
+/* store_msg.c: a compare-and-set write: 0 changed, 1 the row no longer
+ * matched, -1 error. */
+int sb_store_exec_cas(struct sb_store *st, sqlite3_stmt *s);
 
 /* A reset statement with cleared bindings. */
 sqlite3_stmt *sb_store_stmt(struct sb_store *st, enum store_stmt id);

@@ -1,6 +1,7 @@
 /*
  * store_msg.c - the writes and reads of the delivery path: messages,
- * attempts, history, inbound messages and allowlist rows.
+ * history, allowlist rows and chain versions (the attempts are
+ * store_attempt.c's).
  *
  * Every write joins the open group (store.c); none of these functions
  * commits. Strings handed to callbacks point into SQLite's row buffers
@@ -13,30 +14,6 @@
 
 #include "store_internal.h"
 #include "store_search.h"
-
-static void
-bind_int_or_null(sqlite3_stmt *s, int i, int64_t v, int is_null)
-{
-	if (is_null)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_int64(s, i, v);
-}
-
-static const char *
-col_text(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static enum sb_status
-col_status(sqlite3_stmt *s, int i)
-{
-	const char *w = col_text(s, i);
-	int st = w != NULL ? sb_status_parse(w) : -1;
-
-	return st < 0 ? SB_ST_FAILED : (enum sb_status)st;
-}
 
 int
 sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_error *err)
@@ -57,12 +34,12 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sqlite3_bind_int64(s, 12, m->send_at_ms);
 	sqlite3_bind_int64(s, 13, m->expires_ms);
 	sqlite3_bind_int64(s, 14, m->created_ms);
-	bind_int_or_null(s, 15, m->broadcast_id, m->broadcast_id == 0);
-	bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
-	bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
+	sb_store_bind_int_or_null(s, 15, m->broadcast_id, m->broadcast_id == 0);
+	sb_store_bind_int_or_null(s, 16, m->resend_of, m->resend_of == 0);
+	sb_store_bind_int_or_null(s, 17, m->chain_ver, m->chain_ver == 0);
 	sb_store_bind_text(s, 18, m->reason);
-	bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
-	bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
+	sb_store_bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
+	sb_store_bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
 	sb_store_bind_text(s, 21, m->channel_type);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
@@ -100,8 +77,8 @@ sb_store_message_by_idem(struct sb_store *st, const char *subaccount, const char
 }
 
 /* A compare-and-set write: 0 changed, 1 the row no longer matched, -1 error. */
-static int
-exec_cas(struct sb_store *st, sqlite3_stmt *s)
+int
+sb_store_exec_cas(struct sb_store *st, sqlite3_stmt *s)
 {
 	if (sb_store_exec_write(st, s) < 0)
 		return -1;
@@ -113,8 +90,8 @@ static void
 read_tally_key(sqlite3_stmt *s, struct sb_tally_key *k)
 {
 	*k = (struct sb_tally_key){
-		.subaccount = col_text(s, 0), .template_name = col_text(s, 1),
-		.channel_type = col_text(s, 2), .created_ms = sqlite3_column_int64(s, 3),
+		.subaccount = sb_store_col_text(s, 0), .template_name = sb_store_col_text(s, 1),
+		.channel_type = sb_store_col_text(s, 2), .created_ms = sqlite3_column_int64(s, 3),
 		.broadcast_id = sqlite3_column_int64(s, 4),
 	};
 }
@@ -125,7 +102,7 @@ exec_cas_tally(struct sb_store *st, sqlite3_stmt *s, int64_t id, enum sb_status 
     enum sb_status to)
 {
 	struct sb_tally_key k;
-	int rc = exec_cas(st, s);
+	int rc = sb_store_exec_cas(st, s);
 
 	if (rc != 0 || from == to)
 		return rc;
@@ -169,7 +146,7 @@ sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *t
 			return 0; /* no such message: nothing to change */
 		}
 		read_tally_key(s, &k);
-		status = col_status(s, 5);
+		status = sb_store_col_status(s, 5);
 	}
 	if (k.channel_type == NULL ? type == NULL :
 	    type != NULL && strcmp(k.channel_type, type) == 0) {
@@ -209,7 +186,7 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_UPDATE);
 
 	sqlite3_bind_text(s, 1, sb_status_name(status), -1, SQLITE_STATIC);
-	bind_int_or_null(s, 2, step, step < 0);
+	sb_store_bind_int_or_null(s, 2, step, step < 0);
 	sb_store_bind_text(s, 3, reason);
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
@@ -224,7 +201,7 @@ sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_TIMES);
 
 	sqlite3_bind_int64(s, 1, send_at_ms);
-	bind_int_or_null(s, 2, expires_ms, expires_ms == 0);
+	sb_store_bind_int_or_null(s, 2, expires_ms, expires_ms == 0);
 	sqlite3_bind_int64(s, 3, id);
 	if (expires_ms != 0)
 		sb_store_msgcache_set_expires(st, id, expires_ms);
@@ -282,16 +259,16 @@ sb_store_message_get(struct sb_store *st, int64_t id,
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		m = (struct sb_message){
 			.id = sqlite3_column_int64(s, 0),
-			.subaccount = col_text(s, 1),
-			.chain = col_text(s, 2),
-			.to = col_text(s, 3),
-			.from = col_text(s, 4),
-			.text = col_text(s, 5),
-			.template_name = col_text(s, 6),
-			.template_lang = col_text(s, 7),
-			.template_vars = col_text(s, 8),
-			.idem_key = col_text(s, 9),
-			.status = col_status(s, 10),
+			.subaccount = sb_store_col_text(s, 1),
+			.chain = sb_store_col_text(s, 2),
+			.to = sb_store_col_text(s, 3),
+			.from = sb_store_col_text(s, 4),
+			.text = sb_store_col_text(s, 5),
+			.template_name = sb_store_col_text(s, 6),
+			.template_lang = sb_store_col_text(s, 7),
+			.template_vars = sb_store_col_text(s, 8),
+			.idem_key = sb_store_col_text(s, 9),
+			.status = sb_store_col_status(s, 10),
 			.created_ms = sqlite3_column_int64(s, 11),
 			.send_at_ms = sqlite3_column_int64(s, 12),
 			.expires_ms = sqlite3_column_int64(s, 13),
@@ -319,7 +296,7 @@ sb_store_message_status(struct sb_store *st, int64_t id)
 		return (int)cached;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		status = (int)col_status(s, 0);
+		status = (int)sb_store_col_status(s, 0);
 	sqlite3_reset(s);
 	return status;
 }
@@ -353,353 +330,11 @@ sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id
 	sqlite3_stmt *s = sb_store_stmt(st, ST_HISTORY_ADD);
 
 	sqlite3_bind_int64(s, 1, message_id);
-	bind_int_or_null(s, 2, attempt_id, attempt_id == 0);
+	sb_store_bind_int_or_null(s, 2, attempt_id, attempt_id == 0);
 	sqlite3_bind_text(s, 3, sb_status_name(status), -1, SQLITE_STATIC);
 	sb_store_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, at_ms);
 	return sb_store_exec_write(st, s);
-}
-
-/* ---- attempts ---- */
-
-int64_t
-sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
-    const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
-    int64_t *expire_ms)
-{
-	sqlite3_stmt *m = NULL;
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSERT);
-	const char *subaccount;
-	int64_t expires = 0;
-	int rc;
-
-	if (expire_ms != NULL)
-		*expire_ms = 0;
-	/* The group first: the read below stays open across the insert. */
-	if (sb_store_write_begin(st) < 0)
-		return -1;
-	/* The attempt keeps its message's subaccount and validity end. */
-	if (!sb_store_msgcache_validity(st, message_id, &subaccount, &expires)) {
-		m = sb_store_stmt(st, ST_ATT_MSG_OF);
-		sqlite3_bind_int64(m, 1, message_id);
-		if (sqlite3_step(m) != SQLITE_ROW) {
-			sqlite3_reset(m);
-			return -1; /* no such message */
-		}
-		/* The row's own text, valid until the reset below. */
-		subaccount = (const char *)sqlite3_column_text(m, 0);
-		expires = sqlite3_column_int64(m, 1);
-		sb_store_msgcache_set_expires(st, message_id, expires);
-	}
-	sqlite3_bind_int64(s, 1, message_id);
-	sqlite3_bind_int(s, 2, step);
-	sqlite3_bind_text(s, 3, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, sb_status_name(status), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, next_ms);
-	sqlite3_bind_int64(s, 6, now_ms);
-	sqlite3_bind_text(s, 7, subaccount, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, expires);
-	rc = sb_store_exec_write(st, s);
-	if (m != NULL)
-		sqlite3_reset(m);
-	if (rc < 0)
-		return -1;
-	if (expire_ms != NULL)
-		*expire_ms = expires;
-	return sqlite3_last_insert_rowid(st->db);
-}
-
-static void
-read_attempt_row(sqlite3_stmt *s, struct sb_attempt_row *r)
-{
-	*r = (struct sb_attempt_row){
-		.id = sqlite3_column_int64(s, 0),
-		.message_id = sqlite3_column_int64(s, 1),
-		.step = sqlite3_column_int(s, 2),
-		.tries = sqlite3_column_int(s, 3),
-		.status = col_status(s, 4),
-		.message_status = col_status(s, 5),
-		.message_step = sqlite3_column_int(s, 6),
-		.instance = col_text(s, 7),
-		.provider_id = col_text(s, 8),
-		.subaccount = col_text(s, 9),
-		.chain = col_text(s, 10),
-		.to = col_text(s, 11),
-		.from = col_text(s, 12),
-		.text = col_text(s, 13),
-		.template_name = col_text(s, 14),
-		.template_lang = col_text(s, 15),
-		.template_vars = col_text(s, 16),
-		.next_ms = sqlite3_column_int64(s, 17),
-		.fallback_ms = sqlite3_column_int64(s, 18),
-		.expires_ms = sqlite3_column_int64(s, 19),
-		.created_ms = sqlite3_column_int64(s, 20),
-		.accepted_ms = sqlite3_column_int64(s, 21),
-		.poll_ms = sqlite3_column_int64(s, 22),
-		.polls = sqlite3_column_int(s, 23),
-		.expire_ms = sqlite3_column_int64(s, 24),
-		.chain_ver = sqlite3_column_int64(s, 25),
-		.template_ver = sqlite3_column_int64(s, 26),
-	};
-}
-
-/* Walk a bound attempt query. Callbacks must not write to the walked rows. */
-static int
-each_attempt(sqlite3_stmt *s, sb_attempt_fn fn, void *arg)
-{
-	struct sb_attempt_row r;
-	int n = 0;
-
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		read_attempt_row(s, &r);
-		n++;
-		if (fn(arg, &r) != 0)
-			break;
-	}
-	sqlite3_reset(s);
-	return n;
-}
-
-int
-sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
-    int limit, sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_READY);
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now_ms);
-	sqlite3_bind_int(s, 3, limit);
-	return each_attempt(s, fn, arg);
-}
-
-int
-sb_store_attempts_ready_lane(struct sb_store *st, const char *instance,
-    const char *subaccount, int64_t now_ms, int limit, sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_READY_LANE);
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now_ms);
-	sqlite3_bind_int(s, 4, limit);
-	return each_attempt(s, fn, arg);
-}
-
-int
-sb_store_lane_next(struct sb_store *st, const char *instance, const char *after,
-    char *buf, size_t len)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_LANE_NEXT);
-	int rc = 1;
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, after, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		const char *v = col_text(s, 0);
-		size_t n = strlen(v);
-
-		/* A name that does not fit could never be matched again: skip it. */
-		if (n < len) {
-			memcpy(buf, v, n + 1);
-			rc = 0;
-		}
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-int64_t
-sb_store_instance_next_queued(struct sb_store *st, const char *instance, int64_t after_ms)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_NEXT_QUEUED);
-	int64_t t = INT64_MAX;
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, after_ms);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		t = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return t;
-}
-
-int
-sb_store_attempts_poll_due(struct sb_store *st, int64_t now_ms, int limit,
-    sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_POLL_DUE);
-
-	sqlite3_bind_int64(s, 1, now_ms);
-	sqlite3_bind_int(s, 2, limit);
-	return each_attempt(s, fn, arg);
-}
-
-int
-sb_store_attempts_expire_due(struct sb_store *st, int64_t now_ms, int limit,
-    sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_EXPIRE_DUE);
-
-	sqlite3_bind_int64(s, 1, now_ms);
-	sqlite3_bind_int(s, 2, limit);
-	return each_attempt(s, fn, arg);
-}
-
-int
-sb_store_attempts_fallback_due(struct sb_store *st, int64_t now_ms, int limit,
-    sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_FALLBACK_DUE);
-
-	sqlite3_bind_int64(s, 1, now_ms);
-	sqlite3_bind_int(s, 2, limit);
-	return each_attempt(s, fn, arg);
-}
-
-int
-sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg)
-{
-	return each_attempt(sb_store_stmt(st, ST_ATT_SENDING), fn, arg);
-}
-
-int
-sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_GET);
-
-	sqlite3_bind_int64(s, 1, id);
-	return each_attempt(s, fn, arg) > 0 ? 0 : 1;
-}
-
-int
-sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
-    const char *provider_id, sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_BY_PROVIDER);
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, provider_id, -1, SQLITE_STATIC);
-	return each_attempt(s, fn, arg) > 0 ? 0 : 1;
-}
-
-/*
- * The columns an attempt change may set, in the order of struct
- * sb_attempt_change, with the parameter each reads. A change's UPDATE sets
- * only the columns it carries: with every column in one statement's SET
- * (as coalesce(?, column)), SQLite rewrote every index of a column named
- * there, attempts_provider on each receipt among them. The parameter
- * numbers are fixed, so binding is the same whichever columns are set.
- */
-static const char *const att_update_sets[] = {
-	"provider_id = ?2", "error_code = ?3", "error_text = ?4", "tries = ?5",
-	"parts = ?6", "next_ms = ?7", "fallback_ms = ?9", "sent_ms = ?10",
-	"accepted_ms = ?11", "final_ms = ?12", "poll_ms = ?15", "polls = ?16",
-	"expire_ms = ?18",
-};
-#define ATT_UPDATE_NSETS (sizeof(att_update_sets) / sizeof(att_update_sets[0]))
-
-/* Which of att_update_sets a change carries, one bit each. */
-static unsigned
-att_update_mask(const struct sb_attempt_change *c)
-{
-	const int sets[ATT_UPDATE_NSETS] = {
-		c->provider_id != NULL, c->error_code != NULL, c->error_text != NULL,
-		c->tries >= 0, c->parts > 0, c->next_ms >= 0, c->fallback_ms >= 0,
-		c->sent_ms != 0, c->accepted_ms != 0, c->final_ms != 0, c->poll_ms != 0,
-		c->polls > 0, c->expire_ms != 0,
-	};
-	unsigned mask = 0;
-
-	for (size_t i = 0; i < ATT_UPDATE_NSETS; i++)
-		if (sets[i])
-			mask |= 1u << i;
-	return mask;
-}
-
-/* The UPDATE for a mask; *keep says whether the store keeps it prepared
- * (the caller finalizes it otherwise). NULL if it cannot be prepared. */
-static sqlite3_stmt *
-att_update_stmt(struct sb_store *st, unsigned mask, int *keep)
-{
-	char sql[512];
-	size_t used;
-	sqlite3_stmt *s = NULL;
-
-	for (size_t i = 0; i < st->natt_updates; i++)
-		if (st->att_updates[i].mask == mask) {
-			*keep = 1;
-			return st->att_updates[i].stmt;
-		}
-	used = (size_t)snprintf(sql, sizeof(sql), "UPDATE attempts SET status = ?1");
-	for (size_t i = 0; i < ATT_UPDATE_NSETS; i++)
-		if (mask & (1u << i))
-			used += (size_t)snprintf(sql + used, sizeof(sql) - used, ", %s",
-			    att_update_sets[i]);
-	snprintf(sql + used, sizeof(sql) - used, " WHERE id = ?13 AND status = ?19");
-	*keep = st->natt_updates < STORE_ATT_UPDATES;
-	if (sqlite3_prepare_v3(st->db, sql, -1, *keep ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-	    NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	if (*keep)
-		st->att_updates[st->natt_updates++] = (struct store_att_update){ mask, s };
-	return s;
-}
-
-int
-sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
-    const struct sb_attempt_change *c)
-{
-	int keep, rc;
-	sqlite3_stmt *s = att_update_stmt(st, att_update_mask(c), &keep);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, sb_status_name(c->status), -1, SQLITE_STATIC);
-	sb_store_bind_text(s, 2, c->provider_id);
-	sb_store_bind_text(s, 3, c->error_code);
-	sb_store_bind_text(s, 4, c->error_text);
-	bind_int_or_null(s, 5, c->tries, c->tries < 0);
-	bind_int_or_null(s, 6, c->parts, c->parts <= 0);
-	bind_int_or_null(s, 7, c->next_ms, c->next_ms < 0);
-	bind_int_or_null(s, 9, c->fallback_ms, c->fallback_ms <= 0);
-	bind_int_or_null(s, 10, c->sent_ms, c->sent_ms == 0);
-	bind_int_or_null(s, 11, c->accepted_ms, c->accepted_ms == 0);
-	bind_int_or_null(s, 12, c->final_ms, c->final_ms == 0);
-	sqlite3_bind_int64(s, 13, id);
-	bind_int_or_null(s, 15, c->poll_ms, c->poll_ms <= 0);
-	bind_int_or_null(s, 16, c->polls, c->polls <= 0);
-	bind_int_or_null(s, 18, c->expire_ms, c->expire_ms <= 0);
-	sqlite3_bind_text(s, 19, sb_status_name(old), -1, SQLITE_STATIC);
-	rc = exec_cas(st, s);
-	if (!keep)
-		sqlite3_finalize(s);
-	return rc;
-}
-
-int64_t
-sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_QUEUED_OF);
-	int64_t id = 0;
-
-	sqlite3_bind_int64(s, 1, message_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return id;
-}
-
-int64_t
-sb_store_next_due(struct sb_store *st)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_NEXT_DUE);
-	int64_t t = INT64_MAX;
-
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		t = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return t;
 }
 
 /* ---- allowlist ---- */
@@ -739,41 +374,15 @@ sb_store_allow_each(struct sb_store *st, sb_allow_row_fn fn, void *arg)
 	int n = 0;
 
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *sub = col_text(s, 0);
+		const char *sub = sb_store_col_text(s, 0);
 
 		n++;
-		if (fn(arg, sub != NULL && *sub ? sub : NULL, col_text(s, 1), col_text(s, 2),
+		if (fn(arg, sub != NULL && *sub ? sub : NULL, sb_store_col_text(s, 1), sb_store_col_text(s, 2),
 		    sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)) != 0)
 			break;
 	}
 	sqlite3_reset(s);
 	return n;
-}
-
-int
-sb_store_live_instances(struct sb_store *st, void (*fn)(void *arg, const char *name),
-    void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_LIVE_INSTANCES);
-	int n = 0;
-
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		fn(arg, col_text(s, 0));
-		n++;
-	}
-	sqlite3_reset(s);
-	return n;
-}
-
-int
-sb_store_attempts_live_on(struct sb_store *st, const char *instance, int limit,
-    sb_attempt_fn fn, void *arg)
-{
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_LIVE_ON);
-
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, limit);
-	return each_attempt(s, fn, arg);
 }
 
 /* ---- chain versions ---- */
@@ -785,7 +394,7 @@ sb_store_chain_each(struct sb_store *st, sb_chain_row_fn fn, void *arg)
 	int rc = 0;
 
 	while (sqlite3_step(s) == SQLITE_ROW)
-		if (fn(arg, sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2)) != 0) {
+		if (fn(arg, sqlite3_column_int64(s, 0), sb_store_col_text(s, 1), sb_store_col_text(s, 2)) != 0) {
 			rc = -1;
 			break;
 		}
