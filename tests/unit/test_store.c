@@ -739,6 +739,53 @@ search_text(struct sb_store *st, const char *text)
 }
 
 /*
+ * A store of schema 11 kept its text index inside (messages_text, its
+ * change trigger, the mark in meta): the migration drops them, and the
+ * index made in <database>.text finds every text, the old ones included.
+ */
+static void
+test_migrates_the_text_index_out_of_the_store(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	for (int v = 0; v < 11; v++)
+		assert_int_equal(sqlite3_exec(db, sb_store_migration_sql(v), NULL, NULL, NULL),
+		    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 11;"
+	    "INSERT INTO messages (id, subaccount, chain, to_addr, body, status, created_ms,"
+	    " send_at_ms, expires_ms, updated_ms) VALUES"
+	    " (1, 'acme', 'c', '+5511999990001', 'old sierra tango', 'delivered', 1, 1, 9, 1),"
+	    " (2, 'acme', 'c', '+5511999990002', 'old uniform', 'scheduled', 1, 1, 9, 1);"
+	    "INSERT INTO messages_text (rowid, body) SELECT id, body FROM messages;"
+	    "UPDATE meta SET value = 2 WHERE key = 'text_indexed';", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_int_equal(sb_store_schema_version(st), SB_STORE_SCHEMA_VERSION);
+	assert_int_equal(search_text(st, "sierra"), 1);
+	assert_int_equal(sb_store_message_set_text(st, 2, "new victor"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_int_equal(sb_store_text_index_now(st), 0);
+	assert_int_equal(sb_store_text_indexed(st), 2);
+	assert_int_equal(search_text(st, "sierra"), 1);
+	assert_int_equal(search_text(st, "victor"), 1);
+	assert_int_equal(search_text(st, "uniform"), 0);
+	sb_store_close(st);
+	assert_int_equal(text_matches("tango"), 1);
+	assert_int_equal(text_matches("victor"), 1);
+	assert_int_equal(text_matches("uniform"), 0);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM messages_text", NULL, NULL, NULL),
+	    SQLITE_ERROR);
+	sqlite3_close(db);
+}
+
+/*
  * The index is brought up to date in batches, on its own thread, so a
  * crash can leave committed messages out of it: a search after the
  * restart finds them by their text, and the index takes them in.
@@ -1082,6 +1129,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_found_after_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_indexed_by_its_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_the_text_index_out_of_the_store, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_acks_go_on_during_a_checkpoint, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_written_in_frames_reads_back, setup,
