@@ -40,16 +40,17 @@ for path in $paths; do
 	grep -q "\`[A-Z/]* *$path" "$docs/http-api.md" ||
 		missing "HTTP route '$path' is not in docs/http-api.md"
 done
-# The actions under a message, with the method each line tests for.
+# The actions under a message (core/http_messages.c), with the method each
+# line tests for.
 sed -n 's/.*strcmp(end, "\/\([a-z]*\)") == 0 && method == EVHTTP_REQ_\([A-Z]*\)).*/\1 \2/p' \
-    "$src/core/http_api.c" > "${TMPDIR:-/tmp}/check-docs.$$"
+    "$src/core/http_messages.c" > "${TMPDIR:-/tmp}/check-docs.$$"
 while read -r action method; do
 	grep -q "^| \`$method /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
 		missing "HTTP route '$method /v1/messages/{id}/$action' is not in docs/http-api.md's route table"
 	grep -q "^## \`$method /v1/messages/{id}/$action\`" "$docs/http-api.md" ||
 		missing "HTTP route '$method /v1/messages/{id}/$action' has no section in docs/http-api.md"
 done < "${TMPDIR:-/tmp}/check-docs.$$"
-[ -s "${TMPDIR:-/tmp}/check-docs.$$" ] || missing "found no message actions in core/http_api.c"
+[ -s "${TMPDIR:-/tmp}/check-docs.$$" ] || missing "found no message actions in core/http_messages.c"
 rm -f "${TMPDIR:-/tmp}/check-docs.$$"
 
 # Configuration keys: each key of config.c's tables, in backquotes, in
