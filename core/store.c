@@ -542,6 +542,7 @@ sb_store_savepoint(struct sb_store *st)
 		return -1;
 	st->in_savepoint = 1;
 	sb_store_tally_savepoint(st);
+	sb_store_text_savepoint(st);
 	return 0;
 }
 
@@ -555,8 +556,9 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 	st->in_savepoint = 0;
 	if (!ok && sqlite3_step(sb_store_stmt(st, ST_ROLLBACK_TO)) != SQLITE_DONE)
 		rc = -1;
-	if (!ok) { /* the aggregates roll back with the rows */
+	if (!ok) { /* the aggregates and the texts roll back with the rows */
 		sb_store_tally_rollback(st, 1);
+		sb_store_text_rollback(st, 1);
 		sb_store_msgcache_clear(st);
 	}
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)

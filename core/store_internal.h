@@ -196,9 +196,18 @@ int sb_store_text_open(struct sb_store *st);
 void sb_store_text_close(struct sb_store *st);
 int sb_store_text_start(struct sb_store *st);
 void sb_store_text_stop(struct sb_store *st);
-/* A message with a text was stored; a group committed (it may wake the
- * indexer, and logs the indexer's errors). */
-void sb_store_text_note(struct sb_store *st);
+/*
+ * The loop's side of the indexer's queue: a message's text stored, a
+ * text changed (seq: its text_edits row), in the open group; a savepoint
+ * began; a rollback (to the savepoint, or the whole group); the group
+ * committed (its entries go to the indexer, which may be woken; this also
+ * logs the indexer's errors).
+ */
+void sb_store_text_note(struct sb_store *st, int64_t id, const char *text);
+void sb_store_text_note_edit(struct sb_store *st, int64_t seq, int64_t id, const char *old,
+    const char *text);
+void sb_store_text_savepoint(struct sb_store *st);
+void sb_store_text_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_text_committed(struct sb_store *st);
 /* For a text search: a connection with the store (read only) and the
  * index attached as `text`, in a read transaction, the highest id the

@@ -46,7 +46,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 	m->id = sqlite3_last_insert_rowid(st->db);
 	if (m->text != NULL)
-		sb_store_text_note(st);
+		sb_store_text_note(st, m->id, m->text);
 	{
 		const struct sb_tally_key k = {
 			.subaccount = m->subaccount, .template_name = m->template_name,
@@ -217,10 +217,12 @@ sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_BODY);
 	char *old = NULL;
+	int64_t seq;
 	int rc;
 
-	/* The text index (store_text.c) learns of the change from text_edits,
-	 * which it applies in order: it deletes an indexed text by its words. */
+	/* The text index (store_text.c) learns of the change from its queue,
+	 * or from text_edits when it catches up, and applies the changes in
+	 * order: it deletes an indexed text by its words. */
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
 	    (old = strdup((const char *)sqlite3_column_text(s, 0))) == NULL) {
@@ -233,17 +235,22 @@ sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text)
 	sb_store_bind_text(s, 2, old);
 	sb_store_bind_text(s, 3, text);
 	rc = sb_store_exec_write(st, s);
-	free(old);
-	if (rc < 0)
+	seq = sqlite3_last_insert_rowid(st->db);
+	if (rc < 0) {
+		free(old);
 		return -1;
+	}
 	s = sb_store_stmt(st, ST_MSG_TEXT);
 	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, id);
 	if (sb_store_exec_write(st, s) < 0) {
 		/* The change is recorded but not made: the group must not commit. */
 		sb_store_group_fail(st);
+		free(old);
 		return -1;
 	}
+	sb_store_text_note_edit(st, seq, id, old, text);
+	free(old);
 	return 0;
 }
 

@@ -11,23 +11,35 @@
  * written only by the loop, where its catch-ups and merges cost about
  * 9 us per message, in stalls of 1 ms (and up to 50 ms for a batch).
  *
- * The indexer reads committed messages through its own read-only
- * connection to the store, TEXT_CHUNK at a time, and records how far it
- * got (state.indexed) in the same transaction as the index rows: after a
- * crash it resumes where its last commit left off. Messages are only
- * ever added with ids above every committed one (the loop is the only
- * writer, and an id a rollback freed is handed out again only above the
- * committed ones), so "every message up to state.indexed" is all it needs
- * to remember. It runs when the loop has committed TEXT_BATCH texts since
- * it last woke it, and once a second when the loop is quiet.
+ * The loop hands the indexer each committed group's texts (and text
+ * changes) through a queue: as it stores them they wait in the open
+ * group's list (a rollback drops them with the rows), and the group's
+ * COMMIT moves them to the queue, waking the indexer once TEXT_BATCH are
+ * there; it also looks once a second. So the indexer does not read the
+ * store while the loop writes it: a reader in the store's WAL keeps the
+ * WAL from being rewound (store_group.c), which let it grow past its
+ * bound under steady load when the indexer read each batch back. It reads
+ * the store only to catch up: when it starts (what was committed before,
+ * or before a crash), and when the queue overflowed (QUEUE_MAX entries or
+ * QUEUE_MAX_BYTES of text: it is dropped and the indexer catches up from
+ * the store). A catch-up reads committed messages through its own
+ * read-only connection, TEXT_CHUNK at a time. How far the index got
+ * (state.indexed, state.edits) is written in the same transaction as its
+ * rows: after a crash it resumes where its last commit left off. Messages
+ * are only ever added with ids above every committed one (the loop is the
+ * only writer, and an id a rollback freed is handed out again only above
+ * the committed ones), and text changes likewise, so the two marks are all
+ * it needs to remember, and a queued entry at or below them was caught up
+ * already.
  *
  * Edits: a scheduled message's text can change. sb_store_message_set_text
  * records each change in the store's text_edits (old and new text) in the
- * change's own transaction. A pass applies, in order, the changes of
- * messages it indexed in an earlier pass (a contentless index deletes a
- * row by the text it indexed, which is the first unapplied change's old
- * text), and skips those of the messages it indexes now (it reads their
- * text as changed). state.edits is the last change it has seen.
+ * change's own transaction, and queues it. The queue applies the changes
+ * in order (a contentless index deletes a row by the text it indexed,
+ * which is the first unapplied change's old text). A catch-up applies
+ * those of messages it indexed in an earlier pass and skips those of the
+ * messages it indexes now (it reads their text as changed). state.edits
+ * is the last change applied.
  *
  * A search (store_search.c) reads through the loop's search connection
  * (the store read-only, the index attached), in one read transaction:
@@ -62,6 +74,21 @@
 #define TEXT_BATCH 256        /* texts the loop commits before it wakes the indexer */
 #define TEXT_IDLE_MS 1000     /* the indexer's look when nobody wakes it */
 #define TEXT_NICE 10          /* the indexer thread's nice value */
+#define QUEUE_MAX 20000       /* queued entries before the queue is dropped */
+#define QUEUE_MAX_BYTES (16 << 20)
+
+/* A text to index (seq 0: message id's own), or a change (seq: its row in
+ * text_edits; old NULL if the message had none). Strings are owned. */
+struct text_entry {
+	int64_t id, seq;
+	char *old, *text;
+};
+
+/* A list of entries: the open group's, or the queue. */
+struct text_list {
+	struct text_entry *v;
+	size_t n, cap, bytes;
+};
 
 struct store_text {
 	char *path;               /* <database>.text */
@@ -78,6 +105,8 @@ struct store_text {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop, kick;
+	struct text_list queue;   /* under mu: committed, for the thread */
+	int lost;                 /* under mu: entries were dropped; catch up from the store */
 	int64_t shown_indexed;    /* under mu: the marks, for sb_store_text_indexed */
 	int64_t shown_edits;
 	char failure[200];        /* under mu: the last pass's error, for the loop to log */
@@ -85,8 +114,51 @@ struct store_text {
 	unsigned failures_logged; /* loop */
 	/* The loop's. */
 	sqlite3 *rdb;             /* the search connection, opened at the first text search */
-	unsigned noted;           /* texts stored since the indexer was last woken */
+	struct text_list group;   /* the open group's entries */
+	size_t savepoint;         /* group.n when the savepoint began */
+	int group_lost;           /* one of them could not be kept */
 };
+
+static void
+list_drop(struct text_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++) {
+		l->bytes -= (l->v[i].old != NULL ? strlen(l->v[i].old) : 0) +
+		    (l->v[i].text != NULL ? strlen(l->v[i].text) : 0);
+		free(l->v[i].old);
+		free(l->v[i].text);
+	}
+	l->n = from < l->n ? from : l->n;
+}
+
+static void
+list_free(struct text_list *l)
+{
+	list_drop(l, 0);
+	free(l->v);
+	*l = (struct text_list){ 0 };
+}
+
+/* Append (taking old and text); -1 if out of memory (they are freed). */
+static int
+list_add(struct text_list *l, int64_t id, int64_t seq, char *old, char *text)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct text_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			free(old);
+			free(text);
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct text_entry){ id, seq, old, text };
+	l->bytes += (old != NULL ? strlen(old) : 0) + (text != NULL ? strlen(text) : 0);
+	return 0;
+}
 
 static const char text_schema[] =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
@@ -327,6 +399,74 @@ out:
 	return rc;
 }
 
+/*
+ * Index a taken queue, in one transaction; entries at or below the marks
+ * were caught up already. 0, or -1 (`why` says why).
+ */
+static int
+text_apply(struct store_text *tx, const struct text_list *l, char *why, size_t len)
+{
+	sqlite3_stmt *ins = NULL, *del = NULL, *mark = NULL;
+	int64_t indexed = tx->indexed, edits = tx->edits;
+	int rc = -1, in_txn = 0;
+
+	if (sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (rowid, body) VALUES (?1, ?2)",
+	    -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (messages_text, rowid, body)"
+	    " VALUES ('delete', ?1, ?2)", -1, &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(tx->tdb, "UPDATE state SET indexed = ?1, edits = ?2", -1, &mark,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(tx->tdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	in_txn = 1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct text_entry *e = &l->v[i];
+
+		if (e->seq == 0 && e->id > indexed) {
+			if (text_put(ins, del, e->id, e->text, 0) < 0)
+				goto out;
+			indexed = e->id;
+		} else if (e->seq > edits) {
+			if ((e->old != NULL && text_put(ins, del, e->id, e->old, 1) < 0) ||
+			    (e->text != NULL && text_put(ins, del, e->id, e->text, 0) < 0))
+				goto out;
+			edits = e->seq;
+		}
+	}
+	sqlite3_bind_int64(mark, 1, indexed);
+	sqlite3_bind_int64(mark, 2, edits);
+	if (sqlite3_step(mark) != SQLITE_DONE ||
+	    sqlite3_exec(tx->tdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	in_txn = 0;
+	tx->indexed = indexed;
+	tx->edits = edits;
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(why, len, "%s", sqlite3_errmsg(tx->tdb));
+	if (in_txn)
+		sqlite3_exec(tx->tdb, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
+	sqlite3_finalize(mark);
+	return rc;
+}
+
+/* After a pass: the marks for other threads, and a failure for the loop to log. */
+static void
+text_report(struct store_text *tx, int failed, const char *why)
+{
+	pthread_mutex_lock(&tx->mu);
+	tx->shown_indexed = tx->indexed;
+	tx->shown_edits = tx->edits;
+	if (failed) {
+		tx->failures++;
+		snprintf(tx->failure, sizeof(tx->failure), "%s", why);
+	}
+	pthread_mutex_unlock(&tx->mu);
+}
+
 /* Passes until the index is up to date (or an error, or a stop). */
 static int
 text_catch_up(struct store_text *tx)
@@ -339,14 +479,7 @@ text_catch_up(struct store_text *tx)
 		rc = text_pass(tx, why, sizeof(why));
 	while (rc == 1 && !__atomic_load_n(&tx->stop, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&tx->pass_mu);
-	pthread_mutex_lock(&tx->mu);
-	tx->shown_indexed = tx->indexed;
-	tx->shown_edits = tx->edits;
-	if (rc < 0) {
-		tx->failures++;
-		snprintf(tx->failure, sizeof(tx->failure), "%s", why);
-	}
-	pthread_mutex_unlock(&tx->mu);
+	text_report(tx, rc < 0, why);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -360,10 +493,14 @@ text_main(void *arg)
 	 * (Linux nices a thread by its id). Failing that, it runs as it is. */
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), TEXT_NICE);
 	for (;;) {
+		struct text_list taken;
+		char why[200] = "";
+		int lost, failed = 0;
+
 		pthread_mutex_lock(&tx->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += TEXT_IDLE_MS / 1000;
-		while (!tx->stop && !tx->kick)
+		while (!tx->stop && !tx->kick && !tx->lost)
 			if (pthread_cond_timedwait(&tx->cv, &tx->mu, &until) == ETIMEDOUT)
 				break;
 		tx->kick = 0;
@@ -371,8 +508,33 @@ text_main(void *arg)
 			pthread_mutex_unlock(&tx->mu);
 			return NULL;
 		}
+		lost = tx->lost;
+		tx->lost = 0;
+		taken = tx->queue;
+		tx->queue = (struct text_list){ 0 };
 		pthread_mutex_unlock(&tx->mu);
-		text_catch_up(tx);
+		/* What the queue does not have is in the store: a catch-up's
+		 * snapshot is taken now, so it also has every taken entry. */
+		if (lost) {
+			failed = text_catch_up(tx) < 0;
+		} else if (taken.n > 0) {
+			pthread_mutex_lock(&tx->pass_mu);
+			failed = text_apply(tx, &taken, why, sizeof(why)) < 0;
+			pthread_mutex_unlock(&tx->pass_mu);
+			text_report(tx, failed, why);
+		}
+		list_free(&taken);
+		if (!failed)
+			continue;
+		/* Caught up from the store at the next try, a second from now. */
+		pthread_mutex_lock(&tx->mu);
+		tx->lost = 1;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (!tx->stop)
+			if (pthread_cond_timedwait(&tx->cv, &tx->mu, &until) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&tx->mu);
 	}
 }
 
@@ -384,6 +546,7 @@ sb_store_text_start(struct sb_store *st)
 	if (tx == NULL || tx->started)
 		return 0;
 	tx->stop = 0;
+	tx->lost = 1; /* first, what was committed before it ran */
 	if (pthread_create(&tx->thread, NULL, text_main, tx) != 0)
 		return -1;
 	/* Its name in top -H and /proc/PID/task/TID/comm (scripts/bench reads it). */
@@ -406,6 +569,9 @@ sb_store_text_stop(struct sb_store *st)
 	pthread_join(tx->thread, NULL);
 	tx->started = 0;
 	tx->stop = 0;
+	/* Left for the next start's catch-up. */
+	list_free(&tx->queue);
+	list_free(&tx->group);
 }
 
 void
@@ -416,6 +582,8 @@ sb_store_text_close(struct sb_store *st)
 	if (tx == NULL)
 		return;
 	sb_store_text_stop(st);
+	list_free(&tx->queue);
+	list_free(&tx->group);
 	sqlite3_close(tx->rdb);
 	sqlite3_close(tx->mdb);
 	sqlite3_close(tx->tdb);
@@ -428,11 +596,71 @@ sb_store_text_close(struct sb_store *st)
 	st->text = NULL;
 }
 
+/* The open group's entry; a failure to keep it costs a catch-up. */
+static void
+text_note(struct store_text *tx, int64_t id, int64_t seq, const char *old, const char *text)
+{
+	char *o = old != NULL ? strdup(old) : NULL, *t = text != NULL ? strdup(text) : NULL;
+
+	if ((old != NULL && o == NULL) || (text != NULL && t == NULL) ||
+	    list_add(&tx->group, id, seq, o, t) < 0) {
+		free(o);
+		free(t);
+		tx->group_lost = 1;
+	}
+}
+
 void
-sb_store_text_note(struct sb_store *st)
+sb_store_text_note(struct sb_store *st, int64_t id, const char *text)
+{
+	if (st->text != NULL && st->text->started)
+		text_note(st->text, id, 0, NULL, text);
+}
+
+void
+sb_store_text_note_edit(struct sb_store *st, int64_t seq, int64_t id, const char *old,
+    const char *text)
+{
+	if (st->text != NULL && st->text->started)
+		text_note(st->text, id, seq, old, text);
+}
+
+void
+sb_store_text_savepoint(struct sb_store *st)
 {
 	if (st->text != NULL)
-		st->text->noted++;
+		st->text->savepoint = st->text->group.n;
+}
+
+void
+sb_store_text_rollback(struct sb_store *st, int to_savepoint)
+{
+	struct store_text *tx = st->text;
+
+	if (tx != NULL)
+		list_drop(&tx->group, to_savepoint ? tx->savepoint : 0);
+}
+
+/* Move src's entries (and their strings) to the end of dst; -1 if out of memory. */
+static int
+list_move(struct text_list *dst, struct text_list *src)
+{
+	if (dst->n + src->n > dst->cap) {
+		size_t cap = dst->cap ? dst->cap : 256;
+		struct text_entry *v;
+
+		while (cap < dst->n + src->n)
+			cap *= 2;
+		if ((v = realloc(dst->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		dst->v = v;
+		dst->cap = cap;
+	}
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	dst->bytes += src->bytes;
+	src->n = src->bytes = 0;
+	return 0;
 }
 
 void
@@ -444,15 +672,22 @@ sb_store_text_committed(struct sb_store *st)
 
 	if (tx == NULL || !tx->started)
 		return;
-	if (tx->noted >= TEXT_BATCH) {
-		tx->noted = 0;
-		pthread_mutex_lock(&tx->mu);
+	pthread_mutex_lock(&tx->mu);
+	/* Too much waiting (the indexer is slow, or stuck) or no memory: the
+	 * entries go, and the indexer catches up from the store. */
+	if (tx->group_lost || tx->queue.n + tx->group.n > QUEUE_MAX ||
+	    tx->queue.bytes + tx->group.bytes > QUEUE_MAX_BYTES ||
+	    list_move(&tx->queue, &tx->group) < 0) {
+		list_drop(&tx->queue, 0);
+		list_drop(&tx->group, 0);
+		tx->group_lost = 0;
+		tx->lost = 1;
+	}
+	if (tx->lost || tx->queue.n >= TEXT_BATCH) {
 		tx->kick = 1;
 		pthread_cond_signal(&tx->cv);
-		pthread_mutex_unlock(&tx->mu);
 	}
 	/* The indexer's errors are logged here, on the loop: one line per new one. */
-	pthread_mutex_lock(&tx->mu);
 	failures = tx->failures;
 	snprintf(failure, sizeof(failure), "%s", tx->failure);
 	pthread_mutex_unlock(&tx->mu);

@@ -913,14 +913,15 @@ test_loop_never_waits_for_the_disk(void **state)
 	sb_store_close(st);
 }
 
-/* Wait (up to 5 s, in real time) for the text index to reach `id`. */
+/* Wait (up to 10 s, in real time) for the text index to have every text
+ * and change committed. */
 static int
-wait_indexed(struct sb_store *st, int64_t id)
+wait_indexed(struct sb_store *st)
 {
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 2000; i++) {
 		struct timespec ms5 = { 0, 5000000 };
 
-		if (sb_store_text_indexed(st) >= id)
+		if (sb_store_text_unindexed(st) == 0)
 			return 1;
 		nanosleep(&ms5, NULL);
 	}
@@ -928,9 +929,12 @@ wait_indexed(struct sb_store *st, int64_t id)
 }
 
 /*
- * Attached to a loop, the store's indexer thread keeps the text index by
- * itself: woken after a batch of texts was committed, and by its own
- * look once a second for the few a quiet store commits. Real time.
+ * Attached to a loop, the store hands each committed group's texts to
+ * its indexer thread (a queue; no read of the store), which wakes after
+ * a batch and looks once a second for the few a quiet store commits. A
+ * savepoint's rollback takes its texts back; a change reaches the index
+ * through the queue too; a queue that overflows is dropped and the
+ * indexer catches up from the store. Real time.
  */
 static void
 test_text_indexed_by_its_thread(void **state)
@@ -939,27 +943,50 @@ test_text_indexed_by_its_thread(void **state)
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
 	struct event_base *base = event_base_new();
 	char to[32], text[64];
-	int64_t last = 0;
+	int64_t first = 0, undone, kept;
 
 	(void)state;
 	assert_non_null(st);
-	assert_int_equal(sb_store_attach(st, base, 0, 4096), 0);
+	assert_int_equal(sb_store_attach(st, base, 0, 1000000), 0);
 	for (int i = 0; i < 300; i++) {
 		snprintf(to, sizeof(to), "+55119999%05d", i);
 		snprintf(text, sizeof(text), "item%05d of the batch", i);
-		last = insert_text(st, to, text);
+		if (i == 0)
+			first = insert_text(st, to, text);
+		else
+			insert_text(st, to, text);
 	}
 	assert_int_equal(sb_store_commit(st), 0);
-	assert_true(wait_indexed(st, last));
-	last = insert_text(st, "+5511999990000", "one quiet message");
+	assert_true(wait_indexed(st));
+	insert_text(st, "+5511999990000", "one quiet message");
 	assert_int_equal(sb_store_commit(st), 0);
-	assert_true(wait_indexed(st, last));
+	assert_true(wait_indexed(st));
 	assert_int_equal(search_text(st, "quiet"), 1);
 	assert_int_equal(search_text(st, "item00299"), 1);
+	assert_int_equal(sb_store_savepoint(st), 0);
+	undone = insert_text(st, "+5511999990000", "xray undone");
+	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
+	kept = insert_text(st, "+5511999990000", "yankee kept");
+	assert_int_equal(kept, undone);
+	assert_int_equal(sb_store_message_set_text(st, first, "zulu changed"), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_true(wait_indexed(st));
+	/* More than the queue holds, in one group. */
+	for (int i = 0; i < 20001; i++) {
+		snprintf(to, sizeof(to), "+5511%08d", i);
+		insert_text(st, to, "flood");
+	}
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_true(wait_indexed(st));
 	sb_store_close(st);
 	event_base_free(base);
-	assert_int_equal(text_matches("batch"), 300);
+	assert_int_equal(text_matches("batch"), 299);
+	assert_int_equal(text_matches("item00000"), 0);
+	assert_int_equal(text_matches("zulu"), 1);
 	assert_int_equal(text_matches("quiet"), 1);
+	assert_int_equal(text_matches("undone"), 0);
+	assert_int_equal(text_matches("yankee"), 1);
+	assert_int_equal(text_matches("flood"), 20001);
 }
 
 /*
