@@ -42,6 +42,13 @@ int sb_http_time_arg(struct evhttp_request *req, const char *name, const char *v
     int64_t *out);
 /* A query parameter, NULL if absent or empty. */
 const char *sb_http_query_param(struct evkeyvalq *q, const char *name);
+/*
+ * Answer now, written at once rather than at the loop's next turn: only
+ * where nothing touches the request after the call (an answer given from
+ * a commit's callback), since evhttp may free it inside.
+ */
+void sb_http_send_reply_now(struct evhttp_request *req, int code);
+void sb_http_send_json_now(struct evhttp_request *req, int code, json_t *body);
 /* Answer with `body` (taken). */
 void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
 void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);

@@ -71,7 +71,7 @@ hook_committed(void *arg, int ok)
 	if (h->req != NULL) {
 		sb_http_watch(h->api, h->req, NULL, NULL);
 		if (ok) {
-			evhttp_send_reply(h->req, h->status, NULL, NULL);
+			sb_http_send_reply_now(h->req, h->status);
 		} else {
 			struct evbuffer *out = evhttp_request_get_output_buffer(h->req);
 

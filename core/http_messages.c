@@ -47,7 +47,7 @@ pending_finish(struct pending *p)
 		if (p->failed)
 			sb_http_send_error(p->req, &p->err);
 		else
-			sb_http_send_json(p->req, p->any_new ? 202 : 200,
+			sb_http_send_json_now(p->req, p->any_new ? 202 : 200,
 			    json_pack("{s:O, s:o}", "messages", p->ids, "broadcast",
 			    p->broadcast > 0 ? json_integer(p->broadcast) : json_null()));
 	}
@@ -409,7 +409,7 @@ resend_done(void *arg, int64_t id, int duplicate, const struct sb_error *err)
 		if (err != NULL)
 			sb_http_send_error(r->req, err);
 		else
-			sb_http_send_json(r->req, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id,
+			sb_http_send_json_now(r->req, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id,
 			    "resend_of", (json_int_t)r->old));
 	}
 	free(r);

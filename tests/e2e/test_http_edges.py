@@ -239,3 +239,66 @@ def test_emfile_pauses_accept_instead_of_spinning(make_daemon):
     wait_for(lambda: get(d, "/healthz")[0] == 200, what="/healthz after the pause")
     lines = [ln for ln in d.log().splitlines() if "http: accept" in ln]
     assert 1 <= len(lines) <= 3, lines
+
+
+def read_answers(sock, n, limit=10.0):
+    """Read from `sock` until `n` HTTP answers (with Content-Length) are in,
+    or the peer closes; returns (answers as (status, body), closed)."""
+    buf, answers, closed = b"", [], False
+    deadline = time.monotonic() + limit
+    while len(answers) < n and time.monotonic() < deadline:
+        while b"\r\n\r\n" in buf:
+            head, rest = buf.split(b"\r\n\r\n", 1)
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                if k.strip().lower() == b"content-length":
+                    length = int(v)
+            if len(rest) < length:
+                break
+            answers.append((int(head.split()[1]), rest[:length]))
+            buf = rest[length:]
+        if len(answers) >= n:
+            break
+        readable, _, _ = select.select([sock], [], [], 0.2)
+        if readable:
+            chunk = sock.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+    if not closed:
+        readable, _, _ = select.select([sock], [], [], 1.0)
+        closed = bool(readable) and sock.recv(1) == b""
+    return answers, closed
+
+
+def submission(text, version="1.1", extra=""):
+    body = ('{"to": "+5511999990001", "text": "%s"}' % text).encode()
+    return (f"POST /v1/messages HTTP/{version}\r\nHost: x\r\nX-API-Key: test-key\r\n"
+            f"Content-Type: application/json\r\n{extra}Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+
+def test_answers_after_a_commit_are_written_at_once_and_keep_the_connection_right(make_daemon):
+    """A submission's answer is written from the commit's callback, and
+    evhttp told at once that it is done (core/http_api.c,
+    sb_http_send_reply_now): pipelined requests on a keep-alive connection
+    still get their answers in order, and HTTP/1.0 or `Connection: close`
+    still closes after the answer."""
+    d = make_daemon()
+    with socket.create_connection(addr(d), timeout=10) as s:
+        s.sendall(submission("one") + submission("two") + submission("three"))
+        answers, closed = read_answers(s, 3)
+        assert [a[0] for a in answers] == [202, 202, 202] and not closed
+        s.sendall(submission("four"))
+        answers, closed = read_answers(s, 1)
+        assert [a[0] for a in answers] == [202] and not closed
+    for request in (submission("old", version="1.0"),
+                    submission("closing", extra="Connection: close\r\n")):
+        with socket.create_connection(addr(d), timeout=10) as s:
+            s.sendall(request)
+            answers, closed = read_answers(s, 1)
+            assert [a[0] for a in answers] == [202] and closed, (answers, closed)
+    texts = sorted(m["text"] for m in d.ok("message.list")["messages"])
+    assert texts == sorted(["one", "two", "three", "four", "old", "closing"])
