@@ -320,6 +320,12 @@ static const char *const migrations[] = {
 	"DELETE FROM meta WHERE key = 'text_indexed';"
 	"CREATE TABLE text_edits (seq INTEGER PRIMARY KEY, message_id INTEGER NOT NULL,"
 	" old_body TEXT, new_body TEXT);",
+	/*
+	 * 12 -> 13: the search finds where a trigger-time range begins and ends
+	 * by a binary search over the ids (ids grow with trigger time), not by
+	 * an index on the trigger time, which cost an entry per message.
+	 */
+	"DROP INDEX messages_created;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");

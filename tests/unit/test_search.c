@@ -262,6 +262,47 @@ test_text_pages_across_the_index_and_what_it_has_not_seen(void **state)
 	sb_store_remove_files(path);
 }
 
+/*
+ * A trigger-time range becomes an id range by a binary search over the
+ * ids (store_search.c, id_at): at every edge (before all, after all, on a
+ * message's time, between two, ties) the count is the one a scan gives.
+ */
+static void
+test_time_ranges_at_every_edge(void **state)
+{
+	struct sb_store *st = open_store();
+	struct sb_error err = { 0 };
+	int64_t at[301];
+	const int n = 301;
+
+	(void)state;
+	for (int i = 0; i < n; i++) {
+		at[i] = T0 + DAY + (int64_t)(i / 3) * 1000 + (i % 3 == 2 ? 500 : 0);
+		add(st, "+5511999990001", "x", NULL, 0, at[i]);
+	}
+	for (int64_t from = T0; from <= at[n - 1] + 1000; from += 250) {
+		for (int64_t len = 250; len <= 4000; len += 1250) {
+			struct sb_search q = { .subaccount = "acme", .from_ms = from,
+			    .until_ms = from + len, .limit = 1 };
+			int64_t want = 0;
+			json_t *res;
+
+			for (int i = 0; i < n; i++)
+				want += at[i] >= from && at[i] < from + len;
+			assert_int_equal(sb_search_check(&q, &err), 0);
+			res = sb_store_search(st, &q, &err);
+			assert_non_null(res);
+			if (json_integer_value(json_object_get(res, "total")) != want)
+				fail_msg("from %lld until %lld: %lld, not %lld", (long long)from,
+				    (long long)(from + len),
+				    (long long)json_integer_value(json_object_get(res, "total")),
+				    (long long)want);
+			json_decref(res);
+		}
+	}
+	sb_store_close(st);
+}
+
 static void
 test_checks(void **state)
 {
@@ -301,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_every_filter_uses_an_index),
 		cmocka_unit_test(test_groups_pages_and_total),
 		cmocka_unit_test(test_time_range_and_file),
+		cmocka_unit_test(test_time_ranges_at_every_edge),
 		cmocka_unit_test(test_text_pages_across_the_index_and_what_it_has_not_seen),
 		cmocka_unit_test(test_checks),
 	};
