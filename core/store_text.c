@@ -139,7 +139,7 @@ list_free(struct text_list *l)
 	*l = (struct text_list){ 0 };
 }
 
-/* Append (taking old and text); -1 if out of memory (they are freed). */
+/* Append, taking old and text; -1 if out of memory (nothing taken). */
 static int
 list_add(struct text_list *l, int64_t id, int64_t seq, char *old, char *text)
 {
@@ -147,11 +147,8 @@ list_add(struct text_list *l, int64_t id, int64_t seq, char *old, char *text)
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct text_entry *v = realloc(l->v, cap * sizeof(*v));
 
-		if (v == NULL) {
-			free(old);
-			free(text);
+		if (v == NULL)
 			return -1;
-		}
 		l->v = v;
 		l->cap = cap;
 	}
