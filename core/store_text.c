@@ -642,6 +642,8 @@ sb_store_text_rollback(struct sb_store *st, int to_savepoint)
 static int
 list_move(struct text_list *dst, struct text_list *src)
 {
+	if (src->n == 0)
+		return 0;
 	if (dst->n + src->n > dst->cap) {
 		size_t cap = dst->cap ? dst->cap : 256;
 		struct text_entry *v;
