@@ -283,11 +283,34 @@ sb_store_text_open(struct sb_store *st)
 	return 0;
 }
 
-/* Index text `body` as message `id`'s (or delete it: `del`). */
+/* A write transaction of the index, and the statements it runs. */
+struct text_txn {
+	sqlite3_stmt *ins, *del, *mark;
+	int open;
+};
+
+/* Prepare and begin; 0, or -1 (end it all the same). */
 static int
-text_put(sqlite3_stmt *ins, sqlite3_stmt *del, int64_t id, const char *body, int remove)
+text_begin(struct store_text *tx, struct text_txn *t)
 {
-	sqlite3_stmt *s = remove ? del : ins;
+	*t = (struct text_txn){ 0 };
+	if (sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (rowid, body) VALUES (?1, ?2)",
+	    -1, &t->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (messages_text, rowid, body)"
+	    " VALUES ('delete', ?1, ?2)", -1, &t->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(tx->tdb, "UPDATE state SET indexed = ?1, edits = ?2", -1, &t->mark,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(tx->tdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	t->open = 1;
+	return 0;
+}
+
+/* Index text `body` as message `id`'s (or delete it: `remove`). */
+static int
+text_put(struct text_txn *t, int64_t id, const char *body, int remove)
+{
+	sqlite3_stmt *s = remove ? t->del : t->ins;
 	int rc;
 
 	sqlite3_bind_int64(s, 1, id);
@@ -295,6 +318,40 @@ text_put(sqlite3_stmt *ins, sqlite3_stmt *del, int64_t id, const char *body, int
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A text change: the text it replaced out, the new one in. */
+static int
+text_change(struct text_txn *t, int64_t id, const char *old, const char *now)
+{
+	return (old != NULL && text_put(t, id, old, 1) < 0) ||
+	    (now != NULL && text_put(t, id, now, 0) < 0) ? -1 : 0;
+}
+
+/* Commit with the marks it reached (the thread's from then on); 0 or -1. */
+static int
+text_commit(struct store_text *tx, struct text_txn *t, int64_t indexed, int64_t edits)
+{
+	sqlite3_bind_int64(t->mark, 1, indexed);
+	sqlite3_bind_int64(t->mark, 2, edits);
+	if (sqlite3_step(t->mark) != SQLITE_DONE ||
+	    sqlite3_exec(tx->tdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	t->open = 0;
+	tx->indexed = indexed;
+	tx->edits = edits;
+	return 0;
+}
+
+/* Roll back what was not committed, and free the statements. */
+static void
+text_end(struct store_text *tx, struct text_txn *t)
+{
+	if (t->open)
+		sqlite3_exec(tx->tdb, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(t->ins);
+	sqlite3_finalize(t->del);
+	sqlite3_finalize(t->mark);
 }
 
 /*
@@ -306,10 +363,11 @@ text_put(sqlite3_stmt *ins, sqlite3_stmt *del, int64_t id, const char *body, int
 static int
 text_pass(struct store_text *tx, char *why, size_t len)
 {
-	sqlite3_stmt *rows = NULL, *edits = NULL, *ins = NULL, *del = NULL, *mark = NULL;
+	sqlite3_stmt *rows = NULL, *edits = NULL;
+	struct text_txn t = { 0 };
 	sqlite3 *bad = tx->mdb;   /* the connection an error is read from */
 	int64_t max_id, max_seq, hi;
-	int rc = -1, step = SQLITE_DONE, in_txn = 0;
+	int rc = -1, step = SQLITE_DONE;
 
 	if (sqlite3_exec(tx->mdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
@@ -329,32 +387,19 @@ text_pass(struct store_text *tx, char *why, size_t len)
 	    NULL) != SQLITE_OK)
 		goto out;
 	bad = tx->tdb;
-	if (sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (rowid, body) VALUES (?1, ?2)",
-	    -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (messages_text, rowid, body)"
-	    " VALUES ('delete', ?1, ?2)", -1, &del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(tx->tdb, "UPDATE state SET indexed = ?1, edits = ?2", -1, &mark,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(tx->tdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (text_begin(tx, &t) < 0)
 		goto out;
-	in_txn = 1;
 	/* Changes first: they concern messages indexed by earlier passes. */
 	sqlite3_bind_int64(edits, 1, tx->edits);
 	sqlite3_bind_int64(edits, 2, max_seq);
 	sqlite3_bind_int64(edits, 3, tx->indexed);
 	for (;;) {
-		const char *old, *now;
-		int64_t id;
-
 		bad = tx->mdb;
 		if ((step = sqlite3_step(edits)) != SQLITE_ROW)
 			break;
-		id = sqlite3_column_int64(edits, 0);
-		old = (const char *)sqlite3_column_text(edits, 1);
-		now = (const char *)sqlite3_column_text(edits, 2);
 		bad = tx->tdb;
-		if ((old != NULL && text_put(ins, del, id, old, 1) < 0) ||
-		    (now != NULL && text_put(ins, del, id, now, 0) < 0))
+		if (text_change(&t, sqlite3_column_int64(edits, 0), sb_store_col_text(edits, 1),
+		    sb_store_col_text(edits, 2)) < 0)
 			break;
 	}
 	if (step != SQLITE_DONE)
@@ -366,32 +411,21 @@ text_pass(struct store_text *tx, char *why, size_t len)
 		if ((step = sqlite3_step(rows)) != SQLITE_ROW)
 			break;
 		bad = tx->tdb;
-		if (text_put(ins, del, sqlite3_column_int64(rows, 0),
-		    (const char *)sqlite3_column_text(rows, 1), 0) < 0)
+		if (text_put(&t, sqlite3_column_int64(rows, 0), sb_store_col_text(rows, 1), 0) < 0)
 			break;
 	}
 	if (step != SQLITE_DONE)
 		goto out;
 	bad = tx->tdb;
-	sqlite3_bind_int64(mark, 1, hi);
-	sqlite3_bind_int64(mark, 2, max_seq);
-	if (sqlite3_step(mark) != SQLITE_DONE ||
-	    sqlite3_exec(tx->tdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (text_commit(tx, &t, hi, max_seq) < 0)
 		goto out;
-	in_txn = 0;
-	tx->indexed = hi;
-	tx->edits = max_seq;
 	rc = hi < max_id;
 out:
 	if (rc < 0)
 		snprintf(why, len, "%s", sqlite3_errmsg(bad));
-	if (in_txn)
-		sqlite3_exec(tx->tdb, "ROLLBACK", NULL, NULL, NULL);
+	text_end(tx, &t);
 	sqlite3_finalize(rows);
 	sqlite3_finalize(edits);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	sqlite3_finalize(mark);
 	sqlite3_exec(tx->mdb, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }
@@ -403,50 +437,30 @@ out:
 static int
 text_apply(struct store_text *tx, const struct text_list *l, char *why, size_t len)
 {
-	sqlite3_stmt *ins = NULL, *del = NULL, *mark = NULL;
+	struct text_txn t;
 	int64_t indexed = tx->indexed, edits = tx->edits;
-	int rc = -1, in_txn = 0;
+	int rc = -1;
 
-	if (sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (rowid, body) VALUES (?1, ?2)",
-	    -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(tx->tdb, "INSERT INTO messages_text (messages_text, rowid, body)"
-	    " VALUES ('delete', ?1, ?2)", -1, &del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(tx->tdb, "UPDATE state SET indexed = ?1, edits = ?2", -1, &mark,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(tx->tdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (text_begin(tx, &t) < 0)
 		goto out;
-	in_txn = 1;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct text_entry *e = &l->v[i];
 
 		if (e->seq == 0 && e->id > indexed) {
-			if (text_put(ins, del, e->id, e->text, 0) < 0)
+			if (text_put(&t, e->id, e->text, 0) < 0)
 				goto out;
 			indexed = e->id;
 		} else if (e->seq > edits) {
-			if ((e->old != NULL && text_put(ins, del, e->id, e->old, 1) < 0) ||
-			    (e->text != NULL && text_put(ins, del, e->id, e->text, 0) < 0))
+			if (text_change(&t, e->id, e->old, e->text) < 0)
 				goto out;
 			edits = e->seq;
 		}
 	}
-	sqlite3_bind_int64(mark, 1, indexed);
-	sqlite3_bind_int64(mark, 2, edits);
-	if (sqlite3_step(mark) != SQLITE_DONE ||
-	    sqlite3_exec(tx->tdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto out;
-	in_txn = 0;
-	tx->indexed = indexed;
-	tx->edits = edits;
-	rc = 0;
+	rc = text_commit(tx, &t, indexed, edits);
 out:
 	if (rc < 0)
 		snprintf(why, len, "%s", sqlite3_errmsg(tx->tdb));
-	if (in_txn)
-		sqlite3_exec(tx->tdb, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	sqlite3_finalize(mark);
+	text_end(tx, &t);
 	return rc;
 }
 
