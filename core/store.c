@@ -21,8 +21,6 @@
 
 #include <sqlite3.h>
 
-#include "clock.h"
-#include "log.h"
 
 #include "store.h"
 #include "store_internal.h"
