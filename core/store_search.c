@@ -165,8 +165,10 @@ id_at(sqlite3 *db, int64_t ms, int last)
 	sqlite3_stmt *probe;
 	int64_t lo = 0, hi = 0, first = INT64_MAX, id;
 
-	if (sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM messages", -1, &probe,
-	    NULL) != SQLITE_OK)
+	/* Two subqueries: min() and max() in one SELECT scan the whole table
+	 * (SQLite takes either alone from the end of the index, not both). */
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT min(id) FROM messages),"
+	    " (SELECT max(id) FROM messages)", -1, &probe, NULL) != SQLITE_OK)
 		return last ? 0 : INT64_MAX;
 	if (sqlite3_step(probe) == SQLITE_ROW && sqlite3_column_type(probe, 0) != SQLITE_NULL) {
 		lo = sqlite3_column_int64(probe, 0);
