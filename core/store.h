@@ -28,7 +28,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 13
+#define SB_STORE_SCHEMA_VERSION 14
 
 struct sb_store;
 

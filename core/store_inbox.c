@@ -3,7 +3,7 @@
  * folders (store_inbox.h).
  *
  * The folders are one table: each names where its items live (messages by
- * their status group, inbound messages by their folder, calls) and the
+ * their status, inbound messages by their folder, calls) and the
  * statuses it holds, so listing, counting and the help texts agree. The
  * message counts come from the msg_stats aggregates (never a scan).
  */
@@ -19,20 +19,17 @@ enum inbox_source { INBOX_MESSAGES, INBOX_INBOUND, INBOX_CALLS };
 static const struct inbox_folder {
 	const char *name;
 	enum inbox_source source;
-	const char *grps;        /* messages: the `grp` values it holds, as SQL */
-	const char *statuses[7]; /* messages: the statuses (counts from msg_stats) */
+	const char *statuses[7]; /* messages: the statuses it holds */
 } inbox_folders[] = {
-	{ "inbox", INBOX_INBOUND, NULL, { NULL } },
-	{ "flows", INBOX_INBOUND, NULL, { NULL } },
-	{ "archived", INBOX_INBOUND, NULL, { NULL } },
-	{ "outbox", INBOX_MESSAGES, "('processing', 'sending')",
-	  { "queued", "sending", "accepted" } },
-	{ "sent", INBOX_MESSAGES, "('sent')", { "delivered", "read" } },
-	{ "schedules", INBOX_MESSAGES, "('scheduled')", { "scheduled" } },
+	{ "inbox", INBOX_INBOUND, { NULL } },
+	{ "flows", INBOX_INBOUND, { NULL } },
+	{ "archived", INBOX_INBOUND, { NULL } },
+	{ "outbox", INBOX_MESSAGES, { "queued", "sending", "accepted" } },
+	{ "sent", INBOX_MESSAGES, { "delivered", "read" } },
+	{ "schedules", INBOX_MESSAGES, { "scheduled" } },
 	{ "failed", INBOX_MESSAGES,
-	  "('undeliverable', 'failed', 'cancelled', 'blocked_time')",
 	  { "undeliverable", "failed", "expired", "rejected", "cancelled", "blocked_time" } },
-	{ "calls", INBOX_CALLS, NULL, { NULL } },
+	{ "calls", INBOX_CALLS, { NULL } },
 };
 #define INBOX_NFOLDERS (sizeof(inbox_folders) / sizeof(inbox_folders[0]))
 
@@ -43,6 +40,19 @@ inbox_folder(const char *name)
 		if (strcmp(inbox_folders[i].name, name) == 0)
 			return &inbox_folders[i];
 	return NULL;
+}
+
+/* A messages folder's statuses as an SQL list: ('queued', 'sending'). */
+static void
+folder_statuses_sql(const struct inbox_folder *f, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "(");
+
+	for (size_t k = 0; f->statuses[k] != NULL && used < len; k++)
+		used += (size_t)snprintf(buf + used, len - used, "%s'%s'", k > 0 ? ", " : "",
+		    f->statuses[k]);
+	if (used < len)
+		snprintf(buf + used, len - used, ")");
 }
 
 const char *
@@ -365,7 +375,7 @@ static const struct {
 } inbox_sources[] = {
 	[INBOX_MESSAGES] = {
 		"SELECT id, contact_id, to_addr, status, body, template_name, channel_type,"
-		" broadcast_id, created_ms FROM messages WHERE subaccount = ?1 AND grp IN %s",
+		" broadcast_id, created_ms FROM messages WHERE subaccount = ?1 AND status IN %s",
 		"created_ms", "message", inbox_message_cols,
 		sizeof(inbox_message_cols) / sizeof(inbox_message_cols[0]) },
 	[INBOX_INBOUND] = {
@@ -384,7 +394,7 @@ json_t *
 sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q, struct sb_error *err)
 {
 	const struct inbox_folder *f = inbox_folder(q->folder);
-	char sql[1024], head[512];
+	char sql[1024], head[512], in[160] = "";
 	json_t *items, *last = NULL;
 	sqlite3_stmt *s;
 	int n = 0;
@@ -394,8 +404,9 @@ sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q, struc
 		    q->folder != NULL ? q->folder : "", sb_store_folder_names());
 		return NULL;
 	}
-	snprintf(head, sizeof(head), inbox_sources[f->source].select,
-	    f->source == INBOX_MESSAGES ? f->grps : "");
+	if (f->source == INBOX_MESSAGES)
+		folder_statuses_sql(f, in, sizeof(in));
+	snprintf(head, sizeof(head), inbox_sources[f->source].select, in);
 	/* Only the filters given, so each query can use its index. */
 	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s ORDER BY id DESC LIMIT ?6", head,
 	    q->contact_id > 0 ? " AND contact_id = ?2" : "",

@@ -326,6 +326,12 @@ static const char *const migrations[] = {
 	 * an index on the trigger time, which cost an entry per message.
 	 */
 	"DROP INDEX messages_created;",
+	/*
+	 * 13 -> 14: a search by group reads each of the group's statuses from
+	 * messages_sub_status and merges them by id (store_search.c), so a
+	 * status change no longer moves an entry in a second index.
+	 */
+	"DROP INDEX messages_sub_grp;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");

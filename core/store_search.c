@@ -21,14 +21,30 @@
 #include "store_search.h"
 #include "timefmt.h"
 
-/* The screens' groupings; `grp` in the schema computes the same. */
-static const char *const groups[] = {
-	"processing", "sending", "sent", "undeliverable", "failed", "cancelled",
-	"blocked_time", "scheduled",
+/*
+ * The screens' groupings of statuses (`grp` in the schema computes the
+ * same). A search by group reads each of its statuses by the index on
+ * (subaccount, status, id) and merges them by id: an index on the group
+ * itself cost every status change a second entry to move.
+ */
+#define SEARCH_GROUP_MAX 3
+static const struct {
+	const char *name;
+	const char *statuses[SEARCH_GROUP_MAX];
+} search_groups[] = {
+	{ "processing", { "queued" } },
+	{ "sending", { "sending", "accepted" } },
+	{ "sent", { "delivered", "read" } },
+	{ "undeliverable", { "undeliverable" } },
+	{ "failed", { "failed", "rejected", "expired" } },
+	{ "cancelled", { "cancelled" } },
+	{ "blocked_time", { "blocked_time" } },
+	{ "scheduled", { "scheduled" } },
 };
+#define SEARCH_NGROUPS (sizeof(search_groups) / sizeof(search_groups[0]))
 
 enum {
-	P_SUB = 1, P_STATUS, P_GROUP, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
+	P_SUB = 1, P_STATUS, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
 	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT, P_INDEXED, P_LIKE, P_EDITS,
 };
 
@@ -46,17 +62,16 @@ static const struct {
 	const char *cond;
 } filters[] = {
 	{ P_STATUS, " AND m.status = ?2" },
-	{ P_GROUP, " AND m.grp = ?3" },
-	{ P_BCAST, " AND m.broadcast_id = ?4" },
-	{ P_TYPE, " AND m.channel_type = ?5" },
-	{ P_TO, " AND m.to_addr = ?6" },
-	{ P_TPL, " AND m.template_name = ?7" },
+	{ P_BCAST, " AND m.broadcast_id = ?3" },
+	{ P_TYPE, " AND m.channel_type = ?4" },
+	{ P_TO, " AND m.to_addr = ?5" },
+	{ P_TPL, " AND m.template_name = ?6" },
 	{ P_FILE, " AND m.broadcast_id IN (SELECT b.id FROM broadcasts b"
-	    " WHERE b.subaccount = ?1 AND b.file_name = ?8)" },
-	{ P_TEXT, " AND messages_text MATCH ?9" },
-	{ P_FROM, " AND m.id >= ?12 AND m.created_ms >= ?10" },
-	{ P_UNTIL, " AND m.id <= ?13 AND m.created_ms < ?11" },
-	{ P_BEFORE, " AND m.id < ?14" },
+	    " WHERE b.subaccount = ?1 AND b.file_name = ?7)" },
+	{ P_TEXT, " AND messages_text MATCH ?8" },
+	{ P_FROM, " AND m.id >= ?11 AND m.created_ms >= ?9" },
+	{ P_UNTIL, " AND m.id <= ?12 AND m.created_ms < ?10" },
+	{ P_BEFORE, " AND m.id < ?13" },
 };
 
 /*
@@ -70,9 +85,9 @@ static const struct {
 	int param;
 	const char *cond;
 } text_bounds[] = {
-	{ P_FROM, " AND messages_text.rowid >= ?12" },
-	{ P_UNTIL, " AND messages_text.rowid <= ?13" },
-	{ P_BEFORE, " AND messages_text.rowid < ?14" },
+	{ P_FROM, " AND messages_text.rowid >= ?11" },
+	{ P_UNTIL, " AND messages_text.rowid <= ?12" },
+	{ P_BEFORE, " AND messages_text.rowid < ?13" },
 };
 
 #define FROM_TEXT \
@@ -86,10 +101,10 @@ sb_search_check(struct sb_search *q, struct sb_error *err)
 
 	if (q->status != NULL && sb_status_parse(q->status) < 0)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown status '%.32s'", q->status);
-	for (i = 0; q->group != NULL && i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (strcmp(groups[i], q->group) == 0)
+	for (i = 0; q->group != NULL && i < SEARCH_NGROUPS; i++)
+		if (strcmp(search_groups[i].name, q->group) == 0)
 			break;
-	if (q->group != NULL && i == sizeof(groups) / sizeof(groups[0]))
+	if (q->group != NULL && i == SEARCH_NGROUPS)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown group '%.32s' (expected"
 		    " processing, sending, sent, undeliverable, failed, cancelled, blocked_time"
 		    " or scheduled)", q->group);
@@ -120,7 +135,6 @@ present(const struct sb_search *q, int param)
 {
 	switch (param) {
 	case P_STATUS: return q->status != NULL;
-	case P_GROUP: return q->group != NULL;
 	case P_BCAST: return q->broadcast_id > 0;
 	case P_TYPE: return q->channel_type != NULL;
 	case P_TO: return q->to != NULL;
@@ -241,14 +255,21 @@ like_pattern(const char *text, char *buf, size_t len)
 	"m.id, m.to_addr, m.status, m.grp, m.channel_type, m.template_name,"         \
 	" m.broadcast_id, m.body, m.created_ms, m.updated_ms, m.reason"
 
+/* What every statement of one search shares, found once. */
+struct search_ctx {
+	sqlite3 *db;              /* the store's, or the text index's with the store attached */
+	int64_t marks[2];         /* the text index's marks (store_text.c) */
+	int64_t lo, hi;           /* the trigger-time range as ids (id_at) */
+};
+
 /*
  * Prepare `select` + FROM + conditions + ORDER BY and LIMIT (page) or
- * LIMIT alone (count) for one part of a search on `db`, and bind the
- * query's parameters.
+ * LIMIT alone (count) for one part of a search, and bind the query's
+ * parameters.
  */
 static sqlite3_stmt *
-prepare_search(sqlite3 *db, const struct sb_search *q, const char *select, int page,
-    enum search_part part, const int64_t marks[2])
+prepare_search(const struct search_ctx *x, const struct sb_search *q, const char *select,
+    int page, enum search_part part)
 {
 	char sql[2048];
 	size_t used;
@@ -267,22 +288,20 @@ prepare_search(sqlite3 *db, const struct sb_search *q, const char *select, int p
 			    text_bounds[i].cond);
 	if (used < sizeof(sql) && part != SEARCH_PLAIN)
 		used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", text ?
-		    " AND messages_text.rowid <= ?16 AND m.id NOT IN"
-		    " (SELECT message_id FROM text_edits WHERE seq > ?18)" :
-		    " AND m.id IN (SELECT id FROM messages WHERE id > ?16"
-		    " UNION SELECT message_id FROM text_edits WHERE seq > ?18)"
-		    " AND m.body LIKE ?17 ESCAPE '\\'");
+		    " AND messages_text.rowid <= ?15 AND m.id NOT IN"
+		    " (SELECT message_id FROM text_edits WHERE seq > ?17)" :
+		    " AND m.id IN (SELECT id FROM messages WHERE id > ?15"
+		    " UNION SELECT message_id FROM text_edits WHERE seq > ?17)"
+		    " AND m.body LIKE ?16 ESCAPE '\\'");
 	if (used < sizeof(sql))
 		snprintf(sql + used, sizeof(sql) - used, "%s%s",
 		    !page ? "" : text ? " ORDER BY messages_text.rowid DESC" : " ORDER BY m.id DESC",
-		    page ? " LIMIT ?15 + 1" : " LIMIT ?15)");
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		    page ? " LIMIT ?14 + 1" : " LIMIT ?14)");
+	if (sqlite3_prepare_v2(x->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(s, P_SUB, q->subaccount, -1, SQLITE_TRANSIENT);
 	if (q->status != NULL)
 		sqlite3_bind_text(s, P_STATUS, q->status, -1, SQLITE_TRANSIENT);
-	if (q->group != NULL)
-		sqlite3_bind_text(s, P_GROUP, q->group, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, P_BCAST, q->broadcast_id);
 	if (q->channel_type != NULL)
 		sqlite3_bind_text(s, P_TYPE, q->channel_type, -1, SQLITE_TRANSIENT);
@@ -300,13 +319,13 @@ prepare_search(sqlite3 *db, const struct sb_search *q, const char *select, int p
 		else
 			like_pattern(q->text, buf, sizeof(buf));
 		sqlite3_bind_text(s, text ? P_TEXT : P_LIKE, buf, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, P_INDEXED, marks[0]);
-		sqlite3_bind_int64(s, P_EDITS, marks[1]);
+		sqlite3_bind_int64(s, P_INDEXED, x->marks[0]);
+		sqlite3_bind_int64(s, P_EDITS, x->marks[1]);
 	}
 	sqlite3_bind_int64(s, P_FROM, q->from_ms);
 	sqlite3_bind_int64(s, P_UNTIL, q->until_ms);
-	sqlite3_bind_int64(s, P_LO, q->from_ms > 0 ? id_at(db, q->from_ms, 0) : 0);
-	sqlite3_bind_int64(s, P_HI, q->until_ms > 0 ? id_at(db, q->until_ms, 1) : INT64_MAX);
+	sqlite3_bind_int64(s, P_LO, x->lo);
+	sqlite3_bind_int64(s, P_HI, x->hi);
 	sqlite3_bind_int64(s, P_BEFORE, q->before_id);
 	sqlite3_bind_int(s, P_LIMIT, q->limit);
 	return s;
@@ -353,8 +372,7 @@ cursor_next(struct search_cursor *c)
 
 /* The rows of one part counted, up to the cap and one more. */
 static int64_t
-count_part(sqlite3 *db, const struct sb_search *q, enum search_part part,
-    const int64_t marks[2])
+count_part(const struct search_ctx *x, const struct sb_search *q, enum search_part part)
 {
 	struct sb_search all = *q;
 	sqlite3_stmt *s;
@@ -362,7 +380,7 @@ count_part(sqlite3 *db, const struct sb_search *q, enum search_part part,
 
 	all.before_id = 0;
 	all.limit = SB_SEARCH_TOTAL_CAP + 1;
-	s = prepare_search(db, &all, "SELECT count(*) FROM (SELECT 1", 0, part, marks);
+	s = prepare_search(x, &all, "SELECT count(*) FROM (SELECT 1", 0, part);
 	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -370,9 +388,59 @@ count_part(sqlite3 *db, const struct sb_search *q, enum search_part part,
 }
 
 /*
- * A text search has two parts (see enum search_part), each in id order;
- * a page takes the newest rows of both, as one merge. Without a text,
- * one part.
+ * The search as searches by one status each (or by none): a group is the
+ * union of its statuses; a status outside the group asked for leaves
+ * none. Each copy in out[] keeps q's strings; returns how many.
+ */
+static size_t
+search_by_status(const struct sb_search *q, struct sb_search out[SEARCH_GROUP_MAX])
+{
+	size_t g, n = 0;
+
+	for (g = 0; q->group != NULL && g < SEARCH_NGROUPS; g++)
+		if (strcmp(search_groups[g].name, q->group) == 0)
+			break;
+	if (q->group == NULL || g == SEARCH_NGROUPS) {
+		out[0] = *q;
+		out[0].group = NULL;
+		return 1;
+	}
+	for (size_t i = 0; i < SEARCH_GROUP_MAX && search_groups[g].statuses[i] != NULL; i++) {
+		const char *st = search_groups[g].statuses[i];
+
+		if (q->status != NULL && strcmp(q->status, st) != 0)
+			continue;
+		out[n] = *q;
+		out[n].group = NULL;
+		out[n].status = st;
+		n++;
+	}
+	return n;
+}
+
+/* The text index's reader and marks for a text search, the store's
+ * connection otherwise; and the time range as ids. */
+static int
+search_begin(struct sb_store *st, const struct sb_search *q, struct search_ctx *x)
+{
+	*x = (struct search_ctx){ .db = st->db, .hi = INT64_MAX };
+	if (q->text != NULL &&
+	    (x->db = sb_store_text_reader(st, &x->marks[0], &x->marks[1])) == NULL)
+		return -1;
+	if (q->from_ms > 0)
+		x->lo = id_at(x->db, q->from_ms, 0);
+	if (q->until_ms > 0)
+		x->hi = id_at(x->db, q->until_ms, 1);
+	return 0;
+}
+
+#define SEARCH_CURSORS (2 * SEARCH_GROUP_MAX)
+
+/*
+ * A search reads up to SEARCH_CURSORS parts, each in id order (newest
+ * first), and a page takes the newest rows of them all, as one merge:
+ * a text search has two parts (see enum search_part), a search by group
+ * one per status of the group (search_by_status), times two with a text.
  */
 json_t *
 sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error *err)
@@ -380,29 +448,41 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	static const enum search_part plain[] = { SEARCH_PLAIN };
 	static const enum search_part text[] = { SEARCH_UNINDEXED, SEARCH_INDEXED };
 	const enum search_part *parts = q->text != NULL ? text : plain;
-	size_t nparts = q->text != NULL ? 2 : 1;
-	struct search_cursor cur[2] = { { 0 } };
-	int64_t marks[2] = { 0, 0 }, total = 0, last = 0;
+	size_t nparts = q->text != NULL ? 2 : 1, nq, ncur = 0;
+	struct sb_search qs[SEARCH_GROUP_MAX];
+	struct search_cursor cur[SEARCH_CURSORS] = { { 0 } };
+	enum search_part cur_part[SEARCH_CURSORS];
+	const struct sb_search *cur_q[SEARCH_CURSORS];
+	int64_t total = 0, last = 0;
 	json_t *list, *next = json_null();
-	sqlite3 *db = q->text != NULL ? sb_store_text_reader(st, &marks[0], &marks[1]) : st->db;
+	struct search_ctx x;
 	int failed = 0;
 
-	if (db == NULL)
+	if (search_begin(st, q, &x) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: the text index of"
 		    " %s could not be read", st->path), NULL;
+	nq = search_by_status(q, qs);
 	for (size_t i = 0; i < nparts; i++) {
-		if (parts[i] == SEARCH_INDEXED && marks[0] == 0)
+		if (parts[i] == SEARCH_INDEXED && x.marks[0] == 0)
 			continue;
-		cur[i].s = prepare_search(db, q, "SELECT " SEARCH_COLS, 1, parts[i], marks);
-		failed |= cur[i].s == NULL;
-		cursor_next(&cur[i]);
+		for (size_t k = 0; k < nq; k++, ncur++) {
+			cur_part[ncur] = parts[i];
+			cur_q[ncur] = &qs[k];
+			cur[ncur].s = prepare_search(&x, &qs[k], "SELECT " SEARCH_COLS, 1, parts[i]);
+			failed |= cur[ncur].s == NULL;
+			cursor_next(&cur[ncur]);
+		}
 	}
 	list = json_array();
-	while (!failed && (cur[0].has || cur[1].has)) {
-		struct search_cursor *c = !cur[1].has || (cur[0].has && cur[0].id > cur[1].id) ?
-		    &cur[0] : &cur[1];
+	while (!failed) {
+		struct search_cursor *c = NULL;
 		json_t *o;
 
+		for (size_t i = 0; i < ncur; i++)
+			if (cur[i].has && (c == NULL || cur[i].id > c->id))
+				c = &cur[i];
+		if (c == NULL)
+			break;
 		if ((int)json_array_size(list) == q->limit) {
 			next = json_integer(last);
 			break;
@@ -415,13 +495,13 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 		last = c->id;
 		cursor_next(c);
 	}
-	for (size_t i = 0; i < nparts; i++) {
+	for (size_t i = 0; i < ncur; i++) {
 		sqlite3_finalize(cur[i].s);
 		/* The total of the whole search (not of this page), up to a cap. */
-		if (!failed && (parts[i] != SEARCH_INDEXED || marks[0] > 0))
-			total += count_part(db, q, parts[i], marks);
+		if (!failed)
+			total += count_part(&x, cur_q[i], cur_part[i]);
 	}
-	sb_store_text_reader_done(st, db);
+	sb_store_text_reader_done(st, x.db);
 	if (failed) {
 		json_decref(list);
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: the messages of %s"
@@ -432,22 +512,25 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	    "total_exact", total <= SB_SEARCH_TOTAL_CAP);
 }
 
-/* The plan of a search's main part: the index's for a text search. */
+/* The plan of a search's main part: the index's for a text search, the
+ * first status's for a group. */
 int
 sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, size_t len)
 {
-	int64_t marks[2] = { 0, 0 };
-	sqlite3 *db = q->text != NULL ? sb_store_text_reader(st, &marks[0], &marks[1]) : st->db;
-	enum search_part part = q->text == NULL ? SEARCH_PLAIN :
-	    db != st->db ? SEARCH_INDEXED : SEARCH_UNINDEXED;
-	sqlite3_stmt *s;
+	struct sb_search qs[SEARCH_GROUP_MAX];
+	struct search_ctx x;
+	enum search_part part;
+	sqlite3_stmt *s = NULL;
 	int rc = -1;
 
 	if (len > 0)
 		buf[0] = '\0';
-	if (db == NULL)
+	if (search_begin(st, q, &x) < 0)
 		return -1;
-	s = prepare_search(db, q, "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part, marks);
+	part = q->text == NULL ? SEARCH_PLAIN : x.db != st->db ? SEARCH_INDEXED :
+	    SEARCH_UNINDEXED;
+	if (search_by_status(q, qs) > 0)
+		s = prepare_search(&x, &qs[0], "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part);
 	if (s != NULL) {
 		size_t used = 0;
 
@@ -457,6 +540,6 @@ sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, 
 		sqlite3_finalize(s);
 		rc = 0;
 	}
-	sb_store_text_reader_done(st, db);
+	sb_store_text_reader_done(st, x.db);
 	return rc;
 }

@@ -131,6 +131,11 @@ test_groups_pages_and_total(void **state)
 	    ids[2]);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0),
 	    "group")), "sent");
+	/* The group's statuses are read apart and merged by id. */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 1), "id")),
+	    ids[1]);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1),
+	    "status")), "read");
 	assert_int_equal(json_integer_value(json_object_get(res, "total")), 3);
 	assert_true(json_is_true(json_object_get(res, "total_exact")));
 	q.before_id = json_integer_value(json_object_get(res, "next_before"));
@@ -152,6 +157,30 @@ test_groups_pages_and_total(void **state)
 	q = (struct sb_search){ .subaccount = "acme", .group = "processing", .limit = 10 };
 	res = sb_store_search(st, &q, &err);
 	assert_int_equal(json_integer_value(json_object_get(res, "total")), 2);
+	json_decref(res);
+	/* A status and a group: the status if the group holds it, else nothing. */
+	q = (struct sb_search){ .subaccount = "acme", .group = "sent", .status = "read",
+	    .limit = 10 };
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res,
+	    "messages"), 0), "id")), ids[1]);
+	json_decref(res);
+	q.status = "expired";
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "messages")), 0);
+	json_decref(res);
+	/* A group and a text: each status through both parts of the text search. */
+	q = (struct sb_search){ .subaccount = "acme", .group = "sent", .text = "code",
+	    .limit = 10 };
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 3);
+	list = json_object_get(res, "messages");
+	assert_int_equal(json_array_size(list), 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(list,
+		    (size_t)i), "id")), ids[2 - i]);
 	json_decref(res);
 	/* Text contains, through the trigram index. */
 	q = (struct sb_search){ .subaccount = "acme", .text = "code", .limit = 10 };
