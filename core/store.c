@@ -381,6 +381,11 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 		set_store_error(err, st->db, path, "setting pragmas");
 		goto fail;
 	}
+	/* A text search without the index runs here (store_match.c). */
+	if (sb_store_match_register(st->db) < 0) {
+		set_store_error(err, st->db, path, "adding the search's functions");
+		goto fail;
+	}
 	if (migrate(st->db, path, err) < 0 || load_install_id(st, err) < 0)
 		goto fail;
 	for (int i = 0; i < ST__COUNT; i++) {

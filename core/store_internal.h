@@ -216,6 +216,17 @@ void sb_store_text_committed(struct sb_store *st);
  * 0, 0. NULL on an error. */
 sqlite3 *sb_store_text_reader(struct sb_store *st, int64_t *indexed, int64_t *edits);
 void sb_store_text_reader_done(struct sb_store *st, sqlite3 *db);
+/*
+ * store_match.c: a text search's meaning. sb_store_match_expr writes the
+ * text index's query for `text` (its trigrams, side by side, ANDed) and
+ * returns how many (0: fewer than 3 characters), -1 if buf is too small;
+ * sb_store_match_fold lowercases (0, or -1 if out is too small: 4 bytes
+ * per byte and 1 suffice); sb_store_match_register adds
+ * sb_contains(text, folded needle) to a connection.
+ */
+int sb_store_match_expr(const char *text, char *buf, size_t len);
+int sb_store_match_fold(const char *text, char *out, size_t len);
+int sb_store_match_register(sqlite3 *db);
 int64_t sb_store_max_message_id(struct sb_store *st);
 /* store_group.c: a group has something to commit: make sure a commit comes. */
 void sb_store_arm_commit(struct sb_store *st);

@@ -8,9 +8,11 @@
  * in id, so a page is one index range. A trigger-time range becomes an id
  * range first (a binary search over the ids: id_at), then stays as an
  * exact condition. The total is a count of the same range, capped.
- * A text search reads through the text index's connection (store_text.c):
- * the messages the index covers by the index, the newer ones by their
- * text. Read-only; statements are prepared per call.
+ * A group is read one status at a time, merged by id. A text search reads
+ * through the text index's connection (store_text.c): the messages the
+ * index covers by the index, the newer ones by their text, both decided
+ * by sb_contains (store_match.c). Read-only; statements are prepared per
+ * call.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +47,7 @@ static const struct {
 
 enum {
 	P_SUB = 1, P_STATUS, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
-	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT, P_INDEXED, P_LIKE, P_EDITS,
+	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT, P_INDEXED, P_NEEDLE, P_EDITS,
 };
 
 /*
@@ -94,6 +96,17 @@ static const struct {
 	" FROM text.messages_text CROSS JOIN messages m ON m.id = messages_text.rowid"
 #define FROM_PLAIN " FROM messages m"
 
+/* The characters of a UTF-8 text (its bytes that do not continue one). */
+static size_t
+text_chars(const char *text)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+		n += (*p & 0xC0) != 0x80;
+	return n;
+}
+
 int
 sb_search_check(struct sb_search *q, struct sb_error *err)
 {
@@ -111,11 +124,12 @@ sb_search_check(struct sb_search *q, struct sb_error *err)
 	if (q->channel_type != NULL && !sb_channel_type_valid(q->channel_type))
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown channel type '%.32s'"
 		    " (expected sms, whatsapp, line_push, line_notify or other)", q->channel_type);
-	if (q->text != NULL && strlen(q->text) < 3)
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at least 3"
-		    " characters");
-	if (q->text != NULL && strlen(q->text) > 200)
-		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at most 200 bytes");
+	if (q->text != NULL && text_chars(q->text) < SB_SEARCH_TEXT_MIN)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at least %d"
+		    " characters", SB_SEARCH_TEXT_MIN);
+	if (q->text != NULL && strlen(q->text) > SB_SEARCH_TEXT_MAX)
+		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'text' must have at most %d bytes",
+		    SB_SEARCH_TEXT_MAX);
 	if (q->from_ms > 0 && q->until_ms > 0 && q->until_ms <= q->from_ms)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "'until' must be after 'from'");
 	if (q->from_ms > 0 && q->until_ms > 0 && q->until_ms - q->from_ms > SB_SEARCH_MAX_RANGE_MS)
@@ -215,42 +229,6 @@ id_at(sqlite3 *db, int64_t ms, int last)
 	return id;
 }
 
-/* The text as one FTS5 phrase: "..." with quotes doubled. */
-static void
-phrase(const char *text, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (len < 3)
-		return;
-	buf[o++] = '"';
-	for (const char *p = text; *p != '\0' && o + 3 < len; p++) {
-		if (*p == '"')
-			buf[o++] = '"';
-		buf[o++] = *p;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-}
-
-/* The text as a LIKE pattern: %...% with %, _ and \\ escaped by \\. */
-static void
-like_pattern(const char *text, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (len < 3)
-		return;
-	buf[o++] = '%';
-	for (const char *p = text; *p != '\0' && o + 4 < len; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *p;
-	}
-	buf[o++] = '%';
-	buf[o] = '\0';
-}
-
 #define SEARCH_COLS                                                              \
 	"m.id, m.to_addr, m.status, m.grp, m.channel_type, m.template_name,"         \
 	" m.broadcast_id, m.body, m.created_ms, m.updated_ms, m.reason"
@@ -289,10 +267,11 @@ prepare_search(const struct search_ctx *x, const struct sb_search *q, const char
 	if (used < sizeof(sql) && part != SEARCH_PLAIN)
 		used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", text ?
 		    " AND messages_text.rowid <= ?15 AND m.id NOT IN"
-		    " (SELECT message_id FROM text_edits WHERE seq > ?17)" :
+		    " (SELECT message_id FROM text_edits WHERE seq > ?17)"
+		    " AND sb_contains(m.body, ?16)" :
 		    " AND m.id IN (SELECT id FROM messages WHERE id > ?15"
 		    " UNION SELECT message_id FROM text_edits WHERE seq > ?17)"
-		    " AND m.body LIKE ?16 ESCAPE '\\'");
+		    " AND sb_contains(m.body, ?16)");
 	if (used < sizeof(sql))
 		snprintf(sql + used, sizeof(sql) - used, "%s%s",
 		    !page ? "" : text ? " ORDER BY messages_text.rowid DESC" : " ORDER BY m.id DESC",
@@ -312,13 +291,13 @@ prepare_search(const struct search_ctx *x, const struct sb_search *q, const char
 	if (q->file_name != NULL)
 		sqlite3_bind_text(s, P_FILE, q->file_name, -1, SQLITE_TRANSIENT);
 	if (q->text != NULL && part != SEARCH_PLAIN) {
-		char buf[450];
+		char expr[8 * SB_SEARCH_TEXT_MAX], needle[4 * SB_SEARCH_TEXT_MAX + 1];
 
-		if (text)
-			phrase(q->text, buf, sizeof(buf));
-		else
-			like_pattern(q->text, buf, sizeof(buf));
-		sqlite3_bind_text(s, text ? P_TEXT : P_LIKE, buf, -1, SQLITE_TRANSIENT);
+		/* The index's candidates hold every trigram; sb_contains decides. */
+		if (text && sb_store_match_expr(q->text, expr, sizeof(expr)) > 0)
+			sqlite3_bind_text(s, P_TEXT, expr, -1, SQLITE_TRANSIENT);
+		if (sb_store_match_fold(q->text, needle, sizeof(needle)) == 0)
+			sqlite3_bind_text(s, P_NEEDLE, needle, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, P_INDEXED, x->marks[0]);
 		sqlite3_bind_int64(s, P_EDITS, x->marks[1]);
 	}

@@ -21,6 +21,9 @@ struct sb_store;
 #define SB_SEARCH_MAX_RANGE_MS (92LL * 24 * 3600 * 1000)
 /* The total is counted up to this; above it the answer says "at least". */
 #define SB_SEARCH_TOTAL_CAP 10000
+/* A text searched for: 3 characters at least, 200 bytes at most. */
+#define SB_SEARCH_TEXT_MIN 3
+#define SB_SEARCH_TEXT_MAX 200
 
 struct sb_search {
 	const char *subaccount;     /* required */

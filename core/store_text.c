@@ -45,13 +45,14 @@
  * (the store read-only, the index attached), in one read transaction:
  * the messages up to state.indexed by the index, and the few it has not
  * caught up with (above state.indexed, or with a text change after
- * state.edits) by a scan of their texts with LIKE, which folds ASCII
- * letters only where the trigram index folds every letter.
+ * state.edits) by a scan of their texts. The index keeps no positions
+ * (detail=none): it finds the texts holding every trigram of the searched
+ * one, and sb_contains (store_match.c) decides on those, as on the scan's.
  *
  * The index is derived data: a file that is missing, unreadable, made
- * for another store (its install id) or ahead of the store (a backup
- * restored) is made anew and filled again in the background; meanwhile
- * searches scan. A store in memory (":memory:", the unit tests) has no
+ * for another store (its install id), of another format (TEXT_FORMAT) or
+ * ahead of the store (a backup restored) is made anew and filled again in
+ * the background; meanwhile searches scan. A store in memory (":memory:", the unit tests) has no
  * index: its text searches scan every message.
  */
 #include <errno.h>
@@ -157,12 +158,21 @@ list_add(struct text_list *l, int64_t id, int64_t seq, char *old, char *text)
 	return 0;
 }
 
+/*
+ * The index's format, its file's user_version: 1 kept positions
+ * (detail=full), 2 does not (a third of the size, and cheaper to write).
+ */
+#define TEXT_FORMAT 2
+#define TEXT_STR_(x) #x
+#define TEXT_STR(x) TEXT_STR_(x)
+
 static const char text_schema[] =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;"
     "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1),"
     " install_id TEXT NOT NULL, indexed INTEGER NOT NULL, edits INTEGER NOT NULL);"
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_text USING fts5(body, content='',"
-    " columnsize=0, tokenize='trigram');";
+    " columnsize=0, detail=none, tokenize='trigram');"
+    "PRAGMA user_version = " TEXT_STR(TEXT_FORMAT) ";";
 
 static int64_t
 text_int(sqlite3 *db, const char *sql)
@@ -203,8 +213,13 @@ text_open_index(struct store_text *tx, int64_t max_id, int64_t max_seq)
 	int ok = 0;
 
 	if (sqlite3_open_v2(tx->path, &tx->tdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_exec(tx->tdb, text_schema, NULL, NULL, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return -1;
+	/* An index of another format (a file with tables) is made anew. */
+	if (text_int(tx->tdb, "PRAGMA user_version") != TEXT_FORMAT &&
+	    text_int(tx->tdb, "SELECT count(*) FROM sqlite_schema") != 0)
+		return 0;
+	if (sqlite3_exec(tx->tdb, text_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_prepare_v2(tx->tdb, "SELECT install_id, indexed, edits FROM state",
 	    -1, &s, NULL) != SQLITE_OK)
@@ -258,7 +273,7 @@ sb_store_text_open(struct sb_store *st)
 	if ((rc = text_open_index(tx, max_id, max_seq)) <= 0) {
 		sb_log(SB_LOG_INFO, "store: the text index %s %s; it is made anew and filled"
 		    " in the background", tx->path, rc < 0 ? "cannot be read" :
-		    "belongs to another state of the store");
+		    "is of another format or state of the store");
 		sqlite3_close(tx->tdb);
 		tx->tdb = NULL;
 		text_unlink(tx->path);
@@ -770,7 +785,7 @@ sb_store_text_reader(struct sb_store *st, int64_t *indexed, int64_t *edits)
 			return NULL;
 		}
 		sqlite3_bind_text(s, 1, tx->path, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_step(s) != SQLITE_DONE || sb_store_match_register(tx->rdb) < 0) {
 			sqlite3_finalize(s);
 			sqlite3_close(tx->rdb);
 			tx->rdb = NULL;

@@ -504,7 +504,7 @@ test_savepoint_undoes_only_its_writes(void **state)
 static int
 text_matches(const char *q)
 {
-	char path[300];
+	char path[300], expr[256];
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	int n = -1;
@@ -515,7 +515,8 @@ text_matches(const char *q)
 	    " VALUES ('integrity-check', 0)", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages_text"
 	    " WHERE messages_text MATCH ?", -1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
+	assert_true(sb_store_match_expr(q, expr, sizeof(expr)) > 0);
+	sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -657,6 +658,109 @@ test_text_index_made_anew_when_it_is_not_the_stores(void **state)
 	assert_int_equal(search_text(st, "delta"), 1);
 	sb_store_close(st);
 	assert_int_equal(text_matches("delta"), 1);
+	/* An index of the format before (positions kept), of this store and
+	 * as far as it, is made anew all the same. */
+	snprintf(path, sizeof(path), "%s.text", dbpath);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *s;
+		char install[80] = "", sql[400];
+		int64_t indexed = 0;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT install_id, indexed FROM state",
+		    -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		snprintf(install, sizeof(install), "%s", (const char *)sqlite3_column_text(s, 0));
+		indexed = sqlite3_column_int64(s, 1);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+		assert_true(indexed > 0);
+		unlink(path);
+		snprintf(sql, sizeof(sql), "%s-wal", path);
+		unlink(sql);
+		snprintf(sql, sizeof(sql), "CREATE TABLE state (id INTEGER PRIMARY KEY,"
+		    " install_id TEXT NOT NULL, indexed INTEGER NOT NULL, edits INTEGER NOT NULL);"
+		    "INSERT INTO state VALUES (1, '%s', %lld, 0);"
+		    "CREATE VIRTUAL TABLE messages_text USING fts5(body, content='',"
+		    " columnsize=0, tokenize='trigram');", install, (long long)indexed);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		st = sb_store_open(dbpath, 1, &err);
+		assert_non_null(st);
+		assert_int_equal(sb_store_text_indexed(st), 0);
+		assert_int_equal(sb_store_text_index_now(st), 0);
+		assert_int_equal(search_text(st, "delta"), 1);
+		sb_store_close(st);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema"
+		    " WHERE name = 'messages_text' AND sql LIKE '%detail=none%'", -1, &s, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 1);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	assert_int_equal(text_matches("delta"), 1);
+}
+
+/*
+ * The index keeps no positions: it gives the texts holding every trigram
+ * of the searched text, and the search keeps those that hold the text
+ * itself; letters compare by their lowercase, in the index's part and in
+ * the part it has not taken in alike.
+ */
+static void
+test_text_search_decides_on_the_index_candidates(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t found;
+	} cases[] = {
+		{ "order 1234", 1 },   /* "order 9 1234" holds its trigrams, not it */
+		{ "ORDER 9", 1 },
+		{ "ação", 2 },         /* folded: "AÇÃO confirmada", "sua ação" */
+		{ "ÇÃO CONF", 1 },
+		{ "\"quoted\"", 1 },
+		{ "1234 order", 0 },
+		{ "日本語", 1 },
+		{ "本語の", 0 },
+	};
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_search q = { .subaccount = "acme", .text = "ab", .limit = 10 };
+	char expr[128];
+
+	(void)state;
+	assert_non_null(st);
+	insert_text(st, "+5511999990000", "your order 1234 shipped");
+	insert_text(st, "+5511999990001", "order 9 1234");
+	insert_text(st, "+5511999990002", "AÇÃO confirmada");
+	insert_text(st, "+5511999990003", "sua ação");
+	insert_text(st, "+5511999990004", "a \"quoted\" word");
+	insert_text(st, "+5511999990005", "日本語");
+	assert_int_equal(sb_store_commit(st), 0);
+	/* Before the index has them (a scan), then through the index. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (search_text(st, cases[i].text) != cases[i].found)
+				fail_msg("pass %d: '%s' found %zu times, not %zu", pass,
+				    cases[i].text, search_text(st, cases[i].text), cases[i].found);
+		assert_int_equal(sb_store_text_index_now(st), 0);
+	}
+	/* The index's query: trigrams side by side and the last one, ANDed. */
+	assert_int_equal(sb_store_match_expr("order 1234", expr, sizeof(expr)), 4);
+	assert_string_equal(expr, "\"ord\" AND \"er \" AND \"123\" AND \"234\"");
+	assert_int_equal(sb_store_match_expr("a\"bc", expr, sizeof(expr)), 2);
+	assert_string_equal(expr, "\"a\"\"b\" AND \"\"\"bc\"");
+	assert_int_equal(sb_store_match_expr("日本", expr, sizeof(expr)), 0);
+	assert_int_equal(sb_store_match_expr("order 1234", expr, 20), -1);
+	/* Three characters at least, not three bytes. */
+	q.text = "日本";
+	assert_int_equal(sb_search_check(&q, &err), -1);
+	assert_non_null(strstr(err.message, "at least 3 characters"));
+	sb_store_close(st);
 }
 
 /*
@@ -950,7 +1054,7 @@ test_text_indexed_by_its_thread(void **state)
 	assert_int_equal(sb_store_attach(st, base, 0, 1000000), 0);
 	for (int i = 0; i < 300; i++) {
 		snprintf(to, sizeof(to), "+55119999%05d", i);
-		snprintf(text, sizeof(text), "item%05d of the batch", i);
+		snprintf(text, sizeof(text), "%s%05d of the batch", i == 0 ? "whiskey" : "item", i);
 		if (i == 0)
 			first = insert_text(st, to, text);
 		else
@@ -981,7 +1085,7 @@ test_text_indexed_by_its_thread(void **state)
 	sb_store_close(st);
 	event_base_free(base);
 	assert_int_equal(text_matches("batch"), 299);
-	assert_int_equal(text_matches("item00000"), 0);
+	assert_int_equal(text_matches("whiskey"), 0);
 	assert_int_equal(text_matches("zulu"), 1);
 	assert_int_equal(text_matches("quiet"), 1);
 	assert_int_equal(text_matches("undone"), 0);
@@ -1153,6 +1257,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_text_index_follows_commits_and_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_made_anew_when_it_is_not_the_stores,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_search_decides_on_the_index_candidates,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_found_after_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_indexed_by_its_thread, setup, teardown),
