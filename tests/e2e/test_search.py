@@ -82,6 +82,8 @@ def test_bad_parameters(make_daemon):
         ({"status": "gone"}, "unknown status"),
         ({"channel_type": "fax"}, "unknown channel type"),
         ({"text": "ab"}, "at least 3"),
+        ({"text": "日本"}, "at least 3 characters"),  # 6 bytes, 2 characters
+        ({"text": "x" * 201}, "at most 200 bytes"),
         ({"to": "12"}, "invalid phone number"),
         ({"country": "55"}, "needs"),
         ({"to": "11999990004", "country": "5x"}, "calling code"),
@@ -128,12 +130,24 @@ def test_text_index_kept_by_its_thread_in_real_time(make_daemon, tmp_path):
         "to": "+5511999990002", "text": "victor whiskey", "send_at": "2099-01-01T00:00:00Z"})
     assert code == 202
     sid = later["messages"][0]["id"]
-    assert search(d, text="uniform")["total"] == 1
+    for to, text in (("+5511999990003", "AÇÃO confirmada"), ("+5511999990004", "order 9 1234"),
+                     ("+5511999990005", "your order 1234 shipped")):
+        code, _, _ = call(d, "POST", "/v1/messages", {"to": to, "text": text})
+        assert code == 202
+
+    def found_alike():
+        # Letters by their lowercase; "order 9 1234" holds every trigram
+        # of "order 1234" but not the text: the index's candidate is dropped.
+        assert search(d, text="uniform")["total"] == 1
+        assert search(d, text="ação CONF")["total"] == 1
+        assert [m["to"] for m in search(d, text="order 1234")["messages"]] == \
+            ["+5511999990005"]
+    found_alike()
     # A quiet daemon: the indexer's own look (once a second) takes them in.
     wait_for(lambda: unindexed(d) == 0, timeout=5, what="the text index to catch up")
     db = d.cfg["daemon"]["database"]
     assert (tmp_path / (db.split("/")[-1] + ".text")).exists()
-    assert search(d, text="uniform")["total"] == 1
+    found_alike()
     code, res, _ = call(d, "POST", f"/v1/messages/{sid}/reschedule",
                         {"send_at": "2099-01-02T00:00:00Z", "text": "xray yankee"})
     assert code == 200, res
