@@ -67,7 +67,7 @@ match_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *text = (const char *)sqlite3_value_text(argv[0]);
 	const char *needle = (const char *)sqlite3_value_text(argv[1]);
-	char small[1024], *folded = small;
+	char small[1024], *folded;
 	size_t len;
 
 	(void)argc;
@@ -77,7 +77,8 @@ match_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	/* A lowercase is at most 4 bytes for each input byte, and 1 more. */
 	len = (size_t)sqlite3_value_bytes(argv[0]) * 4 + 1;
-	if (len > sizeof(small) && (folded = malloc(len)) == NULL) {
+	folded = len <= sizeof(small) ? small : malloc(len);
+	if (folded == NULL) {
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}

@@ -59,7 +59,8 @@ json_t *sb_store_search(struct sb_store *st, const struct sb_search *q, struct s
 /* Record the channel type of the message's latest attempt (a write in the group). */
 int sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *type);
 
-/* The EXPLAIN QUERY PLAN of a search's page query, lines joined by '\n' (tests). */
+/* The EXPLAIN QUERY PLAN of a search's page query (a group's: its first
+ * status's), lines joined by '\n' (tests); -1 if it reads nothing. */
 int sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf,
     size_t len);
 
