@@ -28,7 +28,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 14
+#define SB_STORE_SCHEMA_VERSION 15
 
 struct sb_store;
 

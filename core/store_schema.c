@@ -332,6 +332,14 @@ static const char *const migrations[] = {
 	 * status change no longer moves an entry in a second index.
 	 */
 	"DROP INDEX messages_sub_grp;",
+	/*
+	 * 14 -> 15: only a message sent from a template has an entry in the
+	 * search's template index; a text message (most of them) none. A
+	 * search by template (template_name = ?) implies the condition.
+	 */
+	"DROP INDEX messages_sub_tpl;"
+	"CREATE INDEX messages_sub_tpl ON messages(subaccount, template_name, id)"
+	" WHERE template_name IS NOT NULL;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -104,6 +104,16 @@ test_every_filter_uses_an_index(void **state)
 	CASE(until_ms, T0 + DAY, 0);
 	CASE(before_id, 10, 0);
 #undef CASE
+	/* The template index holds only messages with a template (a partial
+	 * index): a search by template still reads it. */
+	{
+		char plan[4096];
+
+		q = base;
+		q.template_name = "welcome";
+		assert_int_equal(sb_store_search_plan(st, &q, plan, sizeof(plan)), 0);
+		assert_non_null(strstr(plan, "messages_sub_tpl"));
+	}
 	sb_store_close(st);
 }
 
