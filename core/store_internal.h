@@ -102,6 +102,9 @@ struct store_waiter {
 	void *arg;
 };
 
+/* A UTC day in ms: msg_stats.day is created_ms / STORE_DAY_MS. */
+#define STORE_DAY_MS 86400000LL
+
 /* The attempt update statements kept prepared; a change that sets another
  * set of columns is prepared for its one use. A daemon uses about ten. */
 #define STORE_ATT_UPDATES 32

@@ -397,6 +397,49 @@ search_by_status(const struct sb_search *q, struct sb_search out[SEARCH_GROUP_MA
 	return n;
 }
 
+/*
+ * What the statistics aggregates (msg_stats) count for a search by one
+ * status, with its channel type, template and days: more than the search
+ * finds (its other filters are not there), but 0 only if it finds
+ * nothing. A status the subaccount has no message in is then not read:
+ * with another filter, SQLite may read that filter's index and look for
+ * the status in every entry of it. 1 (read it) if it cannot tell.
+ */
+static int64_t
+status_count(sqlite3 *db, const struct sb_search *q)
+{
+	sqlite3_stmt *s;
+	int64_t n = 1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(n), 0) FROM msg_stats"
+	    " WHERE subaccount = ?1 AND status = ?2 AND (?3 IS NULL OR channel_type = ?3)"
+	    " AND (?4 IS NULL OR template = ?4) AND day BETWEEN ?5 AND ?6", -1, &s,
+	    NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->status, -1, SQLITE_STATIC);
+	sb_store_bind_text(s, 3, q->channel_type);
+	sb_store_bind_text(s, 4, q->template_name);
+	sqlite3_bind_int64(s, 5, q->from_ms > 0 ? q->from_ms / STORE_DAY_MS : 0);
+	sqlite3_bind_int64(s, 6, q->until_ms > 0 ? (q->until_ms - 1) / STORE_DAY_MS : INT64_MAX);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Drop from qs[] the searches by a status no message has (status_count). */
+static size_t
+search_drop_empty(sqlite3 *db, struct sb_search *qs, size_t n)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (qs[i].status == NULL || status_count(db, &qs[i]) != 0)
+			qs[keep++] = qs[i];
+	return keep;
+}
+
 /* The text index's reader and marks for a text search, the store's
  * connection otherwise; and the time range as ids. */
 static int
@@ -440,7 +483,10 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	if (search_begin(st, q, &x) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: the text index of"
 		    " %s could not be read", st->path), NULL;
-	nq = search_by_status(q, qs);
+	/* The open group's statistics too (a text search reads committed rows). */
+	if (x.db == st->db)
+		sb_store_tally_flush(st);
+	nq = search_drop_empty(x.db, qs, search_by_status(q, qs));
 	for (size_t i = 0; i < nparts; i++) {
 		if (parts[i] == SEARCH_INDEXED && x.marks[0] == 0)
 			continue;

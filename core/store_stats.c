@@ -15,7 +15,6 @@
 #include "store_stats.h"
 #include "timefmt.h"
 
-#define DAY_MS 86400000LL
 
 enum fig { F_TRIGGERS, F_DELIVERED, F_READ, F_UNDELIVERABLE, F_FAILED, F_COUNT };
 
@@ -73,7 +72,7 @@ sb_stats_check(struct sb_stats_query *q, int64_t now_ms, struct sb_error *err)
 		    " (expected sms, whatsapp, line_push, line_notify or other)", q->channel_type);
 	if (q->from_ms == 0 && q->until_ms == 0) {
 		q->until_ms = now_ms;
-		q->from_ms = now_ms - 30 * DAY_MS;
+		q->from_ms = now_ms - 30 * STORE_DAY_MS;
 	} else if (q->until_ms == 0) {
 		q->until_ms = q->from_ms + SB_SEARCH_MAX_RANGE_MS;
 	} else if (q->from_ms == 0) {
@@ -84,7 +83,7 @@ sb_stats_check(struct sb_stats_query *q, int64_t now_ms, struct sb_error *err)
 	if (q->until_ms - q->from_ms > SB_SEARCH_MAX_RANGE_MS)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "the time range is %lld days;"
 		    " statistics cover at most 3 months (92 days) of trigger time",
-		    (long long)((q->until_ms - q->from_ms + DAY_MS - 1) / DAY_MS));
+		    (long long)((q->until_ms - q->from_ms + STORE_DAY_MS - 1) / STORE_DAY_MS));
 	return 0;
 }
 
@@ -92,7 +91,8 @@ json_t *
 sb_store_stats(struct sb_store *st, const struct sb_stats_query *q, struct sb_error *err)
 {
 	char sql[300], from[40], until[40];
-	int64_t d0 = q->from_ms / DAY_MS, d1 = (q->until_ms + DAY_MS - 1) / DAY_MS;
+	int64_t d0 = q->from_ms / STORE_DAY_MS;
+	int64_t d1 = (q->until_ms + STORE_DAY_MS - 1) / STORE_DAY_MS;
 	int64_t total[F_COUNT] = { 0 }, cur[F_COUNT] = { 0 };
 	char key[256] = "";
 	int have = 0;
@@ -134,8 +134,8 @@ sb_store_stats(struct sb_store *st, const struct sb_stats_query *q, struct sb_er
 	}
 	sqlite3_finalize(s);
 	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "by", q->by,
-	    "from", sb_format_iso8601_ms(d0 * DAY_MS, from, sizeof(from)),
-	    "until", sb_format_iso8601_ms(d1 * DAY_MS, until, sizeof(until)),
+	    "from", sb_format_iso8601_ms(d0 * STORE_DAY_MS, from, sizeof(from)),
+	    "until", sb_format_iso8601_ms(d1 * STORE_DAY_MS, until, sizeof(until)),
 	    "rows", rows, "total", figures(total));
 }
 

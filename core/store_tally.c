@@ -26,7 +26,6 @@
 
 #include "store_internal.h"
 
-#define DAY_MS 86400000LL
 
 /* One move; the strings are offsets into the log's arena. */
 struct tally_move {
@@ -102,7 +101,7 @@ sb_store_tally_move(struct sb_store *st, const struct sb_tally_key *k, enum sb_s
 	    tally_intern(t, k->template_name != NULL ? k->template_name : "", &m->tpl) < 0 ||
 	    tally_intern(t, k->channel_type != NULL ? k->channel_type : "", &m->ctype) < 0)
 		return -1;
-	m->day = k->created_ms / DAY_MS;
+	m->day = k->created_ms / STORE_DAY_MS;
 	m->broadcast_id = with_broadcast ? k->broadcast_id : 0;
 	m->status = status;
 	m->delta = delta;
