@@ -246,16 +246,17 @@ struct search_ctx {
  * parameters.
  */
 static sqlite3_stmt *
-prepare_search(const struct search_ctx *x, const struct sb_search *q, const char *select,
-    int page, enum search_part part)
+prepare_search(const struct search_ctx *x, const struct sb_search *q, const char *index,
+    const char *select, int page, enum search_part part)
 {
 	char sql[2048];
 	size_t used;
 	sqlite3_stmt *s;
 	int text = part == SEARCH_INDEXED;
 
-	used = (size_t)snprintf(sql, sizeof(sql), "%s%s WHERE %sm.subaccount = ?1", select,
-	    text ? FROM_TEXT : FROM_PLAIN, q->file_name != NULL ? "+" : "");
+	used = (size_t)snprintf(sql, sizeof(sql), "%s%s%s%s WHERE %sm.subaccount = ?1", select,
+	    text ? FROM_TEXT : FROM_PLAIN, index != NULL && !text ? " INDEXED BY " : "",
+	    index != NULL && !text ? index : "", q->file_name != NULL ? "+" : "");
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
 		if (present(q, filters[i].param) && (text || filters[i].param != P_TEXT) &&
 		    used < sizeof(sql))
@@ -351,7 +352,8 @@ cursor_next(struct search_cursor *c)
 
 /* The rows of one part counted, up to the cap and one more. */
 static int64_t
-count_part(const struct search_ctx *x, const struct sb_search *q, enum search_part part)
+count_part(const struct search_ctx *x, const struct sb_search *q, const char *index,
+    enum search_part part)
 {
 	struct sb_search all = *q;
 	sqlite3_stmt *s;
@@ -359,20 +361,26 @@ count_part(const struct search_ctx *x, const struct sb_search *q, enum search_pa
 
 	all.before_id = 0;
 	all.limit = SB_SEARCH_TOTAL_CAP + 1;
-	s = prepare_search(x, &all, "SELECT count(*) FROM (SELECT 1", 0, part);
+	s = prepare_search(x, &all, index, "SELECT count(*) FROM (SELECT 1", 0, part);
 	if (s != NULL && sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return n;
 }
 
+/* One search by a status (or by none), and the index it reads by. */
+struct search_by {
+	struct sb_search q;       /* keeps the query's strings */
+	const char *index;        /* INDEXED BY this, or NULL: SQLite's choice */
+};
+
 /*
  * The search as searches by one status each (or by none): a group is the
  * union of its statuses; a status outside the group asked for leaves
- * none. Each copy in out[] keeps q's strings; returns how many.
+ * none. Returns how many.
  */
 static size_t
-search_by_status(const struct sb_search *q, struct sb_search out[SEARCH_GROUP_MAX])
+search_by_status(const struct sb_search *q, struct search_by out[SEARCH_GROUP_MAX])
 {
 	size_t g, n = 0;
 
@@ -380,8 +388,8 @@ search_by_status(const struct sb_search *q, struct sb_search out[SEARCH_GROUP_MA
 		if (strcmp(search_groups[g].name, q->group) == 0)
 			break;
 	if (q->group == NULL || g == SEARCH_NGROUPS) {
-		out[0] = *q;
-		out[0].group = NULL;
+		out[0] = (struct search_by){ *q, NULL };
+		out[0].q.group = NULL;
 		return 1;
 	}
 	for (size_t i = 0; i < SEARCH_GROUP_MAX && search_groups[g].statuses[i] != NULL; i++) {
@@ -389,37 +397,37 @@ search_by_status(const struct sb_search *q, struct sb_search out[SEARCH_GROUP_MA
 
 		if (q->status != NULL && strcmp(q->status, st) != 0)
 			continue;
-		out[n] = *q;
-		out[n].group = NULL;
-		out[n].status = st;
+		out[n] = (struct search_by){ *q, NULL };
+		out[n].q.group = NULL;
+		out[n].q.status = st;
 		n++;
 	}
 	return n;
 }
 
 /*
- * What the statistics aggregates (msg_stats) count for a search by one
- * status, with its channel type, template and days: more than the search
- * finds (its other filters are not there), but 0 only if it finds
- * nothing. A status the subaccount has no message in is then not read:
- * with another filter, SQLite may read that filter's index and look for
- * the status in every entry of it. 1 (read it) if it cannot tell.
+ * What the statistics aggregates (msg_stats) count for a search with q's
+ * subaccount and days, and of its status, channel type and template those
+ * `with` names (WITH_*): more than the search finds (its other filters are
+ * not there), exact per filter. 1 if it cannot tell.
  */
+enum { WITH_STATUS = 1, WITH_TYPE = 2, WITH_TPL = 4 };
+
 static int64_t
-status_count(sqlite3 *db, const struct sb_search *q)
+stats_count(sqlite3 *db, const struct sb_search *q, int with)
 {
 	sqlite3_stmt *s;
 	int64_t n = 1;
 
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(n), 0) FROM msg_stats"
-	    " WHERE subaccount = ?1 AND status = ?2 AND (?3 IS NULL OR channel_type = ?3)"
-	    " AND (?4 IS NULL OR template = ?4) AND day BETWEEN ?5 AND ?6", -1, &s,
-	    NULL) != SQLITE_OK)
+	    " WHERE subaccount = ?1 AND (?2 IS NULL OR status = ?2)"
+	    " AND (?3 IS NULL OR channel_type = ?3) AND (?4 IS NULL OR template = ?4)"
+	    " AND day BETWEEN ?5 AND ?6", -1, &s, NULL) != SQLITE_OK)
 		return 1;
 	sqlite3_bind_text(s, 1, q->subaccount, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, q->status, -1, SQLITE_STATIC);
-	sb_store_bind_text(s, 3, q->channel_type);
-	sb_store_bind_text(s, 4, q->template_name);
+	sb_store_bind_text(s, 2, with & WITH_STATUS ? q->status : NULL);
+	sb_store_bind_text(s, 3, with & WITH_TYPE ? q->channel_type : NULL);
+	sb_store_bind_text(s, 4, with & WITH_TPL ? q->template_name : NULL);
 	sqlite3_bind_int64(s, 5, q->from_ms > 0 ? q->from_ms / STORE_DAY_MS : 0);
 	sqlite3_bind_int64(s, 6, q->until_ms > 0 ? (q->until_ms - 1) / STORE_DAY_MS : INT64_MAX);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -428,15 +436,64 @@ status_count(sqlite3 *db, const struct sb_search *q)
 	return n;
 }
 
-/* Drop from qs[] the searches by a status no message has (status_count). */
+/*
+ * The index a search by a status reads, when SQLite would guess: with a
+ * channel type or a template too, it cannot tell which of their indexes
+ * holds fewer entries to look through (it took the SMS index, 400 000
+ * entries, to find the few `rejected`). The aggregates can: the filter
+ * with the fewest messages drives. NULL (SQLite's choice) with a filter
+ * of its own that narrows more (a phone, a broadcast, a file, a text).
+ */
+static const char *
+search_index(sqlite3 *db, const struct sb_search *q)
+{
+	static const struct {
+		int with;
+		const char *index;
+	} drivers[] = {
+		{ WITH_STATUS, "messages_sub_status" },
+		{ WITH_TYPE, "messages_sub_type" },
+		{ WITH_TPL, "messages_sub_tpl" },
+	};
+	int given = (q->status != NULL ? WITH_STATUS : 0) |
+	    (q->channel_type != NULL ? WITH_TYPE : 0) | (q->template_name != NULL ? WITH_TPL : 0);
+	const char *best = NULL;
+	int64_t least = INT64_MAX;
+
+	if (q->to != NULL || q->broadcast_id > 0 || q->file_name != NULL || q->text != NULL ||
+	    (given & (given - 1)) == 0)
+		return NULL;     /* one of these filters at most: nothing to choose */
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		int64_t n;
+
+		if (!(given & drivers[i].with))
+			continue;
+		n = stats_count(db, q, drivers[i].with);
+		if (n < least) {
+			least = n;
+			best = drivers[i].index;
+		}
+	}
+	return best;
+}
+
+/*
+ * Keep of qs[] the searches that can find something (a status with no
+ * message counted, with the channel type, template and days searched,
+ * finds nothing: it is not read at all), and choose each one's index.
+ */
 static size_t
-search_drop_empty(sqlite3 *db, struct sb_search *qs, size_t n)
+search_prepare_statuses(sqlite3 *db, struct search_by *qs, size_t n)
 {
 	size_t keep = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (qs[i].status == NULL || status_count(db, &qs[i]) != 0)
-			qs[keep++] = qs[i];
+	for (size_t i = 0; i < n; i++) {
+		if (qs[i].q.status != NULL &&
+		    stats_count(db, &qs[i].q, WITH_STATUS | WITH_TYPE | WITH_TPL) == 0)
+			continue;
+		qs[keep] = qs[i];
+		qs[keep++].index = search_index(db, &qs[i].q);
+	}
 	return keep;
 }
 
@@ -471,10 +528,10 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	static const enum search_part text[] = { SEARCH_UNINDEXED, SEARCH_INDEXED };
 	const enum search_part *parts = q->text != NULL ? text : plain;
 	size_t nparts = q->text != NULL ? 2 : 1, nq, ncur = 0;
-	struct sb_search qs[SEARCH_GROUP_MAX];
+	struct search_by qs[SEARCH_GROUP_MAX];
 	struct search_cursor cur[SEARCH_CURSORS] = { { 0 } };
 	enum search_part cur_part[SEARCH_CURSORS];
-	const struct sb_search *cur_q[SEARCH_CURSORS];
+	const struct search_by *cur_q[SEARCH_CURSORS];
 	int64_t total = 0, last = 0;
 	json_t *list, *next = json_null();
 	struct search_ctx x;
@@ -486,14 +543,15 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	/* The open group's statistics too (a text search reads committed rows). */
 	if (x.db == st->db)
 		sb_store_tally_flush(st);
-	nq = search_drop_empty(x.db, qs, search_by_status(q, qs));
+	nq = search_prepare_statuses(x.db, qs, search_by_status(q, qs));
 	for (size_t i = 0; i < nparts; i++) {
 		if (parts[i] == SEARCH_INDEXED && x.marks[0] == 0)
 			continue;
 		for (size_t k = 0; k < nq; k++, ncur++) {
 			cur_part[ncur] = parts[i];
 			cur_q[ncur] = &qs[k];
-			cur[ncur].s = prepare_search(&x, &qs[k], "SELECT " SEARCH_COLS, 1, parts[i]);
+			cur[ncur].s = prepare_search(&x, &qs[k].q, qs[k].index, "SELECT " SEARCH_COLS,
+			    1, parts[i]);
 			failed |= cur[ncur].s == NULL;
 			cursor_next(&cur[ncur]);
 		}
@@ -524,7 +582,7 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 		sqlite3_finalize(cur[i].s);
 		/* The total of the whole search (not of this page), up to a cap. */
 		if (!failed)
-			total += count_part(&x, cur_q[i], cur_part[i]);
+			total += count_part(&x, &cur_q[i]->q, cur_q[i]->index, cur_part[i]);
 	}
 	sb_store_text_reader_done(st, x.db);
 	if (failed) {
@@ -538,11 +596,11 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 }
 
 /* The plan of a search's main part: the index's for a text search, the
- * first status's for a group. */
+ * first status's for a group (read even if no message has it). */
 int
 sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, size_t len)
 {
-	struct sb_search qs[SEARCH_GROUP_MAX];
+	struct search_by qs[SEARCH_GROUP_MAX];
 	struct search_ctx x;
 	enum search_part part;
 	sqlite3_stmt *s = NULL;
@@ -554,8 +612,11 @@ sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, 
 		return -1;
 	part = q->text == NULL ? SEARCH_PLAIN : x.db != st->db ? SEARCH_INDEXED :
 	    SEARCH_UNINDEXED;
+	if (x.db == st->db)
+		sb_store_tally_flush(st);
 	if (search_by_status(q, qs) > 0)
-		s = prepare_search(&x, &qs[0], "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part);
+		s = prepare_search(&x, &qs[0].q, search_index(x.db, &qs[0].q),
+		    "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part);
 	if (s != NULL) {
 		size_t used = 0;
 

@@ -117,6 +117,59 @@ test_every_filter_uses_an_index(void **state)
 	sb_store_close(st);
 }
 
+/* The index of the filter the statistics count fewest messages of drives a
+ * search by status and channel type; a status with none is not read. */
+static void
+test_fewest_drives(void **state)
+{
+	struct sb_store *st = open_store();
+	struct sb_search q = { .subaccount = "acme", .limit = 10 };
+	struct sb_error err = { 0 };
+	char plan[4096];
+	int64_t id, rejected = 0;
+	json_t *res;
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		id = add(st, "+5511999990001", "hello", NULL, 0, T0 + i);
+		assert_int_equal(sb_store_message_set_channel_type(st, id, i < 2 ? "whatsapp" :
+		    "sms"), 0);
+		set_status(st, id, i == 30 ? SB_ST_REJECTED : SB_ST_DELIVERED);
+		if (i == 30)
+			rejected = id;
+	}
+	/* One rejected among 58 SMS: the status's index. */
+	q.status = "rejected";
+	q.channel_type = "sms";
+	assert_int_equal(sb_store_search_plan(st, &q, plan, sizeof(plan)), 0);
+	assert_non_null(strstr(plan, "messages_sub_status"));
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res,
+	    "messages"), 0), "id")), rejected);
+	json_decref(res);
+	/* Two WhatsApp among 59 delivered: the channel type's. */
+	q.status = "delivered";
+	q.channel_type = "whatsapp";
+	assert_int_equal(sb_store_search_plan(st, &q, plan, sizeof(plan)), 0);
+	assert_non_null(strstr(plan, "messages_sub_type"));
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 2);
+	json_decref(res);
+	/* failed = failed, rejected, expired: only rejected has one. */
+	q = (struct sb_search){ .subaccount = "acme", .group = "failed", .channel_type = "sms",
+	    .limit = 10 };
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 1);
+	json_decref(res);
+	q.channel_type = "whatsapp";
+	res = sb_store_search(st, &q, &err);
+	assert_int_equal(json_integer_value(json_object_get(res, "total")), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "messages")), 0);
+	json_decref(res);
+	sb_store_close(st);
+}
+
 static void
 test_groups_pages_and_total(void **state)
 {
@@ -380,6 +433,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_filter_uses_an_index),
 		cmocka_unit_test(test_groups_pages_and_total),
+		cmocka_unit_test(test_fewest_drives),
 		cmocka_unit_test(test_time_range_and_file),
 		cmocka_unit_test(test_time_ranges_at_every_edge),
 		cmocka_unit_test(test_text_pages_across_the_index_and_what_it_has_not_seen),
