@@ -1,18 +1,22 @@
 /*
  * store_search.c - the operator's message search (store_search.h).
  *
- * One statement per search, built from a table of filters: each filter
- * present adds its condition, and its parameter has a fixed number, so
- * binding never depends on which others are there. The order is id
- * descending (ids grow with trigger time), and every filter's index ends
- * in id, so a page is one index range. A trigger-time range becomes an id
- * range first (a binary search over the ids: id_at), then stays as an
- * exact condition. The total is a count of the same range, capped.
- * A group is read one status at a time, merged by id. A text search reads
- * through the text index's connection (store_text.c): the messages the
- * index covers by the index, the newer ones by their text, both decided
- * by sb_contains (store_match.c). Read-only; statements are prepared per
- * call.
+ * A search is read in parts, each one statement built from a table of
+ * filters: each filter present adds its condition, and its parameter has
+ * a fixed number, so binding never depends on which others are there. The
+ * order is id descending (ids grow with trigger time), and every filter's
+ * index ends in id, so a part's page is one index range, and a page of
+ * the search a merge of its parts' by id. A group is read one status at a
+ * time; a status with a channel type or template is read by the index of
+ * the filter the statistics aggregates count fewest messages of, and not
+ * at all if they count none. A trigger-time range becomes an id range
+ * first (a binary search over the ids: id_at), then stays as an exact
+ * condition. The total is a count of the same ranges, capped. A text
+ * search reads through the text index's connection (store_text.c): the
+ * messages the index covers by the index, the newer ones by their text,
+ * both decided by sb_contains (store_match.c). It writes nothing but the
+ * open group's aggregates, first, as every reader of them does;
+ * statements are prepared per call.
  */
 #include <stdio.h>
 #include <string.h>
