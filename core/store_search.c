@@ -49,6 +49,16 @@ static const struct {
 };
 #define SEARCH_NGROUPS (sizeof(search_groups) / sizeof(search_groups[0]))
 
+/* The group named `name`'s index in search_groups, or -1. */
+static int
+search_group(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < SEARCH_NGROUPS; i++)
+		if (strcmp(search_groups[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 enum {
 	P_SUB = 1, P_STATUS, P_BCAST, P_TYPE, P_TO, P_TPL, P_FILE, P_TEXT,
 	P_FROM, P_UNTIL, P_LO, P_HI, P_BEFORE, P_LIMIT, P_INDEXED, P_NEEDLE, P_EDITS,
@@ -114,14 +124,9 @@ text_chars(const char *text)
 int
 sb_search_check(struct sb_search *q, struct sb_error *err)
 {
-	size_t i;
-
 	if (q->status != NULL && sb_status_parse(q->status) < 0)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown status '%.32s'", q->status);
-	for (i = 0; q->group != NULL && i < SEARCH_NGROUPS; i++)
-		if (strcmp(search_groups[i].name, q->group) == 0)
-			break;
-	if (q->group != NULL && i == SEARCH_NGROUPS)
+	if (q->group != NULL && search_group(q->group) < 0)
 		return sb_error_set(err, SB_E_BAD_ARGUMENT, "unknown group '%.32s' (expected"
 		    " processing, sending, sent, undeliverable, failed, cancelled, blocked_time"
 		    " or scheduled)", q->group);
@@ -386,12 +391,10 @@ struct search_by {
 static size_t
 search_by_status(const struct sb_search *q, struct search_by out[SEARCH_GROUP_MAX])
 {
-	size_t g, n = 0;
+	int g = search_group(q->group);
+	size_t n = 0;
 
-	for (g = 0; q->group != NULL && g < SEARCH_NGROUPS; g++)
-		if (strcmp(search_groups[g].name, q->group) == 0)
-			break;
-	if (q->group == NULL || g == SEARCH_NGROUPS) {
+	if (g < 0) {
 		out[0] = (struct search_by){ *q, NULL };
 		out[0].q.group = NULL;
 		return 1;
@@ -502,7 +505,8 @@ search_prepare_statuses(sqlite3 *db, struct search_by *qs, size_t n)
 }
 
 /* The text index's reader and marks for a text search, the store's
- * connection otherwise; and the time range as ids. */
+ * connection otherwise (with the open group's statistics written: a text
+ * search reads committed rows); and the time range as ids. */
 static int
 search_begin(struct sb_store *st, const struct sb_search *q, struct search_ctx *x)
 {
@@ -510,6 +514,8 @@ search_begin(struct sb_store *st, const struct sb_search *q, struct search_ctx *
 	if (q->text != NULL &&
 	    (x->db = sb_store_text_reader(st, &x->marks[0], &x->marks[1])) == NULL)
 		return -1;
+	if (x->db == st->db)
+		sb_store_tally_flush(st);
 	if (q->from_ms > 0)
 		x->lo = id_at(x->db, q->from_ms, 0);
 	if (q->until_ms > 0)
@@ -544,9 +550,6 @@ sb_store_search(struct sb_store *st, const struct sb_search *q, struct sb_error 
 	if (search_begin(st, q, &x) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "search failed: the text index of"
 		    " %s could not be read", st->path), NULL;
-	/* The open group's statistics too (a text search reads committed rows). */
-	if (x.db == st->db)
-		sb_store_tally_flush(st);
 	nq = search_prepare_statuses(x.db, qs, search_by_status(q, qs));
 	for (size_t i = 0; i < nparts; i++) {
 		if (parts[i] == SEARCH_INDEXED && x.marks[0] == 0)
@@ -616,8 +619,6 @@ sb_store_search_plan(struct sb_store *st, const struct sb_search *q, char *buf, 
 		return -1;
 	part = q->text == NULL ? SEARCH_PLAIN : x.db != st->db ? SEARCH_INDEXED :
 	    SEARCH_UNINDEXED;
-	if (x.db == st->db)
-		sb_store_tally_flush(st);
 	if (search_by_status(q, qs) > 0)
 		s = prepare_search(&x, &qs[0].q, search_index(x.db, &qs[0].q),
 		    "EXPLAIN QUERY PLAN SELECT " SEARCH_COLS, 1, part);
