@@ -21,7 +21,6 @@
 
 #include <sqlite3.h>
 
-
 #include "store.h"
 #include "store_internal.h"
 

@@ -52,8 +52,8 @@
  * The index is derived data: a file that is missing, unreadable, made
  * for another store (its install id), of another format (TEXT_FORMAT) or
  * ahead of the store (a backup restored) is made anew and filled again in
- * the background; meanwhile searches scan. A store in memory (":memory:", the unit tests) has no
- * index: its text searches scan every message.
+ * the background; meanwhile searches scan. A store in memory (":memory:",
+ * the unit tests) has no index: its text searches scan every message.
  */
 #include <errno.h>
 #include <pthread.h>
