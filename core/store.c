@@ -38,9 +38,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* No RETURNING here: SQLite gathers its rows in an ephemeral table
 	 * first, which doubles an update's cost; the statistics key is read
 	 * by id (ST_MSG_TALLY_KEY) only when the status moved. */
+	/* The history entry (store_hist.c) goes with the change it records. */
 	[ST_MSG_UPDATE] =
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
-	    " reason = nullif(?3, ''), updated_ms = ?4 WHERE id = ?5 AND status = ?6",
+	    " reason = nullif(?3, ''), updated_ms = ?4,"
+	    " hist = coalesce(hist, '') || ',[' || (?4 - created_ms) || ?7"
+	    " WHERE id = ?5 AND status = ?6",
 	[ST_MSG_TALLY_KEY] = "SELECT " MSG_TALLY_COLS ", m.status FROM messages m"
 	    " LEFT JOIN broadcasts b ON b.id = m.broadcast_id WHERE m.id = ?",
 	[ST_MSG_STATUS] = "SELECT status FROM messages WHERE id = ?",
@@ -62,8 +65,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_TEXT_EDIT] =
 	    "INSERT INTO text_edits (message_id, old_body, new_body) VALUES (?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
-	    "INSERT INTO history (message_id, attempt_id, status, reason, at_ms)"
-	    " VALUES (?,?,?,?,?)",
+	    "UPDATE messages SET hist = coalesce(hist, '') || ',[' || (?2 - created_ms) || ?3"
+	    " WHERE id = ?1",
 	/* The subaccount and validity end come from the message. */
 	/* A row of values, not INSERT ... SELECT: a statement that may write
 	 * several rows opens a statement journal, and closing it cost a tenth

@@ -28,7 +28,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 15
+#define SB_STORE_SCHEMA_VERSION 16
 
 struct sb_store;
 
@@ -251,15 +251,20 @@ int sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
  * (NULL or "": none), if its status is still `old`. The reason always
  * belongs to the current status, so a move without one clears it: an
  * error that was retried past is in the history, not on a message that is
- * now accepted or delivered. Returns 0, 1 (not `old`: nothing written) or -1.
+ * now accepted or delivered. The same write appends the change to the
+ * message's history (at now_ms, with attempt_id, 0: none, and the reason).
+ * Returns 0, 1 (not `old`: nothing written) or -1.
  */
 int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
-    enum sb_status status, int step, const char *reason, int64_t now_ms);
+    enum sb_status status, int step, const char *reason, int64_t attempt_id,
+    int64_t now_ms);
 /* A new send time, and validity end (0: unchanged). */
 int sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
     int64_t expires_ms);
 /* A new text (a scheduled message being edited). */
 int sb_store_message_set_text(struct sb_store *st, int64_t id, const char *text);
+/* A history entry for a change that did not move the message's status
+ * (an attempt's, or the message's first status). */
 int sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id,
     enum sb_status status, const char *reason, int64_t at_ms);
 

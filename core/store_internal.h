@@ -152,6 +152,21 @@ struct sb_store {
 	size_t natt_updates;
 };
 
+/*
+ * store_hist.c: a history entry's tail (all but ",[" and its time, which
+ * the UPDATE writes from created_ms), in t->small or malloc'd; and a
+ * stored history (messages.hist, may be NULL) as the API's array.
+ */
+struct sb_store_hist_tail {
+	char *s;
+	size_t len;
+	char small[160];
+};
+int sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status,
+    int64_t message_id, int64_t attempt_id, const char *reason);
+void sb_store_hist_tail_free(struct sb_store_hist_tail *t);
+json_t *sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id);
+
 /* store_schema.c: the SQL taking user_version `from` to from + 1, or NULL
  * (store.c applies them; tests build old databases). */
 const char *sb_store_migration_sql(int from);

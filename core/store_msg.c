@@ -1,7 +1,7 @@
 /*
- * store_msg.c - the writes and reads of the delivery path: messages,
- * history, allowlist rows and chain versions (the attempts are
- * store_attempt.c's).
+ * store_msg.c - the writes and reads of the delivery path: messages
+ * with their history (its format is store_hist.c's), allowlist rows and
+ * chain versions (the attempts are store_attempt.c's).
  *
  * Every write joins the open group (store.c); none of these functions
  * commits. Strings handed to callbacks point into SQLite's row buffers
@@ -181,17 +181,27 @@ sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *t
 
 int
 sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
-    enum sb_status status, int step, const char *reason, int64_t now_ms)
+    enum sb_status status, int step, const char *reason, int64_t attempt_id,
+    int64_t now_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_UPDATE);
+	struct sb_store_hist_tail tail;
+	int rc;
 
+	if (sb_store_hist_tail(&tail, status, id, attempt_id,
+	    reason != NULL && *reason != '\0' ? reason : NULL) < 0)
+		return -1;
 	sqlite3_bind_text(s, 1, sb_status_name(status), -1, SQLITE_STATIC);
 	sb_store_bind_int_or_null(s, 2, step, step < 0);
 	sb_store_bind_text(s, 3, reason);
 	sqlite3_bind_int64(s, 4, now_ms);
 	sqlite3_bind_int64(s, 5, id);
 	sqlite3_bind_text(s, 6, sb_status_name(old), -1, SQLITE_STATIC);
-	return exec_cas_tally(st, s, id, old, status);
+	sqlite3_bind_text(s, 7, tail.s, (int)tail.len, SQLITE_STATIC);
+	rc = exec_cas_tally(st, s, id, old, status);
+	sqlite3_bind_null(s, 7);
+	sb_store_hist_tail_free(&tail);
+	return rc;
 }
 
 int
@@ -335,13 +345,19 @@ sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id
     enum sb_status status, const char *reason, int64_t at_ms)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_HISTORY_ADD);
+	struct sb_store_hist_tail tail;
+	int rc;
 
+	if (sb_store_hist_tail(&tail, status, message_id, attempt_id,
+	    reason != NULL && *reason != '\0' ? reason : NULL) < 0)
+		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
-	sb_store_bind_int_or_null(s, 2, attempt_id, attempt_id == 0);
-	sqlite3_bind_text(s, 3, sb_status_name(status), -1, SQLITE_STATIC);
-	sb_store_bind_text(s, 4, reason);
-	sqlite3_bind_int64(s, 5, at_ms);
-	return sb_store_exec_write(st, s);
+	sqlite3_bind_int64(s, 2, at_ms);
+	sqlite3_bind_text(s, 3, tail.s, (int)tail.len, SQLITE_STATIC);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_bind_null(s, 3);
+	sb_store_hist_tail_free(&tail);
+	return rc;
 }
 
 /* ---- allowlist ---- */

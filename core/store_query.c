@@ -120,11 +120,6 @@ static const struct sb_col_spec attempt_cols[] = {
 	{ "polls", SB_COL_INT }, { "next_poll", SB_COL_TIME },
 };
 
-static const struct sb_col_spec history_cols[] = {
-	{ "at", SB_COL_TIME }, { "status", SB_COL_TEXT }, { "attempt", SB_COL_INT },
-	{ "reason", SB_COL_TEXT },
-};
-
 /* Rows of a one-parameter query as a JSON array. */
 static json_t *
 query_array(struct sb_store *st, const char *sql, int64_t param,
@@ -140,6 +135,23 @@ query_array(struct sb_store *st, const char *sql, int64_t param,
 		json_array_append_new(a, sb_store_row_json(s, cols, ncols));
 	sqlite3_finalize(s);
 	return a;
+}
+
+/* The message's history (store_hist.c), oldest change first. */
+static json_t *
+history_json(struct sb_store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	json_t *h = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT hist, created_ms FROM messages WHERE id = ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		return json_array();
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		h = sb_store_hist_json(sb_store_col_text(s, 0), sqlite3_column_int64(s, 1), id);
+	sqlite3_finalize(s);
+	return h != NULL ? h : json_array();
 }
 
 json_t *
@@ -166,9 +178,7 @@ sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount)
 	    " CASE WHEN status = 'accepted' THEN poll_ms END"
 	    " FROM attempts WHERE message_id = ? ORDER BY id",
 	    id, attempt_cols, NCOLS(attempt_cols)));
-	json_object_set_new(m, "history", query_array(st,
-	    "SELECT at_ms, status, attempt_id, reason FROM history WHERE message_id = ?"
-	    " ORDER BY id", id, history_cols, NCOLS(history_cols)));
+	json_object_set_new(m, "history", history_json(st, id));
 	return m;
 }
 

@@ -72,7 +72,6 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 	int64_t now = sb_now_ms();
 	int msg = t->message_status != SB_SM_KEEP;
 	const struct sb_attempt_change *ch = t->attempt_id != 0 ? t->change : NULL;
-	enum sb_status hist;
 
 	/* A send out for this message judges its result against the row. */
 	sb_watch_touch(dp, t->message_id);
@@ -87,7 +86,7 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 	/* The message first: if it moved under us, the attempt stays as it was. */
 	if (msg) {
 		if (sb_store_message_update(st, t->message_id, t->old_message_status,
-		    t->message_status, t->step, t->reason, now) != 0) {
+		    t->message_status, t->step, t->reason, t->attempt_id, now) != 0) {
 			refuse(dp, t, "message (not as read)", t->old_message_status,
 			    t->message_status);
 			return -1;
@@ -105,9 +104,11 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 		refuse(dp, t, "attempt (not as read)", t->old_attempt_status, ch->status);
 		return -1;
 	}
-	hist = msg ? t->message_status : ch != NULL ? ch->status : t->old_message_status;
-	sb_store_history_add(st, t->message_id, t->attempt_id, hist,
-	    t->reason != NULL && *t->reason != '\0' ? t->reason : NULL, now);
+	/* A message move wrote its history entry with it; any other change
+	 * (an attempt's alone) gets one of its own. */
+	if (!msg)
+		sb_store_history_add(st, t->message_id, t->attempt_id,
+		    ch != NULL ? ch->status : t->old_message_status, t->reason, now);
 	/* Every time stored here is a promise to act then: wake by it. */
 	if (msg && t->send_at_ms > 0)
 		note_time(dp, t->send_at_ms, 0);

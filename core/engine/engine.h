@@ -59,7 +59,7 @@ struct sb_outcome_info {
 
 /*
  * One status change: of an attempt (change != NULL), of its message
- * (message_status != SB_SM_KEEP), or both, with one history row. The old
+ * (message_status != SB_SM_KEEP), or both, with one history entry. The old
  * statuses are what the caller read: the store writes only if the row
  * still has them (compare and set), so a stale decision never overwrites
  * a newer one.
@@ -82,7 +82,7 @@ struct sb_transition {
  * the rows no longer hold the old statuses (logged; nothing written).
  */
 int sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t);
-/* A message was stored with its first status: its history row, gauge, timer. */
+/* A message was stored with its first status: its history entry, gauge, timer. */
 void sb_eng_created(struct sb_dispatch *dp, const struct sb_message *m);
 /*
  * Judge `ev` on the attempt `a` (statem.c) and apply the decision. Returns

@@ -78,7 +78,7 @@ build(struct sb_store *st, long n, int64_t t0)
 		}
 		sb_store_message_set_channel_type(st, m.id, types[i % 5]);
 		if (finals[i % 10] != SB_ST_QUEUED)
-			sb_store_message_update(st, m.id, SB_ST_QUEUED, finals[i % 10], -1, NULL, at);
+			sb_store_message_update(st, m.id, SB_ST_QUEUED, finals[i % 10], -1, NULL, 0, at);
 		if (i % 20000 == 19999 && sb_store_commit(st) < 0)
 			return -1;
 	}

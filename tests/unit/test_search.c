@@ -51,7 +51,7 @@ add(struct sb_store *st, const char *to, const char *text, const char *tpl, int6
 static void
 set_status(struct sb_store *st, int64_t id, enum sb_status to)
 {
-	assert_int_equal(sb_store_message_update(st, id, SB_ST_QUEUED, to, -1, NULL, T0), 0);
+	assert_int_equal(sb_store_message_update(st, id, SB_ST_QUEUED, to, -1, NULL, 0, T0), 0);
 }
 
 /* No line of the plan scans the messages table itself. */

@@ -129,7 +129,7 @@ test_aggregates_equal_counts(void **state)
 
 		if (random() % 3 == 0)
 			sb_store_message_set_channel_type(st, ids[i], types[random() % 4]);
-		if (sb_store_message_update(st, ids[i], cur[i], to, -1, NULL, T0) == 0)
+		if (sb_store_message_update(st, ids[i], cur[i], to, -1, NULL, 0, T0) == 0)
 			cur[i] = to;
 		/* A submission that fails half way: a savepoint rolled back, with
 		 * a new message and moves in it (none of it may count). */
@@ -142,9 +142,9 @@ test_aggregates_equal_counts(void **state)
 			assert_int_equal(sb_store_savepoint(st), 0);
 			assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
 			assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED,
-			    SB_ST_SENDING, -1, NULL, T0), 0);
+			    SB_ST_SENDING, -1, NULL, 0, T0), 0);
 			sb_store_message_set_channel_type(st, ids[i], "sms");
-			sb_store_message_update(st, ids[i], cur[i], SB_ST_CANCELLED, -1, NULL, T0);
+			sb_store_message_update(st, ids[i], cur[i], SB_ST_CANCELLED, -1, NULL, 0, T0);
 			assert_int_equal(sb_store_savepoint_end(st, 0), 0);
 		}
 		/* A read inside an open group sees the group's moves. */
@@ -331,16 +331,16 @@ test_msgcache_forgets_a_rolled_back_insert(void **state)
 	assert_non_null(st);
 	assert_int_equal(sb_store_savepoint(st), 0);
 	assert_int_equal(sb_store_message_insert(st, &a, &err), 0);
-	assert_int_equal(sb_store_message_update(st, a.id, SB_ST_QUEUED, SB_ST_SENDING, -1, NULL,
+	assert_int_equal(sb_store_message_update(st, a.id, SB_ST_QUEUED, SB_ST_SENDING, -1, NULL, 0,
 	    T0), 0);
 	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
 	assert_int_equal(sb_store_message_insert(st, &b, &err), 0);
 	assert_int_equal(b.id, a.id);
-	assert_int_equal(sb_store_message_update(st, b.id, SB_ST_QUEUED, SB_ST_SENDING, -1, NULL,
+	assert_int_equal(sb_store_message_update(st, b.id, SB_ST_QUEUED, SB_ST_SENDING, -1, NULL, 0,
 	    T0), 0);
 	assert_int_equal(sb_store_message_set_channel_type(st, b.id, "whatsapp"), 0);
 	assert_int_equal(sb_store_message_update(st, b.id, SB_ST_SENDING, SB_ST_DELIVERED, -1,
-	    NULL, T0), 0);
+	    NULL, 0, T0), 0);
 	assert_int_equal(sb_store_commit(st), 0);
 	assert_msg_stats_equal_counts(path);
 	assert_int_equal(scalar(path, "SELECT n FROM msg_stats WHERE subaccount = 'other'"

@@ -409,7 +409,7 @@ test_schedule_fields(void **state)
 
 	assert_non_null(st);
 	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_SCHEDULED, 2, "waiting", 20), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_SCHEDULED, 2, "waiting", 0, 20), 0);
 	assert_int_equal(sb_store_message_set_times(st, m.id, 7000, 0), 0);
 	assert_int_equal(sb_store_message_get(st, m.id, copy_row, &got), 0);
 	assert_int_equal(got.step, 2);
@@ -425,16 +425,16 @@ test_schedule_fields(void **state)
 	    "1970-01-01T00:00:12.000Z");
 	json_decref(j);
 	/* The reason belongs to the status: a move without one clears it. */
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_QUEUED, -1, "again", 30), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SCHEDULED, SB_ST_QUEUED, -1, "again", 0, 30), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_string_equal(json_string_value(json_object_get(j, "reason")), "again");
 	json_decref(j);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "", 40), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "", 0, 40), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_true(json_is_null(json_object_get(j, "reason")));
 	json_decref(j);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "x", 41), 0);
-	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, NULL, 42), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, "x", 0, 41), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_QUEUED, -1, NULL, 0, 42), 0);
 	j = sb_store_message_json(st, m.id, NULL);
 	assert_true(json_is_null(json_object_get(j, "reason")));
 	assert_int_equal(json_integer_value(json_object_get(j, "step")), 2);
@@ -493,10 +493,10 @@ test_savepoint_undoes_only_its_writes(void **state)
 	assert_int_equal(sb_store_message_status(st, m.id), SB_ST_QUEUED);
 	/* Compare and set: a status write names the status it expects. */
 	assert_int_equal(sb_store_message_update(st, kept, SB_ST_SENDING, SB_ST_ACCEPTED, -1,
-	    NULL, 2), 1);
+	    NULL, 0, 2), 1);
 	assert_int_equal(sb_store_message_status(st, kept), SB_ST_QUEUED);
 	assert_int_equal(sb_store_message_update(st, kept, SB_ST_QUEUED, SB_ST_SENDING, -1,
-	    NULL, 2), 0);
+	    NULL, 0, 2), 0);
 	sb_store_close(st);
 }
 

@@ -1,0 +1,180 @@
+/*
+ * store_hist.c - a message's history, kept in its own row (messages.hist).
+ *
+ * Each status change appends one entry, written by the same UPDATE that
+ * changes the status (store_msg.c), so a change costs no row and no index
+ * entry of its own. An entry is the JSON text
+ *
+ *     ,[at, "status", attempt]          or   ,[at, "status", attempt, "reason"]
+ *
+ * with `at` the milliseconds after the message's created_ms and `attempt`
+ * the attempt's id minus the message's (null: no attempt); both are small
+ * numbers, so an entry of a delivered message's usual four is ~15 bytes.
+ * The store writes ",[" and `at` (it knows created_ms); this file writes
+ * the rest (the tail) and reads the whole back: wrapped in [] the column
+ * is a JSON array. Migration 15 -> 16 (store_schema.c) wrote the older
+ * history rows in the same form.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "store_internal.h"
+#include "timefmt.h"
+
+/* The bytes of s at p (no NUL); returns the end. */
+static char *
+hist_put(char *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = s[i];
+	return p + n;
+}
+
+/* Decimal digits of v at p; returns the end. */
+static char *
+hist_put_int(char *p, int64_t v)
+{
+	char digits[24];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0;
+
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
+ * The reason as a JSON string at p (room: 6 bytes per input byte + 2).
+ * Bytes that are not UTF-8 become U+FFFD: the history must read back as
+ * JSON whatever a provider put in its error text.
+ */
+static char *
+hist_put_string(char *p, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
+
+	*p++ = '"';
+	while (left > 0) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n = utf8proc_iterate(u, left, &c);
+
+		if (n < 0) {
+			p = hist_put(p, "\\ufffd", 6);
+			u++;
+			left--;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else if (c < 0x20) {
+			p = hist_put(p, "\\u00", 4);
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		} else {
+			p = hist_put(p, (const char *)u, (size_t)n);
+		}
+		u += n;
+		left -= n;
+	}
+	*p++ = '"';
+	return p;
+}
+
+int
+sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status, int64_t message_id,
+    int64_t attempt_id, const char *reason)
+{
+	const char *name = sb_status_name(status);
+	size_t namelen = strlen(name);
+	/* ,"name",<attempt>,"<reason>"] */
+	size_t need = namelen + 48 + (reason != NULL ? strlen(reason) * 6 + 3 : 0);
+	char *p;
+
+	t->s = need <= sizeof(t->small) ? t->small : malloc(need);
+	if (t->s == NULL)
+		return -1;
+	p = t->s;
+	*p++ = ',';
+	*p++ = '"';
+	p = hist_put(p, name, namelen);
+	*p++ = '"';
+	*p++ = ',';
+	if (attempt_id != 0) {
+		p = hist_put_int(p, attempt_id - message_id);
+	} else {
+		p = hist_put(p, "null", 4);
+	}
+	if (reason != NULL) {
+		*p++ = ',';
+		p = hist_put_string(p, reason);
+	}
+	*p++ = ']';
+	t->len = (size_t)(p - t->s);
+	return 0;
+}
+
+void
+sb_store_hist_tail_free(struct sb_store_hist_tail *t)
+{
+	if (t->s != t->small)
+		free(t->s);
+	t->s = NULL;
+}
+
+/* One stored entry as the API shows it, or NULL if it is not one. */
+static json_t *
+hist_entry_json(json_t *e, int64_t created_ms, int64_t message_id)
+{
+	json_t *at = json_array_get(e, 0), *status = json_array_get(e, 1);
+	json_t *att = json_array_get(e, 2), *reason = json_array_get(e, 3);
+	char when[40];
+
+	if (!json_is_integer(at) || !json_is_string(status) ||
+	    !(json_is_integer(att) || json_is_null(att)) ||
+	    !(reason == NULL || json_is_string(reason)))
+		return NULL;
+	sb_format_iso8601_ms(created_ms + json_integer_value(at), when, sizeof(when));
+	return json_pack("{s:s, s:O, s:o, s:O}", "at", when, "status", status,
+	    "attempt", json_is_integer(att) ?
+	    json_integer(message_id + json_integer_value(att)) : json_null(),
+	    "reason", reason != NULL ? reason : json_null());
+}
+
+json_t *
+sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id)
+{
+	json_t *out = json_array(), *entries, *e;
+	size_t n, i;
+	char *text;
+
+	if (out == NULL || hist == NULL || hist[0] != ',')
+		return out;
+	/* ",[..],[..]" -> "[[..],[..]]" */
+	n = strlen(hist);
+	if ((text = malloc(n + 1)) == NULL)
+		return out;
+	text[0] = '[';
+	memcpy(text + 1, hist + 1, n - 1);
+	text[n] = ']';
+	entries = json_loadb(text, n + 1, 0, NULL);
+	free(text);
+	json_array_foreach(entries, i, e) {
+		json_t *h = hist_entry_json(e, created_ms, message_id);
+
+		if (h != NULL)
+			json_array_append_new(out, h);
+	}
+	json_decref(entries);
+	return out;
+}
