@@ -32,8 +32,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
 	    " template_name, template_lang, template_vars, idem_key, status, step,"
 	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of,"
-	    " chain_ver, reason, template_ver, contact_id, channel_type)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?)",
+	    " chain_ver, reason, template_ver, contact_id, channel_type, bcast_many)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	/* No RETURNING here: SQLite gathers its rows in an ephemeral table
 	 * first, which doubles an update's cost; the statistics key is read

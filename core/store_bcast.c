@@ -160,17 +160,43 @@ sb_store_message_bcast_stopped(struct sb_store *st, int64_t message_id)
 }
 
 int
+sb_store_bcast_many(struct sb_store *st, int64_t id)
+{
+	sqlite3_stmt *s = sb_store_prepare(st,
+	    "SELECT single_message FROM broadcasts WHERE id = ?", NULL);
+	int single = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		single = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return !single;
+}
+
+/* The condition that lets a query on broadcast `id` read the indexes by
+ * status and by number, or none (a broadcast of one). */
+static const char *
+bcast_many_cond(struct sb_store *st, int64_t id)
+{
+	return sb_store_bcast_many(st, id) ? " AND bcast_many = 1" : "";
+}
+
+int
 sb_store_broadcast_unsent(struct sb_store *st, int64_t id, int limit,
     void (*fn)(void *arg, int64_t message_id, enum sb_status status), void *arg)
 {
-	/* Read the batch first: fn changes the rows the statement walks. */
-	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, status FROM messages"
-	    " WHERE broadcast_id = ? AND status IN ('scheduled', 'queued') ORDER BY id LIMIT ?", NULL);
+	char sql[256];
+	sqlite3_stmt *s;
 	int64_t ids[512];
 	enum sb_status sts[512];
 	int n = 0;
 
-	if (s == NULL)
+	/* Read the batch first: fn changes the rows the statement walks. */
+	snprintf(sql, sizeof(sql), "SELECT id, status FROM messages WHERE broadcast_id = ?%s"
+	    " AND status IN ('scheduled', 'queued') ORDER BY id LIMIT ?", bcast_many_cond(st, id));
+	if ((s = sb_store_prepare(st, sql, NULL)) == NULL)
 		return -1;
 	if (limit > (int)(sizeof(ids) / sizeof(ids[0])))
 		limit = (int)(sizeof(ids) / sizeof(ids[0]));
@@ -189,23 +215,26 @@ sb_store_broadcast_unsent(struct sb_store *st, int64_t id, int limit,
 	return n;
 }
 
-/* Per number: its latest message (bare columns come from the max row). */
+/* Per number: its latest message (bare columns come from the max row);
+ * %s is bcast_many_cond's. */
 #define RETRY_INNER                                                                \
 	"SELECT max(id) AS id, to_addr, status,"                                    \
 	" sum(status IN " OK_STATUSES ") AS got FROM messages"                      \
-	" WHERE broadcast_id = ?1 AND to_addr > ?2 GROUP BY to_addr ORDER BY to_addr"
+	" WHERE broadcast_id = ?1%s AND to_addr > ?2 GROUP BY to_addr ORDER BY to_addr"
 
 int
 sb_store_broadcast_retry_each(struct sb_store *st, int64_t id, const char *after_to,
     int limit, void (*fn)(void *arg, int64_t message_id, const char *to), void *arg)
 {
-	sqlite3_stmt *s = sb_store_prepare(st, "SELECT id, to_addr FROM (" RETRY_INNER ")"
-	    " WHERE got = 0 AND status IN " RETRY_STATUSES " LIMIT ?3", NULL);
+	char sql[512];
+	sqlite3_stmt *s;
 	int64_t ids[512];
 	char tos[512][32];
 	int n = 0;
 
-	if (s == NULL)
+	snprintf(sql, sizeof(sql), "SELECT id, to_addr FROM (" RETRY_INNER ")"
+	    " WHERE got = 0 AND status IN " RETRY_STATUSES " LIMIT ?3", bcast_many_cond(st, id));
+	if ((s = sb_store_prepare(st, sql, NULL)) == NULL)
 		return -1;
 	if (limit > (int)(sizeof(ids) / sizeof(ids[0])))
 		limit = (int)(sizeof(ids) / sizeof(ids[0]));
@@ -226,11 +255,13 @@ sb_store_broadcast_retry_each(struct sb_store *st, int64_t id, const char *after
 int64_t
 sb_store_broadcast_retry_count(struct sb_store *st, int64_t id)
 {
-	sqlite3_stmt *s = sb_store_prepare(st, "SELECT count(*) FROM (" RETRY_INNER ")"
-	    " WHERE got = 0 AND status IN " RETRY_STATUSES, NULL);
+	char sql[512];
+	sqlite3_stmt *s;
 	int64_t n = -1;
 
-	if (s == NULL)
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (" RETRY_INNER ")"
+	    " WHERE got = 0 AND status IN " RETRY_STATUSES, bcast_many_cond(st, id));
+	if ((s = sb_store_prepare(st, sql, NULL)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, "", -1, SQLITE_STATIC);
@@ -297,8 +328,8 @@ recipients_page(struct sb_store *st, int64_t id, const char *set, int64_t before
 	int n = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT id, to_addr, status, reason, updated_ms"
-	    " FROM messages WHERE broadcast_id = ?1 AND status IN %s"
-	    " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", set);
+	    " FROM messages WHERE broadcast_id = ?1%s AND status IN %s"
+	    " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", bcast_many_cond(st, id), set);
 	*next = json_null();
 	if ((s = sb_store_prepare(st, sql, NULL)) == NULL)
 		return a;

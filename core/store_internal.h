@@ -167,6 +167,15 @@ int sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status,
 void sb_store_hist_tail_free(struct sb_store_hist_tail *t);
 json_t *sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id);
 
+/*
+ * store_bcast.c: whether broadcast `id` is one of many messages (or not
+ * stored). Only such broadcasts' messages are in the indexes by status
+ * and by number (messages_bcast_status, messages_bcast_to: their rows
+ * have bcast_many = 1, migration 16 -> 17); a query on one says so to
+ * read them. A broadcast of one is found by messages_bcast_id.
+ */
+int sb_store_bcast_many(struct sb_store *st, int64_t id);
+
 /* store_schema.c: the SQL taking user_version `from` to from + 1, or NULL
  * (store.c applies them; tests build old databases). */
 const char *sb_store_migration_sql(int from);

@@ -41,6 +41,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sb_store_bind_int_or_null(s, 19, m->template_ver, m->template_ver == 0);
 	sb_store_bind_int_or_null(s, 20, m->contact_id, m->contact_id <= 0);
 	sb_store_bind_text(s, 21, m->channel_type);
+	/* The per-broadcast indexes hold a broadcast of many (migration 16 -> 17). */
+	sb_store_bind_int_or_null(s, 22, 1, m->broadcast_id == 0 || m->broadcast_single);
 	if (sb_store_exec_write(st, s) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));

@@ -361,6 +361,24 @@ static const char *const migrations[] = {
 	"  FROM history h WHERE h.message_id = messages.id ORDER BY h.id))"
 	" WHERE id IN (SELECT message_id FROM history);"
 	"DROP TABLE history;",
+	/*
+	 * 16 -> 17: the per-broadcast indexes by status and by number hold
+	 * only the messages of broadcasts of more than one (bcast_many = 1).
+	 * Every single API send is a broadcast of one, found by
+	 * messages_bcast_id; their entries cost two index writes per message
+	 * and one more per status change, for lookups a broadcast of one never
+	 * needs. A query on a broadcast of many says `bcast_many = 1`
+	 * (store_bcast.c, store_search.c) to read them.
+	 */
+	"ALTER TABLE messages ADD COLUMN bcast_many INTEGER;"
+	"UPDATE messages SET bcast_many = 1 WHERE broadcast_id IN"
+	" (SELECT id FROM broadcasts WHERE single_message = 0);"
+	"DROP INDEX messages_bcast_status;"
+	"CREATE INDEX messages_bcast_status ON messages(broadcast_id, status, id)"
+	" WHERE bcast_many = 1;"
+	"DROP INDEX messages_bcast_to;"
+	"CREATE INDEX messages_bcast_to ON messages(broadcast_id, to_addr)"
+	" WHERE bcast_many = 1;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == SB_STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -82,8 +82,9 @@ static const struct {
 	{ P_TYPE, " AND m.channel_type = ?4" },
 	{ P_TO, " AND m.to_addr = ?5" },
 	{ P_TPL, " AND m.template_name = ?6" },
+	/* A file's broadcast is one of many (sb_store_bcast_many). */
 	{ P_FILE, " AND m.broadcast_id IN (SELECT b.id FROM broadcasts b"
-	    " WHERE b.subaccount = ?1 AND b.file_name = ?7)" },
+	    " WHERE b.subaccount = ?1 AND b.file_name = ?7) AND m.bcast_many = 1" },
 	{ P_TEXT, " AND messages_text MATCH ?8" },
 	{ P_FROM, " AND m.id >= ?11 AND m.created_ms >= ?9" },
 	{ P_UNTIL, " AND m.id <= ?12 AND m.created_ms < ?10" },
@@ -247,6 +248,7 @@ struct search_ctx {
 	sqlite3 *db;              /* the store's, or the text index's with the store attached */
 	int64_t marks[2];         /* the text index's marks (store_text.c) */
 	int64_t lo, hi;           /* the trigger-time range as ids (id_at) */
+	int bcast_many;           /* the broadcast searched is one of many */
 };
 
 /*
@@ -270,6 +272,8 @@ prepare_search(const struct search_ctx *x, const struct sb_search *q, const char
 		if (present(q, filters[i].param) && (text || filters[i].param != P_TEXT) &&
 		    used < sizeof(sql))
 			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s", filters[i].cond);
+	if (x->bcast_many && used < sizeof(sql))
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, " AND m.bcast_many = 1");
 	for (size_t i = 0; text && i < sizeof(text_bounds) / sizeof(text_bounds[0]); i++)
 		if (present(q, text_bounds[i].param) && used < sizeof(sql))
 			used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s",
@@ -520,6 +524,7 @@ search_begin(struct sb_store *st, const struct sb_search *q, struct search_ctx *
 		x->lo = id_at(x->db, q->from_ms, 0);
 	if (q->until_ms > 0)
 		x->hi = id_at(x->db, q->until_ms, 1);
+	x->bcast_many = q->broadcast_id > 0 && sb_store_bcast_many(st, q->broadcast_id);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include "store.h"
 #include "store_bcast.h"
+#include "store_internal.h"
 #include "store_search.h"
 #include "store_stats.h"
 
@@ -299,6 +300,158 @@ test_single_broadcast_text(void **state)
 	sb_store_remove_files(path);
 }
 
+static void
+count_unsent(void *arg, int64_t message_id, enum sb_status status)
+{
+	(void)message_id;
+	(void)status;
+	++*(int *)arg;
+}
+
+static void
+count_retry(void *arg, int64_t message_id, const char *to)
+{
+	(void)message_id;
+	(void)to;
+	++*(int *)arg;
+}
+
+/* Searches by a broadcast and a status: their count, and their plan. */
+static int64_t
+search_bcast(struct sb_store *st, int64_t bid, const char *status, char *plan, size_t len)
+{
+	struct sb_search q = { .subaccount = "acme", .broadcast_id = bid, .status = status,
+	    .limit = 10 };
+	struct sb_error err = { 0 };
+	json_t *res;
+	int64_t n;
+
+	assert_int_equal(sb_search_check(&q, &err), 0);
+	assert_int_equal(sb_store_search_plan(st, &q, plan, len), 0);
+	res = sb_store_search(st, &q, &err);
+	assert_non_null(res);
+	n = json_integer_value(json_object_get(res, "total"));
+	json_decref(res);
+	return n;
+}
+
+/*
+ * The indexes by broadcast and status and by broadcast and number hold
+ * only broadcasts of many (bcast_many): a broadcast of one (every single
+ * API send) is found without them, by stop, restart, show and search
+ * alike, and a broadcast of many is read through them.
+ */
+static void
+test_broadcast_of_one_and_of_many(void **state)
+{
+	char path[64], plan[4096], q[160];
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	struct sb_broadcast_row one = { .subaccount = "acme", .source = "api",
+	    .chain = "default", .text = "code 1234", .created_ms = T0, .single_message = 1 };
+	struct sb_broadcast_row many = { .subaccount = "acme", .source = "api",
+	    .chain = "default", .text = "sale today", .created_ms = T0 };
+	static const enum sb_status many_st[] = { SB_ST_QUEUED, SB_ST_FAILED, SB_ST_DELIVERED };
+	int64_t bids[2];
+	int n;
+	json_t *show;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sb-test-stats-one-%d.db", (int)getpid());
+	sb_store_remove_files(path);
+	st = sb_store_open(path, 0, &err);
+	assert_non_null(st);
+	bids[0] = sb_store_broadcast_insert(st, &one, &err);
+	bids[1] = sb_store_broadcast_insert(st, &many, &err);
+	for (int i = 0; i < 4; i++) {
+		char to[20];
+		struct sb_message m = {
+			.subaccount = "acme", .chain = "default", .to = to, .text = "x",
+			.status = i == 0 ? SB_ST_FAILED : many_st[i - 1], .created_ms = T0,
+			.send_at_ms = T0, .expires_ms = T0 + DAY,
+			.broadcast_id = bids[i == 0 ? 0 : 1], .broadcast_single = i == 0,
+		};
+
+		snprintf(to, sizeof(to), "+551199999000%d", i);
+		assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	}
+	assert_int_equal(sb_store_commit(st), 0);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM messages WHERE broadcast_id = %lld"
+	    " AND bcast_many IS NULL", (long long)bids[0]);
+	assert_int_equal(scalar(path, q), 1);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM messages WHERE broadcast_id = %lld"
+	    " AND bcast_many = 1", (long long)bids[1]);
+	assert_int_equal(scalar(path, q), 3);
+
+	/* The broadcast of one: its failed message is restartable, shown, found. */
+	n = 0;
+	assert_int_equal(sb_store_broadcast_retry_each(st, bids[0], "", 10, count_retry, &n), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(sb_store_broadcast_retry_count(st, bids[0]), 1);
+	n = 0;
+	assert_int_equal(sb_store_broadcast_unsent(st, bids[0], 10, count_unsent, &n), 0);
+	show = sb_store_broadcast_json(st, bids[0], NULL, 0, 0, 10);
+	assert_int_equal(json_array_size(json_object_get(show, "failed")), 1);
+	json_decref(show);
+	assert_int_equal(search_bcast(st, bids[0], "failed", plan, sizeof(plan)), 1);
+	assert_null(strstr(plan, "messages_bcast_status"));
+
+	/* The broadcast of many, through the partial indexes. */
+	n = 0;
+	assert_int_equal(sb_store_broadcast_unsent(st, bids[1], 10, count_unsent, &n), 1);
+	assert_int_equal(sb_store_broadcast_retry_count(st, bids[1]), 1);
+	show = sb_store_broadcast_json(st, bids[1], NULL, 0, 0, 10);
+	assert_int_equal(json_array_size(json_object_get(show, "failed")), 1);
+	assert_int_equal(json_array_size(json_object_get(show, "successful")), 1);
+	json_decref(show);
+	assert_int_equal(search_bcast(st, bids[1], "queued", plan, sizeof(plan)), 1);
+	assert_non_null(strstr(plan, "messages_bcast_status"));
+	sb_store_close(st);
+	sb_store_remove_files(path);
+}
+
+/*
+ * A store of schema 16 had every broadcast's messages in the indexes by
+ * status and by number: the migration marks those of broadcasts of many
+ * (older rows of single_message 0 included) and leaves the others out.
+ */
+static void
+test_migration_marks_broadcasts_of_many(void **state)
+{
+	char path[64];
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/sb-test-stats-mig-%d.db", (int)getpid());
+	sb_store_remove_files(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 0; v < 16; v++)
+		assert_int_equal(sqlite3_exec(db, sb_store_migration_sql(v), NULL, NULL, NULL),
+		    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 16;"
+	    "INSERT INTO broadcasts (id, subaccount, source, created_ms, single_message) VALUES"
+	    " (1, 'acme', 'api', 1, 1), (2, 'acme', 'file', 1, 0);"
+	    "INSERT INTO messages (id, subaccount, chain, to_addr, body, status, created_ms,"
+	    " send_at_ms, expires_ms, updated_ms, broadcast_id) VALUES"
+	    " (1, 'acme', 'c', '+5511999990001', 'a', 'failed', 1, 1, 9, 1, 1),"
+	    " (2, 'acme', 'c', '+5511999990002', 'b', 'failed', 1, 1, 9, 1, 2),"
+	    " (3, 'acme', 'c', '+5511999990003', 'c', 'queued', 1, 1, 9, 1, 2),"
+	    " (4, 'acme', 'c', '+5511999990004', 'd', 'queued', 1, 1, 9, 1, NULL);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = sb_store_open(path, 0, &err);
+	assert_non_null(st);
+	assert_int_equal(scalar(path, "SELECT count(*) FROM messages WHERE bcast_many = 1"
+	    " AND id IN (2, 3)"), 2);
+	assert_int_equal(scalar(path, "SELECT count(*) FROM messages WHERE bcast_many = 1"), 2);
+	assert_int_equal(sb_store_broadcast_retry_count(st, 1), 1);
+	assert_int_equal(sb_store_broadcast_retry_count(st, 2), 1);
+	sb_store_close(st);
+	sb_store_remove_files(path);
+}
+
 /*
  * The store's cache of the newest messages (store_msgcache.c) must forget
  * a rolled-back insert: SQLite gives its id to the next message, and a
@@ -393,6 +546,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_counts),
 		cmocka_unit_test(test_single_broadcast_text),
+		cmocka_unit_test(test_broadcast_of_one_and_of_many),
+		cmocka_unit_test(test_migration_marks_broadcasts_of_many),
 		cmocka_unit_test(test_msgcache_forgets_a_rolled_back_insert),
 		cmocka_unit_test(test_checks),
 	};
