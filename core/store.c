@@ -32,8 +32,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO messages (subaccount, chain, to_addr, from_addr, body,"
 	    " template_name, template_lang, template_vars, idem_key, status, step,"
 	    " created_ms, send_at_ms, expires_ms, updated_ms, broadcast_id, resend_of,"
-	    " chain_ver, reason, template_ver, contact_id, channel_type, bcast_many)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    " chain_ver, reason, template_ver, contact_id, channel_type, bcast_many, hist)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MSG_BY_IDEM] = "SELECT id FROM messages WHERE subaccount = ? AND idem_key = ?",
 	/* No RETURNING here: SQLite gathers its rows in an ephemeral table
 	 * first, which doubles an update's cost; the statistics key is read
@@ -43,6 +43,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
 	    " reason = nullif(?3, ''), updated_ms = ?4,"
 	    " hist = coalesce(hist, '') || ',[' || (?4 - created_ms) || ?7"
+	    " WHERE id = ?5 AND status = ?6",
+	/* The first step of a message just stored queued did not start: its
+	 * move's entry is its first (store_hist.c). */
+	[ST_MSG_UPDATE_FIRST] =
+	    "UPDATE messages SET status = ?1, step = coalesce(?2, step),"
+	    " reason = nullif(?3, ''), updated_ms = ?4,"
+	    " hist = ',[' || (?4 - created_ms) || ?7"
 	    " WHERE id = ?5 AND status = ?6",
 	[ST_MSG_TALLY_KEY] = "SELECT " MSG_TALLY_COLS ", m.status FROM messages m"
 	    " LEFT JOIN broadcasts b ON b.id = m.broadcast_id WHERE m.id = ?",

@@ -130,7 +130,8 @@ struct sb_message {
 	int broadcast_single;     /* at insert: its broadcast has this message alone */
 };
 
-/* Insert a message; sets m->id. Strings are copied into the database. */
+/* Insert a message with its first history entry (store_hist.c); sets
+ * m->id. Strings are copied into the database. */
 int sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_error *err);
 /* Id of an earlier message with the same subaccount and idempotency key, or 0. */
 int64_t sb_store_message_by_idem(struct sb_store *st, const char *subaccount, const char *key);
@@ -258,6 +259,13 @@ int sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
 int sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
     enum sb_status status, int step, const char *reason, int64_t attempt_id,
     int64_t now_ms);
+/*
+ * The same for a message just stored queued whose first step did not
+ * start: its INSERT wrote the entry "queued, with its first attempt",
+ * which this move's entry replaces.
+ */
+int sb_store_message_update_first(struct sb_store *st, int64_t id, enum sb_status old,
+    enum sb_status status, int step, const char *reason, int64_t now_ms);
 /* A new send time, and validity end (0: unchanged). */
 int sb_store_message_set_times(struct sb_store *st, int64_t id, int64_t send_at_ms,
     int64_t expires_ms);

@@ -10,10 +10,15 @@
  * with `at` the milliseconds after the message's created_ms and `attempt`
  * the attempt's id minus the message's (null: no attempt); both are small
  * numbers, so an entry of a delivered message's usual four is ~15 bytes.
- * The store writes ",[" and `at` (it knows created_ms); this file writes
- * the rest (the tail) and reads the whole back: wrapped in [] the column
- * is a JSON array. Migration 15 -> 16 (store_schema.c) wrote the older
- * history rows in the same form.
+ * The message's INSERT writes its first entry, at 0: `,[0,"queued"]` for
+ * a message stored queued (its attempt: the message's first, which its
+ * first step inserts next; none if that step did not start, and then the
+ * step's own entry replaces this one: sb_store_message_update_first), or
+ * `,[0,"scheduled",null,...]` and the like for any other first status.
+ * A change writes ",[" and `at` in SQL (the row has created_ms); this
+ * file writes the rest (the tail) and reads the whole back: wrapped in []
+ * the column is a JSON array. Migration 15 -> 16 (store_schema.c) wrote
+ * the older history rows in the same form.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +96,14 @@ hist_put_string(char *p, const char *s)
 	return p;
 }
 
-int
-sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status, int64_t message_id,
-    int64_t attempt_id, const char *reason)
+/* The tail at p (or, with `first`, the whole entry at 0); 0 or -1. */
+static int
+hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
+    int64_t message_id, int64_t attempt_id, const char *reason)
 {
 	const char *name = sb_status_name(status);
 	size_t namelen = strlen(name);
-	/* ,"name",<attempt>,"<reason>"] */
+	/* ,[0,"name",<attempt>,"<reason>"] */
 	size_t need = namelen + 48 + (reason != NULL ? strlen(reason) * 6 + 3 : 0);
 	char *p;
 
@@ -105,16 +111,23 @@ sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status, int64_t 
 	if (t->s == NULL)
 		return -1;
 	p = t->s;
+	if (first)
+		p = hist_put(p, ",[0", 3);
 	*p++ = ',';
 	*p++ = '"';
 	p = hist_put(p, name, namelen);
 	*p++ = '"';
-	*p++ = ',';
-	if (attempt_id != 0) {
-		p = hist_put_int(p, attempt_id - message_id);
-	} else {
-		p = hist_put(p, "null", 4);
+	/* Stored queued: its first attempt is the one its first step inserts. */
+	if (first && status == SB_ST_QUEUED && reason == NULL) {
+		*p++ = ']';
+		t->len = (size_t)(p - t->s);
+		return 0;
 	}
+	*p++ = ',';
+	if (attempt_id != 0)
+		p = hist_put_int(p, attempt_id - message_id);
+	else
+		p = hist_put(p, "null", 4);
 	if (reason != NULL) {
 		*p++ = ',';
 		p = hist_put_string(p, reason);
@@ -122,6 +135,19 @@ sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status, int64_t 
 	*p++ = ']';
 	t->len = (size_t)(p - t->s);
 	return 0;
+}
+
+int
+sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status, int64_t message_id,
+    int64_t attempt_id, const char *reason)
+{
+	return hist_entry(t, 0, status, message_id, attempt_id, reason);
+}
+
+int
+sb_store_hist_first(struct sb_store_hist_tail *t, enum sb_status status, const char *reason)
+{
+	return hist_entry(t, 1, status, 0, 0, reason);
 }
 
 void
@@ -134,25 +160,31 @@ sb_store_hist_tail_free(struct sb_store_hist_tail *t)
 
 /* One stored entry as the API shows it, or NULL if it is not one. */
 static json_t *
-hist_entry_json(json_t *e, int64_t created_ms, int64_t message_id)
+hist_entry_json(json_t *e, int64_t created_ms, int64_t message_id, int64_t first_attempt)
 {
 	json_t *at = json_array_get(e, 0), *status = json_array_get(e, 1);
 	json_t *att = json_array_get(e, 2), *reason = json_array_get(e, 3);
+	json_t *attempt;
 	char when[40];
 
 	if (!json_is_integer(at) || !json_is_string(status) ||
-	    !(json_is_integer(att) || json_is_null(att)) ||
+	    !(att == NULL || json_is_integer(att) || json_is_null(att)) ||
 	    !(reason == NULL || json_is_string(reason)))
 		return NULL;
 	sb_format_iso8601_ms(created_ms + json_integer_value(at), when, sizeof(when));
+	if (att == NULL)  /* ,[0,"queued"]: the message's first attempt */
+		attempt = first_attempt > 0 ? json_integer(first_attempt) : json_null();
+	else if (json_is_integer(att))
+		attempt = json_integer(message_id + json_integer_value(att));
+	else
+		attempt = json_null();
 	return json_pack("{s:s, s:O, s:o, s:O}", "at", when, "status", status,
-	    "attempt", json_is_integer(att) ?
-	    json_integer(message_id + json_integer_value(att)) : json_null(),
-	    "reason", reason != NULL ? reason : json_null());
+	    "attempt", attempt, "reason", reason != NULL ? reason : json_null());
 }
 
 json_t *
-sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id)
+sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id,
+    int64_t first_attempt)
 {
 	json_t *out = json_array(), *entries, *e;
 	size_t n, i;
@@ -170,7 +202,7 @@ sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id)
 	entries = json_loadb(text, n + 1, 0, NULL);
 	free(text);
 	json_array_foreach(entries, i, e) {
-		json_t *h = hist_entry_json(e, created_ms, message_id);
+		json_t *h = hist_entry_json(e, created_ms, message_id, first_attempt);
 
 		if (h != NULL)
 			json_array_append_new(out, h);

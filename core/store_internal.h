@@ -16,6 +16,7 @@ enum store_stmt {
 	ST_MSG_INSERT,
 	ST_MSG_BY_IDEM,
 	ST_MSG_UPDATE,
+	ST_MSG_UPDATE_FIRST,
 	ST_MSG_GET,
 	ST_MSG_DUE,
 	ST_MSG_TIMES,
@@ -154,8 +155,10 @@ struct sb_store {
 
 /*
  * store_hist.c: a history entry's tail (all but ",[" and its time, which
- * the UPDATE writes from created_ms), in t->small or malloc'd; and a
- * stored history (messages.hist, may be NULL) as the API's array.
+ * the UPDATE writes from created_ms), in t->small or malloc'd; a message's
+ * first entry, whole (its INSERT's); and a stored history (messages.hist,
+ * may be NULL) as the API's array, with the id of the message's first
+ * attempt (0: none) for the entry of a message stored queued.
  */
 struct sb_store_hist_tail {
 	char *s;
@@ -164,8 +167,11 @@ struct sb_store_hist_tail {
 };
 int sb_store_hist_tail(struct sb_store_hist_tail *t, enum sb_status status,
     int64_t message_id, int64_t attempt_id, const char *reason);
+int sb_store_hist_first(struct sb_store_hist_tail *t, enum sb_status status,
+    const char *reason);
 void sb_store_hist_tail_free(struct sb_store_hist_tail *t);
-json_t *sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id);
+json_t *sb_store_hist_json(const char *hist, int64_t created_ms, int64_t message_id,
+    int64_t first_attempt);
 
 /*
  * store_bcast.c: whether broadcast `id` is one of many messages (or not

@@ -19,6 +19,8 @@ int
 sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_error *err)
 {
 	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_INSERT);
+	struct sb_store_hist_tail first;
+	int rc;
 
 	sb_store_bind_text(s, 1, m->subaccount);
 	sb_store_bind_text(s, 2, m->chain);
@@ -43,7 +45,13 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sb_store_bind_text(s, 21, m->channel_type);
 	/* The per-broadcast indexes hold a broadcast of many (migration 16 -> 17). */
 	sb_store_bind_int_or_null(s, 22, 1, m->broadcast_id == 0 || m->broadcast_single);
-	if (sb_store_exec_write(st, s) < 0)
+	if (sb_store_hist_first(&first, m->status, m->reason) < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
+	sqlite3_bind_text(s, 23, first.s, (int)first.len, SQLITE_STATIC);
+	rc = sb_store_exec_write(st, s);
+	sqlite3_bind_null(s, 23);
+	sb_store_hist_tail_free(&first);
+	if (rc < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored"
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 	m->id = sqlite3_last_insert_rowid(st->db);
@@ -181,12 +189,13 @@ sb_store_message_set_channel_type(struct sb_store *st, int64_t id, const char *t
 	return rc;
 }
 
-int
-sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
+/* sb_store_message_update and _first: `which` appends the entry or replaces. */
+static int
+message_update(struct sb_store *st, enum store_stmt which, int64_t id, enum sb_status old,
     enum sb_status status, int step, const char *reason, int64_t attempt_id,
     int64_t now_ms)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_MSG_UPDATE);
+	sqlite3_stmt *s = sb_store_stmt(st, which);
 	struct sb_store_hist_tail tail;
 	int rc;
 
@@ -204,6 +213,23 @@ sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
 	sqlite3_bind_null(s, 7);
 	sb_store_hist_tail_free(&tail);
 	return rc;
+}
+
+int
+sb_store_message_update(struct sb_store *st, int64_t id, enum sb_status old,
+    enum sb_status status, int step, const char *reason, int64_t attempt_id,
+    int64_t now_ms)
+{
+	return message_update(st, ST_MSG_UPDATE, id, old, status, step, reason, attempt_id,
+	    now_ms);
+}
+
+int
+sb_store_message_update_first(struct sb_store *st, int64_t id, enum sb_status old,
+    enum sb_status status, int step, const char *reason, int64_t now_ms)
+{
+	return message_update(st, ST_MSG_UPDATE_FIRST, id, old, status, step, reason, 0,
+	    now_ms);
 }
 
 int

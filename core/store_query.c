@@ -144,12 +144,14 @@ history_json(struct sb_store *st, int64_t id)
 	sqlite3_stmt *s;
 	json_t *h = NULL;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT hist, created_ms FROM messages WHERE id = ?",
-	    -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT hist, created_ms,"
+	    " (SELECT min(a.id) FROM attempts a WHERE a.message_id = m.id)"
+	    " FROM messages m WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
 		return json_array();
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		h = sb_store_hist_json(sb_store_col_text(s, 0), sqlite3_column_int64(s, 1), id);
+		h = sb_store_hist_json(sb_store_col_text(s, 0), sqlite3_column_int64(s, 1), id,
+		    sqlite3_column_int64(s, 2));
 	sqlite3_finalize(s);
 	return h != NULL ? h : json_array();
 }

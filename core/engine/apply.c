@@ -85,8 +85,10 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 	}
 	/* The message first: if it moved under us, the attempt stays as it was. */
 	if (msg) {
-		if (sb_store_message_update(st, t->message_id, t->old_message_status,
-		    t->message_status, t->step, t->reason, t->attempt_id, now) != 0) {
+		if ((t->first ? sb_store_message_update_first(st, t->message_id,
+		    t->old_message_status, t->message_status, t->step, t->reason, now) :
+		    sb_store_message_update(st, t->message_id, t->old_message_status,
+		    t->message_status, t->step, t->reason, t->attempt_id, now)) != 0) {
 			refuse(dp, t, "message (not as read)", t->old_message_status,
 			    t->message_status);
 			return -1;
@@ -105,8 +107,9 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 		return -1;
 	}
 	/* A message move wrote its history entry with it; any other change
-	 * (an attempt's alone) gets one of its own. */
-	if (!msg)
+	 * (an attempt's alone) gets one of its own, but for the first step's
+	 * start of a message just stored queued, whose row has it already. */
+	if (!msg && !t->first)
 		sb_store_history_add(st, t->message_id, t->attempt_id,
 		    ch != NULL ? ch->status : t->old_message_status, t->reason, now);
 	/* Every time stored here is a promise to act then: wake by it. */
@@ -124,10 +127,8 @@ sb_eng_transition(struct sb_dispatch *dp, const struct sb_transition *t)
 void
 sb_eng_created(struct sb_dispatch *dp, const struct sb_message *m)
 {
+	/* Its first history entry came with its row (sb_store_message_insert). */
 	count_move(dp, -1, m->status);
-	/* A queued message's first row is its first step's (sb_eng_start_step). */
-	if (m->status != SB_ST_QUEUED)
-		sb_store_history_add(dp->d->store, m->id, 0, m->status, m->reason, m->created_ms);
 	/* Born final (rejected by a filter): the application hears of it too. */
 	if (sb_status_final(m->status))
 		sb_events_status(dp->d, m->id, m->status, m->reason, m->created_ms);
@@ -161,6 +162,7 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	struct sb_transition t = {
 		.message_id = message_id, .old_message_status = old_status,
 		.message_status = SB_SM_KEEP, .step = step, .reason = reason,
+		.first = old_status == SB_ST_QUEUED && step == 0,
 	};
 	char why[400];
 
@@ -187,8 +189,8 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	att = sb_store_attempt_insert(dp->d->store, message_id, step, cv->steps[step].channel,
 	    SB_ST_QUEUED, now, now, &expire);
 	t.attempt_id = att > 0 ? att : 0;
-	/* A message just stored as queued needs only its history row. */
-	if (!(old_status == SB_ST_QUEUED && step == 0))
+	/* A message just stored queued stays so; its row has its entry. */
+	if (!t.first)
 		t.message_status = SB_ST_QUEUED;
 	if (sb_eng_transition(dp, &t) != 0)
 		return;
@@ -196,7 +198,7 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
 	/* The search's channel type is the latest attempt's (the delivering
 	 * one); a message just stored as queued has its first step's already. */
-	if (att > 0 && !(old_status == SB_ST_QUEUED && step == 0))
+	if (att > 0 && !t.first)
 		sb_store_message_set_channel_type(dp->d->store, message_id,
 		    sb_channel_type(inst != NULL ? inst->cfg->module : NULL));
 	if (inst == NULL) {

@@ -75,6 +75,10 @@ struct sb_transition {
 	const char *reason;                  /* NULL: none, "": cleared */
 	int64_t send_at_ms;                  /* new send time, 0: unchanged */
 	int64_t expires_ms;                  /* with send_at_ms: new validity end, 0: unchanged */
+	/* The message was just stored queued and this is its first step's
+	 * start: its row holds the entry "queued, with its first attempt"
+	 * already, so a move replaces that entry and no move writes one. */
+	int first;
 };
 
 /*

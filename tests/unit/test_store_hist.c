@@ -1,7 +1,8 @@
 /*
  * test_store_hist.c - a message's history, kept in its row (store_hist.c):
- * what a change writes, what the API reads back (times, attempts, reasons
- * of any bytes), and the migration of the older history rows.
+ * the first entry its INSERT writes, what a change writes, what the API
+ * reads back (times, attempts, reasons of any bytes), and the migration
+ * of the older history rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,10 +103,10 @@ test_history_kept_in_the_row(void **state)
 
 	(void)state;
 	assert_non_null(st);
+	/* Its INSERT writes the first entry: queued, with its first attempt. */
 	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
 	a1 = sb_store_attempt_insert(st, m.id, 0, "sms", SB_ST_QUEUED, 1000, 1000, NULL);
 	assert_true(a1 > 0);
-	assert_int_equal(sb_store_history_add(st, m.id, a1, SB_ST_QUEUED, NULL, 1000), 0);
 	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_SENDING, -1, "",
 	    a1, 1002), 0);
 	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SENDING, SB_ST_QUEUED, -1,
@@ -134,29 +135,56 @@ test_history_kept_in_the_row(void **state)
 	json_decref(j);
 	sb_store_close(st);
 	/* Stored compact: times after created_ms, attempts after the message's id. */
-	assert_non_null(strstr(raw_hist(m.id), ",[0,\"queued\","));
+	assert_non_null(strstr(raw_hist(m.id), ",[0,\"queued\"],[2,\"sending\","));
 	assert_non_null(strstr(raw_hist(m.id), ",[-100,\"delivered\",null,\"late\"]"));
 }
 
-/* A message of no change has an empty history, not a missing one. */
+/*
+ * The first entry comes with the row: a message stored queued whose first
+ * step never inserted an attempt shows none; one stored with another
+ * status shows it with its reason; and a first step that did not start
+ * replaces the "queued" entry with its own (update_first), so the history
+ * is what happened, not what was expected.
+ */
 static void
-test_history_of_a_message_without_changes(void **state)
+test_first_entry_comes_with_the_row(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message m = {
+	struct sb_message q = {
 		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
 		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
 		.expires_ms = 900000,
-	};
+	}, sch = q, held = q;
 	json_t *j;
 
 	(void)state;
 	assert_non_null(st);
-	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
-	j = sb_store_message_json(st, m.id, NULL);
-	assert_true(json_is_array(json_object_get(j, "history")));
-	assert_int_equal(json_array_size(json_object_get(j, "history")), 0);
+	assert_int_equal(sb_store_message_insert(st, &q, &err), 0);
+	sch.status = SB_ST_SCHEDULED;
+	sch.reason = "wait \"here\"";
+	sch.send_at_ms = 5000;
+	assert_int_equal(sb_store_message_insert(st, &sch, &err), 0);
+	assert_int_equal(sb_store_message_insert(st, &held, &err), 0);
+	assert_int_equal(sb_store_message_update_first(st, held.id, SB_ST_QUEUED,
+	    SB_ST_SCHEDULED, -1, "waiting for allowed hours", 1001), 0);
+	/* Compare-and-set still: a stale status replaces nothing. */
+	assert_int_equal(sb_store_message_update_first(st, held.id, SB_ST_QUEUED,
+	    SB_ST_CANCELLED, -1, NULL, 1002), 1);
+	assert_int_equal(sb_store_commit(st), 0);
+
+	j = sb_store_message_json(st, q.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
+	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "queued", 0, NULL);
+	json_decref(j);
+	j = sb_store_message_json(st, sch.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
+	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "scheduled", 0, "wait \"here\"");
+	json_decref(j);
+	j = sb_store_message_json(st, held.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
+	assert_entry(j, 0, "1970-01-01T00:00:01.001Z", "scheduled", 0,
+	    "waiting for allowed hours");
 	json_decref(j);
 	sb_store_close(st);
 }
@@ -230,7 +258,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_history_kept_in_the_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history_of_a_message_without_changes, setup,
+		cmocka_unit_test_setup_teardown(test_first_entry_comes_with_the_row, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_history_into_the_row, setup,
 		    teardown),
