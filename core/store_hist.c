@@ -117,8 +117,9 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	*p++ = '"';
 	p = hist_put(p, name, namelen);
 	*p++ = '"';
-	/* Stored queued: its first attempt is the one its first step inserts. */
-	if (first && status == SB_ST_QUEUED && reason == NULL) {
+	/* Stored queued: its first attempt is the one its first step inserts
+	 * (whose start, not the submission, gives this entry its reason). */
+	if (first && status == SB_ST_QUEUED) {
 		*p++ = ']';
 		t->len = (size_t)(p - t->s);
 		return 0;

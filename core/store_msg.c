@@ -45,7 +45,8 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sb_store_bind_text(s, 21, m->channel_type);
 	/* The per-broadcast indexes hold a broadcast of many (migration 16 -> 17). */
 	sb_store_bind_int_or_null(s, 22, 1, m->broadcast_id == 0 || m->broadcast_single);
-	if (sb_store_hist_first(&first, m->status, m->reason) < 0)
+	if (sb_store_hist_first(&first, m->status,
+	    m->reason != NULL && *m->reason != '\0' ? m->reason : NULL) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 	sqlite3_bind_text(s, 23, first.s, (int)first.len, SQLITE_STATIC);
 	rc = sb_store_exec_write(st, s);

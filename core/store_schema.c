@@ -343,11 +343,12 @@ static const char *const migrations[] = {
 	/*
 	 * 15 -> 16: a message's history moves into its row (messages.hist),
 	 * appended by the update that changes its status: a row and an index
-	 * entry in `history` cost ~1 us and ~160 bytes per message for four
-	 * changes. Each entry is `,[at, "status", attempt, "reason"]` with
-	 * `at` in ms after created_ms, `attempt` the attempt's id minus the
-	 * message's (null without one) and the reason left out when there is
-	 * none; the history reads as JSON once wrapped in [] (store_hist.c).
+	 * entry in `history` cost ~1 us each, ~4 us and ~160 bytes for a
+	 * message's four changes. Each entry is `,[at, "status", attempt,
+	 * "reason"]` with `at` in ms after created_ms, `attempt` the attempt's
+	 * id minus the message's (null without one) and the reason left out
+	 * when there is none; the history reads as JSON once wrapped in []
+	 * (store_hist.c has the whole format).
 	 * The subquery's ORDER BY keeps the rows in their order: SQLite does
 	 * not flatten an ordered subquery into an aggregate.
 	 */
