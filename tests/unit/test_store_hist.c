@@ -139,6 +139,37 @@ test_history_kept_in_the_row(void **state)
 	assert_non_null(strstr(raw_hist(m.id), ",[-100,\"delivered\",null,\"late\"]"));
 }
 
+/* A reason longer than the tail's own buffer, escaped at its longest
+ * (a control character takes six bytes), reads back whole. */
+static void
+test_long_reason_reads_back_whole(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
+		.expires_ms = 900000,
+	};
+	char reason[1201];
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reason) - 1; i++)
+		reason[i] = i % 3 == 0 ? '\x02' : i % 3 == 1 ? '"' : 'z';
+	reason[sizeof(reason) - 1] = '\0';
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_FAILED, -1, reason,
+	    0, 1001), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 2);
+	assert_entry(j, 1, "1970-01-01T00:00:01.001Z", "failed", 0, reason);
+	json_decref(j);
+	sb_store_close(st);
+}
+
 /*
  * The first entry comes with the row: a message stored queued whose first
  * step never inserted an attempt shows none; one stored with another
@@ -259,6 +290,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_history_kept_in_the_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_entry_comes_with_the_row, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_reason_reads_back_whole, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_history_into_the_row, setup,
 		    teardown),
