@@ -15,7 +15,6 @@
 #include "store_stats.h"
 #include "timefmt.h"
 
-
 enum fig { F_TRIGGERS, F_DELIVERED, F_READ, F_UNDELIVERABLE, F_FAILED, F_COUNT };
 
 /* Which figures a status adds to (besides triggers). */

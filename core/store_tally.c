@@ -26,7 +26,6 @@
 
 #include "store_internal.h"
 
-
 /* One move; the strings are offsets into the log's arena. */
 struct tally_move {
 	uint32_t sub, tpl, ctype;
