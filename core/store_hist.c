@@ -103,9 +103,13 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 {
 	const char *name = sb_status_name(status);
 	size_t namelen = strlen(name);
-	/* ,[0,"name",<attempt>,"<reason>"] */
-	size_t need = namelen + 48 + (reason != NULL ? strlen(reason) * 6 + 3 : 0);
+	size_t need;
 	char *p;
+
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;        /* "" is no reason, as in messages.reason */
+	/* ,[0,"name",<attempt>,"<reason>"] */
+	need = namelen + 48 + (reason != NULL ? strlen(reason) * 6 + 3 : 0);
 
 	t->s = need <= sizeof(t->small) ? t->small : malloc(need);
 	if (t->s == NULL)

@@ -158,7 +158,8 @@ struct sb_store {
  * the UPDATE writes from created_ms), in t->small or malloc'd; a message's
  * first entry, whole (its INSERT's); and a stored history (messages.hist,
  * may be NULL) as the API's array, with the id of the message's first
- * attempt (0: none) for the entry of a message stored queued.
+ * attempt (0: none) for the entry of a message stored queued. A reason
+ * of NULL or "" is none.
  */
 struct sb_store_hist_tail {
 	char *s;

@@ -45,8 +45,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 	sb_store_bind_text(s, 21, m->channel_type);
 	/* The per-broadcast indexes hold a broadcast of many (migration 16 -> 17). */
 	sb_store_bind_int_or_null(s, 22, 1, m->broadcast_id == 0 || m->broadcast_single);
-	if (sb_store_hist_first(&first, m->status,
-	    m->reason != NULL && *m->reason != '\0' ? m->reason : NULL) < 0)
+	if (sb_store_hist_first(&first, m->status, m->reason) < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 	sqlite3_bind_text(s, 23, first.s, (int)first.len, SQLITE_STATIC);
 	rc = sb_store_exec_write(st, s);
@@ -200,8 +199,7 @@ message_update(struct sb_store *st, enum store_stmt which, int64_t id, enum sb_s
 	struct sb_store_hist_tail tail;
 	int rc;
 
-	if (sb_store_hist_tail(&tail, status, id, attempt_id,
-	    reason != NULL && *reason != '\0' ? reason : NULL) < 0)
+	if (sb_store_hist_tail(&tail, status, id, attempt_id, reason) < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, sb_status_name(status), -1, SQLITE_STATIC);
 	sb_store_bind_int_or_null(s, 2, step, step < 0);
@@ -377,8 +375,7 @@ sb_store_history_add(struct sb_store *st, int64_t message_id, int64_t attempt_id
 	struct sb_store_hist_tail tail;
 	int rc;
 
-	if (sb_store_hist_tail(&tail, status, message_id, attempt_id,
-	    reason != NULL && *reason != '\0' ? reason : NULL) < 0)
+	if (sb_store_hist_tail(&tail, status, message_id, attempt_id, reason) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
 	sqlite3_bind_int64(s, 2, at_ms);
