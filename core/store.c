@@ -99,8 +99,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " WHERE a.status = 'accepted' AND a.poll_ms IS NOT NULL AND a.poll_ms <= ?"
 	    " ORDER BY a.poll_ms LIMIT ?",
 	[ST_ATT_EXPIRE_DUE] = ATTEMPT_SELECT
-	    " WHERE a.status IN ('queued', 'accepted') AND a.expire_ms IS NOT NULL"
-	    " AND a.expire_ms <= ? ORDER BY a.expire_ms LIMIT ?",
+	    " WHERE a.expire_ms IS NOT NULL AND a.final_ms IS NULL AND a.expire_ms <= ?"
+	    " AND a.status IN ('queued', 'accepted') ORDER BY a.expire_ms LIMIT ?",
 	[ST_ATT_FALLBACK_DUE] = ATTEMPT_SELECT
 	    " WHERE a.status = 'accepted' AND a.fallback_ms IS NOT NULL"
 	    " AND a.fallback_ms <= ? ORDER BY a.fallback_ms LIMIT ?",
@@ -119,7 +119,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " UNION ALL SELECT min(poll_ms) FROM attempts"
 	    "  WHERE poll_ms IS NOT NULL AND status = 'accepted'"
 	    " UNION ALL SELECT min(expire_ms) FROM attempts"
-	    "  WHERE expire_ms IS NOT NULL AND status IN ('queued', 'accepted')"
+	    "  WHERE expire_ms IS NOT NULL AND final_ms IS NULL"
+	    "  AND status IN ('queued', 'accepted')"
 	    " UNION ALL SELECT min(send_at_ms) FROM messages INDEXED BY messages_due"
 	    "  WHERE status = 'scheduled')",
 	[ST_INBOUND_FILE] =

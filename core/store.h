@@ -28,7 +28,7 @@
 #include "errors.h"
 #include "status.h"
 
-#define SB_STORE_SCHEMA_VERSION 17
+#define SB_STORE_SCHEMA_VERSION 18
 
 struct sb_store;
 

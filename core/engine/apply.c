@@ -396,32 +396,68 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 
 /* ---- attempt identity ---- */
 
+/*
+ * A v4-shaped UUID: stable per attempt, unique per database. It is
+ * "%.8s-%.4s-4%.3s-8%.3s-%012llx" of the install id (32 hex digits, store.c)
+ * and the id's low 48 bits, put together by hand: it is made for every
+ * send and every receipt, and snprintf's five conversions cost more than
+ * the rest of the attempt's reference.
+ */
 void
 sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	const char *iid = sb_store_install_id(dp->d->store);
+	uint64_t v = (uint64_t)attempt_id & 0xffffffffffffULL;
+	char key[SB_ATTEMPT_KEY_LEN + 1];
+	size_t n;
 
-	/* A v4-shaped UUID: stable per attempt, unique per database. */
-	snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
-	    iid + 16, (unsigned long long)attempt_id & 0xffffffffffffULL);
+	if (len == 0)
+		return;
+	if (strnlen(iid, 19) < 19) {
+		/* Not an id the store makes (the pieces read past its end stay
+		 * inside the store's 33-byte buffer): the shape all the same. */
+		snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
+		    iid + 16, (unsigned long long)v);
+		return;
+	}
+	memcpy(key, iid, 8);
+	key[8] = '-';
+	memcpy(key + 9, iid + 8, 4);
+	key[13] = '-';
+	key[14] = '4';
+	memcpy(key + 15, iid + 12, 3);
+	key[18] = '-';
+	key[19] = '8';
+	memcpy(key + 20, iid + 16, 3);
+	key[23] = '-';
+	for (int i = SB_ATTEMPT_KEY_LEN - 1; i >= 24; i--, v >>= 4)
+		key[i] = hex[v & 15];
+	n = len - 1 < SB_ATTEMPT_KEY_LEN ? len - 1 : SB_ATTEMPT_KEY_LEN;
+	memcpy(buf, key, n);
+	buf[n] = '\0';
 }
 
 void
 sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r)
 {
-	char key[48];
+	int has_id = r->provider_id != NULL && *r->provider_id != '\0';
 
 	/* While sending, the attempt's own key stands in for the provider id:
 	 * that is not an id the provider can be asked about. */
-	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+	if (has_id) {
+		char key[SB_ATTEMPT_KEY_LEN + 1];
+
+		sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+		has_id = strcmp(r->provider_id, key) != 0;
+	}
 	*a = (struct sb_attempt_ref){
 		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
 		.message_step = r->message_step, .tries = r->tries, .status = r->status,
 		.message_status = r->message_status, .chain = r->chain,
 		.instance = r->instance, .expires_ms = r->expires_ms, .chain_ver = r->chain_ver,
-		.has_provider_id = r->provider_id != NULL && *r->provider_id != '\0' &&
-		    strcmp(r->provider_id, key) != 0,
+		.has_provider_id = has_id,
 	};
 }
 

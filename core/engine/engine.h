@@ -100,7 +100,9 @@ int sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a,
  */
 void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     int64_t chain_ver, const char *chain_name, int step, const char *reason);
-/* The attempt's idempotency key, also its provider id until the provider names one. */
+/* The attempt's idempotency key, also its provider id until the provider
+ * names one: a UUID's 36 characters (truncated to fit `len`). */
+#define SB_ATTEMPT_KEY_LEN 36
 void sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len);
 /* Fill `a` from a store row; its strings point into the row. */
 void sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,

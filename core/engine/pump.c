@@ -263,7 +263,7 @@ static int
 mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 {
 	struct sb_attempt_ref a;
-	char key[48];
+	char key[SB_ATTEMPT_KEY_LEN + 1];
 	/* Until the provider names its own id, receipts find the attempt by
 	 * its key: a Kannel-style report can beat the HTTP answer. */
 	struct sb_outcome_info info = { .provider_id = key, .retry_after_s = -1 };
@@ -308,7 +308,7 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 {
 	const struct sb_attempt_row *r = &rd->row;
 	struct sb_ticket_slot *f = ticket_new(&dp->pump);
-	char key[48];
+	char key[SB_ATTEMPT_KEY_LEN + 1];
 	struct sb_send_request req;
 	struct sb_send_result fail = {
 		.struct_size = sizeof(fail), .outcome = SB_OUT_TEMPORARY,

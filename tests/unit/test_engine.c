@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "engine/due.h"
 #include "engine/engine.h"
 #include "ratelimit.h"
@@ -241,8 +242,15 @@ test_poll_and_expiry_queries(void **state)
 	assert_int_equal(sb_store_attempts_expire_due(st, 4999, 10, keep_id, ids), 0);
 	assert_int_equal(sb_store_attempts_expire_due(st, 5000, 10, keep_id, ids), 1);
 	assert_int_equal(ids[0], att);
-	/* Accepted with a poll at 300: the earliest timer. */
+	/* In flight it keeps its entry (schema 18) but is not due: its answer
+	 * decides; accepted, it is due again. */
 	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_QUEUED, &(struct sb_attempt_change){
+	    .status = SB_ST_SENDING, .tries = 1, .next_ms = -1, .fallback_ms = -1,
+	    .sent_ms = 150 }), 0);
+	assert_int_equal(sb_store_attempts_expire_due(st, INT64_MAX, 10, keep_id, ids), 0);
+	assert_int_equal(sb_store_next_due(st), INT64_MAX);
+	/* Accepted with a poll at 300: the earliest timer. */
+	assert_int_equal(sb_store_attempt_update(st, att, SB_ST_SENDING, &(struct sb_attempt_change){
 	    .status = SB_ST_ACCEPTED, .provider_id = "p-1", .tries = 1, .next_ms = -1,
 	    .fallback_ms = -1, .accepted_ms = 200, .poll_ms = 300 }), 0);
 	assert_int_equal(sb_store_next_due(st), 300);
@@ -349,6 +357,7 @@ test_queries_use_indexes(void **state)
 		{ ST_ATT_EXPIRE_DUE, "attempts_expire" },
 		{ ST_MSG_DUE, "messages_due" },
 		{ ST_NEXT_DUE, "messages_due" },
+		{ ST_NEXT_DUE, "attempts_expire" },
 	};
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 0, &err);
@@ -375,6 +384,35 @@ test_queries_use_indexes(void **state)
 	sb_store_close(st);
 }
 
+
+/* The attempt key, put together by hand, is the UUID shape it always was. */
+static void
+test_attempt_key_shape(void **state)
+{
+	static const int64_t ids[] = { 1, 42, 0xabcdef, 0xffffffffffffLL, 0x123456789abcdefLL };
+	struct sb_error err = { 0 };
+	struct sb_daemon d = { 0 };
+	struct sb_dispatch dp = { .d = &d };
+	char key[SB_ATTEMPT_KEY_LEN + 1], want[64], small[10];
+	const char *iid;
+
+	(void)state;
+	d.store = sb_store_open(dbpath, 0, &err);
+	assert_non_null(d.store);
+	iid = sb_store_install_id(d.store);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(want, sizeof(want), "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8,
+		    iid + 12, iid + 16, (unsigned long long)ids[i] & 0xffffffffffffULL);
+		sb_eng_attempt_key(&dp, ids[i], key, sizeof(key));
+		assert_string_equal(key, want);
+		assert_int_equal(strlen(key), SB_ATTEMPT_KEY_LEN);
+	}
+	/* A short buffer gets the key's beginning, terminated. */
+	sb_eng_attempt_key(&dp, 7, small, sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, want, sizeof(small) - 1);
+	sb_store_close(d.store);
+}
 
 /* ---- the watch (watch.c) ---- */
 
@@ -499,6 +537,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_poll_and_expiry_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_key_shape, setup, teardown),
 		cmocka_unit_test(test_watch_holds_touches_and_releases),
 		cmocka_unit_test(test_watch_run_across_the_table_end),
 	};

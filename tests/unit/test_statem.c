@@ -127,6 +127,11 @@ check_one(enum sb_status a, enum sb_sm_event ev, int want)
 		fail_msg("%s + %s: attempt %s, expected %s", sb_status_name(a),
 		    sb_sm_event_name(ev), sb_status_name(d.attempt),
 		    want == K ? "kept" : sb_status_name((enum sb_status)want));
+	/* An attempt that ends gets its final time: the store's expiry index
+	 * holds an attempt until then (schema 18). */
+	if (d.attempt != SB_SM_KEEP && sb_status_final(d.attempt) && !d.set_final)
+		fail_msg("%s + %s: attempt ends %s without its final time", sb_status_name(a),
+		    sb_sm_event_name(ev), sb_status_name(d.attempt));
 	/* Whatever the message does, the table allows it. */
 	if (d.message != SB_SM_KEEP && !sb_sm_message_move_ok(msg, d.message))
 		fail_msg("%s + %s: message %s -> %s not allowed", sb_status_name(a),
