@@ -2,13 +2,17 @@
  * loadgen.c - the benchmark's client: POST /v1/messages over C keep-alive
  * connections, one request in flight per connection, and the latency of
  * each acknowledgement (which the daemon sends only after its group
- * commit). Prints one summary line; scripts/bench does the rest.
+ * commit). Prints one summary line, with its own CPU time per message;
+ * scripts/bench does the rest. -u sends the same requests to another path
+ * (the bench's `ceiling`: straight to the mock carrier, no daemon).
  *
  *   loadgen -p PORT -k API_KEY -n MESSAGES [-c CONNECTIONS] [-r RECIPIENTS_PER_REQUEST]
+ *           [-u PATH]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +29,7 @@ struct conn {
 
 struct load {
 	struct event_base *base;
-	const char *key;
+	const char *key, *path;
 	int port;
 	long total, issued, done, errors, per_request;
 	double *lat;
@@ -84,7 +88,7 @@ issue(struct conn *c)
 	evhttp_add_header(h, "Authorization", auth);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	c->started = now_s();
-	evhttp_make_request(c->evcon, req, EVHTTP_REQ_POST, "/v1/messages");
+	evhttp_make_request(c->evcon, req, EVHTTP_REQ_POST, ld->path);
 }
 
 static int
@@ -98,20 +102,23 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct load ld = { .per_request = 1 };
+	struct load ld = { .per_request = 1, .path = "/v1/messages" };
 	int nconn = 16, opt;
 	struct conn *conns;
-	double t0, t1;
+	struct rusage ru;
+	double t0, t1, cpu;
 
-	while ((opt = getopt(argc, argv, "p:k:n:c:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:k:n:c:r:u:")) != -1) {
 		switch (opt) {
 		case 'p': ld.port = atoi(optarg); break;
 		case 'k': ld.key = optarg; break;
 		case 'n': ld.total = atol(optarg); break;
 		case 'c': nconn = atoi(optarg); break;
 		case 'r': ld.per_request = atol(optarg); break;
+		case 'u': ld.path = optarg; break;
 		default:
-			fprintf(stderr, "usage: loadgen -p PORT -k KEY -n N [-c CONN] [-r PER_REQ]\n");
+			fprintf(stderr, "usage: loadgen -p PORT -k KEY -n N [-c CONN] [-r PER_REQ]"
+			    " [-u PATH]\n");
 			return 2;
 		}
 	}
@@ -131,11 +138,15 @@ main(int argc, char **argv)
 	}
 	event_base_dispatch(ld.base);
 	t1 = now_s();
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	qsort(ld.lat, (size_t)ld.nlat, sizeof(double), cmp_double);
 	printf("accepted %ld messages in %.3f s = %.0f msg/s; ack latency p50 %.2f ms"
-	    " p99 %.2f ms max %.2f ms; errors %ld\n", ld.done, t1 - t0,
-	    (double)ld.done / (t1 - t0), ld.lat[ld.nlat / 2] * 1e3,
-	    ld.lat[(long)((double)ld.nlat * 0.99)] * 1e3, ld.lat[ld.nlat - 1] * 1e3, ld.errors);
+	    " p99 %.2f ms max %.2f ms; errors %ld; load generator CPU %.1f us per message\n",
+	    ld.done, t1 - t0, (double)ld.done / (t1 - t0), ld.lat[ld.nlat / 2] * 1e3,
+	    ld.lat[(long)((double)ld.nlat * 0.99)] * 1e3, ld.lat[ld.nlat - 1] * 1e3, ld.errors,
+	    ld.done > 0 ? cpu * 1e6 / (double)ld.done : 0.0);
 	for (int i = 0; i < nconn; i++)
 		if (conns[i].evcon != NULL)
 			evhttp_connection_free(conns[i].evcon);
