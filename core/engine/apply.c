@@ -438,14 +438,38 @@ sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t
 	buf[n] = '\0';
 }
 
+int64_t
+sb_eng_attempt_of_key(struct sb_dispatch *dp, const char *key)
+{
+	char mine[SB_ATTEMPT_KEY_LEN + 1];
+	int64_t id = 0;
+
+	if (key == NULL || strlen(key) != SB_ATTEMPT_KEY_LEN)
+		return 0;
+	for (int i = 24; i < SB_ATTEMPT_KEY_LEN; i++) {
+		char c = key[i];
+
+		if (c >= '0' && c <= '9')
+			id = id * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			id = id * 16 + (c - 'a' + 10);
+		else
+			return 0;
+	}
+	/* Ours only if this store would have made exactly this key. */
+	sb_eng_attempt_key(dp, id, mine, sizeof(mine));
+	return id > 0 && strcmp(mine, key) == 0 ? id : 0;
+}
+
 void
 sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r)
 {
 	int has_id = r->provider_id != NULL && *r->provider_id != '\0';
 
-	/* While sending, the attempt's own key stands in for the provider id:
-	 * that is not an id the provider can be asked about. */
+	/* The attempt's own key (a plugin may name it the provider id, and
+	 * rows of older versions kept it while sending) is not an id the
+	 * provider can be asked about. */
 	if (has_id) {
 		char key[SB_ATTEMPT_KEY_LEN + 1];
 

@@ -104,6 +104,9 @@ void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_statu
  * names one: a UUID's 36 characters (truncated to fit `len`). */
 #define SB_ATTEMPT_KEY_LEN 36
 void sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len);
+/* The attempt whose key `key` is, if this store made it; 0 if none. (A
+ * key holds the id's low 48 bits: ids stay far below 2^48.) */
+int64_t sb_eng_attempt_of_key(struct sb_dispatch *dp, const char *key);
 /* Fill `a` from a store row; its strings point into the row. */
 void sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r);

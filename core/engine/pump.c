@@ -115,7 +115,7 @@ static void send_ahead_next(struct sb_dispatch *dp, struct sb_instance *inst);
 /*
  * The attempt as a successful SB_EV_SEND leaves it (statem.c's
  * decide_send): `sending`, one more try, its message `sending` at this
- * step, our own key standing in for a provider id.
+ * step, no provider id yet.
  */
 static void
 ref_after_send(struct sb_dispatch *dp, struct sb_attempt_ref *a, const struct sb_attempt_row *r)
@@ -263,14 +263,14 @@ static int
 mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 {
 	struct sb_attempt_ref a;
-	char key[SB_ATTEMPT_KEY_LEN + 1];
-	/* Until the provider names its own id, receipts find the attempt by
-	 * its key: a Kannel-style report can beat the HTTP answer. */
-	struct sb_outcome_info info = { .provider_id = key, .retry_after_s = -1 };
+	/* No provider id is written: until the provider names its own, a
+	 * receipt that carries the attempt's key (a Kannel-style report can
+	 * beat the HTTP answer) finds the attempt by the id in the key
+	 * (receipt.c), and no index entry is made and moved for the key. */
+	struct sb_outcome_info info = { .retry_after_s = -1 };
 
 	if (sb_bcast_guard_send(dp, rd->row.message_id, rd->row.message_status))
 		return -1;
-	sb_eng_attempt_key(dp, rd->row.id, key, sizeof(key));
 	sb_eng_ref_of_row(dp, &a, &rd->row);
 	return sb_eng_event(dp, &a, SB_EV_SEND, &info) == SB_ST_SENDING ? 0 : -1;
 }

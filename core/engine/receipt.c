@@ -26,6 +26,7 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 {
 	struct sb_found_attempt f = { .dp = dp };
 	struct sb_outcome_info info = { .retry_after_s = -1 };
+	int64_t id;
 
 	if (rc == NULL || rc->provider_id == NULL || *rc->provider_id == '\0') {
 		sb_log(SB_LOG_WARN, "[%s] receipt without a provider id ignored", inst->name);
@@ -33,6 +34,13 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 	}
 	sb_store_attempt_by_provider(dp->d->store, inst->name, rc->provider_id, sb_eng_keep_attempt,
 	    &f);
+	/* Not a provider's id: it may be the attempt's own key, which the
+	 * provider had with the request (a report that beat the answer). */
+	if (!f.found && (id = sb_eng_attempt_of_key(dp, rc->provider_id)) > 0) {
+		sb_store_attempt_get(dp->d->store, id, sb_eng_keep_attempt, &f);
+		if (f.found && strcmp(f.instance, inst->name) != 0)
+			f.found = 0; /* another instance's attempt: not this one's news */
+	}
 	if (!f.found) {
 		sb_log(SB_LOG_WARN, "[%s] receipt for unknown provider id '%.64s' ignored",
 		    inst->name, rc->provider_id);

@@ -385,7 +385,8 @@ test_queries_use_indexes(void **state)
 }
 
 
-/* The attempt key, put together by hand, is the UUID shape it always was. */
+/* The attempt key, put together by hand, is the UUID shape it always was,
+ * and reads back as its attempt's id. */
 static void
 test_attempt_key_shape(void **state)
 {
@@ -406,7 +407,34 @@ test_attempt_key_shape(void **state)
 		sb_eng_attempt_key(&dp, ids[i], key, sizeof(key));
 		assert_string_equal(key, want);
 		assert_int_equal(strlen(key), SB_ATTEMPT_KEY_LEN);
+		/* A receipt that carries the key finds the attempt by it (the key
+		 * holds an id's low 48 bits: 2.8e14 attempts). */
+		assert_int_equal(sb_eng_attempt_of_key(&dp, key), ids[i] & 0xffffffffffffLL);
 	}
+	/* Only a key this store would make: not another store's, not one
+	 * changed in any way, not a provider's id of the same length. */
+	sb_eng_attempt_key(&dp, 42, key, sizeof(key));
+	want[0] = key[0] == 'a' ? 'b' : 'a';
+	memcpy(want + 1, key + 1, sizeof(key) - 1);
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	memcpy(want, key, sizeof(key));
+	want[SB_ATTEMPT_KEY_LEN - 1] = 'A';
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	want[SB_ATTEMPT_KEY_LEN - 1] = 'g';
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	memcpy(want, key, sizeof(key));
+	want[14] = '5';
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	memcpy(want, key, sizeof(key));
+	strcat(want, "0");
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	want[SB_ATTEMPT_KEY_LEN - 1] = '\0';
+	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
+	sb_eng_attempt_key(&dp, 0, key, sizeof(key));
+	assert_int_equal(sb_eng_attempt_of_key(&dp, key), 0);
+	assert_int_equal(sb_eng_attempt_of_key(&dp, "0123456789abcdef0123456789abcdef0123"), 0);
+	assert_int_equal(sb_eng_attempt_of_key(&dp, ""), 0);
+	assert_int_equal(sb_eng_attempt_of_key(&dp, NULL), 0);
 	/* A short buffer gets the key's beginning, terminated. */
 	sb_eng_attempt_key(&dp, 7, small, sizeof(small));
 	assert_int_equal(strlen(small), sizeof(small) - 1);
