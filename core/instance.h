@@ -74,6 +74,15 @@ struct sb_instance {
 	double rate, burst;
 	struct sb_bucket bucket;
 	unsigned lane_rr;                 /* rotates the first subaccount lane per pass */
+	/*
+	 * When the earliest queued attempt on it is due, as far as the engine
+	 * knows: set by each pump pass that empties its due queue (INT64_MAX:
+	 * none queued), lowered by every attempt queued on it; 0 (a new
+	 * instance, or work left) means "maybe now". A new message's first
+	 * step starts at once only before it (apply.c: no queue jumped).
+	 */
+	int64_t queue_due_ms;
+	int64_t queue_read_ms;            /* the last pump pass that read its queue */
 	uint64_t sent, accepted, failed;  /* counters for `plugins` and /metrics */
 	uint64_t polled;                  /* receipt polls asked of the plugin */
 	struct sb_instance *next_draining;

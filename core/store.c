@@ -80,7 +80,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * of a batch's CPU (perf, scripts/bench batch). */
 	[ST_ATT_INSERT] =
 	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms,"
-	    " subaccount, expire_ms) VALUES (?,?,?,?,?,?,?,?)",
+	    " subaccount, expire_ms, tries, sent_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_ATT_MSG_OF] = "SELECT subaccount, expires_ms FROM messages WHERE id = ?",
 	[ST_ATT_READY] = ATTEMPT_SELECT
 	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"

@@ -182,7 +182,11 @@ struct sb_attempt_row {
 /* Called per row; strings are valid only during the call. Return non-zero to stop. */
 typedef int (*sb_attempt_fn)(void *arg, const struct sb_attempt_row *row);
 
-/* A new attempt; *expire_ms (if not NULL) gets its copy of the message's validity end. */
+/*
+ * A new attempt; *expire_ms (if not NULL) gets its copy of the message's
+ * validity end. Stored `sending`, it is its first try, sent at now_ms (a
+ * step that starts at once: the engine's direct start).
+ */
 int64_t sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
     int64_t *expire_ms);

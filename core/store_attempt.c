@@ -52,6 +52,8 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	sqlite3_bind_int64(s, 6, now_ms);
 	sqlite3_bind_text(s, 7, subaccount, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, expires);
+	sqlite3_bind_int(s, 9, status == SB_ST_SENDING);
+	sb_store_bind_int_or_null(s, 10, now_ms, status != SB_ST_SENDING);
 	rc = sb_store_exec_write(st, s);
 	if (m != NULL)
 		sqlite3_reset(m);

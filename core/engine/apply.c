@@ -152,9 +152,64 @@ not_started(struct sb_dispatch *dp, const struct sb_transition *t, enum sb_statu
 	sb_eng_transition(dp, t);
 }
 
-void
-sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
-    int64_t chain_ver, const char *chain_name, int step, const char *reason)
+/*
+ * The direct start: a message just stored queued whose first step's
+ * instance can send now is marked `sending` at once, its attempt stored
+ * `sending` (the queued row, the pump's read of it and its mark's UPDATE
+ * never happen), and sent once the group holding it is committed, as any
+ * mark (pump.c). The rules decide it as
+ * they decide a pump's mark (SB_EV_SEND on the attempt as it would have
+ * been stored). 0 if it started; -1 and nothing written if it may not.
+ */
+static int
+start_direct(struct sb_dispatch *dp, const struct sb_message *m, struct sb_instance *inst,
+    int64_t now)
+{
+	const struct sb_sm_state s = {
+		.attempt = SB_ST_QUEUED, .message = SB_ST_QUEUED, .expires_ms = m->expires_ms,
+	};
+	const struct sb_sm_env env = {
+		.now_ms = now, .max_tries = (int)dp->d->cfg->retry.max_attempts,
+	};
+	struct sb_sm_decision dc;
+	struct sb_attempt_row r;
+	int64_t att, expire = 0;
+
+	if (!sb_pump_direct_ok(dp, inst))
+		return -1;
+	sb_sm_decide(&s, SB_EV_SEND, NULL, &env, &dc);
+	if (!dc.change || dc.attempt != SB_ST_SENDING || dc.message != SB_ST_SENDING)
+		return -1;
+	att = sb_store_attempt_insert(dp->d->store, m->id, 0, inst->name, SB_ST_SENDING, now,
+	    now, &expire);
+	if (att <= 0)
+		return -1;
+	/* The message's move, with its history entry; the attempt is stored as
+	 * the move leaves it. */
+	if (sb_eng_transition(dp, &(struct sb_transition){
+	    .message_id = m->id, .attempt_id = att, .old_message_status = SB_ST_QUEUED,
+	    .message_status = SB_ST_SENDING, .step = 0,
+	}) != 0)
+		return 0; /* refused and logged; the attempt waits for recovery */
+	note_time(dp, expire, 0);
+	r = (struct sb_attempt_row){
+		.id = att, .message_id = m->id, .status = SB_ST_QUEUED,
+		.message_status = SB_ST_QUEUED, .instance = inst->name,
+		.subaccount = m->subaccount, .chain = m->chain, .to = m->to, .from = m->from,
+		.text = m->text, .template_name = m->template_name,
+		.template_lang = m->template_lang, .template_vars = m->template_vars,
+		.next_ms = now, .expires_ms = m->expires_ms, .created_ms = now,
+		.expire_ms = expire, .chain_ver = m->chain_ver, .template_ver = m->template_ver,
+	};
+	sb_pump_direct(dp, inst, &r);
+	return 0;
+}
+
+/* A step's start; m: the message just stored queued, for a direct start of step 0. */
+static void
+start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    int64_t chain_ver, const char *chain_name, int step, const char *reason,
+    const struct sb_message *m)
 {
 	const struct sb_chain_version *cv = sb_chains_get(dp->chains, chain_ver, chain_name);
 	struct sb_instance *inst;
@@ -186,6 +241,10 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 		not_started(dp, &t, old_status, step);
 		return;
 	}
+	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
+	if (m != NULL && step == 0 && old_status == SB_ST_QUEUED && inst != NULL &&
+	    start_direct(dp, m, inst, now) == 0)
+		return;
 	att = sb_store_attempt_insert(dp->d->store, message_id, step, cv->steps[step].channel,
 	    SB_ST_QUEUED, now, now, &expire);
 	t.attempt_id = att > 0 ? att : 0;
@@ -195,7 +254,9 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 	if (sb_eng_transition(dp, &t) != 0)
 		return;
 	note_time(dp, expire, 0);
-	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
+	/* Queued: a direct start waits behind it. */
+	if (inst != NULL && att > 0 && inst->queue_due_ms > now)
+		inst->queue_due_ms = now;
 	/* The search's channel type is the latest attempt's (the delivering
 	 * one); a message just stored as queued has its first step's already. */
 	if (att > 0 && !t.first)
@@ -218,6 +279,19 @@ sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old
 		return;
 	}
 	sb_pump_soon(dp);
+}
+
+void
+sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    int64_t chain_ver, const char *chain_name, int step, const char *reason)
+{
+	start_step(dp, message_id, old_status, chain_ver, chain_name, step, reason, NULL);
+}
+
+void
+sb_eng_start_first(struct sb_dispatch *dp, const struct sb_message *m)
+{
+	start_step(dp, m->id, SB_ST_QUEUED, m->chain_ver, m->chain, 0, NULL, m);
 }
 
 /* ---- events ---- */
@@ -330,6 +404,7 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	struct sb_sm_env env = { .now_ms = sb_now_ms(), .max_tries = (int)cfg->retry.max_attempts };
 	struct sb_sm_decision dc;
 	struct sb_attempt_change ch = { .tries = -1, .next_ms = -1, .fallback_ms = -1 };
+	char key[SB_ATTEMPT_KEY_LEN + 1];
 	struct sb_transition t = {
 		.message_id = a->message_id, .attempt_id = a->attempt_id, .change = &ch,
 		.old_attempt_status = a->status, .old_message_status = a->message_status,
@@ -376,6 +451,14 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 		ch.error_text = info->error_text;
 		ch.parts = info->parts;
 	}
+	/* Out of `sending` without an id from the provider: the attempt's own
+	 * key, which the provider had with the request, is the id its
+	 * receipts can use (the mark wrote none: pump.c). */
+	if (a->status == SB_ST_SENDING && ch.status != SB_ST_SENDING &&
+	    (ch.provider_id == NULL || *ch.provider_id == '\0')) {
+		sb_eng_attempt_key(dp, a->attempt_id, key, sizeof(key));
+		ch.provider_id = key;
+	}
 	t.reason = reason_of(a, &dc, info, why, sizeof(why));
 	if (dc.why == SB_WHY_GAVE_UP || dc.why == SB_WHY_NO_FINAL_RECEIPT ||
 	    dc.why == SB_WHY_VALIDITY_BEFORE_SEND || dc.why == SB_WHY_CHANNEL_GONE ||
@@ -388,6 +471,13 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	}
 	if (sb_eng_transition(dp, &t) < 0)
 		return -1;
+	/* Queued again (a retry, a send put back): a direct start waits behind it. */
+	if (ch.status == SB_ST_QUEUED) {
+		struct sb_instance *inst = sb_loader_instance(dp->d->loader, a->instance);
+
+		if (inst != NULL && ch.next_ms < inst->queue_due_ms)
+			inst->queue_due_ms = ch.next_ms;
+	}
 	if (dc.next == SB_NEXT_STEP)
 		sb_eng_start_step(dp, a->message_id, dc.message != SB_SM_KEEP ? dc.message :
 		    a->message_status, a->chain_ver, a->chain, a->step + 1, t.reason);

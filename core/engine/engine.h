@@ -100,6 +100,9 @@ int sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a,
  */
 void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     int64_t chain_ver, const char *chain_name, int step, const char *reason);
+/* The first step of m, just stored queued: started directly `sending`
+ * when its instance can send now (apply.c), else as sb_eng_start_step. */
+void sb_eng_start_first(struct sb_dispatch *dp, const struct sb_message *m);
 /* The attempt's idempotency key, also its provider id until the provider
  * names one: a UUID's 36 characters (truncated to fit `len`). */
 #define SB_ATTEMPT_KEY_LEN 36
@@ -247,6 +250,7 @@ struct sb_pump {
 	size_t arena_used, arena_cap;
 	size_t first_inst;           /* the instance a pass starts with */
 	int batch_full;              /* a queue filled this pass's batch */
+	int refused;                 /* the batch had no room for a row this pass */
 	struct sb_sub_bucket *subs;  /* subaccount buckets */
 	size_t nsubs, capsubs;
 	char (*lanes)[72];           /* SB_MAX_LANES names, one pass's lanes */
@@ -257,6 +261,19 @@ struct sb_pump {
 
 /* Copy a row into the pass's batch; 1 when the batch is full. */
 int sb_pump_collect(void *arg, const struct sb_attempt_row *r);
+/*
+ * The direct start (apply.c): may a new message's first step on `inst` be
+ * marked `sending` now? Only outside a request of many recipients, with a
+ * free send slot, a token of the instance's rate, no queued attempt due on
+ * it and no subaccount limits (lanes.c decides those).
+ */
+int sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst);
+/* Send a just marked attempt (r as its queued row would read) once the
+ * open group, which holds its rows, is committed. */
+void sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst,
+    const struct sb_attempt_row *r);
+/* 1 if any subaccount has a rate or an in-flight limit: the pump reads by lanes. */
+int sb_lanes_limited(const struct sb_config *cfg);
 /* A subaccount's slot (made on first use; -1 without memory); slots never move. */
 int sb_lanes_sub_slot(struct sb_dispatch *dp, const char *name);
 void sb_lanes_sub_inflight(struct sb_dispatch *dp, int slot, int delta);

@@ -10,7 +10,9 @@
  * scan of the (instance, subaccount, next_ms) index); the pass splits its
  * slots among the lanes in a rotating order, a throttled subaccount's lane
  * is skipped until its next token, and the others are not held behind it.
- * It never changes a status: the pump marks what it gets `sending`.
+ * It never changes a status: the pump marks what it gets `sending`. What a
+ * pass learns of the queue it keeps on the instance (queue_due_ms: when
+ * its next queued attempt is due), for the pump and the direct start.
  */
 #include <limits.h>
 #include <math.h>
@@ -64,8 +66,8 @@ sub_bucket(struct sb_dispatch *dp, const char *name)
 	return slot >= 0 ? &dp->pump.subs[slot] : NULL;
 }
 
-static int
-any_subaccount_limited(const struct sb_config *cfg)
+int
+sb_lanes_limited(const struct sb_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nsubaccounts; i++)
 		if (cfg->subaccounts[i].rate > 0 || cfg->subaccounts[i].max_in_flight > 0)
@@ -139,8 +141,10 @@ sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, i
 {
 	size_t got;
 
-	if (any_subaccount_limited(dp->d->cfg)) {
+	inst->queue_read_ms = now;
+	if (sb_lanes_limited(dp->d->cfg)) {
 		got = select_lanes(dp, inst, now, cap, wait);
+		inst->queue_due_ms = 0; /* lanes may hold work back: never known empty */
 	} else {
 		size_t start = dp->pump.nready;
 
@@ -153,6 +157,10 @@ sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, i
 
 		if (next != INT64_MAX)
 			lower_wait(wait, next - now);
+		/* Unless rows were left out for want of room in the batch. */
+		inst->queue_due_ms = sb_lanes_limited(dp->d->cfg) || dp->pump.refused ? 0 : next;
+	} else {
+		inst->queue_due_ms = 0; /* more may be due now */
 	}
 	return got;
 }

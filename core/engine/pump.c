@@ -11,6 +11,14 @@
  * plugins once the group commit holding the marks is done, so a crash can
  * never forget a request that might have reached a provider.
  *
+ * A new message whose first step's instance has a free slot, a token and
+ * nothing queued due skips the queue: apply.c stores its attempt `sending`
+ * at once and sb_pump_direct() sends it after the commit of the group that
+ * holds it, as a pass's batch is sent. Every attempt queued on an instance
+ * lowers its queue_due_ms and a pass that reads the queue sets it, so a
+ * pass skips the read of a queue known to have nothing due (and reads it
+ * at least once a second all the same).
+ *
  * An instance's send slots count this engine's tickets only; the HTTP
  * requests a plugin makes for them are the host's business (host.c).
  *
@@ -47,6 +55,7 @@
 #include "chantype.h"
 
 #define PUMP_BATCH 512         /* attempts per instance per pass */
+#define QUEUE_REREAD_MS 1000   /* a queue known empty is read at least this often */
 
 /* A send handed to a plugin, until its result comes back. */
 struct sb_ticket_slot {
@@ -240,8 +249,10 @@ sb_pump_collect(void *arg, const struct sb_attempt_row *r)
 	    (r->template_vars ? strlen(r->template_vars) : 0) +
 	    (r->chain ? strlen(r->chain) : 0) + (r->to ? strlen(r->to) : 0);
 
-	if (pm->nready == pm->capready || pm->arena_used + need > pm->arena_cap)
+	if (pm->nready == pm->capready || pm->arena_used + need > pm->arena_cap) {
+		pm->refused = 1;
 		return 1; /* the rest waits for the next pass */
+	}
 	rd = &pm->ready[pm->nready++];
 	rd->row = *r;
 	rd->sub_slot = -1;
@@ -266,7 +277,8 @@ mark_sending(struct sb_dispatch *dp, struct sb_ready *rd)
 	/* No provider id is written: until the provider names its own, a
 	 * receipt that carries the attempt's key (a Kannel-style report can
 	 * beat the HTTP answer) finds the attempt by the id in the key
-	 * (receipt.c), and no index entry is made and moved for the key. */
+	 * (receipt.c), and no index entry is made and moved for the key. An
+	 * answer without an id stores the key then (apply.c). */
 	struct sb_outcome_info info = { .retry_after_s = -1 };
 
 	if (sb_bcast_guard_send(dp, rd->row.message_id, rd->row.message_status))
@@ -363,6 +375,21 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 		sb_dispatch_send_result(dp, inst, f->ticket, &fail);
 }
 
+/* A marked attempt (marked: its mark went through) takes its slots until its result. */
+static void
+pump_take(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd, int marked)
+{
+	rd->inst = inst;
+	rd->skip = !marked;
+	rd->watch = (struct sb_watch_hold){ 0 };
+	if (marked)
+		sb_watch_hold(dp, rd->row.message_id, &rd->watch);
+	/* The slot is taken now, though the request starts after the commit. */
+	inst->send_slots += (unsigned)marked;
+	rd->sub_slot = marked ? sb_lanes_sub_slot(dp, rd->row.subaccount) : -1;
+	sb_lanes_sub_inflight(dp, rd->sub_slot, 1);
+}
+
 /*
  * One instance's share of a pass: as many ready attempts as its free
  * slots (and send_ahead), its bucket and the subaccounts' buckets allow,
@@ -389,6 +416,18 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 		cap = PUMP_BATCH;
 	if (cap <= 0)
 		return;
+	/* Nothing queued is due (apply.c lowers queue_due_ms with every attempt
+	 * it queues): no read. The queue is read again within a second all
+	 * the same, so that no queued attempt could ever be left behind. */
+	if (now < inst->queue_due_ms && now - inst->queue_read_ms < QUEUE_REREAD_MS) {
+		int64_t again = QUEUE_REREAD_MS - (now - inst->queue_read_ms);
+
+		if (inst->queue_due_ms - now < again)
+			again = inst->queue_due_ms - now;
+		if (again < *wait)
+			*wait = again;
+		return;
+	}
 	allowance = sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(),
 	    &rate_wait);
 	if (allowance == 0) {
@@ -403,16 +442,8 @@ pump_instance(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now,
 	for (size_t k = first; k < pm->nready; k++) {
 		struct sb_ready *rd = &pm->ready[k];
 
-		rd->inst = inst;
-		rd->skip = mark_sending(dp, rd) != 0;
-		rd->watch = (struct sb_watch_hold){ 0 };
-		if (!rd->skip)
-			sb_watch_hold(dp, rd->row.message_id, &rd->watch);
+		pump_take(dp, inst, rd, mark_sending(dp, rd) == 0);
 		started += !rd->skip;
-		/* The slot is taken now, though the request starts after the commit. */
-		inst->send_slots += !rd->skip;
-		rd->sub_slot = rd->skip ? -1 : sb_lanes_sub_slot(dp, rd->row.subaccount);
-		sb_lanes_sub_inflight(dp, rd->sub_slot, 1);
 	}
 	sb_bucket_take(&inst->bucket, started);
 }
@@ -600,6 +631,70 @@ rebase(const char *p, const char *from, char *to)
 	return p != NULL ? to + (p - from) : NULL;
 }
 
+int
+sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst)
+{
+	int64_t wait;
+
+	/* A request's recipients are stored whole or not at all: its savepoint
+	 * may yet undo them, so they go through the queue. */
+	if (dp->d->stopping || dp->batch.open || inst->p->kind != SB_PLUGIN_CHANNEL ||
+	    inst->draining)
+		return 0;
+	/* A queued attempt due now goes first: the pass takes it. */
+	if (sb_now_ms() >= inst->queue_due_ms || sb_lanes_limited(dp->d->cfg))
+		return 0;
+	/* A slot to send in at once, not one marked ahead to wait in. */
+	if (inst->send_slots >= (unsigned)inst->cfg->max_in_flight)
+		return 0;
+	return sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(),
+	    &wait) > 0;
+}
+
+/*
+ * A direct start's send: a batch of its own, waiting for the group that
+ * holds its rows (registered now, while that group is the open one; if the
+ * group fails, so does the batch, and nothing is sent).
+ */
+void
+sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst, const struct sb_attempt_row *r)
+{
+	size_t need = 16;
+	const char *const strs[] = { r->instance, r->subaccount, r->chain, r->to, r->from,
+	    r->text, r->template_name, r->template_lang, r->template_vars };
+	struct sb_send_batch *b = malloc(sizeof(*b) + sizeof(b->ready[0]));
+	struct sb_ready *rd;
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		need += strs[i] != NULL ? strlen(strs[i]) + 1 : 0;
+	if (b == NULL || (b->arena = malloc(need)) == NULL) {
+		free(b);
+		sb_log(SB_LOG_ERROR, "dispatch: out of memory; attempt %lld waits for recovery",
+		    (long long)r->id);
+		return;
+	}
+	b->dp = dp;
+	b->n = 1;
+	b->waiting = 0;
+	rd = &b->ready[0];
+	*rd = (struct sb_ready){ .row = *r };
+	rd->row.instance = sb_eng_arena_dup(b->arena, &used, r->instance);
+	rd->row.subaccount = sb_eng_arena_dup(b->arena, &used, r->subaccount);
+	rd->row.chain = sb_eng_arena_dup(b->arena, &used, r->chain);
+	rd->row.to = sb_eng_arena_dup(b->arena, &used, r->to);
+	rd->row.from = sb_eng_arena_dup(b->arena, &used, r->from);
+	rd->row.text = sb_eng_arena_dup(b->arena, &used, r->text);
+	rd->row.template_name = sb_eng_arena_dup(b->arena, &used, r->template_name);
+	rd->row.template_lang = sb_eng_arena_dup(b->arena, &used, r->template_lang);
+	rd->row.template_vars = sb_eng_arena_dup(b->arena, &used, r->template_vars);
+	rd->row.provider_id = NULL;
+	pump_take(dp, inst, rd, 1);
+	sb_bucket_take(&inst->bucket, 1);
+	if (sb_store_after_commit(dp->d->store, batch_committed, b) < 0)
+		batch_committed(b, 0);
+}
+
 /*
  * `sending` must be durable before any provider hears of it, but a commit
  * of its own per pass would cost an fsync per pass: the batch waits for
@@ -655,6 +750,7 @@ sb_pump_pass(struct sb_dispatch *dp, int64_t *wait)
 	pm->nready = 0;
 	pm->arena_used = 0;
 	pm->batch_full = 0;
+	pm->refused = 0;
 	/* The batch may fill up: start at another instance each pass. */
 	for (size_t i = 0; i < ninst; i++) {
 		struct sb_instance *inst = insts[(i + pm->first_inst) % ninst];

@@ -401,9 +401,8 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	/* Every number sent to is a contact's identity (store_inbox.h). */
 	m.contact_id = sb_store_contact_of(dp->d->store, sub->name, "phone", to, now);
 	rc = sb_store_message_insert(dp->d->store, &m, err);
-	free(tpl.body);
-	m.text = NULL;
 	if (rc < 0) {
+		free(tpl.body);
 		/* The database's words go to the log; the client gets ours. */
 		sb_log(SB_LOG_ERROR, "submit: %s", err->message);
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
@@ -412,7 +411,8 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	if (blocked)
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
 	else if (m.status == SB_ST_QUEUED)
-		sb_eng_start_step(dp, m.id, SB_ST_QUEUED, m.chain_ver, m.chain, 0, NULL);
+		sb_eng_start_first(dp, &m); /* a direct start copies the strings it needs */
+	free(tpl.body);
 	return ack_after_commit(dp, done, arg, m.id, 0, err);
 }
 

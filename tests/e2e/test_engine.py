@@ -191,6 +191,34 @@ def test_queued_past_validity_expire_without_being_sent(make_daemon, tmp_path):
     assert d.status(ids[0])["status"] == "sending"
 
 
+# ---- the direct start ----
+
+def test_a_free_slot_starts_a_message_at_once_a_taken_one_queues_it_in_order(make_daemon,
+                                                                              tmp_path):
+    """A message whose channel has a free slot and nothing queued is stored
+    `sending` with its acknowledgement (the direct start: no queued row, no
+    mark of its own; test_engine.c checks the decision); one that finds the
+    slot taken waits in the queue, and the next waits behind it. The
+    carrier sees them in the order they came, and every history reads as
+    the pump's would."""
+    record = str(tmp_path / "rec.log")
+    d = make_daemon(plugins={"fake": {"module": "test", "behaviour": "deliver",
+                                      "answer_after": "1s", "receipt_after": "5ms",
+                                      "record": record, "max_in_flight": 1}})
+    first = d.send(text="m0")
+    # Acknowledged means committed, and the direct start is in that commit.
+    assert committed(d, first) == "sending"
+    rest = [d.send(text=f"m{i}") for i in (1, 2)]
+    assert [committed(d, mid) for mid in rest] == ["queued", "queued"]
+    for mid in [first] + rest:
+        m = d.wait_status(mid, "delivered", timeout=10)
+        assert [h["status"] for h in m["history"]] == ["queued", "sending", "accepted",
+                                                       "delivered"]
+        assert {h["attempt"] for h in m["history"]} == {m["attempts"][0]["id"]}
+        assert m["attempts"][0]["tries"] == 1
+    assert [l[3] for l in record_lines(record, "SENT")] == ["m0", "m1", "m2"]
+
+
 # ---- rate limits ----
 
 def test_instance_rate_limit_holds_the_rate_within_10_percent(make_daemon):

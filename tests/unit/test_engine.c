@@ -21,6 +21,8 @@
 #include "daemon.h"
 #include "engine/due.h"
 #include "engine/engine.h"
+#include "instance.h"
+#include "clock.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "store_internal.h"
@@ -442,6 +444,131 @@ test_attempt_key_shape(void **state)
 	sb_store_close(d.store);
 }
 
+/*
+ * What a pass learns of an instance's queue (lanes.c): read and emptied of
+ * what is due, the time the next queued attempt becomes due (none: never);
+ * a full batch, a batch without room or subaccount lanes: maybe due now.
+ */
+static void
+test_pass_learns_when_the_queue_is_next_due(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_config cfg = { 0 };
+	struct sb_daemon d = { .cfg = &cfg };
+	struct sb_dispatch dp = { .d = &d };
+	struct sb_instance inst = { .name = "sms" };
+	struct sb_config_subaccount limited = { .name = "acme", .rate = 5 };
+	static char arena[1 << 16];
+	struct sb_ready ready[8];
+	int64_t wait = INT64_MAX;
+
+	(void)state;
+	d.store = sb_store_open(dbpath, 0, &err);
+	assert_non_null(d.store);
+	dp.pump.ready = ready;
+	dp.pump.capready = 8;
+	dp.pump.arena = arena;
+	dp.pump.arena_cap = sizeof(arena);
+	/* Nothing queued: never due. */
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 0);
+	assert_int_equal(inst.queue_due_ms, INT64_MAX);
+	assert_int_equal(inst.queue_read_ms, 100);
+	/* Two due now, one at 500: a batch of 4 takes both, the next is due at 500. */
+	for (int i = 0; i < 3; i++)
+		assert_true(sb_store_attempt_insert(d.store, add_message(d.store, "acme", 9000), 0,
+		    "sms", SB_ST_QUEUED, i < 2 ? 50 : 500, 1, NULL) > 0);
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 2);
+	assert_int_equal(inst.queue_due_ms, 500);
+	assert_int_equal(wait, 400);
+	/* A batch of 1 leaves one due: maybe due now. */
+	dp.pump.nready = 0;
+	dp.pump.arena_used = 0;
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 1, &wait), 1);
+	assert_int_equal(inst.queue_due_ms, 0);
+	/* No room in the batch for the second: the same. */
+	dp.pump.nready = 7;
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 1);
+	assert_true(dp.pump.refused);
+	assert_int_equal(inst.queue_due_ms, 0);
+	/* With subaccount limits the lanes hold work back: never known empty. */
+	dp.pump.nready = 0;
+	dp.pump.arena_used = 0;
+	dp.pump.refused = 0;
+	dp.pump.lanes = calloc(SB_MAX_LANES, sizeof(*dp.pump.lanes));
+	assert_non_null(dp.pump.lanes);
+	cfg.subaccounts = &limited;
+	cfg.nsubaccounts = 1;
+	inst.queue_due_ms = INT64_MAX;
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 1);
+	assert_int_equal(inst.queue_due_ms, 0);
+	free(dp.pump.lanes);
+	free(dp.pump.subs);
+	sb_store_close(d.store);
+}
+
+/*
+ * The direct start's decision (pump.c): a new message's first step goes
+ * `sending` at once only into a free slot, with a token of the rate, never
+ * past a queued attempt that is due (or may be: a queue not read yet),
+ * never when subaccount lanes decide the order, and never for one of a
+ * request's many recipients (their savepoint may undo them).
+ */
+static void
+test_direct_start_only_into_a_free_slot_behind_no_queue(void **state)
+{
+	struct sb_config_subaccount subs[1] = { { .name = "acme" } };
+	struct sb_config cfg = { .nsubaccounts = 1, .subaccounts = subs };
+	struct sb_daemon d = { .cfg = &cfg };
+	struct sb_dispatch dp = { .d = &d };
+	struct sb_plugin plugin = { .kind = SB_PLUGIN_CHANNEL };
+	struct sb_config_instance icfg = { .max_in_flight = 2 };
+	struct sb_instance inst = { .name = "sms", .p = &plugin, .cfg = &icfg };
+	int64_t now = sb_now_ms();
+
+	(void)state;
+	/* A new instance: its queue not read yet, so maybe due. */
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	/* Read and empty: direct. */
+	inst.queue_due_ms = INT64_MAX;
+	assert_true(sb_pump_direct_ok(&dp, &inst));
+	/* A retry due in a minute does not hold it; one due now does. */
+	inst.queue_due_ms = now + 60000;
+	assert_true(sb_pump_direct_ok(&dp, &inst));
+	inst.queue_due_ms = now;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	inst.queue_due_ms = INT64_MAX;
+	/* Every slot taken (send_ahead would only make it wait): queued. */
+	inst.send_slots = 2;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	inst.send_slots = 1;
+	assert_true(sb_pump_direct_ok(&dp, &inst));
+	/* One of a request's many recipients: its savepoint may undo it. */
+	dp.batch.open = 1;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	dp.batch.open = 0;
+	/* The instance's rate has no token left. */
+	inst.rate = 1;
+	inst.burst = 1;
+	assert_true(sb_pump_direct_ok(&dp, &inst)); /* a full bucket: one token */
+	sb_bucket_take(&inst.bucket, 1);
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	inst.rate = 0;
+	assert_true(sb_pump_direct_ok(&dp, &inst));
+	/* A subaccount limit: the lanes decide who goes first. */
+	subs[0].rate = 5;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	subs[0].rate = 0;
+	/* Not a channel, replaced, or the daemon stopping. */
+	plugin.kind = SB_PLUGIN_FILTER;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	plugin.kind = SB_PLUGIN_CHANNEL;
+	inst.draining = 1;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+	inst.draining = 0;
+	d.stopping = 1;
+	assert_false(sb_pump_direct_ok(&dp, &inst));
+}
+
 /* ---- the watch (watch.c) ---- */
 
 /*
@@ -566,6 +693,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_version_1_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_key_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_learns_when_the_queue_is_next_due, setup,
+		    teardown),
+		cmocka_unit_test(test_direct_start_only_into_a_free_slot_behind_no_queue),
 		cmocka_unit_test(test_watch_holds_touches_and_releases),
 		cmocka_unit_test(test_watch_run_across_the_table_end),
 	};
