@@ -23,6 +23,7 @@
 //   {"cmd":"hold","on":true}        keep submit_sm unanswered ("held" events)
 //   {"cmd":"release"}               answer every held submit_sm still on an
 //                                   open session, oldest first, and stop holding
+//   {"cmd":"sync"}                  nothing: its ack follows every event before it
 // Every command is acknowledged with {"ev":"ack","n":N} when it carries
 // "n_ack":N, so that a test waits for it to apply instead of sleeping.
 // Sessions are numbered from 1 in order of connection ("sid" in bind,
@@ -148,6 +149,7 @@ function command(c) {
 	else if (c.cmd === 'mute_enquire') muteEnquire = !!c.on;
 	else if (c.cmd === 'mute_bind') muteBind = !!c.on;
 	else if (c.cmd === 'bind_delay') bindDelay = c.ms;
+	else if (c.cmd === 'sync') { /* the ack is the point */ }
 	else if (c.cmd === 'hold') hold = !!c.on;
 	else if (c.cmd === 'release') {
 		hold = false;

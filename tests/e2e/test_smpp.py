@@ -35,16 +35,26 @@ class SMSC:
                                      text=True, bufsize=1)
         self.events, self.lock, self.q = [], threading.Lock(), queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.port = wait_for(lambda: self.first("listening"), 10, what="SMSC listening")["port"]
+        self.port = wait_for(lambda: self._seen("listening"), 10,
+                             what="SMSC listening")[0]["port"]
 
     def _read(self):
         for line in self.proc.stdout:
             with self.lock:
                 self.events.append(json.loads(line))
 
-    def all(self, ev):
+    def _seen(self, ev):
+        """The events of this kind read so far from the simulator's output."""
         with self.lock:
             return [e for e in self.events if e["ev"] == ev]
+
+    def all(self, ev):
+        """Every event of this kind the simulator wrote before this call: the
+        daemon may have its answer to a submit_sm before our reader thread has
+        read the line the simulator wrote first, so wait for a sync's ack,
+        which comes after it."""
+        self.cmd(cmd="sync")
+        return self._seen(ev)
 
     def first(self, ev):
         got = self.all(ev)
@@ -56,7 +66,7 @@ class SMSC:
         n = c["n_ack"] = self.nack
         self.proc.stdin.write(json.dumps(c) + "\n")
         self.proc.stdin.flush()
-        wait_for(lambda: any(a["n"] == n for a in self.all("ack")), 10, what=f"SMSC {c['cmd']}")
+        wait_for(lambda: any(a["n"] == n for a in self._seen("ack")), 10, what=f"SMSC {c['cmd']}")
 
     def close(self):
         self.proc.stdin.close()
