@@ -13,7 +13,9 @@
  * The message's INSERT writes its first entry, at 0: `,[0,"queued"]` for
  * a message stored queued (its attempt: the message's first, which its
  * first step inserts next; none if that step did not start, and then the
- * step's own entry replaces this one: sb_store_message_update_first), or
+ * step's own entry replaces this one: sb_store_message_update_first),
+ * `,[0,"queued"],[0,"sending"]` for one stored sending (the engine's direct
+ * start: its first attempt, inserted next, is already out), or
  * `,[0,"scheduled",null,...]` and the like for any other first status.
  * A change writes ",[" and `at` in SQL (the row has created_ms); this
  * file writes the rest (the tail) and reads the whole back: wrapped in []
@@ -115,6 +117,15 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	if (t->s == NULL)
 		return -1;
 	p = t->s;
+	/* Stored sending (the direct start): queued, then sending, both at 0
+	 * and both with its first attempt, as a pass would have written them. */
+	if (first && status == SB_ST_SENDING) {
+		static const char both[] = ",[0,\"queued\"],[0,\"sending\"]";
+
+		p = hist_put(p, both, sizeof(both) - 1);
+		t->len = (size_t)(p - t->s);
+		return 0;
+	}
 	if (first)
 		p = hist_put(p, ",[0", 3);
 	*p++ = ',';

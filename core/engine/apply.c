@@ -21,6 +21,7 @@
 #include "due.h"
 #include "engine.h"
 #include "events.h"
+#include "hours.h"
 #include "instance.h"
 #include "loader.h"
 #include "log.h"
@@ -153,18 +154,19 @@ not_started(struct sb_dispatch *dp, const struct sb_transition *t, enum sb_statu
 }
 
 /*
- * The direct start: a message just stored queued whose first step's
- * instance can send now is marked `sending` at once, its attempt stored
- * `sending` (the queued row, the pump's read of it and its mark's UPDATE
- * never happen), and sent once the group holding it is committed, as any
- * mark (pump.c). The rules decide it as
- * they decide a pump's mark (SB_EV_SEND on the attempt as it would have
- * been stored). 0 if it started; -1 and nothing written if it may not.
+ * The direct start, decided before a new message is stored (submit.c):
+ * the instance its first step would go to, if it could be stored
+ * `sending` at once: its chain has a first step on an instance that can
+ * send now (pump.c), its subaccount's hours allow now, and the rule of a
+ * pass's mark (SB_EV_SEND on the attempt as it would be stored queued)
+ * says `sending`. NULL: it goes the usual way (queued, then a pass). The
+ * caller's message makes its own broadcast, which no stop can hold yet.
  */
-static int
-start_direct(struct sb_dispatch *dp, const struct sb_message *m, struct sb_instance *inst,
-    int64_t now)
+struct sb_instance *
+sb_eng_direct_first(struct sb_dispatch *dp, const struct sb_config_subaccount *sub,
+    const struct sb_message *m, int64_t now)
 {
+	const struct sb_chain_version *cv = sb_chains_get(dp->chains, m->chain_ver, m->chain);
 	const struct sb_sm_state s = {
 		.attempt = SB_ST_QUEUED, .message = SB_ST_QUEUED, .expires_ms = m->expires_ms,
 	};
@@ -172,25 +174,35 @@ start_direct(struct sb_dispatch *dp, const struct sb_message *m, struct sb_insta
 		.now_ms = now, .max_tries = (int)dp->d->cfg->retry.max_attempts,
 	};
 	struct sb_sm_decision dc;
+	struct sb_instance *inst;
+	int64_t next;
+
+	if (cv == NULL || cv->nsteps == 0)
+		return NULL;
+	if (sub->hours.set && sb_hours_check(&sub->hours, sub->tz, now, &next) != 1)
+		return NULL;
+	inst = sb_loader_instance(dp->d->loader, cv->steps[0].channel);
+	if (inst == NULL || !sb_pump_direct_ok(dp, inst))
+		return NULL;
+	sb_sm_decide(&s, SB_EV_SEND, NULL, &env, &dc);
+	return dc.change && dc.attempt == SB_ST_SENDING && dc.message == SB_ST_SENDING ?
+	    inst : NULL;
+}
+
+int
+sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
+    struct sb_instance *inst)
+{
 	struct sb_attempt_row r;
 	int64_t att, expire = 0;
 
-	if (!sb_pump_direct_ok(dp, inst))
-		return -1;
-	sb_sm_decide(&s, SB_EV_SEND, NULL, &env, &dc);
-	if (!dc.change || dc.attempt != SB_ST_SENDING || dc.message != SB_ST_SENDING)
-		return -1;
-	att = sb_store_attempt_insert(dp->d->store, m->id, 0, inst->name, SB_ST_SENDING, now,
-	    now, &expire);
+	/* The message is stored `sending` already (its row has both history
+	 * entries); its attempt is stored as the mark would leave it. */
+	att = sb_store_attempt_insert(dp->d->store, m->id, 0, inst->name, SB_ST_SENDING,
+	    m->created_ms, m->created_ms, &expire);
 	if (att <= 0)
 		return -1;
-	/* The message's move, with its history entry; the attempt is stored as
-	 * the move leaves it. */
-	if (sb_eng_transition(dp, &(struct sb_transition){
-	    .message_id = m->id, .attempt_id = att, .old_message_status = SB_ST_QUEUED,
-	    .message_status = SB_ST_SENDING, .step = 0,
-	}) != 0)
-		return 0; /* refused and logged; the attempt waits for recovery */
+	sb_events_status(dp->d, m->id, SB_ST_SENDING, NULL, m->created_ms);
 	note_time(dp, expire, 0);
 	r = (struct sb_attempt_row){
 		.id = att, .message_id = m->id, .status = SB_ST_QUEUED,
@@ -198,18 +210,16 @@ start_direct(struct sb_dispatch *dp, const struct sb_message *m, struct sb_insta
 		.subaccount = m->subaccount, .chain = m->chain, .to = m->to, .from = m->from,
 		.text = m->text, .template_name = m->template_name,
 		.template_lang = m->template_lang, .template_vars = m->template_vars,
-		.next_ms = now, .expires_ms = m->expires_ms, .created_ms = now,
+		.next_ms = m->created_ms, .expires_ms = m->expires_ms, .created_ms = m->created_ms,
 		.expire_ms = expire, .chain_ver = m->chain_ver, .template_ver = m->template_ver,
 	};
 	sb_pump_direct(dp, inst, &r);
 	return 0;
 }
 
-/* A step's start; m: the message just stored queued, for a direct start of step 0. */
-static void
-start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
-    int64_t chain_ver, const char *chain_name, int step, const char *reason,
-    const struct sb_message *m)
+void
+sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
+    int64_t chain_ver, const char *chain_name, int step, const char *reason)
 {
 	const struct sb_chain_version *cv = sb_chains_get(dp->chains, chain_ver, chain_name);
 	struct sb_instance *inst;
@@ -242,9 +252,6 @@ start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status
 		return;
 	}
 	inst = sb_loader_instance(dp->d->loader, cv->steps[step].channel);
-	if (m != NULL && step == 0 && old_status == SB_ST_QUEUED && inst != NULL &&
-	    start_direct(dp, m, inst, now) == 0)
-		return;
 	att = sb_store_attempt_insert(dp->d->store, message_id, step, cv->steps[step].channel,
 	    SB_ST_QUEUED, now, now, &expire);
 	t.attempt_id = att > 0 ? att : 0;
@@ -279,19 +286,6 @@ start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status
 		return;
 	}
 	sb_pump_soon(dp);
-}
-
-void
-sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
-    int64_t chain_ver, const char *chain_name, int step, const char *reason)
-{
-	start_step(dp, message_id, old_status, chain_ver, chain_name, step, reason, NULL);
-}
-
-void
-sb_eng_start_first(struct sb_dispatch *dp, const struct sb_message *m)
-{
-	start_step(dp, m->id, SB_ST_QUEUED, m->chain_ver, m->chain, 0, NULL, m);
 }
 
 /* ---- events ---- */

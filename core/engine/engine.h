@@ -32,6 +32,7 @@
 #include "store.h"
 
 struct sb_instance;
+struct sb_config_subaccount;
 
 #define SB_MAX_TEXT_BYTES 65536   /* of a message's text */
 
@@ -100,9 +101,16 @@ int sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a,
  */
 void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_status old_status,
     int64_t chain_ver, const char *chain_name, int step, const char *reason);
-/* The first step of m, just stored queued: started directly `sending`
- * when its instance can send now (apply.c), else as sb_eng_start_step. */
-void sb_eng_start_first(struct sb_dispatch *dp, const struct sb_message *m);
+/*
+ * The direct start (apply.c): the instance a new message's first step would
+ * go to if the message may be stored `sending` at once, else NULL; then,
+ * once it is stored so, its attempt, sent after the commit. -1: the
+ * attempt could not be stored (the submission fails).
+ */
+struct sb_instance *sb_eng_direct_first(struct sb_dispatch *dp,
+    const struct sb_config_subaccount *sub, const struct sb_message *m, int64_t now);
+int sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
+    struct sb_instance *inst);
 /* The attempt's idempotency key, also its provider id until the provider
  * names one: a UUID's 36 characters (truncated to fit `len`). */
 #define SB_ATTEMPT_KEY_LEN 36

@@ -329,6 +329,7 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 {
 	const struct sb_config *cfg = dp->d->cfg;
 	const struct sb_config_subaccount *sub;
+	struct sb_instance *direct = NULL;
 	struct sb_message m = { 0 };
 	char to[32], reason[300];
 	const char *why;
@@ -398,6 +399,11 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	/* Its first step starts at once (below): the search's channel type. */
 	if (m.status == SB_ST_QUEUED)
 		m.channel_type = first_step_type(dp, m.chain_ver, m.chain);
+	/* A send of its own (its broadcast made here, no request of many) whose
+	 * first step's instance can send now is stored `sending` (apply.c). */
+	if (m.status == SB_ST_QUEUED && s->broadcast_id == 0 && s->bcast != NULL &&
+	    (direct = sb_eng_direct_first(dp, sub, &m, now)) != NULL)
+		m.status = SB_ST_SENDING;
 	/* Every number sent to is a contact's identity (store_inbox.h). */
 	m.contact_id = sb_store_contact_of(dp->d->store, sub->name, "phone", to, now);
 	rc = sb_store_message_insert(dp->d->store, &m, err);
@@ -411,8 +417,12 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	if (blocked)
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
 	else if (m.status == SB_ST_QUEUED)
-		sb_eng_start_first(dp, &m); /* a direct start copies the strings it needs */
+		sb_eng_start_step(dp, m.id, SB_ST_QUEUED, m.chain_ver, m.chain, 0, NULL);
+	else if (direct != NULL && sb_eng_direct_start(dp, &m, direct) < 0)
+		rc = -1; /* its attempt: the submission fails, its writes with it */
 	free(tpl.body);
+	if (rc < 0)
+		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
 	return ack_after_commit(dp, done, arg, m.id, 0, err);
 }
 

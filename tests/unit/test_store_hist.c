@@ -172,8 +172,9 @@ test_long_reason_reads_back_whole(void **state)
 
 /*
  * The first entry comes with the row: a message stored queued whose first
- * step never inserted an attempt shows none; one stored with another
- * status shows it with its reason; and a first step that did not start
+ * step never inserted an attempt shows none; one stored sending (the direct
+ * start) shows queued and sending, both with its first attempt; one stored
+ * with another status shows it with its reason; and a first step that did not start
  * replaces the "queued" entry with its own (update_first), so the history
  * is what happened, not what was expected.
  */
@@ -186,12 +187,18 @@ test_first_entry_comes_with_the_row(void **state)
 		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
 		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
 		.expires_ms = 900000,
-	}, sch = q, held = q;
+	}, sch = q, held = q, direct = q;
+	int64_t att;
 	json_t *j;
 
 	(void)state;
 	assert_non_null(st);
 	assert_int_equal(sb_store_message_insert(st, &q, &err), 0);
+	/* The direct start: stored sending, its attempt inserted next. */
+	direct.status = SB_ST_SENDING;
+	assert_int_equal(sb_store_message_insert(st, &direct, &err), 0);
+	att = sb_store_attempt_insert(st, direct.id, 0, "sms", SB_ST_SENDING, 1000, 1000, NULL);
+	assert_true(att > 0);
 	sch.status = SB_ST_SCHEDULED;
 	sch.reason = "wait \"here\"";
 	sch.send_at_ms = 5000;
@@ -211,6 +218,13 @@ test_first_entry_comes_with_the_row(void **state)
 	j = sb_store_message_json(st, sch.id, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
 	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "scheduled", 0, "wait \"here\"");
+	json_decref(j);
+	assert_string_equal(raw_hist(direct.id), ",[0,\"queued\"],[0,\"sending\"]");
+	j = sb_store_message_json(st, direct.id, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "sending");
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 2);
+	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "queued", att, NULL);
+	assert_entry(j, 1, "1970-01-01T00:00:01.000Z", "sending", att, NULL);
 	json_decref(j);
 	j = sb_store_message_json(st, held.id, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
