@@ -139,12 +139,12 @@ size_t
 sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int cap,
     int64_t *wait)
 {
+	int limited = sb_lanes_limited(dp->d->cfg);
+	int64_t next = 0;
 	size_t got;
 
-	inst->queue_read_ms = now;
-	if (sb_lanes_limited(dp->d->cfg)) {
+	if (limited) {
 		got = select_lanes(dp, inst, now, cap, wait);
-		inst->queue_due_ms = 0; /* lanes may hold work back: never known empty */
 	} else {
 		size_t start = dp->pump.nready;
 
@@ -153,14 +153,14 @@ sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, i
 	}
 	/* Not a full batch: the rest of this queue waits for a retry time. */
 	if (got < (size_t)cap) {
-		int64_t next = sb_store_instance_next_queued(dp->d->store, inst->name, now);
-
+		next = sb_store_instance_next_queued(dp->d->store, inst->name, now);
 		if (next != INT64_MAX)
 			lower_wait(wait, next - now);
-		/* Unless rows were left out for want of room in the batch. */
-		inst->queue_due_ms = sb_lanes_limited(dp->d->cfg) || dp->pump.refused ? 0 : next;
-	} else {
-		inst->queue_due_ms = 0; /* more may be due now */
 	}
+	/* Known: nothing is due before `next`, if this read took every due
+	 * attempt (no lanes held one back, the batch had room for all); else
+	 * more may be due now. */
+	inst->queue_read_ms = now;
+	inst->queue_due_ms = got < (size_t)cap && !limited && !dp->pump.refused ? next : 0;
 	return got;
 }
