@@ -9,6 +9,7 @@ import http.client
 import http.server
 import json
 import os
+import sqlite3
 import subprocess
 import threading
 import time
@@ -214,10 +215,19 @@ def test_kill9_with_events_pending_loses_none(make_daemon, tmp_path):
     wait_for(lambda: len(call(d, "GET", "/v1/events?state=pending")[1]["events"]) == 6, 10,
              what="six pending events")
     d.kill9()
+    # Each refused try backed its event off (1 s, 2 s, 4 s...): a slow first
+    # phase leaves the next try far out. Wait from the stored next try.
+    db = sqlite3.connect(d.cfg["daemon"]["database"])
+    try:
+        (last_next_ms,) = db.execute(
+            "SELECT max(next_ms) FROM events WHERE state = 'pending'").fetchone()
+    finally:
+        db.close()
     app.start()
     try:
         d.start()
-        wait_for(lambda: len(app.taken()) == 6, 30, what="every event after the restart")
+        wait_s = max(0.0, last_next_ms / 1000 - time.time()) + 15
+        wait_for(lambda: len(app.taken()) == 6, wait_s, what="every event after the restart")
         taken = app.taken()
         assert sorted(e["message"]["id"] for e in taken) == sorted(mids * 2)
         assert len({e["id"] for e in taken}) == 6
