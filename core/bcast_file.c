@@ -292,13 +292,15 @@ schedule(struct job *j)
 }
 
 static void
-row_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+row_stored(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	struct row_ack *a = arg;
 	struct job *j = a->job;
 
 	(void)id;
 	(void)duplicate;
+	(void)status;
 	if (err != NULL)
 		reject(j, a->line, a->phone, "not_stored", "%s", err->message);
 	else

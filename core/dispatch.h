@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "status.h"
 
 struct sb_config;
 struct sb_daemon;
@@ -54,10 +55,12 @@ struct sb_submit {
 /*
  * Called once the submission is durable (id > 0), or failed (err set).
  * `duplicate` is 1 when an earlier message with the same idempotency key
- * was found and returned instead.
+ * was found and returned instead. `status` is the one the submission
+ * stored it with (queued, sending, scheduled, rejected); for a duplicate,
+ * the earlier message's when it was found.
  */
 typedef void (*sb_submit_done_fn)(void *arg, int64_t id, int duplicate,
-    const struct sb_error *err);
+    enum sb_status status, const struct sb_error *err);
 
 struct sb_dispatch *sb_dispatch_new(struct sb_daemon *d);
 void sb_dispatch_free(struct sb_dispatch *dp);

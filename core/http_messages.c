@@ -69,7 +69,8 @@ struct recipient_ack {
 };
 
 static void
-message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+message_stored(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	struct recipient_ack *ra = arg;
 	struct pending *p = ra->p;
@@ -84,8 +85,7 @@ message_stored(void *arg, int64_t id, int duplicate, const struct sb_error *err)
 		json_object_set_new(item, "id", json_integer(id));
 		json_object_set_new(item, "duplicate", json_boolean(duplicate));
 		/* Say at once what became of it: rejected by a filter, scheduled... */
-		json_object_set_new(item, "status", json_string(sb_status_name(
-		    (enum sb_status)sb_store_message_status(sb_http_daemon(p->api)->store, id))));
+		json_object_set_new(item, "status", json_string(sb_status_name(status)));
 		if (!duplicate)
 			p->any_new = 1;
 	}
@@ -399,11 +399,13 @@ resend_client_gone(void *arg)
 }
 
 static void
-resend_done(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+resend_done(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	struct resend *r = arg;
 
 	(void)duplicate;
+	(void)status;
 	if (r->req != NULL) {
 		sb_http_watch(r->api, r->req, NULL, NULL);
 		if (err != NULL)

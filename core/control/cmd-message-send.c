@@ -16,7 +16,8 @@
 #include "timefmt.h"
 
 static void
-sent(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+sent(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	struct sb_ctl_req *req = arg;
 
@@ -83,7 +84,8 @@ sb_exec_message_send(struct sb_ctl_req *req, struct sb_error *err)
 }
 
 static void
-resent(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+resent(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	struct sb_ctl_req *req = arg;
 	/* Validated before the resend started; the request still holds it. */

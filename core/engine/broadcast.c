@@ -171,10 +171,12 @@ struct resend {
 };
 
 static void
-ignore_ack(void *arg, int64_t id, int duplicate, const struct sb_error *err)
+ignore_ack(void *arg, int64_t id, int duplicate,
+    enum sb_status status, const struct sb_error *err)
 {
 	(void)arg;
 	(void)duplicate;
+	(void)status;
 	if (err != NULL)
 		sb_log(SB_LOG_ERROR, "broadcast restart: message %lld: %s", (long long)id,
 		    err->message);

@@ -35,6 +35,7 @@ struct sb_submit_ack {
 	void *arg;
 	int64_t id;
 	int duplicate;
+	enum sb_status status;
 };
 
 static void
@@ -44,17 +45,17 @@ submit_committed(void *arg, int ok)
 	struct sb_error err = { 0 };
 
 	if (ok)
-		ack->done(ack->arg, ack->id, ack->duplicate, NULL);
+		ack->done(ack->arg, ack->id, ack->duplicate, ack->status, NULL);
 	else {
 		sb_error_set(&err, SB_E_INTERNAL, "the message could not be stored");
-		ack->done(ack->arg, 0, 0, &err);
+		ack->done(ack->arg, 0, 0, SB_ST_QUEUED, &err);
 	}
 	free(ack);
 }
 
 static int
 ack_after_commit(struct sb_dispatch *dp, sb_submit_done_fn done, void *arg, int64_t id,
-    int duplicate, struct sb_error *err)
+    int duplicate, enum sb_status status, struct sb_error *err)
 {
 	struct sb_submit_batch *b = &dp->batch;
 	struct sb_submit_ack *ack;
@@ -70,13 +71,13 @@ ack_after_commit(struct sb_dispatch *dp, sb_submit_done_fn done, void *arg, int6
 			b->acks = a;
 			b->capacks = cap;
 		}
-		b->acks[b->nacks++] = (struct sb_submit_ack){ done, arg, id, duplicate };
+		b->acks[b->nacks++] = (struct sb_submit_ack){ done, arg, id, duplicate, status };
 		return 0;
 	}
 	ack = malloc(sizeof(*ack));
 	if (ack == NULL)
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
-	*ack = (struct sb_submit_ack){ done, arg, id, duplicate };
+	*ack = (struct sb_submit_ack){ done, arg, id, duplicate, status };
 	if (sb_store_after_commit(dp->d->store, submit_committed, ack) < 0) {
 		free(ack);
 		return sb_error_set(err, SB_E_INTERNAL, "out of memory");
@@ -123,7 +124,7 @@ sb_dispatch_batch_end(struct sb_dispatch *dp, int ok)
 		struct sb_submit_ack *heap;
 
 		if (!ok) {
-			a->done(a->arg, 0, 0, &err);
+			a->done(a->arg, 0, 0, SB_ST_QUEUED, &err);
 			continue;
 		}
 		heap = malloc(sizeof(*heap));
@@ -131,7 +132,7 @@ sb_dispatch_batch_end(struct sb_dispatch *dp, int ok)
 			*heap = *a;
 		if (heap == NULL || sb_store_after_commit(dp->d->store, submit_committed, heap) < 0) {
 			free(heap);
-			a->done(a->arg, 0, 0, &err);
+			a->done(a->arg, 0, 0, SB_ST_QUEUED, &err);
 		}
 	}
 	b->nacks = 0;
@@ -358,7 +359,8 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 		    s->idempotency_key);
 
 		if (prev > 0)
-			return ack_after_commit(dp, done, arg, prev, 1, err);
+			return ack_after_commit(dp, done, arg, prev, 1,
+			    (enum sb_status)sb_store_message_status(dp->d->store, prev), err);
 	}
 	if (sb_dispatch_filter_check(dp, sub->name, to, s->text, &blocked, reason,
 	    sizeof(reason), err) < 0 ||
@@ -423,7 +425,7 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	free(tpl.body);
 	if (rc < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
-	return ack_after_commit(dp, done, arg, m.id, 0, err);
+	return ack_after_commit(dp, done, arg, m.id, 0, m.status, err);
 }
 
 /*
