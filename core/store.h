@@ -190,6 +190,17 @@ typedef int (*sb_attempt_fn)(void *arg, const struct sb_attempt_row *row);
 int64_t sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,
     int64_t *expire_ms);
+/*
+ * The attempt's idempotency key: a UUID's 36 characters (truncated to fit
+ * `len`) made of the install id and the attempt id. It is never stored:
+ * where a provider names no id of its own, the key is the attempt's
+ * provider id (sb_store_message_json shows it, receipts carry it back).
+ */
+#define SB_ATTEMPT_KEY_LEN 36
+void sb_store_attempt_key(struct sb_store *st, int64_t attempt_id, char *buf, size_t len);
+/* The attempt whose key `key` is, if this store made it; 0 if none. (A
+ * key holds the id's low 48 bits: ids stay far below 2^48.) */
+int64_t sb_store_attempt_of_key(struct sb_store *st, const char *key);
 /* Queued attempts of `instance` due by `now_ms`, oldest first. */
 int sb_store_attempts_ready(struct sb_store *st, const char *instance, int64_t now_ms,
     int limit, sb_attempt_fn fn, void *arg);

@@ -15,6 +15,71 @@
 
 #include "store_internal.h"
 
+/*
+ * A v4-shaped UUID: stable per attempt, unique per database. It is
+ * "%.8s-%.4s-4%.3s-8%.3s-%012llx" of the install id (32 hex digits, store.c)
+ * and the id's low 48 bits, put together by hand: it is made for every
+ * send and every receipt, and snprintf's five conversions cost more than
+ * the rest of the attempt's reference.
+ */
+void
+sb_store_attempt_key(struct sb_store *st, int64_t attempt_id, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *iid = st->install_id;
+	uint64_t v = (uint64_t)attempt_id & 0xffffffffffffULL;
+	char key[SB_ATTEMPT_KEY_LEN + 1];
+	size_t n;
+
+	if (len == 0)
+		return;
+	if (strnlen(iid, 19) < 19) {
+		/* Not an id the store makes (the pieces read past its end stay
+		 * inside the store's 33-byte buffer): the shape all the same. */
+		snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
+		    iid + 16, (unsigned long long)v);
+		return;
+	}
+	memcpy(key, iid, 8);
+	key[8] = '-';
+	memcpy(key + 9, iid + 8, 4);
+	key[13] = '-';
+	key[14] = '4';
+	memcpy(key + 15, iid + 12, 3);
+	key[18] = '-';
+	key[19] = '8';
+	memcpy(key + 20, iid + 16, 3);
+	key[23] = '-';
+	for (int i = SB_ATTEMPT_KEY_LEN - 1; i >= 24; i--, v >>= 4)
+		key[i] = hex[v & 15];
+	n = len - 1 < SB_ATTEMPT_KEY_LEN ? len - 1 : SB_ATTEMPT_KEY_LEN;
+	memcpy(buf, key, n);
+	buf[n] = '\0';
+}
+
+int64_t
+sb_store_attempt_of_key(struct sb_store *st, const char *key)
+{
+	char mine[SB_ATTEMPT_KEY_LEN + 1];
+	int64_t id = 0;
+
+	if (key == NULL || strlen(key) != SB_ATTEMPT_KEY_LEN)
+		return 0;
+	for (int i = 24; i < SB_ATTEMPT_KEY_LEN; i++) {
+		char c = key[i];
+
+		if (c >= '0' && c <= '9')
+			id = id * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			id = id * 16 + (c - 'a' + 10);
+		else
+			return 0;
+	}
+	/* Ours only if this store would have made exactly this key. */
+	sb_store_attempt_key(st, id, mine, sizeof(mine));
+	return id > 0 && strcmp(mine, key) == 0 ? id : 0;
+}
+
 int64_t
 sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
     const char *instance, enum sb_status status, int64_t next_ms, int64_t now_ms,

@@ -137,6 +137,37 @@ query_array(struct sb_store *st, const char *sql, int64_t param,
 	return a;
 }
 
+/*
+ * The message's attempts, in order. An attempt sent without an id from
+ * its provider shows its own key as its provider id: the id the provider
+ * had with the request and its receipts carry (never stored: store.h).
+ */
+static json_t *
+attempts_json(struct sb_store *st, int64_t message_id)
+{
+	json_t *a = query_array(st,
+	    "SELECT id, step, instance, status, tries, provider_id, error_code, error_text,"
+	    " parts, created_ms, sent_ms, accepted_ms, final_ms,"
+	    " CASE WHEN status = 'queued' THEN next_ms END, fallback_ms, polls,"
+	    " CASE WHEN status = 'accepted' THEN poll_ms END"
+	    " FROM attempts WHERE message_id = ? ORDER BY id",
+	    message_id, attempt_cols, NCOLS(attempt_cols));
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(a, i, o) {
+		char key[SB_ATTEMPT_KEY_LEN + 1];
+
+		if (!json_is_null(json_object_get(o, "provider_id")) ||
+		    json_is_null(json_object_get(o, "sent")))
+			continue;
+		sb_store_attempt_key(st, json_integer_value(json_object_get(o, "id")), key,
+		    sizeof(key));
+		json_object_set_new(o, "provider_id", json_string(key));
+	}
+	return a;
+}
+
 /* The message's history (store_hist.c), oldest change first. */
 static json_t *
 history_json(struct sb_store *st, int64_t id)
@@ -173,13 +204,7 @@ sb_store_message_json(struct sb_store *st, int64_t id, const char *subaccount)
 	sqlite3_finalize(s);
 	if (m == NULL)
 		return NULL;
-	json_object_set_new(m, "attempts", query_array(st,
-	    "SELECT id, step, instance, status, tries, provider_id, error_code, error_text,"
-	    " parts, created_ms, sent_ms, accepted_ms, final_ms,"
-	    " CASE WHEN status = 'queued' THEN next_ms END, fallback_ms, polls,"
-	    " CASE WHEN status = 'accepted' THEN poll_ms END"
-	    " FROM attempts WHERE message_id = ? ORDER BY id",
-	    id, attempt_cols, NCOLS(attempt_cols)));
+	json_object_set_new(m, "attempts", attempts_json(st, id));
 	json_object_set_new(m, "history", history_json(st, id));
 	return m;
 }

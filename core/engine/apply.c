@@ -445,13 +445,13 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 		ch.error_text = info->error_text;
 		ch.parts = info->parts;
 	}
-	/* Out of `sending` without an id from the provider: the attempt's own
-	 * key, which the provider had with the request, is the id its
-	 * receipts can use (the mark wrote none: pump.c). */
-	if (a->status == SB_ST_SENDING && ch.status != SB_ST_SENDING &&
-	    (ch.provider_id == NULL || *ch.provider_id == '\0')) {
-		sb_eng_attempt_key(dp, a->attempt_id, key, sizeof(key));
-		ch.provider_id = key;
+	/* The attempt's own key is not stored as its provider id (a plugin may
+	 * report it so): readers make it again (store.h), and it would cost
+	 * a column and an attempts_provider entry per message. */
+	if (ch.provider_id != NULL && strlen(ch.provider_id) == SB_ATTEMPT_KEY_LEN) {
+		sb_store_attempt_key(dp->d->store, a->attempt_id, key, sizeof(key));
+		if (strcmp(ch.provider_id, key) == 0)
+			ch.provider_id = NULL;
 	}
 	t.reason = reason_of(a, &dc, info, why, sizeof(why));
 	if (dc.why == SB_WHY_GAVE_UP || dc.why == SB_WHY_NO_FINAL_RECEIPT ||
@@ -480,84 +480,18 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 
 /* ---- attempt identity ---- */
 
-/*
- * A v4-shaped UUID: stable per attempt, unique per database. It is
- * "%.8s-%.4s-4%.3s-8%.3s-%012llx" of the install id (32 hex digits, store.c)
- * and the id's low 48 bits, put together by hand: it is made for every
- * send and every receipt, and snprintf's five conversions cost more than
- * the rest of the attempt's reference.
- */
-void
-sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *iid = sb_store_install_id(dp->d->store);
-	uint64_t v = (uint64_t)attempt_id & 0xffffffffffffULL;
-	char key[SB_ATTEMPT_KEY_LEN + 1];
-	size_t n;
-
-	if (len == 0)
-		return;
-	if (strnlen(iid, 19) < 19) {
-		/* Not an id the store makes (the pieces read past its end stay
-		 * inside the store's 33-byte buffer): the shape all the same. */
-		snprintf(buf, len, "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8, iid + 12,
-		    iid + 16, (unsigned long long)v);
-		return;
-	}
-	memcpy(key, iid, 8);
-	key[8] = '-';
-	memcpy(key + 9, iid + 8, 4);
-	key[13] = '-';
-	key[14] = '4';
-	memcpy(key + 15, iid + 12, 3);
-	key[18] = '-';
-	key[19] = '8';
-	memcpy(key + 20, iid + 16, 3);
-	key[23] = '-';
-	for (int i = SB_ATTEMPT_KEY_LEN - 1; i >= 24; i--, v >>= 4)
-		key[i] = hex[v & 15];
-	n = len - 1 < SB_ATTEMPT_KEY_LEN ? len - 1 : SB_ATTEMPT_KEY_LEN;
-	memcpy(buf, key, n);
-	buf[n] = '\0';
-}
-
-int64_t
-sb_eng_attempt_of_key(struct sb_dispatch *dp, const char *key)
-{
-	char mine[SB_ATTEMPT_KEY_LEN + 1];
-	int64_t id = 0;
-
-	if (key == NULL || strlen(key) != SB_ATTEMPT_KEY_LEN)
-		return 0;
-	for (int i = 24; i < SB_ATTEMPT_KEY_LEN; i++) {
-		char c = key[i];
-
-		if (c >= '0' && c <= '9')
-			id = id * 16 + (c - '0');
-		else if (c >= 'a' && c <= 'f')
-			id = id * 16 + (c - 'a' + 10);
-		else
-			return 0;
-	}
-	/* Ours only if this store would have made exactly this key. */
-	sb_eng_attempt_key(dp, id, mine, sizeof(mine));
-	return id > 0 && strcmp(mine, key) == 0 ? id : 0;
-}
-
 void
 sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r)
 {
 	int has_id = r->provider_id != NULL && *r->provider_id != '\0';
 
-	/* The attempt's own key (a plugin may name it the provider id, and
-	 * rows of older versions kept it while sending) is not an id the
-	 * provider can be asked about. */
+	/* The attempt's own key (rows of earlier versions stored it as the
+	 * provider id) is not an id the provider can be asked about. */
 	if (has_id) {
 		char key[SB_ATTEMPT_KEY_LEN + 1];
 
-		sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+		sb_store_attempt_key(dp->d->store, r->id, key, sizeof(key));
 		has_id = strcmp(r->provider_id, key) != 0;
 	}
 	*a = (struct sb_attempt_ref){

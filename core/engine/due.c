@@ -209,7 +209,7 @@ scan_polls(struct sb_due *due, int64_t now)
 		int64_t next = 0;
 
 		/* A final message needs no more news (its later steps delivered). */
-		insts[i] = inst != NULL && sb_instance_polls(inst) && r->provider_id != NULL &&
+		insts[i] = inst != NULL && sb_instance_polls(inst) &&
 		    !sb_status_final(r->message_status) ? inst : NULL;
 		if (insts[i] != NULL)
 			next = sb_poll_next(&inst->cfg->poll, r->accepted_ms > 0 ?
@@ -224,6 +224,7 @@ scan_polls(struct sb_due *due, int64_t now)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_attempt_row *r = &due->rows.rows[i];
+		char key[SB_ATTEMPT_KEY_LEN + 1];
 		struct sb_poll_request req = {
 			.struct_size = sizeof(req), .attempt_id = (uint64_t)r->id,
 			.provider_id = r->provider_id, .to = r->to,
@@ -231,11 +232,16 @@ scan_polls(struct sb_due *due, int64_t now)
 
 		if (insts[i] == NULL)
 			continue;
+		/* No id of the provider's: the attempt's key is the one it had. */
+		if (req.provider_id == NULL) {
+			sb_store_attempt_key(st, r->id, key, sizeof(key));
+			req.provider_id = key;
+		}
 		insts[i]->polled++;
 		sb_metrics_count("sb_receipt_polls_total", insts[i]->name, 0, 1);
 		if (insts[i]->p->poll(insts[i]->state, &req) != 0)
 			sb_log(SB_LOG_DEBUG, "[%s] poll of '%.64s' not started; next one as scheduled",
-			    insts[i]->name, r->provider_id);
+			    insts[i]->name, req.provider_id);
 	}
 	return n == DUE_BATCH;
 }

@@ -111,13 +111,6 @@ struct sb_instance *sb_eng_direct_first(struct sb_dispatch *dp,
     const struct sb_config_subaccount *sub, const struct sb_message *m, int64_t now);
 int sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
     struct sb_instance *inst);
-/* The attempt's idempotency key, also its provider id until the provider
- * names one: a UUID's 36 characters (truncated to fit `len`). */
-#define SB_ATTEMPT_KEY_LEN 36
-void sb_eng_attempt_key(struct sb_dispatch *dp, int64_t attempt_id, char *buf, size_t len);
-/* The attempt whose key `key` is, if this store made it; 0 if none. (A
- * key holds the id's low 48 bits: ids stay far below 2^48.) */
-int64_t sb_eng_attempt_of_key(struct sb_dispatch *dp, const char *key);
 /* Fill `a` from a store row; its strings point into the row. */
 void sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r);

@@ -344,7 +344,7 @@ send_ready(struct sb_dispatch *dp, struct sb_instance *inst, struct sb_ready *rd
 	f->ref.instance = inst->name;
 	f->watch = rd->watch;
 	rd->watch.held = 0; /* the ticket has it now */
-	sb_eng_attempt_key(dp, r->id, key, sizeof(key));
+	sb_store_attempt_key(dp->d->store, r->id, key, sizeof(key));
 	req = (struct sb_send_request){
 		.struct_size = sizeof(req), .ticket = f->ticket, .message_id = r->message_id,
 		.attempt_key = key, .to = r->to, .from = r->from, .text = r->text,

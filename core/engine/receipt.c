@@ -36,7 +36,7 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 	    &f);
 	/* Not a provider's id: it may be the attempt's own key, which the
 	 * provider had with the request (a report that beat the answer). */
-	if (!f.found && (id = sb_eng_attempt_of_key(dp, rc->provider_id)) > 0) {
+	if (!f.found && (id = sb_store_attempt_of_key(dp->d->store, rc->provider_id)) > 0) {
 		sb_store_attempt_get(dp->d->store, id, sb_eng_keep_attempt, &f);
 		if (f.found && strcmp(f.instance, inst->name) != 0)
 			f.found = 0; /* another instance's attempt: not this one's news */

@@ -387,63 +387,6 @@ test_queries_use_indexes(void **state)
 }
 
 
-/* The attempt key, put together by hand, is the UUID shape it always was,
- * and reads back as its attempt's id. */
-static void
-test_attempt_key_shape(void **state)
-{
-	static const int64_t ids[] = { 1, 42, 0xabcdef, 0xffffffffffffLL, 0x123456789abcdefLL };
-	struct sb_error err = { 0 };
-	struct sb_daemon d = { 0 };
-	struct sb_dispatch dp = { .d = &d };
-	char key[SB_ATTEMPT_KEY_LEN + 1], want[64], small[10];
-	const char *iid;
-
-	(void)state;
-	d.store = sb_store_open(dbpath, 0, &err);
-	assert_non_null(d.store);
-	iid = sb_store_install_id(d.store);
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		snprintf(want, sizeof(want), "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8,
-		    iid + 12, iid + 16, (unsigned long long)ids[i] & 0xffffffffffffULL);
-		sb_eng_attempt_key(&dp, ids[i], key, sizeof(key));
-		assert_string_equal(key, want);
-		assert_int_equal(strlen(key), SB_ATTEMPT_KEY_LEN);
-		/* A receipt that carries the key finds the attempt by it (the key
-		 * holds an id's low 48 bits: 2.8e14 attempts). */
-		assert_int_equal(sb_eng_attempt_of_key(&dp, key), ids[i] & 0xffffffffffffLL);
-	}
-	/* Only a key this store would make: not another store's, not one
-	 * changed in any way, not a provider's id of the same length. */
-	sb_eng_attempt_key(&dp, 42, key, sizeof(key));
-	want[0] = key[0] == 'a' ? 'b' : 'a';
-	memcpy(want + 1, key + 1, sizeof(key) - 1);
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	memcpy(want, key, sizeof(key));
-	want[SB_ATTEMPT_KEY_LEN - 1] = 'A';
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	want[SB_ATTEMPT_KEY_LEN - 1] = 'g';
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	memcpy(want, key, sizeof(key));
-	want[14] = '5';
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	memcpy(want, key, sizeof(key));
-	strcat(want, "0");
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	want[SB_ATTEMPT_KEY_LEN - 1] = '\0';
-	assert_int_equal(sb_eng_attempt_of_key(&dp, want), 0);
-	sb_eng_attempt_key(&dp, 0, key, sizeof(key));
-	assert_int_equal(sb_eng_attempt_of_key(&dp, key), 0);
-	assert_int_equal(sb_eng_attempt_of_key(&dp, "0123456789abcdef0123456789abcdef0123"), 0);
-	assert_int_equal(sb_eng_attempt_of_key(&dp, ""), 0);
-	assert_int_equal(sb_eng_attempt_of_key(&dp, NULL), 0);
-	/* A short buffer gets the key's beginning, terminated. */
-	sb_eng_attempt_key(&dp, 7, small, sizeof(small));
-	assert_int_equal(strlen(small), sizeof(small) - 1);
-	assert_memory_equal(small, want, sizeof(small) - 1);
-	sb_store_close(d.store);
-}
-
 /*
  * What a pass learns of an instance's queue (lanes.c): read and emptied of
  * what is due, the time the next queued attempt becomes due (none: never);
@@ -692,7 +635,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_poll_and_expiry_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_version_1_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_use_indexes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attempt_key_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_learns_when_the_queue_is_next_due, setup,
 		    teardown),
 		cmocka_unit_test(test_direct_start_only_into_a_free_slot_behind_no_queue),

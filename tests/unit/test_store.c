@@ -215,6 +215,62 @@ change_of_mask(unsigned mask, int v, enum sb_status status)
 	return c;
 }
 
+/* The attempt key, put together by hand, is the UUID shape it always was,
+ * and reads back as its attempt's id. */
+static void
+test_attempt_key_shape(void **state)
+{
+	static const int64_t ids[] = { 1, 42, 0xabcdef, 0xffffffffffffLL, 0x123456789abcdefLL };
+	struct sb_error err = { 0 };
+	struct sb_store *st;
+	char key[SB_ATTEMPT_KEY_LEN + 1], want[64], small[10];
+	const char *iid;
+
+	(void)state;
+	st = sb_store_open(dbpath, 0, &err);
+	assert_non_null(st);
+	iid = sb_store_install_id(st);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(want, sizeof(want), "%.8s-%.4s-4%.3s-8%.3s-%012llx", iid, iid + 8,
+		    iid + 12, iid + 16, (unsigned long long)ids[i] & 0xffffffffffffULL);
+		sb_store_attempt_key(st, ids[i], key, sizeof(key));
+		assert_string_equal(key, want);
+		assert_int_equal(strlen(key), SB_ATTEMPT_KEY_LEN);
+		/* A receipt that carries the key finds the attempt by it (the key
+		 * holds an id's low 48 bits: 2.8e14 attempts). */
+		assert_int_equal(sb_store_attempt_of_key(st, key), ids[i] & 0xffffffffffffLL);
+	}
+	/* Only a key this store would make: not another store's, not one
+	 * changed in any way, not a provider's id of the same length. */
+	sb_store_attempt_key(st, 42, key, sizeof(key));
+	want[0] = key[0] == 'a' ? 'b' : 'a';
+	memcpy(want + 1, key + 1, sizeof(key) - 1);
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	memcpy(want, key, sizeof(key));
+	want[SB_ATTEMPT_KEY_LEN - 1] = 'A';
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	want[SB_ATTEMPT_KEY_LEN - 1] = 'g';
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	memcpy(want, key, sizeof(key));
+	want[14] = '5';
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	memcpy(want, key, sizeof(key));
+	strcat(want, "0");
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	want[SB_ATTEMPT_KEY_LEN - 1] = '\0';
+	assert_int_equal(sb_store_attempt_of_key(st, want), 0);
+	sb_store_attempt_key(st, 0, key, sizeof(key));
+	assert_int_equal(sb_store_attempt_of_key(st, key), 0);
+	assert_int_equal(sb_store_attempt_of_key(st, "0123456789abcdef0123456789abcdef0123"), 0);
+	assert_int_equal(sb_store_attempt_of_key(st, ""), 0);
+	assert_int_equal(sb_store_attempt_of_key(st, NULL), 0);
+	/* A short buffer gets the key's beginning, terminated. */
+	sb_store_attempt_key(st, 7, small, sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, want, sizeof(small) - 1);
+	sb_store_close(st);
+}
+
 /*
  * An attempt change writes exactly the fields it carries (each change is
  * its own UPDATE, prepared per set of columns): over more sets of columns
@@ -1251,6 +1307,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrates_empty_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_key_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
