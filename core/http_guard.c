@@ -2,7 +2,8 @@
  * http_guard.c - connection cap, request deadlines, accept pause and the
  * API-key throttle of the HTTP front (see http_guard.h for the why).
  *
- * Owns: the list of open HTTP connections and their deadline timers, the
+ * Owns: the list of open HTTP connections and their deadline timers (and
+ * an index of them by evhttp connection: each request finds its own), the
  * listener's enabled state, and the per-address table of failed key
  * checks. Never reads a request's content beyond spotting where its
  * headers end, and never answers a request: http_api.c does.
@@ -42,6 +43,9 @@
 #define AUTH_SLOTS 512          /* a power of two */
 #define AUTH_PROBE 8
 #define ADDR_LEN 64
+/* Adopted connections by their evhttp connection (a power of two): each
+ * request finds its own in O(1), however many are open. */
+#define CONN_BUCKETS 1024
 
 enum phase { PH_NEW, PH_HEADERS, PH_BODY, PH_HANDLER };
 
@@ -56,6 +60,7 @@ struct gconn {
 	void (*gone)(void *);
 	void *gone_arg;
 	struct gconn *prev, *next;
+	struct gconn *hnext;              /* in its by_evcon bucket once adopted */
 };
 
 struct auth_slot {
@@ -71,6 +76,7 @@ struct sb_http_guard {
 	struct event *adopt_ev;
 	struct event *resume_ev;
 	struct gconn *conns;
+	struct gconn *by_evcon[CONN_BUCKETS];
 	int64_t nconns;
 	int listening;
 	int paused_fd;                    /* near the fd limit or EMFILE */
@@ -144,11 +150,27 @@ fd_limit(void)
 
 /* ---- connections ---- */
 
+static struct gconn **
+conn_bucket(struct sb_http_guard *g, const struct evhttp_connection *evcon)
+{
+	/* Allocations are 16-byte aligned: the low bits say nothing. */
+	uint64_t h = ((uint64_t)(uintptr_t)evcon >> 4) * 0x9e3779b97f4a7c15ULL;
+
+	return &g->by_evcon[h >> 54 & (CONN_BUCKETS - 1)];
+}
+
 static void
 conn_drop(struct gconn *c)
 {
 	struct sb_http_guard *g = c->g;
 
+	if (c->evcon != NULL) {
+		struct gconn **pp = conn_bucket(g, c->evcon);
+
+		while (*pp != c)
+			pp = &(*pp)->hnext;
+		*pp = c->hnext;
+	}
 	if (c->watch != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->watch);
 	event_free(c->deadline);
@@ -264,6 +286,8 @@ adopt_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		c->evcon = cbarg;
+		c->hnext = *conn_bucket(g, c->evcon);
+		*conn_bucket(g, c->evcon) = c;
 		evhttp_connection_set_closecb(c->evcon, closed_cb, c);
 		c->watch = evbuffer_add_cb(bufferevent_get_input(c->bev), input_cb, c);
 		arm(c, PH_HEADERS);
@@ -315,11 +339,13 @@ static struct gconn *
 find_conn(struct sb_http_guard *g, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct gconn *c;
 
-	for (struct gconn *c = g->conns; c != NULL; c = c->next)
-		if (c->evcon == evcon && evcon != NULL)
-			return c;
-	return NULL;
+	if (evcon == NULL)
+		return NULL;
+	for (c = *conn_bucket(g, evcon); c != NULL && c->evcon != evcon; c = c->hnext)
+		;
+	return c;
 }
 
 static void

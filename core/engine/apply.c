@@ -398,7 +398,6 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	struct sb_sm_env env = { .now_ms = sb_now_ms(), .max_tries = (int)cfg->retry.max_attempts };
 	struct sb_sm_decision dc;
 	struct sb_attempt_change ch = { .tries = -1, .next_ms = -1, .fallback_ms = -1 };
-	char key[SB_ATTEMPT_KEY_LEN + 1];
 	struct sb_transition t = {
 		.message_id = a->message_id, .attempt_id = a->attempt_id, .change = &ch,
 		.old_attempt_status = a->status, .old_message_status = a->message_status,
@@ -449,6 +448,8 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	 * report it so): readers make it again (store.h), and it would cost
 	 * a column and an attempts_provider entry per message. */
 	if (ch.provider_id != NULL && strlen(ch.provider_id) == SB_ATTEMPT_KEY_LEN) {
+		char key[SB_ATTEMPT_KEY_LEN + 1];
+
 		sb_store_attempt_key(dp->d->store, a->attempt_id, key, sizeof(key));
 		if (strcmp(ch.provider_id, key) == 0)
 			ch.provider_id = NULL;

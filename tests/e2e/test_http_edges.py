@@ -97,6 +97,30 @@ def test_keep_alive_requests_each_get_a_fresh_deadline(make_daemon):
     c.close()
 
 
+def test_many_keep_alive_connections_each_find_their_own_deadline(make_daemon):
+    d = make_daemon(http_header_timeout="400ms", http_body_timeout="60s")
+    # Requests interleaved over 40 connections, one closed and a new one
+    # opened each round, for longer than a deadline: each answer must find
+    # its own connection to give it a fresh header deadline...
+    conns = [http.client.HTTPConnection(*addr(d), timeout=5) for _ in range(40)]
+    start, rounds = time.monotonic(), 0
+    while time.monotonic() - start < 1.0:
+        for c in conns:
+            assert get(d, "/healthz", conn=c)[0] == 200
+        rounds += 1
+        conns[rounds % 40].close()
+        conns[rounds % 40] = http.client.HTTPConnection(*addr(d), timeout=5)
+    assert rounds >= 3, rounds
+    # ... so each one left idle is closed at it, not at the body deadline
+    # its request's headers started (what a connection not found keeps).
+    for c in conns:
+        if c.sock is None:
+            continue  # opened this round, never used
+        c.sock.settimeout(5)
+        assert c.sock.recv(1) == b"", "an idle connection outlived its header deadline"
+        c.close()
+
+
 def test_connections_past_the_cap_wait_for_a_free_slot(make_daemon):
     d = make_daemon(http_max_connections=3, http_header_timeout="30s")
     idle = [socket.create_connection(addr(d), timeout=5) for _ in range(2)]
