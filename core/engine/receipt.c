@@ -32,15 +32,17 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 		sb_log(SB_LOG_WARN, "[%s] receipt without a provider id ignored", inst->name);
 		return;
 	}
-	sb_store_attempt_by_provider(dp->d->store, inst->name, rc->provider_id, sb_eng_keep_attempt,
-	    &f);
-	/* Not a provider's id: it may be the attempt's own key, which the
-	 * provider had with the request (a report that beat the answer). */
-	if (!f.found && (id = sb_store_attempt_of_key(dp->d->store, rc->provider_id)) > 0) {
+	/* The attempt's own key, which the provider had with the request (a
+	 * provider that names no id of its own): the attempt's id is in it,
+	 * and it is never stored as a provider id (store.h). */
+	if ((id = sb_store_attempt_of_key(dp->d->store, rc->provider_id)) > 0) {
 		sb_store_attempt_get(dp->d->store, id, sb_eng_keep_attempt, &f);
 		if (f.found && strcmp(f.instance, inst->name) != 0)
 			f.found = 0; /* another instance's attempt: not this one's news */
 	}
+	if (!f.found)
+		sb_store_attempt_by_provider(dp->d->store, inst->name, rc->provider_id,
+		    sb_eng_keep_attempt, &f);
 	if (!f.found) {
 		sb_log(SB_LOG_WARN, "[%s] receipt for unknown provider id '%.64s' ignored",
 		    inst->name, rc->provider_id);

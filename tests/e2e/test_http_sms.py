@@ -460,6 +460,25 @@ def test_kannel_receipt_that_beats_the_http_answer(make_daemon, carrier, secrets
     assert history(m) == ["queued", "sending", "delivered"]
 
 
+def test_receipt_with_a_key_finds_only_its_own_instances_attempt(make_daemon, carrier,
+                                                                   secrets):
+    """A receipt is found by the attempt key it carries (never stored as a
+    provider id), but only on the instance that sent the attempt."""
+    dlr = {"status_map": {"1": "delivered"}, "token": "{secret:dlr_token}"}
+    d = make_daemon(plugins={"sms": sms(carrier, dlr=dlr), "sms2": sms(carrier, dlr=dlr)},
+                    chains={"default": [{"channel": "sms"}]})
+    mid, before, dlr_url = accepted(d, carrier)
+    key = before["attempts"][0]["provider_id"]
+    assert KEY_RE.match(key) and f"id={key}" in dlr_url
+    receipt = {"id": key, "status": "1", "token": TOKEN}
+    assert carrier.send_dlr(d.http + "/hooks/sms2", receipt)[0] == 200   # answered...
+    wait_for(lambda: 'sb_receipts_unknown_total{instance="sms2"} 1' in metrics(d), 5,
+             what="the other instance's receipt counted as unknown")
+    assert d.status(mid) == before                                        # ...and ignored
+    assert carrier.send_dlr(d.http + "/hooks/sms", receipt)[0] == 200
+    d.wait_status(mid, "delivered")
+
+
 def test_kannel_temporal_failure_and_not_routable(make_daemon, carrier, secrets):
     carrier.script([(503, "Temporal failure, try again later."),
                     (202, "0: Accepted for delivery"),
