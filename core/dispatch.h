@@ -56,8 +56,8 @@ struct sb_submit {
  * Called once the submission is durable (id > 0), or failed (err set).
  * `duplicate` is 1 when an earlier message with the same idempotency key
  * was found and returned instead. `status` is the one the submission
- * stored it with (queued, sending, scheduled, rejected); for a duplicate,
- * the earlier message's when it was found.
+ * left it in (queued, sending, scheduled, blocked_time, rejected); for a
+ * duplicate, the earlier message's when it was found.
  */
 typedef void (*sb_submit_done_fn)(void *arg, int64_t id, int duplicate,
     enum sb_status status, const struct sb_error *err);

@@ -335,6 +335,7 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 	char to[32], reason[300];
 	const char *why;
 	int64_t now = sb_now_ms(), validity;
+	enum sb_status acked;
 	int blocked = 0, rc;
 	struct tpl_use tpl = { 0 };
 
@@ -416,16 +417,24 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
 	}
 	sb_eng_created(dp, &m);
+	acked = m.status;
 	if (blocked)
 		sb_log(SB_LOG_INFO, "message %lld rejected: %s", (long long)m.id, reason);
-	else if (m.status == SB_ST_QUEUED)
+	else if (m.status == SB_ST_QUEUED) {
+		int stepped;
+
 		sb_eng_start_step(dp, m.id, SB_ST_QUEUED, m.chain_ver, m.chain, 0, NULL);
-	else if (direct != NULL && sb_eng_direct_start(dp, &m, direct) < 0)
+		/* Its first step may have moved it (allowed hours: scheduled or
+		 * blocked_time); the store has just written it (store_msgcache.c). */
+		stepped = sb_store_message_status(dp->d->store, m.id);
+		if (stepped >= 0)
+			acked = (enum sb_status)stepped;
+	} else if (direct != NULL && sb_eng_direct_start(dp, &m, direct) < 0)
 		rc = -1; /* its attempt: the submission fails, its writes with it */
 	free(tpl.body);
 	if (rc < 0)
 		return sb_error_set(err, SB_E_INTERNAL, "the message could not be stored");
-	return ack_after_commit(dp, done, arg, m.id, 0, m.status, err);
+	return ack_after_commit(dp, done, arg, m.id, 0, acked, err);
 }
 
 /*

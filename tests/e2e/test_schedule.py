@@ -266,6 +266,9 @@ def test_defer_until_the_window_opens(make_daemon):
     assert [mm["id"] for mm in d.ok("message.list", {"status": "scheduled"})["messages"]] == [mid]
     # No step started: no channel type for the search yet.
     assert stored_channel_type(d, mid) is None
+    # The API's answer says so too: what the request left the message in.
+    st, res = http(d, "POST", "/v1/messages", {"to": "+5511999990002", "text": "hi"})
+    assert st == 202 and res["messages"][0]["status"] == "scheduled", res
     advance_to(d, opening - 5000)
     assert d.status(mid)["status"] == "scheduled"
     advance_to(d, opening + 1000)
@@ -304,6 +307,8 @@ def test_block_outside_hours(make_daemon):
                            f" sat-sun 15:00-16:00 ({zone})")
     assert m["attempts"] == [] and stored_channel_type(d, mid) is None
     assert d.request("message.cancel", {"id": mid})["error"]["code"] == "invalid_state"
+    st, res = http(d, "POST", "/v1/messages", {"to": "+5511999990002", "text": "hi"})
+    assert st == 202 and res["messages"][0]["status"] == "blocked_time", res
     # Final: time passing into the window changes nothing.
     advance_to(d, local_ms(zone, 15) + 1000)
     assert d.status(mid)["status"] == "blocked_time"
