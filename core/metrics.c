@@ -35,6 +35,8 @@ static const struct family {
 	{ "sb_receipts_unknown_total", "Receipts for a provider id no attempt has.", "instance" },
 	{ "sb_receipt_polls_total", "Status polls sent to providers.", "instance" },
 	{ "sb_attempts_expired_total", "Attempts that got no final status in time.", "instance" },
+	{ "sb_direct_starts_total",
+	  "New messages sent at once into a free slot, without queueing.", "instance" },
 	{ "sb_webhooks_total", "Provider callbacks handed to a plugin.", "instance" },
 	{ "sb_inbound_total", "Inbound messages filed (a provider's repeat not counted).",
 	  "instance" },

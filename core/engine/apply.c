@@ -203,6 +203,7 @@ sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
 	if (att <= 0)
 		return -1;
 	sb_events_status(dp->d, m->id, SB_ST_SENDING, NULL, m->created_ms);
+	sb_metrics_count("sb_direct_starts_total", inst->name, 0, 1);
 	note_time(dp, expire, 0);
 	r = (struct sb_attempt_row){
 		.id = att, .message_id = m->id, .status = SB_ST_QUEUED,

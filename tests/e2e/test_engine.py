@@ -193,6 +193,14 @@ def test_queued_past_validity_expire_without_being_sent(make_daemon, tmp_path):
 
 # ---- the direct start ----
 
+def direct_starts(d, instance="fake"):
+    with urllib.request.urlopen(d.http + "/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(f'sb_direct_starts_total{{instance="{instance}"}} '):
+                return int(line.split()[-1])
+    return 0
+
+
 def test_a_free_slot_starts_a_message_at_once_a_taken_one_queues_it_in_order(make_daemon,
                                                                               tmp_path):
     """A message whose channel has a free slot and nothing queued is stored
@@ -206,10 +214,13 @@ def test_a_free_slot_starts_a_message_at_once_a_taken_one_queues_it_in_order(mak
                                       "answer_after": "1s", "receipt_after": "5ms",
                                       "record": record, "max_in_flight": 1}})
     first = d.send(text="m0")
-    # Acknowledged means committed, and the direct start is in that commit.
+    # Acknowledged means committed, and the direct start is in that commit
+    # (counted: a pass in the same group would have marked it too).
     assert committed(d, first) == "sending"
+    assert direct_starts(d) == 1
     rest = [d.send(text=f"m{i}") for i in (1, 2)]
     assert [committed(d, mid) for mid in rest] == ["queued", "queued"]
+    assert direct_starts(d) == 1
     for mid in [first] + rest:
         m = d.wait_status(mid, "delivered", timeout=10)
         assert [h["status"] for h in m["history"]] == ["queued", "sending", "accepted",
