@@ -114,6 +114,14 @@ sb_http_send_json_now(struct evhttp_request *req, int code, json_t *body)
 	sb_http_send_reply_now(req, code);
 }
 
+void
+sb_http_send_json_text_now(struct evhttp_request *req, int code)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+	sb_http_send_reply_now(req, code);
+}
+
 static void
 send_error(struct evhttp_request *req, const struct sb_error *err)
 {

@@ -49,6 +49,8 @@ const char *sb_http_query_param(struct evkeyvalq *q, const char *name);
  */
 void sb_http_send_reply_now(struct evhttp_request *req, int code);
 void sb_http_send_json_now(struct evhttp_request *req, int code, json_t *body);
+/* The same for a JSON text already in the request's output buffer. */
+void sb_http_send_json_text_now(struct evhttp_request *req, int code);
 /* Answer with `body` (taken). */
 void sb_http_send_json(struct evhttp_request *req, int code, json_t *body);
 void sb_http_send_error(struct evhttp_request *req, const struct sb_error *err);

@@ -4,10 +4,12 @@
  * preview, cancel, reschedule and resend. http_api.c routes here and
  * lends its helpers (http_api_internal.h).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
@@ -17,6 +19,7 @@
 #include "dispatch.h"
 #include "http_api_internal.h"
 #include "idempotency.h"
+#include "jsonw.h"
 #include "phone.h"
 #include "status.h"
 #include "store.h"
@@ -25,33 +28,96 @@
 
 #define MAX_RECIPIENTS 1000
 
+struct pending;
+
+/* What became of one recipient, as its acknowledgement said. */
+struct recipient {
+	struct pending *p;               /* the acknowledgement's argument */
+	int64_t id;
+	int duplicate;
+	enum sb_status status;
+};
+
 /* A request whose answer waits for the commit of its messages. */
 struct pending {
 	struct sb_http_api *api;
 	struct evhttp_request *req;      /* NULL once the client has gone */
-	json_t *ids;                     /* the answer being built */
+	json_t *to;                      /* the request's numbers, as given (the answer repeats them) */
+	size_t n;                        /* recipients handed to the dispatcher */
 	size_t outstanding;
 	int failed;
 	int any_new;
 	int64_t broadcast;               /* the request's broadcast, 0: none */
 	struct sb_error err;
+	struct recipient rcpt[];         /* one per number of `to` */
 };
 
 /* ---- POST /v1/messages ---- */
+
+/*
+ * The answer, written by hand (jsonw.h) into the request's output: what
+ * json_pack and json_dumps made of it took more instructions than storing
+ * the message. {"messages": [{"to", "id", "duplicate", "status"}...],
+ * "broadcast": id or null}, compact, as jansson would have written it.
+ */
+static int
+answer_write(struct evbuffer *out, const struct pending *p)
+{
+	char small[512], *buf = small, *w;
+	size_t cap = sizeof(small);
+
+	evbuffer_add(out, "{\"messages\":[", 13);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct recipient *r = &p->rcpt[i];
+		const char *to = json_string_value(json_array_get(p->to, i));
+		const char *status = sb_status_name(r->status);
+		size_t need = SB_JSONW_STRING_ROOM(strlen(to)) + strlen(status) + 80;
+
+		if (need > cap) {
+			char *bigger = malloc(need);
+
+			if (buf != small)
+				free(buf);
+			if ((buf = bigger) == NULL)
+				return -1;
+			cap = need;
+		}
+		w = i > 0 ? SB_JSONW_LIT(buf, ",{\"to\":") : SB_JSONW_LIT(buf, "{\"to\":");
+		w = sb_jsonw_string(w, to);
+		w = SB_JSONW_LIT(w, ",\"id\":");
+		w = sb_jsonw_int(w, r->id);
+		w = r->duplicate ? SB_JSONW_LIT(w, ",\"duplicate\":true") :
+		    SB_JSONW_LIT(w, ",\"duplicate\":false");
+		w = SB_JSONW_LIT(w, ",\"status\":\"");
+		w = sb_jsonw_bytes(w, status, strlen(status));
+		w = SB_JSONW_LIT(w, "\"}");
+		evbuffer_add(out, buf, (size_t)(w - buf));
+	}
+	if (buf != small)
+		free(buf);
+	w = SB_JSONW_LIT(small, "],\"broadcast\":");
+	w = p->broadcast > 0 ? sb_jsonw_int(w, p->broadcast) : SB_JSONW_LIT(w, "null");
+	w = SB_JSONW_LIT(w, "}\n");
+	evbuffer_add(out, small, (size_t)(w - small));
+	return 0;
+}
 
 static void
 pending_finish(struct pending *p)
 {
 	if (p->req != NULL) {
 		sb_http_watch(p->api, p->req, NULL, NULL);
+		if (!p->failed && answer_write(evhttp_request_get_output_buffer(p->req), p) < 0) {
+			evbuffer_drain(evhttp_request_get_output_buffer(p->req), SIZE_MAX);
+			sb_error_set(&p->err, SB_E_INTERNAL, "out of memory writing the answer");
+			p->failed = 1;
+		}
 		if (p->failed)
 			sb_http_send_error(p->req, &p->err);
 		else
-			sb_http_send_json_now(p->req, p->any_new ? 202 : 200,
-			    json_pack("{s:O, s:o}", "messages", p->ids, "broadcast",
-			    p->broadcast > 0 ? json_integer(p->broadcast) : json_null()));
+			sb_http_send_json_text_now(p->req, p->any_new ? 202 : 200);
 	}
-	json_decref(p->ids);
+	json_decref(p->to);
 	free(p);
 }
 
@@ -63,18 +129,12 @@ pending_client_gone(void *arg)
 	p->req = NULL;
 }
 
-struct recipient_ack {
-	struct pending *p;
-	size_t index;
-};
-
 static void
 message_stored(void *arg, int64_t id, int duplicate,
     enum sb_status status, const struct sb_error *err)
 {
-	struct recipient_ack *ra = arg;
-	struct pending *p = ra->p;
-	json_t *item = json_array_get(p->ids, ra->index);
+	struct recipient *r = arg;
+	struct pending *p = r->p;
 
 	if (err != NULL) {
 		/* The first error is the one to report: the rest follow from it. */
@@ -82,14 +142,13 @@ message_stored(void *arg, int64_t id, int duplicate,
 			p->err = *err;
 		p->failed = 1;
 	} else {
-		json_object_set_new(item, "id", json_integer(id));
-		json_object_set_new(item, "duplicate", json_boolean(duplicate));
 		/* Say at once what became of it: rejected by a filter, scheduled... */
-		json_object_set_new(item, "status", json_string(sb_status_name(status)));
+		r->id = id;
+		r->duplicate = duplicate;
+		r->status = status;
 		if (!duplicate)
 			p->any_new = 1;
 	}
-	free(ra);
 	if (--p->outstanding == 0)
 		pending_finish(p);
 }
@@ -243,10 +302,15 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 			goto out;
 		}
 	}
-	p = calloc(1, sizeof(*p));
+	p = calloc(1, sizeof(*p) + n * sizeof(p->rcpt[0]));
+	if (p == NULL) {
+		json_decref(recipients);
+		sb_http_fail(req, SB_E_INTERNAL, "out of memory");
+		goto out;
+	}
 	p->api = api;
 	p->req = req;
-	p->ids = json_array();
+	p->to = recipients; /* ours now */
 	p->outstanding = 1; /* held until every submission is handed over */
 	sb_http_watch(api, req, pending_client_gone, p);
 	/* All recipients stand or fall together (one savepoint); a single one
@@ -256,24 +320,21 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		p->err = err;
 	}
 	for (i = 0; i < n && !p->failed; i++) {
-		struct recipient_ack *ra = malloc(sizeof(*ra));
-
 		s.to = json_string_value(json_array_get(recipients, i));
 		if (base_key != NULL) {
 			sb_idem_recipient_key(base_key, i, n, key);
 			s.idempotency_key = key;
 		}
-		json_array_append_new(p->ids, json_pack("{s:s}", "to", s.to));
-		*ra = (struct recipient_ack){ p, i };
+		p->rcpt[i].p = p;
+		p->n = i + 1;
 		p->outstanding++;
-		if (sb_dispatch_submit(sb_http_daemon(api)->dispatch, &s, message_stored, ra, &err) < 0) {
+		if (sb_dispatch_submit(sb_http_daemon(api)->dispatch, &s, message_stored, &p->rcpt[i],
+		    &err) < 0) {
 			p->outstanding--;
-			free(ra);
 			p->failed = 1;
 			p->err = err;
 		}
 	}
-	json_decref(recipients);
 	p->broadcast = origin.id;
 	if (n > 1)
 		sb_dispatch_batch_end(sb_http_daemon(api)->dispatch, !p->failed);

@@ -38,6 +38,7 @@ core_libsbcore_la_SOURCES = \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
 	core/store_stats.c core/store_stats.h core/store_tally.c core/store_msgcache.c core/store_walvfs.c core/store_schema.c core/http_stats.c \
 	core/store_text.c core/store_match.c core/store_hist.c core/store_attempt.c \
+	core/jsonw.c core/jsonw.h \
 	core/events.c core/events.h core/store_events.c core/store_events.h core/http_events.c \
 	core/config_console.c core/console.c core/console.h core/console_files.c \
 	core/console_pw.c core/console_pw.h core/console_pw_worker.c core/http_allow.c \

@@ -25,78 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
+#include "jsonw.h"
 #include "store_internal.h"
 #include "timefmt.h"
-
-/* The bytes of s at p (no NUL); returns the end. */
-static char *
-hist_put(char *p, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = s[i];
-	return p + n;
-}
-
-/* Decimal digits of v at p; returns the end. */
-static char *
-hist_put_int(char *p, int64_t v)
-{
-	char digits[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0;
-
-	do {
-		digits[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*p++ = '-';
-	while (n > 0)
-		*p++ = digits[--n];
-	return p;
-}
-
-/*
- * The reason as a JSON string at p (room: 6 bytes per input byte + 2).
- * Bytes that are not UTF-8 become U+FFFD: the history must read back as
- * JSON whatever a provider put in its error text.
- */
-static char *
-hist_put_string(char *p, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
-	utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
-
-	*p++ = '"';
-	while (left > 0) {
-		utf8proc_int32_t c;
-		utf8proc_ssize_t n = utf8proc_iterate(u, left, &c);
-
-		if (n < 0) {
-			p = hist_put(p, "\\ufffd", 6);
-			u++;
-			left--;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c < 0x20) {
-			p = hist_put(p, "\\u00", 4);
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		} else {
-			p = hist_put(p, (const char *)u, (size_t)n);
-		}
-		u += n;
-		left -= n;
-	}
-	*p++ = '"';
-	return p;
-}
 
 /* The tail at p (or, with `first`, the whole entry at 0); 0 or -1. */
 static int
@@ -111,7 +42,7 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	if (reason != NULL && *reason == '\0')
 		reason = NULL;        /* "" is no reason, as in messages.reason */
 	/* ,[0,"name",<attempt>,"<reason>"] */
-	need = namelen + 48 + (reason != NULL ? strlen(reason) * 6 + 3 : 0);
+	need = namelen + 48 + (reason != NULL ? SB_JSONW_STRING_ROOM(strlen(reason)) + 1 : 0);
 
 	t->s = need <= sizeof(t->small) ? t->small : malloc(need);
 	if (t->s == NULL)
@@ -122,15 +53,15 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	if (first && status == SB_ST_SENDING) {
 		static const char both[] = ",[0,\"queued\"],[0,\"sending\"]";
 
-		p = hist_put(p, both, sizeof(both) - 1);
+		p = SB_JSONW_LIT(p, both);
 		t->len = (size_t)(p - t->s);
 		return 0;
 	}
 	if (first)
-		p = hist_put(p, ",[0", 3);
+		p = sb_jsonw_bytes(p, ",[0", 3);
 	*p++ = ',';
 	*p++ = '"';
-	p = hist_put(p, name, namelen);
+	p = sb_jsonw_bytes(p, name, namelen);
 	*p++ = '"';
 	/* Stored queued: its first attempt is the one its first step inserts
 	 * (whose start, not the submission, gives this entry its reason). */
@@ -141,12 +72,12 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	}
 	*p++ = ',';
 	if (attempt_id != 0)
-		p = hist_put_int(p, attempt_id - message_id);
+		p = sb_jsonw_int(p, attempt_id - message_id);
 	else
-		p = hist_put(p, "null", 4);
+		p = sb_jsonw_bytes(p, "null", 4);
 	if (reason != NULL) {
 		*p++ = ',';
-		p = hist_put_string(p, reason);
+		p = sb_jsonw_string(p, reason);
 	}
 	*p++ = ']';
 	t->len = (size_t)(p - t->s);

@@ -20,8 +20,8 @@ include tests/fuzz/local.mk
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 UNIT_LDADD = core/libsbcore.la $(CMOCKA_LIBS)
 
-check_PROGRAMS += tests/unit/test_store tests/unit/test_store_hist tests/unit/test_loader tests/unit/test_phone
-TESTS += tests/unit/test_store tests/unit/test_store_hist tests/unit/test_loader tests/unit/test_phone
+check_PROGRAMS += tests/unit/test_store tests/unit/test_store_hist tests/unit/test_jsonw tests/unit/test_loader tests/unit/test_phone
+TESTS += tests/unit/test_store tests/unit/test_store_hist tests/unit/test_jsonw tests/unit/test_loader tests/unit/test_phone
 check_PROGRAMS += tests/unit/test_search tests/tools/bench_search tests/unit/test_segments
 TESTS += tests/unit/test_segments
 check_PROGRAMS += tests/unit/test_stats tests/unit/test_tpl_render tests/unit/test_template
@@ -52,6 +52,9 @@ tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_store_hist_SOURCES = tests/unit/test_store_hist.c
 tests_unit_test_store_hist_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_hist_LDADD = $(UNIT_LDADD)
+tests_unit_test_jsonw_SOURCES = tests/unit/test_jsonw.c
+tests_unit_test_jsonw_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jsonw_LDADD = $(UNIT_LDADD)
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
 tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS) -DABI_PLUGIN_DIR=\"$(abs_top_builddir)/tests/plugins\"
 tests_unit_test_loader_LDADD = $(UNIT_LDADD)
