@@ -448,13 +448,9 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	/* The attempt's own key is not stored as its provider id (a plugin may
 	 * report it so): readers make it again (store.h), and it would cost
 	 * a column and an attempts_provider entry per message. */
-	if (ch.provider_id != NULL && strlen(ch.provider_id) == SB_ATTEMPT_KEY_LEN) {
-		char key[SB_ATTEMPT_KEY_LEN + 1];
-
-		sb_store_attempt_key(dp->d->store, a->attempt_id, key, sizeof(key));
-		if (strcmp(ch.provider_id, key) == 0)
-			ch.provider_id = NULL;
-	}
+	if (ch.provider_id != NULL &&
+	    sb_store_attempt_of_key(dp->d->store, ch.provider_id) == a->attempt_id)
+		ch.provider_id = NULL;
 	t.reason = reason_of(a, &dc, info, why, sizeof(why));
 	if (dc.why == SB_WHY_GAVE_UP || dc.why == SB_WHY_NO_FINAL_RECEIPT ||
 	    dc.why == SB_WHY_VALIDITY_BEFORE_SEND || dc.why == SB_WHY_CHANNEL_GONE ||
@@ -486,16 +482,10 @@ void
 sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r)
 {
-	int has_id = r->provider_id != NULL && *r->provider_id != '\0';
-
 	/* The attempt's own key (rows of earlier versions stored it as the
 	 * provider id) is not an id the provider can be asked about. */
-	if (has_id) {
-		char key[SB_ATTEMPT_KEY_LEN + 1];
-
-		sb_store_attempt_key(dp->d->store, r->id, key, sizeof(key));
-		has_id = strcmp(r->provider_id, key) != 0;
-	}
+	int has_id = r->provider_id != NULL && *r->provider_id != '\0' &&
+	    sb_store_attempt_of_key(dp->d->store, r->provider_id) != r->id;
 	*a = (struct sb_attempt_ref){
 		.attempt_id = r->id, .message_id = r->message_id, .step = r->step,
 		.message_step = r->message_step, .tries = r->tries, .status = r->status,
