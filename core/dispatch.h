@@ -57,7 +57,8 @@ struct sb_submit {
  * `duplicate` is 1 when an earlier message with the same idempotency key
  * was found and returned instead. `status` is the one the submission
  * left it in (queued, sending, scheduled, blocked_time, rejected); for a
- * duplicate, the earlier message's when it was found.
+ * duplicate, the earlier message's when it was found; with `err`, none
+ * (callers pass SB_ST_QUEUED).
  */
 typedef void (*sb_submit_done_fn)(void *arg, int64_t id, int duplicate,
     enum sb_status status, const struct sb_error *err);
