@@ -182,7 +182,7 @@ sb_eng_direct_first(struct sb_dispatch *dp, const struct sb_config_subaccount *s
 	if (sub->hours.set && sb_hours_check(&sub->hours, sub->tz, now, &next) != 1)
 		return NULL;
 	inst = sb_loader_instance(dp->d->loader, cv->steps[0].channel);
-	if (inst == NULL || !sb_pump_direct_ok(dp, inst))
+	if (inst == NULL || !sb_pump_direct_ok(dp, inst, sub))
 		return NULL;
 	sb_sm_decide(&s, SB_EV_SEND, NULL, &env, &dc);
 	return dc.change && dc.attempt == SB_ST_SENDING && dc.message == SB_ST_SENDING ?
@@ -190,8 +190,8 @@ sb_eng_direct_first(struct sb_dispatch *dp, const struct sb_config_subaccount *s
 }
 
 int
-sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
-    struct sb_instance *inst)
+sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_config_subaccount *sub,
+    const struct sb_message *m, struct sb_instance *inst)
 {
 	struct sb_attempt_row r;
 	int64_t att, expire = 0;
@@ -214,7 +214,7 @@ sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
 		.next_ms = m->created_ms, .expires_ms = m->expires_ms, .created_ms = m->created_ms,
 		.expire_ms = expire, .chain_ver = m->chain_ver, .template_ver = m->template_ver,
 	};
-	sb_pump_direct(dp, inst, &r);
+	sb_pump_direct(dp, inst, sub, &r);
 	return 0;
 }
 

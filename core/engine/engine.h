@@ -109,8 +109,8 @@ void sb_eng_start_step(struct sb_dispatch *dp, int64_t message_id, enum sb_statu
  */
 struct sb_instance *sb_eng_direct_first(struct sb_dispatch *dp,
     const struct sb_config_subaccount *sub, const struct sb_message *m, int64_t now);
-int sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_message *m,
-    struct sb_instance *inst);
+int sb_eng_direct_start(struct sb_dispatch *dp, const struct sb_config_subaccount *sub,
+    const struct sb_message *m, struct sb_instance *inst);
 /* Fill `a` from a store row; its strings point into the row. */
 void sb_eng_ref_of_row(struct sb_dispatch *dp, struct sb_attempt_ref *a,
     const struct sb_attempt_row *r);
@@ -263,16 +263,19 @@ struct sb_pump {
 /* Copy a row into the pass's batch; 1 when the batch is full. */
 int sb_pump_collect(void *arg, const struct sb_attempt_row *r);
 /*
- * The direct start (apply.c): may a new message's first step on `inst` be
- * marked `sending` now? Only outside a request of many recipients, with a
- * free send slot, a token of the instance's rate, no queued attempt due on
- * it and no subaccount limits (lanes.c decides those).
+ * The direct start (apply.c): may a new message of `sub` have its first
+ * step on `inst` marked `sending` now? Only outside a request of many
+ * recipients, with a free send slot, a token of the instance's rate, no
+ * queued attempt due on it, and room in the subaccount's in-flight limit
+ * and a token of its rate where it has them.
  */
-int sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst);
+int sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst,
+    const struct sb_config_subaccount *sub);
 /* Send a just marked attempt (r as its queued row would read) once the
- * open group, which holds its rows, is committed. */
+ * open group, which holds its rows, is committed; takes the tokens and
+ * slots sb_pump_direct_ok() found. */
 void sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst,
-    const struct sb_attempt_row *r);
+    const struct sb_config_subaccount *sub, const struct sb_attempt_row *r);
 /* 1 if any subaccount has a rate or an in-flight limit: the pump reads by lanes. */
 int sb_lanes_limited(const struct sb_config *cfg);
 /* A subaccount's slot (made on first use; -1 without memory); slots never move. */

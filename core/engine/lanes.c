@@ -82,10 +82,15 @@ lower_wait(int64_t *wait, int64_t ms)
 		*wait = ms;
 }
 
-/* Up to `cap` ready attempts, split fairly among subaccount lanes. */
+/*
+ * Up to `cap` ready attempts, split fairly among subaccount lanes. *held
+ * is set when a lane may have kept a due attempt back (its limits, its
+ * share filled, lanes not visited), so the caller does not take the queue
+ * for drained.
+ */
 static size_t
 select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int cap,
-    int64_t *wait)
+    int64_t *wait, int *held)
 {
 	const struct sb_config *cfg = dp->d->cfg;
 	struct sb_store *st = dp->d->store;
@@ -96,7 +101,8 @@ select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int 
 	while (n < SB_MAX_LANES && sb_store_lane_next(st, inst->name, n ? dp->pump.lanes[n - 1] : "",
 	    dp->pump.lanes[n], sizeof(dp->pump.lanes[n])) == 0)
 		n++;
-	for (size_t k = 0; k < n && remaining > 0; k++) {
+	*held = n == SB_MAX_LANES;
+	for (size_t k = 0; k < n; k++) {
 		const char *name = dp->pump.lanes[(k + inst->lane_rr) % n];
 		const struct sb_config_subaccount *sub = sb_config_subaccount(cfg, name);
 		int share = (remaining + (int)(n - k) - 1) / (int)(n - k);
@@ -104,12 +110,18 @@ select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int 
 		struct sb_bucket *b = NULL;
 		size_t before = dp->pump.nready;
 
+		if (remaining <= 0) {
+			*held = 1;
+			break;
+		}
 		/* At its in-flight limit the lane waits for an answer, which pumps. */
 		if (sb != NULL && sub->max_in_flight > 0) {
 			int64_t room = sub->max_in_flight - (int64_t)sb->inflight;
 
-			if (room <= 0)
+			if (room <= 0) {
+				*held = 1;
 				continue;
+			}
 			if (share > room)
 				share = (int)room;
 		}
@@ -121,12 +133,16 @@ select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int 
 			allow = sb_bucket_allowance(b, sub->rate, (double)sub->burst, now_us, &w);
 			if (allow == 0) {
 				lower_wait(wait, w);
+				*held = 1;
 				continue;
 			}
 			if (share > allow)
 				share = allow;
 		}
 		sb_store_attempts_ready_lane(st, inst->name, name, now, share, sb_pump_collect, dp);
+		/* A lane that filled its share may have more due. */
+		if (dp->pump.nready - before == (size_t)share)
+			*held = 1;
 		if (b != NULL)
 			sb_bucket_take(b, (int)(dp->pump.nready - before));
 		remaining -= (int)(dp->pump.nready - before);
@@ -139,12 +155,12 @@ size_t
 sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int cap,
     int64_t *wait)
 {
-	int limited = sb_lanes_limited(dp->d->cfg);
+	int held = 0;
 	int64_t next = 0;
 	size_t got;
 
-	if (limited) {
-		got = select_lanes(dp, inst, now, cap, wait);
+	if (sb_lanes_limited(dp->d->cfg)) {
+		got = select_lanes(dp, inst, now, cap, wait, &held);
 	} else {
 		size_t start = dp->pump.nready;
 
@@ -158,9 +174,9 @@ sb_lanes_select(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, i
 			lower_wait(wait, next - now);
 	}
 	/* Known: nothing is due before `next`, if this read took every due
-	 * attempt (no lanes held one back, the batch had room for all); else
+	 * attempt (no lane held one back, the batch had room for all); else
 	 * more may be due now. */
 	inst->queue_read_ms = now;
-	inst->queue_due_ms = got < (size_t)cap && !limited && !dp->pump.refused ? next : 0;
+	inst->queue_due_ms = got < (size_t)cap && !held && !dp->pump.refused ? next : 0;
 	return got;
 }

@@ -632,23 +632,40 @@ rebase(const char *p, const char *from, char *to)
 }
 
 int
-sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst)
+sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst,
+    const struct sb_config_subaccount *sub)
 {
+	struct sb_sub_bucket *sb = NULL;
 	int64_t wait;
+	int slot;
 
 	/* A request's recipients are stored whole or not at all: its savepoint
 	 * may yet undo them, so they go through the queue. */
 	if (dp->d->stopping || dp->batch.open || inst->p->kind != SB_PLUGIN_CHANNEL ||
 	    inst->draining)
 		return 0;
-	/* A queued attempt due now goes first: the pass takes it. */
-	if (sb_now_ms() >= inst->queue_due_ms || sb_lanes_limited(dp->d->cfg))
+	/* A queued attempt due now goes first: the pass takes it (lanes.c
+	 * knows the queue drained only when no lane held one back). */
+	if (sb_now_ms() >= inst->queue_due_ms)
 		return 0;
 	/* A slot to send in at once, not one marked ahead to wait in. */
 	if (inst->send_slots >= (unsigned)inst->cfg->max_in_flight)
 		return 0;
-	return sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(),
-	    &wait) > 0;
+	if (sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(), &wait) <= 0)
+		return 0;
+	/* The subaccount's own limits, as its lane would apply them. */
+	if (sub->max_in_flight > 0 || sub->rate > 0) {
+		if ((slot = sb_lanes_sub_slot(dp, sub->name)) < 0)
+			return 0;
+		sb = &dp->pump.subs[slot];
+	}
+	if (sb != NULL && sub->max_in_flight > 0 && sb->inflight >= sub->max_in_flight)
+		return 0;
+	if (sb != NULL && sub->rate > 0 &&
+	    sb_bucket_allowance(&sb->bucket, sub->rate, (double)sub->burst, sb_mono_us(),
+	    &wait) <= 0)
+		return 0;
+	return 1;
 }
 
 /*
@@ -657,7 +674,8 @@ sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst)
  * group fails, so does the batch, and nothing is sent).
  */
 void
-sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst, const struct sb_attempt_row *r)
+sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst,
+    const struct sb_config_subaccount *sub, const struct sb_attempt_row *r)
 {
 	size_t need = 16;
 	const char *const strs[] = { r->instance, r->subaccount, r->chain, r->to, r->from,
@@ -691,6 +709,8 @@ sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst, const struct sb
 	rd->row.provider_id = NULL;
 	pump_take(dp, inst, rd, 1);
 	sb_bucket_take(&inst->bucket, 1);
+	if (sub->rate > 0 && rd->sub_slot >= 0)
+		sb_bucket_take(&dp->pump.subs[rd->sub_slot].bucket, 1);
 	if (sb_store_after_commit(dp->d->store, batch_committed, b) < 0)
 		batch_committed(b, 0);
 }

@@ -429,7 +429,7 @@ submit_one(struct sb_dispatch *dp, const struct sb_submit *s, sb_submit_done_fn 
 		stepped = sb_store_message_status(dp->d->store, m.id);
 		if (stepped >= 0)
 			acked = (enum sb_status)stepped;
-	} else if (direct != NULL && sb_eng_direct_start(dp, &m, direct) < 0)
+	} else if (direct != NULL && sb_eng_direct_start(dp, sub, &m, direct) < 0)
 		rc = -1; /* its attempt: the submission fails, its writes with it */
 	free(tpl.body);
 	if (rc < 0)

@@ -230,6 +230,37 @@ def test_a_free_slot_starts_a_message_at_once_a_taken_one_queues_it_in_order(mak
     assert [l[3] for l in record_lines(record, "SENT")] == ["m0", "m1", "m2"]
 
 
+def test_a_subaccount_limit_lets_a_message_start_at_once_within_it(make_daemon, tmp_path):
+    """A subaccount with an in-flight limit and a rate still gets the direct
+    start while it is within both (in real time, no test clock); past its
+    limit the next message waits in the queue though the instance has free
+    slots, and goes once the first is answered."""
+    record = str(tmp_path / "rec.log")
+    subs = {"acme": {"timezone": "UTC", "chains": ["default"], "default_country": "55",
+                     "max_in_flight": 1, "rate": 100, "burst": 5,
+                     "api_keys": ["sha256:62af8704764faf8ea82fc61ce9c4c3908b6cb97d463a634e9e587d7c885db0ef"]}}
+    d = make_daemon(test_clock=False, subaccounts=subs,
+                    plugins={"fake": {"module": "test", "behaviour": "deliver",
+                                      "answer_after": "500ms", "receipt_after": "5ms",
+                                      "record": record, "max_in_flight": 10}})
+    first = d.send(text="m0")
+    assert committed(d, first) == "sending"
+    assert direct_starts(d) == 1
+    second = d.send(text="m1")
+    # Its subaccount has one send in flight: queued, not started.
+    assert committed(d, second) == "queued"
+    assert direct_starts(d) == 1
+    for mid in (first, second):
+        m = d.wait_status(mid, "delivered", timeout=10)
+        assert [h["status"] for h in m["history"]] == ["queued", "sending", "accepted",
+                                                       "delivered"]
+    assert [l[3] for l in record_lines(record, "SENT")] == ["m0", "m1"]
+    # The answer to m1 ran a pass (before its receipt, due 5 ms later) that
+    # found the queue drained and nothing in flight: the next starts at once.
+    assert committed(d, d.send(text="m2")) == "sending"
+    assert direct_starts(d) == 2
+
+
 # ---- rate limits ----
 
 def test_instance_rate_limit_holds_the_rate_within_10_percent(make_daemon):

@@ -390,7 +390,8 @@ test_queries_use_indexes(void **state)
 /*
  * What a pass learns of an instance's queue (lanes.c): read and emptied of
  * what is due, the time the next queued attempt becomes due (none: never);
- * a full batch, a batch without room or subaccount lanes: maybe due now.
+ * a full batch, a batch without room or a lane that held work back (its
+ * rate, its in-flight limit, its share filled): maybe due now.
  */
 static void
 test_pass_learns_when_the_queue_is_next_due(void **state)
@@ -433,7 +434,7 @@ test_pass_learns_when_the_queue_is_next_due(void **state)
 	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 1);
 	assert_true(dp.pump.refused);
 	assert_int_equal(inst.queue_due_ms, 0);
-	/* With subaccount limits the lanes hold work back: never known empty. */
+	/* A subaccount's rate holds one of the two back: maybe due now. */
 	dp.pump.nready = 0;
 	dp.pump.arena_used = 0;
 	dp.pump.refused = 0;
@@ -444,6 +445,26 @@ test_pass_learns_when_the_queue_is_next_due(void **state)
 	inst.queue_due_ms = INT64_MAX;
 	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 1);
 	assert_int_equal(inst.queue_due_ms, 0);
+	/* A rate with room for both: the lane drained, the next is due at 500. */
+	dp.pump.nready = 0;
+	dp.pump.arena_used = 0;
+	limited.rate = 1000;
+	limited.burst = 100;
+	dp.pump.subs[sb_lanes_sub_slot(&dp, "acme")].bucket = (struct sb_bucket){ 0 }; /* full */
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 2);
+	assert_int_equal(inst.queue_due_ms, 500);
+	/* Its share filled exactly (a batch of 2): maybe more. */
+	dp.pump.nready = 0;
+	dp.pump.arena_used = 0;
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 2, &wait), 2);
+	assert_int_equal(inst.queue_due_ms, 0);
+	/* At its in-flight limit: held, none read. */
+	dp.pump.nready = 0;
+	dp.pump.arena_used = 0;
+	limited.max_in_flight = 1;
+	sb_lanes_sub_inflight(&dp, sb_lanes_sub_slot(&dp, "acme"), 1);
+	assert_int_equal(sb_lanes_select(&dp, &inst, 100, 4, &wait), 0);
+	assert_int_equal(inst.queue_due_ms, 0);
 	free(dp.pump.lanes);
 	free(dp.pump.subs);
 	sb_store_close(d.store);
@@ -453,7 +474,7 @@ test_pass_learns_when_the_queue_is_next_due(void **state)
  * The direct start's decision (pump.c): a new message's first step goes
  * `sending` at once only into a free slot, with a token of the rate, never
  * past a queued attempt that is due (or may be: a queue not read yet),
- * never when subaccount lanes decide the order, and never for one of a
+ * within its subaccount's in-flight limit and rate, and never for one of a
  * request's many recipients (their savepoint may undo them).
  */
 static void
@@ -466,50 +487,64 @@ test_direct_start_only_into_a_free_slot_behind_no_queue(void **state)
 	struct sb_plugin plugin = { .kind = SB_PLUGIN_CHANNEL };
 	struct sb_config_instance icfg = { .max_in_flight = 2 };
 	struct sb_instance inst = { .name = "sms", .p = &plugin, .cfg = &icfg };
+	const struct sb_config_subaccount *sub = &subs[0];
 	int64_t now = sb_now_ms();
+	int slot;
 
 	(void)state;
 	/* A new instance: its queue not read yet, so maybe due. */
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	/* Read and empty: direct. */
 	inst.queue_due_ms = INT64_MAX;
-	assert_true(sb_pump_direct_ok(&dp, &inst));
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
 	/* A retry due in a minute does not hold it; one due now does. */
 	inst.queue_due_ms = now + 60000;
-	assert_true(sb_pump_direct_ok(&dp, &inst));
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
 	inst.queue_due_ms = now;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	inst.queue_due_ms = INT64_MAX;
 	/* Every slot taken (send_ahead would only make it wait): queued. */
 	inst.send_slots = 2;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	inst.send_slots = 1;
-	assert_true(sb_pump_direct_ok(&dp, &inst));
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
 	/* One of a request's many recipients: its savepoint may undo it. */
 	dp.batch.open = 1;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	dp.batch.open = 0;
 	/* The instance's rate has no token left. */
 	inst.rate = 1;
 	inst.burst = 1;
-	assert_true(sb_pump_direct_ok(&dp, &inst)); /* a full bucket: one token */
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub)); /* a full bucket: one token */
 	sb_bucket_take(&inst.bucket, 1);
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	inst.rate = 0;
-	assert_true(sb_pump_direct_ok(&dp, &inst));
-	/* A subaccount limit: the lanes decide who goes first. */
-	subs[0].rate = 5;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
+	/* The subaccount's rate: a token goes, then none is left. */
+	subs[0].rate = 1;
+	subs[0].burst = 1;
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
+	slot = sb_lanes_sub_slot(&dp, "acme");
+	assert_true(slot >= 0);
+	sb_bucket_take(&dp.pump.subs[slot].bucket, 1);
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	subs[0].rate = 0;
+	/* Its in-flight limit: room, then none. */
+	subs[0].max_in_flight = 1;
+	assert_true(sb_pump_direct_ok(&dp, &inst, sub));
+	sb_lanes_sub_inflight(&dp, slot, 1);
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
+	subs[0].max_in_flight = 0;
 	/* Not a channel, replaced, or the daemon stopping. */
 	plugin.kind = SB_PLUGIN_FILTER;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	plugin.kind = SB_PLUGIN_CHANNEL;
 	inst.draining = 1;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
 	inst.draining = 0;
 	d.stopping = 1;
-	assert_false(sb_pump_direct_ok(&dp, &inst));
+	assert_false(sb_pump_direct_ok(&dp, &inst, sub));
+	free(dp.pump.subs);
 }
 
 /* ---- the watch (watch.c) ---- */
