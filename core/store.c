@@ -105,8 +105,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    " WHERE a.status = 'accepted' AND a.fallback_ms IS NOT NULL"
 	    " AND a.fallback_ms <= ? ORDER BY a.fallback_ms LIMIT ?",
 	[ST_ATT_SENDING] = ATTEMPT_SELECT " WHERE a.status = 'sending' ORDER BY a.id",
-	[ST_ATT_GET] = ATTEMPT_SELECT " WHERE a.id = ?",
-	[ST_ATT_BY_PROVIDER] = ATTEMPT_SELECT
+	[ST_ATT_GET] = ATTEMPT_STATE_SELECT " WHERE a.id = ?",
+	[ST_ATT_BY_PROVIDER] = ATTEMPT_STATE_SELECT
 	    " WHERE a.instance = ? AND a.provider_id = ? ORDER BY a.id DESC LIMIT 1",
 	[ST_ATT_QUEUED_OF] =
 	    "SELECT id FROM attempts WHERE message_id = ? AND status = 'queued'"

@@ -233,7 +233,11 @@ int sb_store_attempts_live_on(struct sb_store *st, const char *instance, int lim
     sb_attempt_fn fn, void *arg);
 /* Attempts left `sending` by a crash. */
 int sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg);
-/* One attempt by id, or by (instance, provider id). 0 found, 1 not found. */
+/*
+ * One attempt's state by id, or by (instance, provider id): its message's
+ * content (subaccount, to, from, text, template) reads NULL. 0 found, 1
+ * not found.
+ */
 int sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg);
 int sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
     const char *provider_id, sb_attempt_fn fn, void *arg);

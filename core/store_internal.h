@@ -84,6 +84,18 @@ enum store_stmt {
 	" FROM attempts a JOIN messages m ON m.id = a.message_id"
 
 /*
+ * The same columns for a result or a receipt, which judge an attempt's
+ * state and never its content: the message's subaccount, addresses, text
+ * and template read NULL, so SQLite decodes none of the row's long fields.
+ */
+#define ATTEMPT_STATE_SELECT                                                   \
+	"SELECT a.id, a.message_id, a.step, a.tries, a.status, m.status, m.step,"  \
+	" a.instance, a.provider_id, NULL, m.chain, NULL, NULL, NULL, NULL, NULL,"  \
+	" NULL, a.next_ms, a.fallback_ms, m.expires_ms, a.created_ms,"            \
+	" a.accepted_ms, a.poll_ms, a.polls, a.expire_ms, m.chain_ver, NULL"      \
+	" FROM attempts a JOIN messages m ON m.id = a.message_id"
+
+/*
  * A broadcast's messages per status (status, n), broadcast ?1: from
  * bcast_stats, or counted from its message for a broadcast of one
  * (single_message), which keeps no rows there.
