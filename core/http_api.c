@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -72,10 +73,41 @@ json_answer(struct evhttp_request *req, json_t *body)
 	json_decref(body);
 }
 
+/*
+ * The answer's Date header, formatted once a second: evhttp adds one
+ * itself only when the answer has none, and made it anew for every answer
+ * (gmtime and a printf, ~3 500 instructions: 1.4 % of a message's work
+ * under scripts/bench, which answers twice per message). Wall time, not
+ * the daemon's clock: the header is for the client's clock, and the test
+ * clock (-T) is no time of day. The loop is the only thread that answers.
+ */
+static void
+http_date_header(struct evhttp_request *req)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static char text[32];
+	static time_t made = -1;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != made) {
+		if (gmtime_r(&now, &tm) == NULL)
+			return; /* evhttp makes its own */
+		snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+		    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		made = now;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Date", text);
+}
+
 static void
 send_json(struct evhttp_request *req, int code, json_t *body)
 {
 	json_answer(req, body);
+	http_date_header(req);
 	evhttp_send_reply(req, code, NULL, NULL);
 }
 
@@ -96,6 +128,7 @@ sb_http_send_reply_now(struct evhttp_request *req, int code)
 	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	struct evbuffer *out;
 
+	http_date_header(req);
 	evhttp_send_reply(req, code, NULL, NULL);
 	if (bev == NULL)
 		return;

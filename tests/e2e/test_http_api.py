@@ -357,3 +357,38 @@ def test_healthz_and_metrics_need_no_key(make_daemon):
     assert 'sb_messages{status="delivered"} 1' in text
     wait_for(lambda: 'sb_messages{status="sending"} 0' in call(d, "GET", "/metrics")[1],
              what="no message sending")
+
+
+def test_answers_carry_one_date_header_of_the_wall_clock(make_daemon):
+    """Every answer has exactly one Date header (RFC 7231's IMF-fixdate), of
+    the wall clock, not the test clock: the API's own answers (one made
+    once a second and shared), an error, and evhttp's own."""
+    import email.utils
+    import time
+
+    d = make_daemon()  # the test clock runs, and the Date is still today's
+    host, port = d.cfg["daemon"]["http_listen"].rsplit(":", 1)
+    for method, path, body, key in [
+            ("POST", "/v1/messages", {"to": "+5511999990001", "text": "hi"}, ACME_KEY),
+            ("GET", "/v1/messages", None, ACME_KEY),
+            ("GET", "/v1/messages", None, "wrong-key"),
+            ("GET", "/healthz", None, None)]:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        h = {"Content-Type": "application/json"}
+        if key:
+            h["Authorization"] = "Bearer " + key
+        try:
+            before = time.time()
+            conn.request(method, path, body=json.dumps(body).encode() if body else None,
+                         headers=h)
+            r = conn.getresponse()
+            r.read()
+            after = time.time()
+            dates = r.msg.get_all("Date")
+        finally:
+            conn.close()
+        assert dates is not None and len(dates) == 1, (path, dates)
+        assert email.utils.format_datetime(email.utils.parsedate_to_datetime(dates[0]),
+                                           usegmt=True) == dates[0], dates[0]
+        at = email.utils.parsedate_to_datetime(dates[0]).timestamp()
+        assert int(before) - 1 <= at <= after + 1, (path, dates[0], before)
