@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "chantype.h"
 #include "store.h"
@@ -322,6 +323,21 @@ test_text_pages_across_the_index_and_what_it_has_not_seen(void **state)
 	assert_int_equal(sb_store_commit(st), 0);
 	assert_int_equal(sb_store_text_index_now(st), 0);
 	assert_int_equal(sb_store_text_indexed(st), 8);
+	/* The index merges its segments 16 at a time, not FTS5's 4 (store_text.c). */
+	{
+		char tpath[80];
+		sqlite3 *tdb = NULL;
+		sqlite3_stmt *s = NULL;
+
+		snprintf(tpath, sizeof(tpath), "%s.text", path);
+		assert_int_equal(sqlite3_open_v2(tpath, &tdb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(tdb, "SELECT v FROM messages_text_config"
+		    " WHERE k = 'automerge'", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 16);
+		sqlite3_finalize(s);
+		sqlite3_close(tdb);
+	}
 	for (int i = 9; i <= 12; i++)
 		assert_int_equal(add(st, "+5511999990001", "a CODE too", NULL, 0, T0 + i), i);
 	add(st, "+5511999990001", "nothing here", NULL, 0, T0 + 13);
