@@ -637,7 +637,6 @@ sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst,
 {
 	struct sb_sub_bucket *sb = NULL;
 	int64_t wait;
-	int slot;
 
 	/* A request's recipients are stored whole or not at all: its savepoint
 	 * may yet undo them, so they go through the queue. */
@@ -655,7 +654,9 @@ sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst,
 		return 0;
 	/* The subaccount's own limits, as its lane would apply them. */
 	if (sub->max_in_flight > 0 || sub->rate > 0) {
-		if ((slot = sb_lanes_sub_slot(dp, sub->name)) < 0)
+		int slot = sb_lanes_sub_slot(dp, sub->name);
+
+		if (slot < 0)
 			return 0;
 		sb = &dp->pump.subs[slot];
 	}
