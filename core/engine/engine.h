@@ -278,6 +278,14 @@ void sb_pump_direct(struct sb_dispatch *dp, struct sb_instance *inst,
     const struct sb_config_subaccount *sub, const struct sb_attempt_row *r);
 /* 1 if any subaccount has a rate or an in-flight limit: the pump reads by lanes. */
 int sb_lanes_limited(const struct sb_config *cfg);
+/*
+ * How many sends `sub` may start now within its in-flight limit and rate:
+ * INT_MAX without limits, 0 when held (*wait_ms: until its next token, or
+ * 0 when an answer must free a slot first). *bucket is its slot's bucket
+ * (NULL without limits), for the caller to take what it starts.
+ */
+int sb_lanes_sub_allowance(struct sb_dispatch *dp, const struct sb_config_subaccount *sub,
+    int64_t now_us, int64_t *wait_ms, struct sb_sub_bucket **bucket);
 /* A subaccount's slot (made on first use; -1 without memory); slots never move. */
 int sb_lanes_sub_slot(struct sb_dispatch *dp, const char *name);
 void sb_lanes_sub_inflight(struct sb_dispatch *dp, int slot, int delta);

@@ -57,13 +57,36 @@ sb_lanes_sub_inflight(struct sb_dispatch *dp, int slot, int delta)
 		dp->pump.subs[slot].inflight += (unsigned)delta;
 }
 
-/* The bucket of a subaccount, made on first use; NULL without memory. */
-static struct sb_sub_bucket *
-sub_bucket(struct sb_dispatch *dp, const char *name)
+int
+sb_lanes_sub_allowance(struct sb_dispatch *dp, const struct sb_config_subaccount *sub,
+    int64_t now_us, int64_t *wait_ms, struct sb_sub_bucket **bucket)
 {
-	int slot = sb_lanes_sub_slot(dp, name);
+	int slot = sub->max_in_flight > 0 || sub->rate > 0 ? sb_lanes_sub_slot(dp, sub->name) : -1;
+	struct sb_sub_bucket *sb = slot >= 0 ? &dp->pump.subs[slot] : NULL;
+	int allow = INT_MAX;
 
-	return slot >= 0 ? &dp->pump.subs[slot] : NULL;
+	*wait_ms = 0;
+	*bucket = sb;
+	/* No limits, or no memory for its slot: nothing to apply. */
+	if (sb == NULL)
+		return allow;
+	/* At its in-flight limit it waits for an answer, which pumps. */
+	if (sub->max_in_flight > 0) {
+		int64_t room = sub->max_in_flight - (int64_t)sb->inflight;
+
+		if (room <= 0)
+			return 0;
+		if (room < allow)
+			allow = (int)room;
+	}
+	if (sub->rate > 0) {
+		int tokens = sb_bucket_allowance(&sb->bucket, sub->rate, (double)sub->burst, now_us,
+		    wait_ms);
+
+		if (tokens < allow)
+			allow = tokens;
+	}
+	return allow;
 }
 
 int
@@ -106,45 +129,30 @@ select_lanes(struct sb_dispatch *dp, struct sb_instance *inst, int64_t now, int 
 		const char *name = dp->pump.lanes[(k + inst->lane_rr) % n];
 		const struct sb_config_subaccount *sub = sb_config_subaccount(cfg, name);
 		int share = (remaining + (int)(n - k) - 1) / (int)(n - k);
-		struct sb_sub_bucket *sb = sub != NULL ? sub_bucket(dp, name) : NULL;
-		struct sb_bucket *b = NULL;
+		struct sb_sub_bucket *sb = NULL;
 		size_t before = dp->pump.nready;
+		int64_t w = 0;
+		int allow;
 
 		if (remaining <= 0) {
 			*held = 1;
 			break;
 		}
-		/* At its in-flight limit the lane waits for an answer, which pumps. */
-		if (sb != NULL && sub->max_in_flight > 0) {
-			int64_t room = sub->max_in_flight - (int64_t)sb->inflight;
-
-			if (room <= 0) {
-				*held = 1;
-				continue;
-			}
-			if (share > room)
-				share = (int)room;
+		allow = sub != NULL ? sb_lanes_sub_allowance(dp, sub, now_us, &w, &sb) : INT_MAX;
+		if (allow == 0) {
+			if (w > 0)
+				lower_wait(wait, w); /* its next token; an answer wakes the rest */
+			*held = 1;
+			continue;
 		}
-		if (sb != NULL && sub->rate > 0) {
-			int64_t w;
-			int allow;
-
-			b = &sb->bucket;
-			allow = sb_bucket_allowance(b, sub->rate, (double)sub->burst, now_us, &w);
-			if (allow == 0) {
-				lower_wait(wait, w);
-				*held = 1;
-				continue;
-			}
-			if (share > allow)
-				share = allow;
-		}
+		if (share > allow)
+			share = allow;
 		sb_store_attempts_ready_lane(st, inst->name, name, now, share, sb_pump_collect, dp);
 		/* A lane that filled its share may have more due. */
 		if (dp->pump.nready - before == (size_t)share)
 			*held = 1;
-		if (b != NULL)
-			sb_bucket_take(b, (int)(dp->pump.nready - before));
+		if (sb != NULL && sub->rate > 0)
+			sb_bucket_take(&sb->bucket, (int)(dp->pump.nready - before));
 		remaining -= (int)(dp->pump.nready - before);
 	}
 	inst->lane_rr++;

@@ -653,20 +653,7 @@ sb_pump_direct_ok(struct sb_dispatch *dp, struct sb_instance *inst,
 	if (sb_bucket_allowance(&inst->bucket, inst->rate, inst->burst, sb_mono_us(), &wait) <= 0)
 		return 0;
 	/* The subaccount's own limits, as its lane would apply them. */
-	if (sub->max_in_flight > 0 || sub->rate > 0) {
-		int slot = sb_lanes_sub_slot(dp, sub->name);
-
-		if (slot < 0)
-			return 0;
-		sb = &dp->pump.subs[slot];
-	}
-	if (sb != NULL && sub->max_in_flight > 0 && sb->inflight >= sub->max_in_flight)
-		return 0;
-	if (sb != NULL && sub->rate > 0 &&
-	    sb_bucket_allowance(&sb->bucket, sub->rate, (double)sub->burst, sb_mono_us(),
-	    &wait) <= 0)
-		return 0;
-	return 1;
+	return sb_lanes_sub_allowance(dp, sub, sb_mono_us(), &wait, &sb) > 0;
 }
 
 /*
