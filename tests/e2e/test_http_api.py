@@ -1,9 +1,11 @@
 """The HTTP API as docs/http-api.md describes it: filters and pages of
 GET /v1/messages, cancel, body limits, API keys and subaccount isolation,
 webhooks, /healthz and /metrics."""
+import email.utils
 import hashlib
 import http.client
 import json
+import time
 import urllib.parse
 
 from conftest import wait_for
@@ -363,10 +365,9 @@ def test_answers_carry_one_date_header_of_the_wall_clock(make_daemon):
     """Every answer has exactly one Date header (RFC 7231's IMF-fixdate), of
     the wall clock, not the test clock: the API's own answers (one made
     once a second and shared), an error, and evhttp's own."""
-    import email.utils
-    import time
-
-    d = make_daemon()  # the test clock runs, and the Date is still today's
+    d = make_daemon()
+    # The daemon's clock a day ahead: the Date stays the wall clock's.
+    d.ok("clock.advance", {"ms": 86400000})
     host, port = d.cfg["daemon"]["http_listen"].rsplit(":", 1)
     for method, path, body, key in [
             ("POST", "/v1/messages", {"to": "+5511999990001", "text": "hi"}, ACME_KEY),
