@@ -48,7 +48,7 @@ struct pending {
 	int failed;
 	int any_new;
 	int64_t broadcast;               /* the request's broadcast, 0: none */
-	struct sb_error err;
+	struct sb_error *err;            /* the first failure's (pending_fail), or NULL */
 	struct recipient rcpt[];         /* one per number of `to` */
 };
 
@@ -102,22 +102,39 @@ answer_write(struct evbuffer *out, const struct pending *p)
 	return 0;
 }
 
+/*
+ * Keep the request's first failure: the rest follow from it. The error
+ * (4 KB) is allocated only then, not with every request, where its
+ * allocation and zeroing cost more than the rest of the pending request.
+ */
+static void
+pending_fail(struct pending *p, const struct sb_error *e)
+{
+	if (!p->failed && (p->err = malloc(sizeof(*p->err))) != NULL)
+		*p->err = *e;
+	p->failed = 1;
+}
+
 static void
 pending_finish(struct pending *p)
 {
+	static const struct sb_error out_of_memory = { SB_E_INTERNAL, "out of memory" };
+	struct sb_error e;
+
 	if (p->req != NULL) {
 		sb_http_watch(p->api, p->req, NULL, NULL);
 		if (!p->failed && answer_write(evhttp_request_get_output_buffer(p->req), p) < 0) {
 			evbuffer_drain(evhttp_request_get_output_buffer(p->req), SIZE_MAX);
-			sb_error_set(&p->err, SB_E_INTERNAL, "out of memory writing the answer");
-			p->failed = 1;
+			sb_error_set(&e, SB_E_INTERNAL, "out of memory writing the answer");
+			pending_fail(p, &e);
 		}
 		if (p->failed)
-			sb_http_send_error(p->req, &p->err);
+			sb_http_send_error(p->req, p->err != NULL ? p->err : &out_of_memory);
 		else
 			sb_http_send_json_text_now(p->req, p->any_new ? 202 : 200);
 	}
 	json_decref(p->to);
+	free(p->err);
 	free(p);
 }
 
@@ -137,10 +154,7 @@ message_stored(void *arg, int64_t id, int duplicate,
 	struct pending *p = r->p;
 
 	if (err != NULL) {
-		/* The first error is the one to report: the rest follow from it. */
-		if (!p->failed)
-			p->err = *err;
-		p->failed = 1;
+		pending_fail(p, err);
 	} else {
 		/* Say at once what became of it: rejected by a filter, scheduled... */
 		r->id = id;
@@ -315,10 +329,8 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 	sb_http_watch(api, req, pending_client_gone, p);
 	/* All recipients stand or fall together (one savepoint); a single one
 	 * needs none (sb_dispatch_submit). */
-	if (n > 1 && sb_dispatch_batch_begin(sb_http_daemon(api)->dispatch, &err) < 0) {
-		p->failed = 1;
-		p->err = err;
-	}
+	if (n > 1 && sb_dispatch_batch_begin(sb_http_daemon(api)->dispatch, &err) < 0)
+		pending_fail(p, &err);
 	for (i = 0; i < n && !p->failed; i++) {
 		s.to = json_string_value(json_array_get(recipients, i));
 		if (base_key != NULL) {
@@ -331,8 +343,7 @@ post_messages(struct sb_http_api *api, struct evhttp_request *req)
 		if (sb_dispatch_submit(sb_http_daemon(api)->dispatch, &s, message_stored, &p->rcpt[i],
 		    &err) < 0) {
 			p->outstanding--;
-			p->failed = 1;
-			p->err = err;
+			pending_fail(p, &err);
 		}
 	}
 	p->broadcast = origin.id;

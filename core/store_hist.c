@@ -5,22 +5,24 @@
  * changes the status (store_msg.c), so a change costs no row and no index
  * entry of its own. An entry is the JSON text
  *
- *     ,[at, "status", attempt]          or   ,[at, "status", attempt, "reason"]
+ *     ,[at, status, attempt]          or   ,[at, status, attempt, "reason"]
  *
- * with `at` the milliseconds after the message's created_ms and `attempt`
- * the attempt's id minus the message's (null: no attempt); both are small
- * numbers, so an entry of a delivered message's usual four is ~15 bytes.
- * The message's INSERT writes its first entry, at 0: `,[0,"queued"]` for
- * a message stored queued (its attempt: the message's first, which its
- * first step inserts next; none if that step did not start, and then the
- * step's own entry replaces this one: sb_store_message_update_first),
- * `,[0,"queued"],[0,"sending"]` for one stored sending (the engine's direct
- * start: its first attempt, inserted next, is already out), or
- * `,[0,"scheduled",null,...]` and the like for any other first status.
- * A change writes ",[" and `at` in SQL (the row has created_ms); this
- * file writes the rest (the tail) and reads the whole back: wrapped in []
- * the column is a JSON array. Migration 15 -> 16 (store_schema.c) wrote
- * the older history rows in the same form.
+ * with `at` the milliseconds after the message's created_ms, `status` the
+ * status's code (hist_codes below) and `attempt` the attempt's id minus
+ * the message's (null: no attempt); all small numbers, so an entry of a
+ * delivered message's usual three is ~7 bytes. The message's INSERT
+ * writes its first entry, at 0: `,[0,2]` (queued) for a message stored
+ * queued (its attempt: the message's first, which its first step inserts
+ * next; none if that step did not start, and then the step's own entry
+ * replaces this one: sb_store_message_update_first), `,[0,2],[0,3]`
+ * (queued, sending) for one stored sending (the engine's direct start:
+ * its first attempt, inserted next, is already out), or `,[0,0,null,...]`
+ * and the like for any other first status. A change writes ",[" and `at`
+ * in SQL (the row has created_ms); this file writes the rest (the tail)
+ * and reads the whole back: wrapped in [] the column is a JSON array.
+ * Rows written before the codes (and migration 15 -> 16's, from the
+ * history rows) name the status by its word, `,[0,"queued"]`: they read
+ * back the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,36 @@
 #include "jsonw.h"
 #include "store_internal.h"
 #include "timefmt.h"
+
+/*
+ * A status's code in an entry is its index here. The word took ~26 bytes
+ * of a delivered message's row (`"delivered"` for `5`), written again at
+ * every status change. Append only: a stored code means its status for
+ * good, whatever becomes of enum sb_status.
+ */
+static const enum sb_status hist_codes[] = {
+	SB_ST_SCHEDULED, SB_ST_BLOCKED_TIME, SB_ST_QUEUED, SB_ST_SENDING, SB_ST_ACCEPTED,
+	SB_ST_DELIVERED, SB_ST_READ, SB_ST_UNDELIVERABLE, SB_ST_FAILED, SB_ST_REJECTED,
+	SB_ST_CANCELLED, SB_ST_EXPIRED,
+};
+#define HIST_NCODES (sizeof(hist_codes) / sizeof(hist_codes[0]))
+_Static_assert(HIST_NCODES == SB_ST_COUNT, "every status has a history code");
+
+/* Write status's code at p (its word, quoted, if it had none). */
+static char *
+hist_put_status(char *p, enum sb_status status)
+{
+	const char *name;
+
+	for (size_t i = 0; i < HIST_NCODES; i++)
+		if (hist_codes[i] == status)
+			return sb_jsonw_int(p, (int64_t)i);
+	name = sb_status_name(status);
+	*p++ = '"';
+	p = sb_jsonw_bytes(p, name, strlen(name));
+	*p++ = '"';
+	return p;
+}
 
 /* The tail at p (or, with `first`, the whole entry at 0); 0 or -1. */
 static int
@@ -41,7 +73,7 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 
 	if (reason != NULL && *reason == '\0')
 		reason = NULL;        /* "" is no reason, as in messages.reason */
-	/* ,[0,"name",<attempt>,"<reason>"] */
+	/* ,[0,<code>,<attempt>,"<reason>"]: room for the word, as a code may fall back to it */
 	need = namelen + 48 + (reason != NULL ? SB_JSONW_STRING_ROOM(strlen(reason)) + 1 : 0);
 
 	t->s = need <= sizeof(t->small) ? t->small : malloc(need);
@@ -51,18 +83,16 @@ hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
 	/* Stored sending (the direct start): queued, then sending, both at 0
 	 * and both with its first attempt, as a pass would have written them. */
 	if (first && status == SB_ST_SENDING) {
-		static const char both[] = ",[0,\"queued\"],[0,\"sending\"]";
-
-		p = SB_JSONW_LIT(p, both);
+		p = hist_put_status(SB_JSONW_LIT(p, ",[0,"), SB_ST_QUEUED);
+		p = hist_put_status(SB_JSONW_LIT(p, "],[0,"), SB_ST_SENDING);
+		*p++ = ']';
 		t->len = (size_t)(p - t->s);
 		return 0;
 	}
 	if (first)
 		p = sb_jsonw_bytes(p, ",[0", 3);
 	*p++ = ',';
-	*p++ = '"';
-	p = sb_jsonw_bytes(p, name, namelen);
-	*p++ = '"';
+	p = hist_put_status(p, status);
 	/* Stored queued: its first attempt is the one its first step inserts
 	 * (whose start, not the submission, gives this entry its reason). */
 	if (first && status == SB_ST_QUEUED) {
@@ -112,9 +142,15 @@ hist_entry_json(json_t *e, int64_t created_ms, int64_t message_id, int64_t first
 	json_t *at = json_array_get(e, 0), *status = json_array_get(e, 1);
 	json_t *att = json_array_get(e, 2), *reason = json_array_get(e, 3);
 	json_t *attempt;
+	const char *word;
 	char when[40];
 
-	if (!json_is_integer(at) || !json_is_string(status) ||
+	if (json_is_integer(status) && json_integer_value(status) >= 0 &&
+	    json_integer_value(status) < (json_int_t)HIST_NCODES)
+		word = sb_status_name(hist_codes[json_integer_value(status)]);
+	else
+		word = json_string_value(status); /* a row older than the codes */
+	if (!json_is_integer(at) || word == NULL ||
 	    !(att == NULL || json_is_integer(att) || json_is_null(att)) ||
 	    !(reason == NULL || json_is_string(reason)))
 		return NULL;
@@ -125,7 +161,7 @@ hist_entry_json(json_t *e, int64_t created_ms, int64_t message_id, int64_t first
 		attempt = json_integer(message_id + json_integer_value(att));
 	else
 		attempt = json_null();
-	return json_pack("{s:s, s:O, s:o, s:O}", "at", when, "status", status,
+	return json_pack("{s:s, s:s, s:o, s:O}", "at", when, "status", word,
 	    "attempt", attempt, "reason", reason != NULL ? reason : json_null());
 }
 

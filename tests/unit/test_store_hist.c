@@ -134,9 +134,10 @@ test_history_kept_in_the_row(void **state)
 	assert_entry(j, 4, "1970-01-01T00:00:00.900Z", "delivered", 0, "late");
 	json_decref(j);
 	sb_store_close(st);
-	/* Stored compact: times after created_ms, attempts after the message's id. */
-	assert_non_null(strstr(raw_hist(m.id), ",[0,\"queued\"],[2,\"sending\","));
-	assert_non_null(strstr(raw_hist(m.id), ",[-100,\"delivered\",null,\"late\"]"));
+	/* Stored compact: times after created_ms, statuses by code (queued 2,
+	 * sending 3, delivered 5), attempts after the message's id. */
+	assert_non_null(strstr(raw_hist(m.id), ",[0,2],[2,3,"));
+	assert_non_null(strstr(raw_hist(m.id), ",[-100,5,null,\"late\"]"));
 }
 
 /* A reason longer than the tail's own buffer, escaped at its longest
@@ -219,7 +220,7 @@ test_first_entry_comes_with_the_row(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "history")), 1);
 	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "scheduled", 0, "wait \"here\"");
 	json_decref(j);
-	assert_string_equal(raw_hist(direct.id), ",[0,\"queued\"],[0,\"sending\"]");
+	assert_string_equal(raw_hist(direct.id), ",[0,2],[0,3]");
 	j = sb_store_message_json(st, direct.id, NULL);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "sending");
 	assert_int_equal(json_array_size(json_object_get(j, "history")), 2);
@@ -291,11 +292,79 @@ test_migrates_history_into_the_row(void **state)
 	j = sb_store_message_json(st, 9, NULL);
 	assert_entry(j, 0, "1970-01-01T00:00:06.500Z", "cancelled", 0, "stopped");
 	json_decref(j);
+	/* A row of words, then a code: both read back. */
+	assert_int_equal(sb_store_history_add(st, 7, 40, SB_ST_READ, NULL, 5100), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	j = sb_store_message_json(st, 7, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 4);
+	assert_entry(j, 2, "1970-01-01T00:00:05.001Z", "delivered", 40, "ok\\n");
+	assert_entry(j, 3, "1970-01-01T00:00:05.100Z", "read", 40, NULL);
+	json_decref(j);
 	sb_store_close(st);
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM history", NULL, NULL, NULL),
 	    SQLITE_ERROR);
 	sqlite3_close(db);
+}
+
+/*
+ * Every status is stored by its code and reads back as its word; the
+ * codes are the stored format (a database keeps them), so they are checked
+ * here one by one. An entry of a code no status has is left out, not
+ * shown as some status.
+ */
+static void
+test_statuses_stored_by_code(void **state)
+{
+	static const char *const by_code[] = {
+		"scheduled", "blocked_time", "queued", "sending", "accepted", "delivered",
+		"read", "undeliverable", "failed", "rejected", "cancelled", "expired",
+	};
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
+		.expires_ms = 900000,
+	};
+	char want[64];
+	sqlite3 *db;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(sizeof(by_code) / sizeof(by_code[0]), SB_ST_COUNT);
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	for (size_t i = 0; i < SB_ST_COUNT; i++)
+		assert_int_equal(sb_store_history_add(st, m.id, 0,
+		    (enum sb_status)sb_status_parse(by_code[i]), NULL, 1001 + (int64_t)i), 0);
+	assert_int_equal(sb_store_commit(st), 0);
+	for (size_t i = 0; i < SB_ST_COUNT; i++) {
+		snprintf(want, sizeof(want), ",[%zu,%zu,null]", i + 1, i);
+		assert_non_null(strstr(raw_hist(m.id), want));
+	}
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 1 + SB_ST_COUNT);
+	for (size_t i = 0; i < SB_ST_COUNT; i++)
+		assert_string_equal(json_string_value(json_object_get(entry(j, 1 + i), "status")),
+		    by_code[i]);
+	json_decref(j);
+	sb_store_close(st);
+
+	/* Codes past the table, and of the wrong type, are no entry. */
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE messages SET hist ="
+	    " ',[0,2],[1,12,null],[2,-1,null],[3,2.5,null],[4,5,null]'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	j = sb_store_message_json(st, m.id, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 2);
+	assert_entry(j, 0, "1970-01-01T00:00:01.000Z", "queued", 0, NULL);
+	assert_entry(j, 1, "1970-01-01T00:00:01.004Z", "delivered", 0, NULL);
+	json_decref(j);
+	sb_store_close(st);
 }
 
 int
@@ -309,6 +378,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_history_into_the_row, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_statuses_stored_by_code, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
