@@ -36,6 +36,17 @@ teardown(void **state)
 	return 0;
 }
 
+/* The message each test stores: text, queued, created at 1 s. */
+static struct sb_message
+queued_message(void)
+{
+	return (struct sb_message){
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
+		.expires_ms = 900000,
+	};
+}
+
 /* Entry i of the message's history, as the API shows it. */
 static json_t *
 entry(json_t *m, size_t i)
@@ -93,11 +104,7 @@ test_history_kept_in_the_row(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message m = {
-		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
-		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
-		.expires_ms = 900000,
-	};
+	struct sb_message m = queued_message();
 	int64_t a1, a2;
 	json_t *j;
 
@@ -147,11 +154,7 @@ test_long_reason_reads_back_whole(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message m = {
-		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
-		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
-		.expires_ms = 900000,
-	};
+	struct sb_message m = queued_message();
 	char reason[1201];
 	json_t *j;
 
@@ -184,11 +187,7 @@ test_first_entry_comes_with_the_row(void **state)
 {
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message q = {
-		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
-		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
-		.expires_ms = 900000,
-	}, sch = q, held = q, direct = q;
+	struct sb_message q = queued_message(), sch = q, held = q, direct = q;
 	int64_t att;
 	json_t *j;
 
@@ -322,11 +321,7 @@ test_statuses_stored_by_code(void **state)
 	};
 	struct sb_error err = { 0 };
 	struct sb_store *st = sb_store_open(dbpath, 1, &err);
-	struct sb_message m = {
-		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
-		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1000, .send_at_ms = 1000,
-		.expires_ms = 900000,
-	};
+	struct sb_message m = queued_message();
 	char want[64];
 	sqlite3 *db;
 	json_t *j;
