@@ -45,20 +45,16 @@ static const enum sb_status hist_codes[] = {
 #define HIST_NCODES (sizeof(hist_codes) / sizeof(hist_codes[0]))
 _Static_assert(HIST_NCODES == SB_ST_COUNT, "every status has a history code");
 
-/* Write status's code at p (its word, quoted, if it had none). */
+/* Write status's code at p (-1, which reads back as no entry, for a value
+ * that is no status). */
 static char *
 hist_put_status(char *p, enum sb_status status)
 {
-	const char *name;
+	size_t i = 0;
 
-	for (size_t i = 0; i < HIST_NCODES; i++)
-		if (hist_codes[i] == status)
-			return sb_jsonw_int(p, (int64_t)i);
-	name = sb_status_name(status);
-	*p++ = '"';
-	p = sb_jsonw_bytes(p, name, strlen(name));
-	*p++ = '"';
-	return p;
+	while (i < HIST_NCODES && hist_codes[i] != status)
+		i++;
+	return sb_jsonw_int(p, i < HIST_NCODES ? (int64_t)i : -1);
 }
 
 /* The tail at p (or, with `first`, the whole entry at 0); 0 or -1. */
@@ -66,15 +62,13 @@ static int
 hist_entry(struct sb_store_hist_tail *t, int first, enum sb_status status,
     int64_t message_id, int64_t attempt_id, const char *reason)
 {
-	const char *name = sb_status_name(status);
-	size_t namelen = strlen(name);
 	size_t need;
 	char *p;
 
 	if (reason != NULL && *reason == '\0')
 		reason = NULL;        /* "" is no reason, as in messages.reason */
-	/* ,[0,<code>,<attempt>,"<reason>"]: room for the word, as a code may fall back to it */
-	need = namelen + 48 + (reason != NULL ? SB_JSONW_STRING_ROOM(strlen(reason)) + 1 : 0);
+	/* ,[0,<code>,<attempt>,"<reason>"] */
+	need = 48 + (reason != NULL ? SB_JSONW_STRING_ROOM(strlen(reason)) + 1 : 0);
 
 	t->s = need <= sizeof(t->small) ? t->small : malloc(need);
 	if (t->s == NULL)
