@@ -82,6 +82,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	    "INSERT INTO attempts (message_id, step, instance, status, next_ms, created_ms,"
 	    " subaccount, expire_ms, tries, sent_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_ATT_MSG_OF] = "SELECT subaccount, expires_ms FROM messages WHERE id = ?",
+	[ST_ATT_INSTANCE] = "SELECT instance FROM attempts WHERE id = ?",
 	[ST_ATT_READY] = ATTEMPT_SELECT
 	    " WHERE a.status = 'queued' AND a.instance = ? AND a.next_ms <= ?"
 	    " ORDER BY a.next_ms, a.id LIMIT ?",
@@ -405,6 +406,10 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 			goto fail;
 		}
 	}
+	if (sb_store_qdepth_load(st) < 0) {
+		set_store_error(err, st->db, path, "counting the queued attempts");
+		goto fail;
+	}
 	if (sb_store_text_open(st) < 0) {
 		sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		goto fail;
@@ -442,6 +447,7 @@ sb_store_close(struct sb_store *st)
 	sb_store_tpl_cache_free(st);
 	sb_store_tally_free(st);
 	sb_store_msgcache_free(st);
+	sb_store_qdepth_free(st);
 	sb_store_detach(st);
 	sb_store_text_close(st);
 	if (st->db != NULL)
@@ -555,6 +561,7 @@ sb_store_savepoint(struct sb_store *st)
 		return -1;
 	st->in_savepoint = 1;
 	sb_store_tally_savepoint(st);
+	sb_store_qdepth_savepoint(st);
 	sb_store_text_savepoint(st);
 	return 0;
 }
@@ -571,6 +578,7 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 		rc = -1;
 	if (!ok) { /* the aggregates and the texts roll back with the rows */
 		sb_store_tally_rollback(st, 1);
+		sb_store_qdepth_rollback(st, 1);
 		sb_store_text_rollback(st, 1);
 		sb_store_msgcache_clear(st);
 	}

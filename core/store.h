@@ -315,7 +315,8 @@ int64_t sb_store_next_due(struct sb_store *st);
 /* Count of messages per status (index by enum sb_status). */
 int sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT]);
 
-/* Queued attempts per channel instance (for the queue depth gauge). */
+/* Queued attempts per channel instance (the queue depth gauge), as counted while
+ * they were written (store_qdepth.c): no read of the rows. */
 int sb_store_queue_depth(struct sb_store *st, void (*fn)(void *arg, const char *instance,
     int64_t n), void *arg);
 

@@ -67,6 +67,7 @@ enum store_stmt {
 	ST_EVT_DONE,
 	ST_MSG_TALLY_KEY,
 	ST_ATT_MSG_OF,
+	ST_ATT_INSTANCE,
 	ST_MSG_STATUS,
 	ST_TALLY_MSG,
 	ST_TALLY_BCAST,
@@ -155,6 +156,7 @@ struct sb_store {
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
+	struct store_qdepth *qdepth;  /* store_qdepth.c's queued attempts per instance */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 	/* sb_store_attempt_update's statements, one per set of columns
 	 * changed (store_attempt.c), prepared at first use. */
@@ -300,6 +302,19 @@ void sb_store_tally_savepoint(struct sb_store *st);
 /* Cut the log back to the savepoint (to_savepoint) or drop it (the group rolled back). */
 void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_tally_free(struct sb_store *st);
+
+/*
+ * store_qdepth.c: the queued attempts per channel instance, counted at
+ * open (load) and kept by store_attempt.c's writes (add: +1 or -1 in the
+ * open group); the group's changes follow its savepoint, rollback and
+ * commit as the rows do.
+ */
+int sb_store_qdepth_load(struct sb_store *st);
+void sb_store_qdepth_add(struct sb_store *st, const char *instance, int delta);
+void sb_store_qdepth_savepoint(struct sb_store *st);
+void sb_store_qdepth_rollback(struct sb_store *st, int to_savepoint);
+void sb_store_qdepth_committed(struct sb_store *st);
+void sb_store_qdepth_free(struct sb_store *st);
 
 /*
  * store_msgcache.c: the newest messages' statistics key, status and

@@ -285,20 +285,3 @@ sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT])
 	sqlite3_finalize(s);
 	return 0;
 }
-
-int
-sb_store_queue_depth(struct sb_store *st, void (*fn)(void *arg, const char *instance,
-    int64_t n), void *arg)
-{
-	sqlite3_stmt *s;
-
-	/* Walks the partial index of queued attempts: cheap while queues are
-	 * short, and only run when /metrics is scraped. */
-	if (sqlite3_prepare_v2(st->db, "SELECT instance, count(*) FROM attempts"
-	    " WHERE status = 'queued' GROUP BY instance", -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
-	sqlite3_finalize(s);
-	return 0;
-}

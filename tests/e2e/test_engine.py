@@ -175,6 +175,15 @@ def test_bad_poll_and_rate_settings_are_refused_and_the_old_config_stays(make_da
     assert polls(record) == [] and d.status(mid)["attempts"][0]["polls"] == 0
 
 
+def metric(d, sample):
+    """The value of one sample of /metrics (its name and labels, exactly), or 0."""
+    with urllib.request.urlopen(d.http + "/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(sample + " "):
+                return int(float(line.split()[-1]))
+    return 0
+
+
 def test_queued_past_validity_expire_without_being_sent(make_daemon, tmp_path):
     record = str(tmp_path / "rec.log")
     d = make_daemon(plugins={"fake": {"module": "test", "behaviour": "hang", "record": record,
@@ -182,11 +191,14 @@ def test_queued_past_validity_expire_without_being_sent(make_daemon, tmp_path):
     ids = [d.send(text=f"m{i}") for i in range(3)]
     d.wait_status(ids[0], "sending")
     still(lambda: [d.status(i)["status"] for i in ids[1:]] == ["queued", "queued"], 0.2)
+    # The gauge counts them as they were written (store_qdepth.c).
+    assert metric(d, 'sb_queue_depth{instance="fake"}') == 2
     advance(d, HOUR + MIN)
     for mid in ids[1:]:
         m = d.wait_status(mid, "expired")
         assert m["reason"] == "validity ended before it could be sent"
         assert m["attempts"][0]["status"] == "expired"
+    assert metric(d, 'sb_queue_depth{instance="fake"}') == 0
     # The one in flight waits for its answer: the provider may have it.
     assert d.status(ids[0])["status"] == "sending"
 
@@ -194,11 +206,7 @@ def test_queued_past_validity_expire_without_being_sent(make_daemon, tmp_path):
 # ---- the direct start ----
 
 def direct_starts(d, instance="fake"):
-    with urllib.request.urlopen(d.http + "/metrics", timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(f'sb_direct_starts_total{{instance="{instance}"}} '):
-                return int(line.split()[-1])
-    return 0
+    return metric(d, f'sb_direct_starts_total{{instance="{instance}"}}')
 
 
 def test_a_free_slot_starts_a_message_at_once_a_taken_one_queues_it_in_order(make_daemon,

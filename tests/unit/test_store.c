@@ -556,6 +556,128 @@ test_savepoint_undoes_only_its_writes(void **state)
 	sb_store_close(st);
 }
 
+/* The gauge's count for `instance` (0 if it reports none), and the rows' own. */
+struct qdepth_seen {
+	const char *instance;
+	int64_t n;
+};
+
+static void
+qdepth_take(void *arg, const char *instance, int64_t n)
+{
+	struct qdepth_seen *q = arg;
+
+	if (strcmp(instance, q->instance) == 0)
+		q->n = n;
+}
+
+static int64_t
+qdepth_of(struct sb_store *st, const char *instance)
+{
+	struct qdepth_seen q = { instance, 0 };
+
+	assert_int_equal(sb_store_queue_depth(st, qdepth_take, &q), 0);
+	return q.n;
+}
+
+static int64_t
+queued_rows(struct sb_store *st, const char *instance)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+
+	assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT count(*) FROM attempts"
+	    " WHERE status = 'queued' AND instance = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* The gauge agrees with the rows, and both with what the test expects. */
+static void
+assert_qdepth(struct sb_store *st, int64_t sms, int64_t line)
+{
+	assert_int_equal(qdepth_of(st, "sms"), sms);
+	assert_int_equal(queued_rows(st, "sms"), sms);
+	assert_int_equal(qdepth_of(st, "line"), line);
+	assert_int_equal(queued_rows(st, "line"), line);
+}
+
+/*
+ * The queue depth per instance is counted as attempts are written, not by
+ * a count of the rows at each scrape: every insert and move in or out of
+ * `queued` changes it, a compare-and-set that does not match does not, a
+ * savepoint's and a failed group's writes leave it as they leave the rows,
+ * and a reopened store counts the rows again.
+ */
+static void
+test_queue_depth_follows_the_writes(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "default", .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 9000,
+	};
+	struct sb_attempt_change send = { .status = SB_ST_SENDING, .tries = 1, .next_ms = -1,
+	    .fallback_ms = -1 };
+	struct sb_attempt_change back = { .status = SB_ST_QUEUED, .tries = -1, .next_ms = 5,
+	    .fallback_ms = -1 };
+	int64_t a[3], b;
+
+	(void)state;
+	assert_non_null(st);
+	assert_qdepth(st, 0, 0);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	for (int i = 0; i < 3; i++)
+		assert_true((a[i] = sb_store_attempt_insert(st, m.id, i, "sms", SB_ST_QUEUED, 1, 1,
+		    NULL)) > 0);
+	assert_true(sb_store_attempt_insert(st, m.id, 3, "line", SB_ST_SENDING, 1, 1, NULL) > 0);
+	assert_qdepth(st, 3, 0); /* the open group's writes count */
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_qdepth(st, 3, 0);
+	/* Out of the queue, and back into it; a stale compare-and-set changes nothing. */
+	assert_int_equal(sb_store_attempt_update(st, a[0], SB_ST_QUEUED, &send), 0);
+	assert_qdepth(st, 2, 0);
+	assert_int_equal(sb_store_attempt_update(st, a[0], SB_ST_QUEUED, &send), 1);
+	assert_qdepth(st, 2, 0);
+	assert_int_equal(sb_store_attempt_update(st, a[0], SB_ST_SENDING, &back), 0);
+	assert_qdepth(st, 3, 0);
+	/* A savepoint that rolls back takes its own changes with it, not the group's. */
+	assert_int_equal(sb_store_attempt_update(st, a[1], SB_ST_QUEUED, &send), 0);
+	assert_int_equal(sb_store_savepoint(st), 0);
+	assert_true((b = sb_store_attempt_insert(st, m.id, 4, "line", SB_ST_QUEUED, 1, 1,
+	    NULL)) > 0);
+	assert_int_equal(sb_store_attempt_update(st, a[2], SB_ST_QUEUED, &send), 0);
+	assert_qdepth(st, 1, 1);
+	assert_int_equal(sb_store_savepoint_end(st, 0), 0);
+	assert_qdepth(st, 2, 0);
+	/* One that is kept keeps them. */
+	assert_int_equal(sb_store_savepoint(st), 0);
+	assert_true((b = sb_store_attempt_insert(st, m.id, 4, "line", SB_ST_QUEUED, 1, 1,
+	    NULL)) > 0);
+	assert_int_equal(sb_store_savepoint_end(st, 1), 0);
+	assert_qdepth(st, 2, 1);
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_qdepth(st, 2, 1);
+	/* A group that fails rolls back, and so do its counts. */
+	assert_int_equal(sb_store_attempt_update(st, b, SB_ST_QUEUED, &send), 0);
+	assert_true(sb_store_attempt_insert(st, m.id, 5, "sms", SB_ST_QUEUED, 1, 1, NULL) > 0);
+	assert_qdepth(st, 3, 0);
+	sb_store_group_fail(st);
+	assert_int_equal(sb_store_commit(st), -1);
+	assert_qdepth(st, 2, 1);
+	/* A reopened store counts what the rows hold. */
+	sb_store_close(st);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_qdepth(st, 2, 1);
+	sb_store_close(st);
+}
+
 /* Count the rows of the text index matching `q`; run its integrity check. */
 static int
 text_matches(const char *q)
@@ -1311,6 +1433,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_depth_follows_the_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_follows_commits_and_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_made_anew_when_it_is_not_the_stores,
