@@ -406,8 +406,8 @@ sb_store_open(const char *path, int sync_full, struct sb_error *err)
 			goto fail;
 		}
 	}
-	if (sb_store_qdepth_load(st) < 0) {
-		set_store_error(err, st->db, path, "counting the queued attempts");
+	if (sb_store_gauges_load(st) < 0) {
+		set_store_error(err, st->db, path, "counting the queued attempts and pending events");
 		goto fail;
 	}
 	if (sb_store_text_open(st) < 0) {
@@ -447,7 +447,7 @@ sb_store_close(struct sb_store *st)
 	sb_store_tpl_cache_free(st);
 	sb_store_tally_free(st);
 	sb_store_msgcache_free(st);
-	sb_store_qdepth_free(st);
+	sb_store_gauges_free(st);
 	sb_store_detach(st);
 	sb_store_text_close(st);
 	if (st->db != NULL)
@@ -561,7 +561,7 @@ sb_store_savepoint(struct sb_store *st)
 		return -1;
 	st->in_savepoint = 1;
 	sb_store_tally_savepoint(st);
-	sb_store_qdepth_savepoint(st);
+	sb_store_gauges_savepoint(st);
 	sb_store_text_savepoint(st);
 	return 0;
 }
@@ -578,7 +578,7 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 		rc = -1;
 	if (!ok) { /* the aggregates and the texts roll back with the rows */
 		sb_store_tally_rollback(st, 1);
-		sb_store_qdepth_rollback(st, 1);
+		sb_store_gauges_rollback(st, 1);
 		sb_store_text_rollback(st, 1);
 		sb_store_msgcache_clear(st);
 	}

@@ -257,6 +257,9 @@ struct sb_attempt_change {
 	int64_t poll_ms;          /* 0: unchanged, < 0: clear */
 	int polls;                /* 0: unchanged */
 	int64_t expire_ms;        /* 0: unchanged, < 0: clear */
+	/* The attempt's channel instance, if the caller has it (a move into or
+	 * out of `queued` counts on it: store_gauges.c); NULL: the store reads it. */
+	const char *instance;
 };
 /* The queued attempt of a message, or 0. */
 int64_t sb_store_attempt_queued_of(struct sb_store *st, int64_t message_id);
@@ -316,7 +319,7 @@ int64_t sb_store_next_due(struct sb_store *st);
 int sb_store_count_by_status(struct sb_store *st, int64_t counts[SB_ST_COUNT]);
 
 /* Queued attempts per channel instance (the queue depth gauge), as counted while
- * they were written (store_qdepth.c): no read of the rows. */
+ * they were written (store_gauges.c): no read of the rows. */
 int sb_store_queue_depth(struct sb_store *st, void (*fn)(void *arg, const char *instance,
     int64_t n), void *arg);
 

@@ -125,7 +125,7 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 	if (rc < 0)
 		return -1;
 	if (status == SB_ST_QUEUED)
-		sb_store_qdepth_add(st, instance, 1);
+		sb_store_gauge_add(st, SB_GAUGE_QUEUED, instance, 1);
 	if (expire_ms != NULL)
 		*expire_ms = expires;
 	return sqlite3_last_insert_rowid(st->db);
@@ -370,13 +370,19 @@ att_update_stmt(struct sb_store *st, unsigned mask, int *keep)
 
 /* An attempt went into (+1) or out of (-1) `queued`: its instance's count. */
 static void
-qdepth_moved(struct sb_store *st, int64_t id, int delta)
+queued_moved(struct sb_store *st, int64_t id, const char *instance, int delta)
 {
-	sqlite3_stmt *s = sb_store_stmt(st, ST_ATT_INSTANCE);
+	sqlite3_stmt *s;
 
+	if (instance != NULL) {
+		sb_store_gauge_add(st, SB_GAUGE_QUEUED, instance, delta);
+		return;
+	}
+	s = sb_store_stmt(st, ST_ATT_INSTANCE);
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		sb_store_qdepth_add(st, (const char *)sqlite3_column_text(s, 0), delta);
+		sb_store_gauge_add(st, SB_GAUGE_QUEUED, (const char *)sqlite3_column_text(s, 0),
+		    delta);
 	sqlite3_reset(s);
 }
 
@@ -409,7 +415,7 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
 	if (!keep)
 		sqlite3_finalize(s);
 	if (rc == 0 && (old == SB_ST_QUEUED) != (c->status == SB_ST_QUEUED))
-		qdepth_moved(st, id, c->status == SB_ST_QUEUED ? 1 : -1);
+		queued_moved(st, id, c->instance, c->status == SB_ST_QUEUED ? 1 : -1);
 	return rc;
 }
 

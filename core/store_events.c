@@ -74,6 +74,7 @@ sb_store_event_insert(struct sb_store *st, const char *subaccount, const char *c
 	sb_store_bind_text(s, 7, url);
 	if (sb_store_exec_write(st, s) < 0)
 		return -1;
+	sb_store_gauge_add(st, SB_GAUGE_EVENTS_PENDING, "", 1);
 	return sqlite3_last_insert_rowid(st->db);
 }
 
@@ -139,13 +140,6 @@ sb_store_events_max_id(struct sb_store *st)
 	return one_int(st, "SELECT coalesce(max(id), 0) FROM events");
 }
 
-int64_t
-sb_store_events_pending(struct sb_store *st)
-{
-	return one_int(st, "SELECT count(*) FROM events INDEXED BY events_due"
-	    " WHERE state = 'pending'");
-}
-
 int
 sb_store_event_done(struct sb_store *st, int64_t id, enum sb_event_state state,
     int64_t next_ms, const char *error, int64_t now_ms)
@@ -160,7 +154,11 @@ sb_store_event_done(struct sb_store *st, int64_t id, enum sb_event_state state,
 	sqlite3_bind_int64(s, 5, id);
 	if (sb_store_exec_write(st, s) < 0)
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+	if (sqlite3_changes(st->db) == 0)
+		return 1;
+	if (state != SB_EVT_PENDING)
+		sb_store_gauge_add(st, SB_GAUGE_EVENTS_PENDING, "", -1);
+	return 0;
 }
 
 static void
@@ -285,8 +283,10 @@ sb_store_event_redeliver(struct sb_store *st, int64_t id, const char *subaccount
 	sqlite3_bind_int64(s, 2, id);
 	rc = sb_store_exec_write(st, s);
 	sqlite3_finalize(s);
-	if (rc == 0)
+	if (rc == 0) {
+		sb_store_gauge_add(st, SB_GAUGE_EVENTS_PENDING, "", 1); /* it was not pending */
 		return 0;
+	}
 dberr:
 	return sb_error_set(err, SB_E_INTERNAL, "database %s: %s", st->path,
 	    sqlite3_errmsg(st->db));

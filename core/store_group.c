@@ -345,11 +345,11 @@ commit_group(struct sb_store *st, int may_hold)
 			    "a write in it was left half done" : sqlite3_errmsg(st->db));
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			sb_store_tally_rollback(st, 0);
-			sb_store_qdepth_rollback(st, 0);
+			sb_store_gauges_rollback(st, 0);
 			sb_store_text_rollback(st, 0);
 			sb_store_msgcache_clear(st);
 		} else {
-			sb_store_qdepth_committed(st);
+			sb_store_gauges_committed(st);
 			sb_store_text_committed(st);
 		}
 		st->in_txn = 0;

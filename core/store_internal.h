@@ -156,7 +156,7 @@ struct sb_store {
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
-	struct store_qdepth *qdepth;  /* store_qdepth.c's queued attempts per instance */
+	struct store_gauges *gauges;  /* store_gauges.c's counts, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 	/* sb_store_attempt_update's statements, one per set of columns
 	 * changed (store_attempt.c), prepared at first use. */
@@ -304,17 +304,26 @@ void sb_store_tally_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_tally_free(struct sb_store *st);
 
 /*
- * store_qdepth.c: the queued attempts per channel instance, counted at
- * open (load) and kept by store_attempt.c's writes (add: +1 or -1 in the
- * open group); the group's changes follow its savepoint, rollback and
- * commit as the rows do.
+ * store_gauges.c: counts kept as rows are written, for gauges that a
+ * count(*) would take (the set a kind counts: gauge_kinds there). Read
+ * at open (load); add +1 or -1 for a row that moved into or out of the
+ * set, in the open group; the group's changes follow its savepoint,
+ * rollback and commit as the rows do.
  */
-int sb_store_qdepth_load(struct sb_store *st);
-void sb_store_qdepth_add(struct sb_store *st, const char *instance, int delta);
-void sb_store_qdepth_savepoint(struct sb_store *st);
-void sb_store_qdepth_rollback(struct sb_store *st, int to_savepoint);
-void sb_store_qdepth_committed(struct sb_store *st);
-void sb_store_qdepth_free(struct sb_store *st);
+enum sb_gauge_kind {
+	SB_GAUGE_QUEUED,          /* queued attempts, by instance */
+	SB_GAUGE_EVENTS_PENDING,  /* events pending delivery (key "") */
+	SB_GAUGE__COUNT
+};
+int sb_store_gauges_load(struct sb_store *st);
+void sb_store_gauge_add(struct sb_store *st, enum sb_gauge_kind kind, const char *key,
+    int delta);
+int sb_store_gauge_each(struct sb_store *st, enum sb_gauge_kind kind,
+    void (*fn)(void *arg, const char *key, int64_t n), void *arg);
+void sb_store_gauges_savepoint(struct sb_store *st);
+void sb_store_gauges_rollback(struct sb_store *st, int to_savepoint);
+void sb_store_gauges_committed(struct sb_store *st);
+void sb_store_gauges_free(struct sb_store *st);
 
 /*
  * store_msgcache.c: the newest messages' statistics key, status and

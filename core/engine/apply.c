@@ -398,7 +398,8 @@ sb_eng_event(struct sb_dispatch *dp, const struct sb_attempt_ref *a, enum sb_sm_
 	struct sb_sm_step step = { 0 };
 	struct sb_sm_env env = { .now_ms = sb_now_ms(), .max_tries = (int)cfg->retry.max_attempts };
 	struct sb_sm_decision dc;
-	struct sb_attempt_change ch = { .tries = -1, .next_ms = -1, .fallback_ms = -1 };
+	struct sb_attempt_change ch = { .tries = -1, .next_ms = -1, .fallback_ms = -1,
+	    .instance = a->instance };
 	struct sb_transition t = {
 		.message_id = a->message_id, .attempt_id = a->attempt_id, .change = &ch,
 		.old_attempt_status = a->status, .old_message_status = a->message_status,

@@ -95,6 +95,8 @@ test_outbox_heads_in_order(void **state)
 	a3 = sb_store_event_insert(st, "other", "+1", "message.status", 9, "{}", NULL, 1003);
 	assert_true(a1 > 0 && a2 > a1 && b1 > a2 && a3 > b1);
 	assert_int_equal(sb_store_events_max_id(st), a3);
+	/* The pending gauge is counted as events are written (store_gauges.c). */
+	assert_int_equal(sb_store_events_pending(st), 4);
 	/* Only heads, only committed ids, only what is due. */
 	s = due(st, 5000, a3);
 	assert_int_equal(s.n, 3);
@@ -108,6 +110,7 @@ test_outbox_heads_in_order(void **state)
 	assert_int_equal(sb_store_events_next(st, 999, a3), 1000);
 	/* A head backing off holds its contact's later events back. */
 	assert_int_equal(sb_store_event_done(st, a1, SB_EVT_PENDING, 9000, "HTTP 500", 5000), 0);
+	assert_int_equal(sb_store_events_pending(st), 4); /* a retry stays pending */
 	s = due(st, 5000, a3);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.ids[0], b1);
@@ -131,6 +134,15 @@ test_outbox_heads_in_order(void **state)
 	assert_int_equal(sb_store_event_redeliver(st, a2, NULL, 10000, &err), -1);
 	assert_int_equal(err.code, SB_E_INVALID_STATE);
 	assert_int_equal(sb_store_event_redeliver(st, a1, "acme", 10000, &err), 0);
+	assert_int_equal(sb_store_events_pending(st), 4);
+	/* A group that rolls back takes its events out of the count too. */
+	assert_int_equal(sb_store_commit(st), 0);
+	assert_true(sb_store_event_insert(st, "acme", "+3", "message.status", 10, "{}", NULL,
+	    10000) > 0);
+	assert_int_equal(sb_store_events_pending(st), 5);
+	sb_store_group_fail(st);
+	assert_int_equal(sb_store_commit(st), -1);
+	assert_int_equal(sb_store_events_pending(st), 4);
 	/* Back at the head of its contact: a2 waits behind it again. */
 	s = due(st, 10000, a3);
 	assert_int_equal(s.n, 3);
