@@ -2,26 +2,37 @@
  * sbp_buf.c - growable buffer and escaping (see sbp_buf.h). Keeps no state
  * and never logs: buffers may hold expanded secrets.
  */
-#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbp_buf.h"
 
+/* Room for n more bytes and the NUL; 0, or -1 out of memory. */
+static int
+buf_reserve(struct sbp_buf *b, size_t n)
+{
+	size_t cap = b->cap != 0 ? b->cap : 256;
+	char *p;
+
+	if (n > SIZE_MAX / 4 - b->len)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
 int
 sbp_buf_add(struct sbp_buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap != 0 ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
+	if (buf_reserve(b, n) < 0)
+		return -1;
 	if (n > 0)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -54,42 +65,43 @@ sbp_buf_free(struct sbp_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* RFC 3986's unreserved characters: ASCII only, whatever the locale. */
 static int
 unreserved(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 int
 sbp_escape(struct sbp_buf *out, const char *s, size_t n, enum sbp_esc esc)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t i, start;
+	char *w;
 
 	if (esc == SBP_ESC_RAW)
 		return sbp_buf_add(out, s, n);
-	for (i = 0, start = 0; i < n; i++) {
+	/* A byte takes at most three: room once, then written in place (this
+	 * runs for every field of every carrier request). */
+	if (n > SIZE_MAX / 4 || buf_reserve(out, 3 * n) < 0)
+		return -1;
+	w = out->p + out->len;
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char enc[3];
-		size_t enclen;
 
-		if (esc == SBP_ESC_HEADER ? (c != '\r' && c != '\n') : unreserved(c))
-			continue;
-		/* Flush the plain run, then the one encoded byte. */
-		if (sbp_buf_add(out, s + start, i - start) < 0)
-			return -1;
-		start = i + 1;
-		if (esc == SBP_ESC_HEADER || (esc == SBP_ESC_FORM && c == ' ')) {
-			enc[0] = esc == SBP_ESC_HEADER ? ' ' : '+';
-			enclen = 1;
+		if (esc == SBP_ESC_HEADER) {
+			*w++ = (char)(c == '\r' || c == '\n' ? ' ' : c);
+		} else if (unreserved(c)) {
+			*w++ = (char)c;
+		} else if (esc == SBP_ESC_FORM && c == ' ') {
+			*w++ = '+';
 		} else {
-			enc[0] = '%';
-			enc[1] = hex[c >> 4];
-			enc[2] = hex[c & 15];
-			enclen = 3;
+			*w++ = '%';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
 		}
-		if (sbp_buf_add(out, enc, enclen) < 0)
-			return -1;
 	}
-	return sbp_buf_add(out, s + start, n - start);
+	out->len = (size_t)(w - out->p);
+	out->p[out->len] = '\0';
+	return 0;
 }

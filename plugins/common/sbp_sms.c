@@ -2,7 +2,6 @@
  * sbp_sms.c - how many SMS parts a text takes (see sbp_sms.h). Pure.
  */
 #include <stdint.h>
-#include <string.h>
 
 #include "sbp_sms.h"
 #include "webparams.h"
@@ -22,12 +21,22 @@ gsm_septets(uint32_t cp)
 {
 	size_t i;
 
-	if (cp == '\n' || cp == '\r')
+	/* The characters of a width of their own, then printable ASCII (nearly
+	 * every character of a text), then the table. */
+	switch (cp) {
+	case '^': case '{': case '}': case '\\': case '[': case '~': case ']': case '|':
+		return 2;
+	case '`':
+		return 0;
+	case '\n': case '\r':
 		return 1;
-	if (cp == '\f' || cp == 0x20ac || (cp < 0x80 && strchr("^{}\\[~]|", (int)cp) != NULL))
-		return cp == 0 ? 0 : 2;
+	case '\f': case 0x20ac:
+		return 2;
+	default:
+		break;
+	}
 	if (cp >= 0x20 && cp < 0x7f)
-		return cp == '`' ? 0 : 1;
+		return 1;
 	for (i = 0; i < sizeof(gsm_basic) / sizeof(gsm_basic[0]); i++)
 		if (gsm_basic[i] == cp)
 			return 1;

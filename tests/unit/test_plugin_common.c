@@ -153,6 +153,25 @@ test_escape(void **state)
 	sbp_buf_clear(&b);
 	assert_int_equal(sbp_escape(&b, "x\r\ny", 4, SBP_ESC_HEADER), 0);
 	assert_string_equal(b.p, "x  y");
+	/* Appended; RFC 3986's unreserved kept, any other byte (UTF-8's) encoded. */
+	assert_int_equal(sbp_escape(&b, "-._~\xc3\xa9 ", 7, SBP_ESC_URL), 0);
+	assert_string_equal(b.p, "x  y-._~%C3%A9%20");
+	sbp_buf_clear(&b);
+	assert_int_equal(sbp_escape(&b, "\xc3\xa9\t", 3, SBP_ESC_HEADER), 0);
+	assert_string_equal(b.p, "\xc3\xa9\t");
+	/* Past the buffer's first size: it grows once for the whole field. */
+	sbp_buf_clear(&b);
+	{
+		char many[1000];
+		size_t i;
+
+		memset(many, '&', sizeof(many));
+		assert_int_equal(sbp_escape(&b, many, sizeof(many), SBP_ESC_FORM), 0);
+		assert_int_equal(b.len, 3 * sizeof(many));
+		for (i = 0; i < b.len; i += 3)
+			assert_memory_equal(b.p + i, "%26", 3);
+		assert_int_equal(b.p[b.len], '\0');
+	}
 	sbp_buf_free(&b);
 	assert_null(b.p);
 }

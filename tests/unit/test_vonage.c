@@ -120,6 +120,9 @@ test_text_parts(void **state)
 	info("code 1234 @ \xc2\xa3" "5 \xc3\xa9 \xce\x94", 0, 1, 18);      /* @ £ é Δ: GSM */
 	info("{x} \xe2\x82\xac", 0, 1, 8);                               /* { } €: 2 septets each */
 	info("`", 1, 1, 1);                                              /* backtick is not GSM */
+	info("^[]\\~|", 0, 1, 12);                                       /* the extension table's ASCII */
+	info("a\nb\r\f", 0, 1, 6);                                       /* \f: the extension's */
+	info("\x01", 1, 1, 1);                                           /* a control character is not GSM */
 	info("ol\xc3\xa1", 1, 1, 3);                                     /* á is not GSM */
 	info("\xf0\x9f\x91\x8d", 1, 1, 2);                               /* 👍: a surrogate pair */
 	s = repeat("a", 160, "");
