@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "status.h"
 #include "store_inbox.h"
 #include "store_internal.h"
@@ -229,6 +230,16 @@ sb_store_contact_other(struct sb_store *st, const char *subaccount, const char *
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }
 
+/* The folders' count of a subaccount's folder moves by delta (store_gauges.c). */
+static void
+inbox_count(struct sb_store *st, const char *subaccount, const char *folder, int delta)
+{
+	char key[SB_NAME_MAX + 40];
+
+	snprintf(key, sizeof(key), "%s\x1f%s", subaccount, folder);
+	sb_store_gauge_add(st, SB_GAUGE_INBOUND, key, delta);
+}
+
 int64_t
 sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int *duplicate,
     struct sb_error *err)
@@ -257,8 +268,10 @@ sb_store_inbound_file(struct sb_store *st, const struct sb_inbound_row *in, int 
 		    " (database %s: %s)", st->path, sqlite3_errmsg(st->db));
 		return -1;
 	}
-	if (sqlite3_changes(st->db) > 0)
+	if (sqlite3_changes(st->db) > 0) {
+		inbox_count(st, in->subaccount, in->flow_id > 0 ? "flows" : "inbox", 1);
 		return sqlite3_last_insert_rowid(st->db);
+	}
 	/* The provider's retry of one it gave before: that one's id. */
 	*duplicate = 1;
 	s = sb_store_stmt(st, ST_INBOUND_BY_PROVIDER);
@@ -293,7 +306,20 @@ sb_store_call_file(struct sb_store *st, const struct sb_call_row *c, int *duplic
 		return -1;
 	}
 	*duplicate = sqlite3_changes(st->db) == 0;
-	return *duplicate ? 0 : sqlite3_last_insert_rowid(st->db);
+	if (*duplicate)
+		return 0;
+	sb_store_gauge_add(st, SB_GAUGE_CALLS, c->subaccount, 1);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* Add `n` to the count of folder `name`, if it is one of the folders. */
+static void
+inbox_count_add(json_t *counts, const char *name, int64_t n)
+{
+	json_t *v = json_object_get(counts, name);
+
+	if (v != NULL)
+		json_integer_set(v, json_integer_value(v) + n);
 }
 
 /* Add `n` to the count of the folder holding message status `status`. */
@@ -303,47 +329,57 @@ inbox_count_status(json_t *counts, const char *status, json_int_t n)
 	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
 		for (size_t k = 0; inbox_folders[i].statuses[k] != NULL; k++)
 			if (strcmp(inbox_folders[i].statuses[k], status) == 0) {
-				json_t *c = json_object_get(counts, inbox_folders[i].name);
-
-				json_integer_set(c, json_integer_value(c) + n);
+				inbox_count_add(counts, inbox_folders[i].name, n);
 				return;
 			}
 }
 
+/* A subaccount's inbound counts, from the store's (store_gauges.c). */
+struct inbox_sub_counts {
+	json_t *counts;
+	const char *subaccount;
+	size_t len;
+};
+
+static void
+inbox_take_count(void *arg, const char *key, int64_t n)
+{
+	struct inbox_sub_counts *c = arg;
+
+	if (strncmp(key, c->subaccount, c->len) == 0 && key[c->len] == '\x1f')
+		inbox_count_add(c->counts, key + c->len + 1, n);
+}
+
+/*
+ * The outbound folders count messages by status from the statistics
+ * aggregates; the inbound folders and calls come from the counts the store
+ * keeps as it files them: no count of rows, however full a folder is.
+ */
 json_t *
 sb_store_folder_counts(struct sb_store *st, const char *subaccount, struct sb_error *err)
 {
-	static const char *const sql[] = {
-		"SELECT status, sum(n) FROM msg_stats WHERE subaccount = ?1 GROUP BY status",
-		"SELECT folder, count(*) FROM inbound WHERE subaccount = ?1 GROUP BY folder",
-		"SELECT 'calls', count(*) FROM calls WHERE subaccount = ?1",
-	};
 	json_t *counts = json_object(), *v;
+	struct inbox_sub_counts c = { counts, subaccount, strlen(subaccount) };
 	json_int_t total = 0;
 	const char *key;
+	sqlite3_stmt *s;
 
 	for (size_t i = 0; i < INBOX_NFOLDERS; i++)
 		json_object_set_new(counts, inbox_folders[i].name, json_integer(0));
 	sb_store_tally_flush(st); /* the open group's moves, too */
-	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]); q++) {
-		sqlite3_stmt *s = sb_store_prepare(st, sql[q], err);
-
-		if (s == NULL) {
-			json_decref(counts);
-			return NULL;
-		}
-		sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(s, 0);
-			json_int_t n = sqlite3_column_int64(s, 1);
-
-			if (q == 0)
-				inbox_count_status(counts, name, n);
-			else if ((v = json_object_get(counts, name)) != NULL)
-				json_integer_set(v, json_integer_value(v) + n);
-		}
-		sqlite3_finalize(s);
+	s = sb_store_prepare(st, "SELECT status, sum(n) FROM msg_stats WHERE subaccount = ?1"
+	    " GROUP BY status", err);
+	if (s == NULL) {
+		json_decref(counts);
+		return NULL;
 	}
+	sqlite3_bind_text(s, 1, subaccount, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		inbox_count_status(counts, (const char *)sqlite3_column_text(s, 0),
+		    sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+	sb_store_gauge_each(st, SB_GAUGE_INBOUND, inbox_take_count, &c);
+	inbox_count_add(counts, "calls", sb_store_gauge_get(st, SB_GAUGE_CALLS, subaccount));
 	json_object_foreach(counts, key, v)
 		total += json_integer_value(v);
 	return json_pack("{s:o, s:I}", "folders", counts, "total", total);
@@ -437,13 +473,16 @@ sb_store_folder_list(struct sb_store *st, const struct sb_folder_query *q, struc
 	    n > q->limit && last != NULL ? json_object_get(last, "id") : json_null());
 }
 
-/* The folder of an inbound message of `subaccount` into `folder`; 0, 1 (none) or -1. */
+/*
+ * The folder of an inbound message of `subaccount` into `folder`, and the
+ * one an unarchive puts it back in into `back`; 0, 1 (none) or -1.
+ */
 static int
 inbox_where(struct sb_store *st, const char *subaccount, int64_t id, char *folder,
-    size_t len, struct sb_error *err)
+    char *back, size_t len, struct sb_error *err)
 {
-	sqlite3_stmt *s = sb_store_prepare(st, "SELECT folder FROM inbound WHERE id = ?1"
-	    " AND subaccount = ?2", err);
+	sqlite3_stmt *s = sb_store_prepare(st, "SELECT folder, coalesce(archived_from, 'inbox')"
+	    " FROM inbound WHERE id = ?1 AND subaccount = ?2", err);
 	int rc = 1;
 
 	if (s == NULL)
@@ -452,6 +491,7 @@ inbox_where(struct sb_store *st, const char *subaccount, int64_t id, char *folde
 	sqlite3_bind_text(s, 2, subaccount, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		snprintf(folder, len, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(back, len, "%s", (const char *)sqlite3_column_text(s, 1));
 		rc = 0;
 	}
 	sqlite3_finalize(s);
@@ -464,9 +504,10 @@ int
 sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id, int archive,
     int64_t now_ms, struct sb_error *err)
 {
-	char folder[32];
+	char folder[32], back[32];
+	int rc;
 
-	if (inbox_where(st, subaccount, id, folder, sizeof(folder), err) != 0)
+	if (inbox_where(st, subaccount, id, folder, back, sizeof(folder), err) != 0)
 		return -1;
 	if (archive && strcmp(folder, "archived") == 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is archived"
@@ -474,27 +515,35 @@ sb_store_inbound_archive(struct sb_store *st, const char *subaccount, int64_t id
 	if (!archive && strcmp(folder, "archived") != 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s, not"
 		    " archived", (long long)id, folder);
-	return sb_store_write_id(st, archive ?
+	rc = sb_store_write_id(st, archive ?
 	    "UPDATE inbound SET archived_from = folder, folder = 'archived', archived_ms = ?2"
 	    " WHERE id = ?1" :
 	    "UPDATE inbound SET folder = coalesce(archived_from, 'inbox'), archived_from = NULL,"
 	    " archived_ms = NULL WHERE id = ?1", id, now_ms,
 	    "the inbound message", err);
+	if (rc == 0) {
+		inbox_count(st, subaccount, folder, -1);
+		inbox_count(st, subaccount, archive ? "archived" : back, 1);
+	}
+	return rc;
 }
 
 int
 sb_store_inbound_delete(struct sb_store *st, const char *subaccount, int64_t id,
     struct sb_error *err)
 {
-	char folder[32];
+	char folder[32], back[32];
 
-	if (inbox_where(st, subaccount, id, folder, sizeof(folder), err) != 0)
+	if (inbox_where(st, subaccount, id, folder, back, sizeof(folder), err) != 0)
 		return -1;
 	if (strcmp(folder, "archived") != 0)
 		return sb_error_set(err, SB_E_INVALID_STATE, "inbound message %lld is in %s; only"
 		    " archived messages can be deleted (archive it first)", (long long)id, folder);
-	return sb_store_write_id(st, "DELETE FROM inbound WHERE id = ?1", id,
-	    0, "the inbound message", err);
+	if (sb_store_write_id(st, "DELETE FROM inbound WHERE id = ?1", id,
+	    0, "the inbound message", err) < 0)
+		return -1;
+	inbox_count(st, subaccount, folder, -1);
+	return 0;
 }
 
 json_t *

@@ -313,6 +313,8 @@ void sb_store_tally_free(struct sb_store *st);
 enum sb_gauge_kind {
 	SB_GAUGE_QUEUED,          /* queued attempts, by instance */
 	SB_GAUGE_EVENTS_PENDING,  /* events pending delivery (key "") */
+	SB_GAUGE_INBOUND,         /* inbound messages, by "<subaccount>\x1f<folder>" */
+	SB_GAUGE_CALLS,           /* calls, by subaccount */
 	SB_GAUGE__COUNT
 };
 int sb_store_gauges_load(struct sb_store *st);
@@ -320,6 +322,8 @@ void sb_store_gauge_add(struct sb_store *st, enum sb_gauge_kind kind, const char
     int delta);
 int sb_store_gauge_each(struct sb_store *st, enum sb_gauge_kind kind,
     void (*fn)(void *arg, const char *key, int64_t n), void *arg);
+/* The count of one key (0 if none), or -1 without the table. */
+int64_t sb_store_gauge_get(struct sb_store *st, enum sb_gauge_kind kind, const char *key);
 void sb_store_gauges_savepoint(struct sb_store *st);
 void sb_store_gauges_rollback(struct sb_store *st, int to_savepoint);
 void sb_store_gauges_committed(struct sb_store *st);

@@ -20,6 +20,7 @@
 
 #include "store.h"
 #include "store_internal.h"
+#include "store_inbox.h"
 #include "store_search.h"
 
 static char dbpath[256];
@@ -678,6 +679,99 @@ test_queue_depth_follows_the_writes(void **state)
 	st = sb_store_open(dbpath, 1, &err);
 	assert_non_null(st);
 	assert_qdepth(st, 2, 1);
+	sb_store_close(st);
+}
+
+/* A subaccount's count of one folder, as GET /v1/folders answers it. */
+static int64_t
+folder_count(struct sb_store *st, const char *subaccount, const char *folder)
+{
+	struct sb_error err = { 0 };
+	json_t *c = sb_store_folder_counts(st, subaccount, &err);
+	int64_t n;
+
+	assert_non_null(c);
+	n = json_integer_value(json_object_get(json_object_get(c, "folders"), folder));
+	json_decref(c);
+	return n;
+}
+
+static void
+assert_folders(struct sb_store *st, int64_t inbox, int64_t flows, int64_t archived,
+    int64_t calls)
+{
+	assert_int_equal(folder_count(st, "acme", "inbox"), inbox);
+	assert_int_equal(folder_count(st, "acme", "flows"), flows);
+	assert_int_equal(folder_count(st, "acme", "archived"), archived);
+	assert_int_equal(folder_count(st, "acme", "calls"), calls);
+	/* The subaccount whose name begins the same is counted apart. */
+	assert_int_equal(folder_count(st, "acm", "inbox"), 1);
+}
+
+/*
+ * The folders' inbound and call counts are kept as the store files,
+ * archives, unarchives and deletes (store_gauges.c), not counted from the
+ * rows: a provider's retry counts once, a failed group's writes not at
+ * all, and a reopened store counts the rows again.
+ */
+static void
+test_folder_counts_follow_the_writes(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_inbound_row in = { .subaccount = "acme", .instance = "sms", .from = "+5511",
+	    .text = "hi", .at_ms = 1 };
+	struct sb_call_row call = { .subaccount = "acme", .instance = "voice",
+	    .direction = "inbound", .provider_id = "call-1", .started_ms = -1, .duration_s = -1,
+	    .at_ms = 1 };
+	int64_t a, b;
+	int dup;
+
+	(void)state;
+	assert_non_null(st);
+	in.subaccount = "acm";
+	assert_true(sb_store_inbound_file(st, &in, &dup, &err) > 0);
+	in.subaccount = "acme";
+	in.provider_id = "p-1";
+	assert_true((a = sb_store_inbound_file(st, &in, &dup, &err)) > 0);
+	assert_int_equal(sb_store_inbound_file(st, &in, &dup, &err), a); /* a retry */
+	assert_int_equal(dup, 1);
+	in.provider_id = "p-2";
+	in.flow_id = 7;
+	assert_true((b = sb_store_inbound_file(st, &in, &dup, &err)) > 0);
+	assert_true(sb_store_call_file(st, &call, &dup, &err) > 0);
+	assert_int_equal(sb_store_call_file(st, &call, &dup, &err), 0);
+	assert_int_equal(dup, 1);
+	assert_folders(st, 1, 1, 0, 1);
+	assert_int_equal(sb_store_commit(st), 0);
+	/* Archived from flows, back to flows; archived from the inbox, then deleted. */
+	assert_int_equal(sb_store_inbound_archive(st, "acme", b, 1, 2, &err), 0);
+	assert_folders(st, 1, 0, 1, 1);
+	assert_int_equal(sb_store_inbound_archive(st, "acme", b, 0, 3, &err), 0);
+	assert_folders(st, 1, 1, 0, 1);
+	assert_int_equal(sb_store_inbound_archive(st, "acme", a, 1, 4, &err), 0);
+	assert_int_equal(sb_store_inbound_delete(st, "acme", a, &err), 0);
+	assert_folders(st, 0, 1, 0, 1);
+	/* Refused moves change nothing. */
+	assert_int_equal(sb_store_inbound_delete(st, "acme", b, &err), -1);
+	assert_int_equal(sb_store_inbound_archive(st, "other", b, 1, 5, &err), -1);
+	assert_folders(st, 0, 1, 0, 1);
+	assert_int_equal(sb_store_commit(st), 0);
+	/* A group that fails takes its filings with it. */
+	in.provider_id = "p-3";
+	in.flow_id = 0;
+	assert_true(sb_store_inbound_file(st, &in, &dup, &err) > 0);
+	call.provider_id = "call-2";
+	assert_true(sb_store_call_file(st, &call, &dup, &err) > 0);
+	assert_folders(st, 1, 1, 0, 2);
+	sb_store_group_fail(st);
+	assert_int_equal(sb_store_commit(st), -1);
+	assert_folders(st, 0, 1, 0, 1);
+	/* A reopened store counts its rows. */
+	sb_store_close(st);
+	st = sb_store_open(dbpath, 1, &err);
+	assert_non_null(st);
+	assert_folders(st, 0, 1, 0, 1);
 	sb_store_close(st);
 }
 
@@ -1437,6 +1531,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_loop_never_waits_for_the_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_depth_follows_the_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folder_counts_follow_the_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_follows_commits_and_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_made_anew_when_it_is_not_the_stores,
