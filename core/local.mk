@@ -36,7 +36,7 @@ core_libsbcore_la_SOURCES = \
 	core/csvfeed.c core/csvfeed.h core/bcast_file.c core/bcast_file.h \
 	core/inbound.c core/inbound.h core/store_inbox.c core/store_inbox.h core/http_inbox.c \
 	core/segments.c core/segments.h core/store_preview.c core/store_preview.h \
-	core/store_stats.c core/store_stats.h core/store_tally.c core/store_gauges.c core/store_msgcache.c core/store_walvfs.c core/store_schema.c core/http_stats.c \
+	core/store_stats.c core/store_stats.h core/store_tally.c core/store_gauges.c core/store_msgcache.c core/store_attcache.c core/store_walvfs.c core/store_schema.c core/http_stats.c \
 	core/store_text.c core/store_match.c core/store_hist.c core/store_attempt.c \
 	core/jsonw.c core/jsonw.h \
 	core/events.c core/events.h core/store_events.c core/store_events.h core/http_events.c \

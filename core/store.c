@@ -447,6 +447,7 @@ sb_store_close(struct sb_store *st)
 	sb_store_tpl_cache_free(st);
 	sb_store_tally_free(st);
 	sb_store_msgcache_free(st);
+	sb_store_attcache_free(st);
 	sb_store_gauges_free(st);
 	sb_store_detach(st);
 	sb_store_text_close(st);
@@ -581,6 +582,7 @@ sb_store_savepoint_end(struct sb_store *st, int ok)
 		sb_store_gauges_rollback(st, 1);
 		sb_store_text_rollback(st, 1);
 		sb_store_msgcache_clear(st);
+		sb_store_attcache_clear(st);
 	}
 	if (sqlite3_step(sb_store_stmt(st, ST_RELEASE)) != SQLITE_DONE)
 		rc = -1;

@@ -241,6 +241,14 @@ int sb_store_attempts_sending(struct sb_store *st, sb_attempt_fn fn, void *arg);
 int sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg);
 int sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
     const char *provider_id, sb_attempt_fn fn, void *arg);
+/*
+ * The same as sb_store_attempt_get for what a judge of the attempt needs
+ * (its id, message, step, tries, status, instance and provider id; its
+ * message's status, step, chain, chain version and validity end), from
+ * what the store last wrote when it has all of it (store_attcache.c),
+ * else read: the other fields may then read 0 or NULL.
+ */
+int sb_store_attempt_state(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg);
 
 /* What changes on an attempt in one transition; NULL/0/-1 leave a field alone. */
 struct sb_attempt_change {

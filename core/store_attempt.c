@@ -128,6 +128,9 @@ sb_store_attempt_insert(struct sb_store *st, int64_t message_id, int step,
 		sb_store_gauge_add(st, SB_GAUGE_QUEUED, instance, 1);
 	if (expire_ms != NULL)
 		*expire_ms = expires;
+	/* As the INSERT wrote it: a first try when stored `sending`. */
+	sb_store_attcache_put(st, sqlite3_last_insert_rowid(st->db), message_id, step, instance,
+	    status, status == SB_ST_SENDING);
 	return sqlite3_last_insert_rowid(st->db);
 }
 
@@ -293,6 +296,17 @@ sb_store_attempt_get(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *ar
 }
 
 int
+sb_store_attempt_state(struct sb_store *st, int64_t id, sb_attempt_fn fn, void *arg)
+{
+	struct sb_attempt_row r;
+
+	if (!sb_store_attcache_state(st, id, &r))
+		return sb_store_attempt_get(st, id, fn, arg);
+	fn(arg, &r);
+	return 0;
+}
+
+int
 sb_store_attempt_by_provider(struct sb_store *st, const char *instance,
     const char *provider_id, sb_attempt_fn fn, void *arg)
 {
@@ -416,6 +430,8 @@ sb_store_attempt_update(struct sb_store *st, int64_t id, enum sb_status old,
 		sqlite3_finalize(s);
 	if (rc == 0 && (old == SB_ST_QUEUED) != (c->status == SB_ST_QUEUED))
 		queued_moved(st, id, c->instance, c->status == SB_ST_QUEUED ? 1 : -1);
+	if (rc == 0)
+		sb_store_attcache_update(st, id, c->status, c->tries, c->provider_id);
 	return rc;
 }
 

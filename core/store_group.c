@@ -348,6 +348,7 @@ commit_group(struct sb_store *st, int may_hold)
 			sb_store_gauges_rollback(st, 0);
 			sb_store_text_rollback(st, 0);
 			sb_store_msgcache_clear(st);
+			sb_store_attcache_clear(st);
 		} else {
 			sb_store_gauges_committed(st);
 			sb_store_text_committed(st);

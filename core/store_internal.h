@@ -156,6 +156,7 @@ struct sb_store {
 	char install_id[33];
 	struct store_tally *tally;    /* store_tally.c's log of the open group, or NULL */
 	struct store_msgcache *msgcache; /* store_msgcache.c's newest messages, or NULL */
+	struct store_attcache *attcache; /* store_attcache.c's newest attempts, or NULL */
 	struct store_gauges *gauges;  /* store_gauges.c's counts, or NULL */
 	struct store_tpl_cache *tpl_cache; /* store_tpl.c's, or NULL */
 	/* sb_store_attempt_update's statements, one per set of columns
@@ -345,6 +346,27 @@ int sb_store_msgcache_validity(const struct sb_store *st, int64_t id, const char
     int64_t *expires_ms);
 void sb_store_msgcache_set_status(struct sb_store *st, int64_t id, enum sb_status status);
 void sb_store_msgcache_set_expires(struct sb_store *st, int64_t id, int64_t expires_ms);
+/* A message this store inserted: its chain, chain version and step (the state an
+ * attempt's judge needs); the step again at each change of it. */
+void sb_store_msgcache_set_state(struct sb_store *st, int64_t id, const char *chain,
+    int64_t chain_ver, int step);
+void sb_store_msgcache_set_step(struct sb_store *st, int64_t id, int step);
+/* Fill r's message fields (status, step, chain, chain_ver, expires_ms): 1, or 0 if
+ * the cache does not know them all. The strings live in the cache. */
+int sb_store_msgcache_state(const struct sb_store *st, int64_t id, struct sb_attempt_row *r);
+/*
+ * store_attcache.c: the newest attempts' state as last written (put at the
+ * insert, update at each change); state fills r with an attempt's state
+ * fields and its message's (store_msgcache.c): 1, or 0 if either is not
+ * known. Emptied by any rollback.
+ */
+void sb_store_attcache_put(struct sb_store *st, int64_t id, int64_t message_id, int step,
+    const char *instance, enum sb_status status, int tries);
+void sb_store_attcache_update(struct sb_store *st, int64_t id, enum sb_status status,
+    int tries, const char *provider_id);
+int sb_store_attcache_state(const struct sb_store *st, int64_t id, struct sb_attempt_row *r);
+void sb_store_attcache_clear(struct sb_store *st);
+void sb_store_attcache_free(struct sb_store *st);
 void sb_store_msgcache_forget(struct sb_store *st, int64_t id);
 void sb_store_msgcache_clear(struct sb_store *st);
 void sb_store_msgcache_free(struct sb_store *st);

@@ -68,6 +68,7 @@ sb_store_message_insert(struct sb_store *st, struct sb_message *m, struct sb_err
 		if (sb_store_tally_move(st, &k, m->status, 1, +1) < 0)
 			return sb_error_set(err, SB_E_INTERNAL, "out of memory");
 		sb_store_msgcache_put(st, m->id, &k, m->status, m->expires_ms);
+		sb_store_msgcache_set_state(st, m->id, m->chain, m->chain_ver, 0);
 	}
 	return 0;
 }
@@ -211,6 +212,8 @@ message_update(struct sb_store *st, enum store_stmt which, int64_t id, enum sb_s
 	rc = exec_cas_tally(st, s, id, old, status);
 	sqlite3_bind_null(s, 7);
 	sb_store_hist_tail_free(&tail);
+	if (rc == 0 && step >= 0)
+		sb_store_msgcache_set_step(st, id, step);
 	return rc;
 }
 

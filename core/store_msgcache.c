@@ -1,17 +1,21 @@
 /*
  * store_msgcache.c - what the store last wrote or read of the newest
  * messages, by id: the statistics key (store_tally.c), the status, the
- * validity end. The delivery path writes a message two or three times
- * within milliseconds of its insert; each write needs some of these facts,
- * and each used to read the row for them (a status move its statistics
- * key, a chain step its message's subaccount and validity end, the
- * submission's answer the status it was stored with).
+ * validity end, and, for a message this store inserted, its chain, chain
+ * version and current step. The delivery path writes a message two or
+ * three times within milliseconds of its insert; each write needs some of
+ * these facts, and each used to read the row for them (a status move its
+ * statistics key, a chain step its message's subaccount and validity end,
+ * the submission's answer the status it was stored with, a receipt or a
+ * result its attempt's state: store_attcache.c).
  *
  * Owns: a direct-mapped table of CACHE_SIZE entries indexed by id. Ids are
  * consecutive, so the newest CACHE_SIZE messages never evict each other;
  * an older one misses and its reader fills the entry from the row. Filled
- * by the insert and by those reads; every write of a cached fact in
- * store_msg.c updates it (a status, the channel type, the validity end);
+ * by the insert and by those reads (which do not know the chain and step:
+ * an entry they fill has none); every write of a cached fact in
+ * store_msg.c updates it (a status, the step, the channel type, the
+ * validity end; the chain and its version are never written again);
  * any rollback empties it, since SQLite gives a rolled-back insert's id
  * to the next message. A message whose strings do not fit is not kept.
  */
@@ -29,7 +33,10 @@ struct msgcache_entry {
 	int64_t expires_ms;       /* -1: not known */
 	enum sb_status status;
 	unsigned char has_tpl, has_ctype;
-	char sub[72], tpl[136], ctype[24];
+	unsigned char has_state;  /* step, chain and chain_ver are known */
+	int step;
+	int64_t chain_ver;
+	char sub[72], tpl[136], ctype[24], chain[72];
 };
 
 struct store_msgcache {
@@ -77,6 +84,8 @@ sb_store_msgcache_put(struct sb_store *st, int64_t id, const struct sb_tally_key
 		return;
 	if (expires_ms < 0)
 		expires_ms = c->id == id ? c->expires_ms : -1; /* keep what a re-put does not say */
+	if (c->id != id)
+		c->has_state = 0;
 	c->id = 0;
 	if (msgcache_copy(c->sub, sizeof(c->sub), k->subaccount, NULL) < 0 ||
 	    msgcache_copy(c->tpl, sizeof(c->tpl), k->template_name, &c->has_tpl) < 0 ||
@@ -138,6 +147,46 @@ sb_store_msgcache_set_status(struct sb_store *st, int64_t id, enum sb_status sta
 
 	if (c != NULL)
 		c->status = status;
+}
+
+void
+sb_store_msgcache_set_state(struct sb_store *st, int64_t id, const char *chain,
+    int64_t chain_ver, int step)
+{
+	struct msgcache_entry *c = msgcache_find(st, id);
+
+	if (c == NULL)
+		return;
+	c->has_state = 0;
+	if (msgcache_copy(c->chain, sizeof(c->chain), chain, NULL) < 0)
+		return; /* too long to keep: read each time */
+	c->chain_ver = chain_ver;
+	c->step = step;
+	c->has_state = 1;
+}
+
+void
+sb_store_msgcache_set_step(struct sb_store *st, int64_t id, int step)
+{
+	struct msgcache_entry *c = msgcache_find(st, id);
+
+	if (c != NULL)
+		c->step = step;
+}
+
+int
+sb_store_msgcache_state(const struct sb_store *st, int64_t id, struct sb_attempt_row *r)
+{
+	const struct msgcache_entry *c = msgcache_find(st, id);
+
+	if (c == NULL || !c->has_state || c->expires_ms < 0)
+		return 0;
+	r->message_status = c->status;
+	r->message_step = c->step;
+	r->chain = c->chain;
+	r->chain_ver = c->chain_ver;
+	r->expires_ms = c->expires_ms;
+	return 1;
 }
 
 void

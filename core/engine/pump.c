@@ -32,7 +32,9 @@
  *
  * A result is judged against the attempt as its mark left it, kept in the
  * ticket, unless its message changed while it was out (watch.c): only then
- * is the row read back. The same holds for the check of one that waited.
+ * is the store asked for the attempt as it stands (sb_store_attempt_state,
+ * from what it last wrote when it can). The same holds for the check of
+ * one that waited.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,8 +141,8 @@ ref_after_send(struct sb_dispatch *dp, struct sb_attempt_ref *a, const struct sb
 
 /*
  * A marked attempt as it is now: what the mark left (ref, its strings
- * borrowed) if its message was not written since, else read back into fr
- * (h is marked stale then: the copy no longer speaks for it).
+ * borrowed) if its message was not written since, else the store's state
+ * of it in fr (h is marked stale then: the copy no longer speaks for it).
  */
 static void
 attempt_now(struct sb_dispatch *dp, const struct sb_attempt_ref *ref,
@@ -152,7 +154,7 @@ attempt_now(struct sb_dispatch *dp, const struct sb_attempt_ref *ref,
 		return;
 	}
 	h->stale = 1;
-	sb_store_attempt_get(dp->d->store, ref->attempt_id, sb_eng_keep_attempt, fr);
+	sb_store_attempt_state(dp->d->store, ref->attempt_id, sb_eng_keep_attempt, fr);
 }
 
 /* ---- results ---- */

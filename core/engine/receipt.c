@@ -36,7 +36,7 @@ sb_dispatch_receipt(struct sb_dispatch *dp, struct sb_instance *inst,
 	 * provider that names no id of its own): the attempt's id is in it,
 	 * and it is never stored as a provider id (store.h). */
 	if ((id = sb_store_attempt_of_key(dp->d->store, rc->provider_id)) > 0) {
-		sb_store_attempt_get(dp->d->store, id, sb_eng_keep_attempt, &f);
+		sb_store_attempt_state(dp->d->store, id, sb_eng_keep_attempt, &f);
 		if (f.found && strcmp(f.instance, inst->name) != 0)
 			f.found = 0; /* another instance's attempt: not this one's news */
 	}

@@ -7,7 +7,9 @@
  * same message while the attempt was out: a receipt that beat the HTTP
  * answer, a cancel, a timer. Every such write touches its message here
  * (sb_eng_transition, and due.c's two direct updates), so a result whose
- * message was touched reads its row again, and the others read nothing.
+ * message was touched asks the store for the attempt as it stands
+ * (sb_store_attempt_state: what the store last wrote, or a read), and the
+ * others ask nothing.
  *
  * Owns: a table of message id -> (holds, changes), open addressing with
  * linear probing and backward-shift deletion, sized to the sends in

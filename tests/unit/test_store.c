@@ -682,6 +682,126 @@ test_queue_depth_follows_the_writes(void **state)
 	sb_store_close(st);
 }
 
+/* What a judge of an attempt reads of it (the fields of a ref), copied out. */
+struct att_state {
+	int found;
+	int64_t id, message_id, chain_ver, expires_ms;
+	int step, tries, message_step;
+	enum sb_status status, message_status;
+	char instance[72], provider_id[128], chain[72];
+};
+
+static int
+att_state_take(void *arg, const struct sb_attempt_row *r)
+{
+	struct att_state *a = arg;
+
+	*a = (struct att_state){
+		.found = 1, .id = r->id, .message_id = r->message_id, .chain_ver = r->chain_ver,
+		.expires_ms = r->expires_ms, .step = r->step, .tries = r->tries,
+		.message_step = r->message_step, .status = r->status,
+		.message_status = r->message_status,
+	};
+	snprintf(a->instance, sizeof(a->instance), "%s", r->instance);
+	snprintf(a->provider_id, sizeof(a->provider_id), "%s",
+	    r->provider_id != NULL ? r->provider_id : "(none)");
+	snprintf(a->chain, sizeof(a->chain), "%s", r->chain != NULL ? r->chain : "(none)");
+	return 1;
+}
+
+/* The state as the caches give it (they have it) equals the state the rows hold. */
+static void
+assert_att_state_as_stored(struct sb_store *st, int64_t id)
+{
+	struct att_state cached = { 0 }, stored = { 0 };
+	struct sb_attempt_row r;
+
+	assert_int_equal(sb_store_attcache_state(st, id, &r), 1);
+	assert_int_equal(sb_store_attempt_state(st, id, att_state_take, &cached), 0);
+	assert_int_equal(sb_store_attempt_get(st, id, att_state_take, &stored), 0);
+	assert_true(cached.found && stored.found);
+	assert_int_equal(cached.id, stored.id);
+	assert_int_equal(cached.message_id, stored.message_id);
+	assert_int_equal(cached.chain_ver, stored.chain_ver);
+	assert_int_equal(cached.expires_ms, stored.expires_ms);
+	assert_int_equal(cached.step, stored.step);
+	assert_int_equal(cached.tries, stored.tries);
+	assert_int_equal(cached.message_step, stored.message_step);
+	assert_int_equal(cached.status, stored.status);
+	assert_int_equal(cached.message_status, stored.message_status);
+	assert_string_equal(cached.instance, stored.instance);
+	assert_string_equal(cached.provider_id, stored.provider_id);
+	assert_string_equal(cached.chain, stored.chain);
+}
+
+/*
+ * An attempt's state for a receipt or a result (sb_store_attempt_state)
+ * comes from what the store last wrote (store_attcache.c and its
+ * message's in store_msgcache.c) and always equals the rows: after an
+ * insert, status moves with tries and a provider id, a move of the
+ * message with its step, new times, a new channel type, a stale
+ * compare-and-set, and a group that rolls back.
+ */
+static void
+test_attempt_state_as_last_written(void **state)
+{
+	struct sb_error err = { 0 };
+	struct sb_store *st = sb_store_open(dbpath, 1, &err);
+	struct sb_message m = {
+		.subaccount = "acme", .chain = "fallback", .chain_ver = 3, .to = "+5511999990000",
+		.text = "hello", .status = SB_ST_QUEUED, .created_ms = 1, .send_at_ms = 1,
+		.expires_ms = 9000,
+	};
+	struct sb_attempt_change sent = { .status = SB_ST_SENDING, .tries = 1, .next_ms = -1,
+	    .fallback_ms = -1 };
+	struct sb_attempt_change accepted = { .status = SB_ST_ACCEPTED, .tries = -1,
+	    .next_ms = -1, .fallback_ms = 500, .provider_id = "prov-42" };
+	int64_t a, b;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(sb_store_message_insert(st, &m, &err), 0);
+	assert_true((a = sb_store_attempt_insert(st, m.id, 0, "line", SB_ST_QUEUED, 1, 1,
+	    NULL)) > 0);
+	assert_att_state_as_stored(st, a);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_QUEUED, SB_ST_SENDING, -1,
+	    NULL, a, 2), 0);
+	assert_int_equal(sb_store_attempt_update(st, a, SB_ST_QUEUED, &sent), 0);
+	assert_att_state_as_stored(st, a);
+	assert_int_equal(sb_store_attempt_update(st, a, SB_ST_QUEUED, &accepted), 1); /* stale */
+	assert_int_equal(sb_store_attempt_update(st, a, SB_ST_SENDING, &accepted), 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_SENDING, SB_ST_ACCEPTED, -1,
+	    NULL, a, 3), 0);
+	assert_att_state_as_stored(st, a);
+	assert_int_equal(sb_store_commit(st), 0);
+	/* The chain moves on: the message's step, times and type change. */
+	assert_true((b = sb_store_attempt_insert(st, m.id, 1, "sms", SB_ST_SENDING, 4, 4,
+	    NULL)) > 0);
+	assert_int_equal(sb_store_message_update(st, m.id, SB_ST_ACCEPTED, SB_ST_SENDING, 1,
+	    NULL, b, 4), 0);
+	assert_int_equal(sb_store_message_set_times(st, m.id, 5, 12000), 0);
+	assert_int_equal(sb_store_message_set_channel_type(st, m.id, "sms"), 0);
+	assert_att_state_as_stored(st, a);
+	assert_att_state_as_stored(st, b);
+	/* A group that rolls back: both read as the rows were at the last commit. */
+	sb_store_group_fail(st);
+	assert_int_equal(sb_store_commit(st), -1);
+	{
+		struct att_state read = { 0 };
+		struct sb_attempt_row r;
+
+		/* Emptied: read from the rows, as they were at the last commit. */
+		assert_int_equal(sb_store_attcache_state(st, a, &r), 0);
+		assert_int_equal(sb_store_attempt_state(st, a, att_state_take, &read), 0);
+		assert_int_equal(read.status, SB_ST_ACCEPTED);
+		assert_int_equal(read.message_status, SB_ST_ACCEPTED);
+		assert_int_equal(read.message_step, 0);
+		assert_string_equal(read.provider_id, "prov-42");
+		assert_int_equal(sb_store_attempt_state(st, b, att_state_take, &read), 1);
+	}
+	sb_store_close(st);
+}
+
 /* A subaccount's count of one folder, as GET /v1/folders answers it. */
 static int64_t
 folder_count(struct sb_store *st, const char *subaccount, const char *folder)
@@ -1532,6 +1652,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_depth_follows_the_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_counts_follow_the_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_state_as_last_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_follows_commits_and_changes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_index_made_anew_when_it_is_not_the_stores,
