@@ -34,26 +34,21 @@
 #include <event2/event.h>
 
 #include "http_client.h"
+#include "sbp_buf.h"
 
-#define BODY_CAP (1024 * 1024)      /* response bytes kept; the rest is drained */
-#define HDRS_CAP (64 * 1024)        /* response header bytes kept */
+#define BODY_CAP ((size_t)1 << 20)  /* response bytes kept; the rest is drained */
+#define HDRS_CAP ((size_t)64 << 10) /* response header bytes kept */
 #define POOL_MAX 64                 /* idle easy handles kept for reuse */
 #define MAX_CONNECTS 256            /* idle connections kept in the cache */
 #define FALLBACK_TIMEOUT_MS 30000   /* when neither request nor caller says */
 #define MAX_REQ_HEADERS 64
-
-/* A growable byte buffer that keeps its memory across requests. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
 
 /*
  * Response headers of the final answer, packed as "name\0value\0" pairs.
  * Embedded in its request; sb_http_reply_header scans it.
  */
 struct sb_http_reply {
-	struct buf hdrs;
+	struct sbp_buf hdrs;
 	int sent;                   /* the request went out, in full or in part */
 };
 
@@ -63,10 +58,10 @@ struct http_req {
 	CURL *easy;
 	sb_http_done_fn done;
 	void *arg;
-	struct buf body;            /* response body, NUL-terminated */
+	struct sbp_buf body;        /* response body, NUL-terminated */
 	struct sb_http_reply reply; /* response headers */
-	struct buf post;            /* our copy of the request body */
-	struct buf reqhdrs;         /* request header lines, NUL-separated */
+	struct sbp_buf post;        /* our copy of the request body */
+	struct sbp_buf reqhdrs;     /* request header lines, NUL-separated */
 	struct curl_slist slist[MAX_REQ_HEADERS + 1]; /* points into reqhdrs */
 	char errbuf[CURL_ERROR_SIZE];
 	char errmsg[CURL_ERROR_SIZE + 64];
@@ -99,38 +94,9 @@ static int curl_ready;
 
 /* ---- buffers ---- */
 
-static int
-buf_reserve(struct buf *b, size_t extra)
-{
-	size_t want = b->len + extra + 1, cap;
-	char *p;
-
-	if (want <= b->cap)
-		return 0;
-	cap = b->cap != 0 ? b->cap : 256;
-	while (cap < want)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static int
-buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (buf_reserve(b, len) < 0)
-		return -1;
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
 /* A pooled handle's big buffers are trimmed so one huge answer is not kept forever. */
 static void
-buf_recycle(struct buf *b, size_t keep)
+buf_recycle(struct sbp_buf *b, size_t keep)
 {
 	b->len = 0;
 	if (b->cap > keep) {
@@ -151,7 +117,7 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n, room = BODY_CAP - r->body.len;
 
 	/* Past the cap we keep reading (and dropping) so the connection stays reusable. */
-	if (room > 0 && buf_add(&r->body, data, len < room ? len : room) < 0)
+	if (room > 0 && sbp_buf_add(&r->body, data, len < room ? len : room) < 0)
 		return 0; /* out of memory: abort this transfer */
 	return len;
 }
@@ -160,7 +126,7 @@ static size_t
 header_cb(char *data, size_t size, size_t n, void *arg)
 {
 	struct http_req *r = arg;
-	struct buf *h = &r->reply.hdrs;
+	struct sbp_buf *h = &r->reply.hdrs;
 	size_t len = size * n, nlen;
 	const char *colon, *v, *end = data + len;
 
@@ -180,8 +146,8 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 		end--;
 	if (h->len + nlen + (size_t)(end - v) + 2 > HDRS_CAP)
 		return len; /* keep the first headers; they are the ones that matter */
-	if (buf_add(h, data, nlen) < 0 || buf_add(h, "", 1) < 0 ||
-	    buf_add(h, v, (size_t)(end - v)) < 0 || buf_add(h, "", 1) < 0)
+	if (sbp_buf_add(h, data, nlen) < 0 || sbp_buf_add(h, "", 1) < 0 ||
+	    sbp_buf_add(h, v, (size_t)(end - v)) < 0 || sbp_buf_add(h, "", 1) < 0)
 		return 0;
 	return len;
 }
@@ -311,10 +277,10 @@ req_put(struct sb_http_client *c, struct http_req *r)
 		req_destroy(r);
 		return;
 	}
-	buf_recycle(&r->body, 64 * 1024);
-	buf_recycle(&r->reply.hdrs, 16 * 1024);
-	buf_recycle(&r->post, 64 * 1024);
-	buf_recycle(&r->reqhdrs, 16 * 1024);
+	buf_recycle(&r->body, (size_t)64 << 10);
+	buf_recycle(&r->reply.hdrs, (size_t)16 << 10);
+	buf_recycle(&r->post, (size_t)64 << 10);
+	buf_recycle(&r->reqhdrs, (size_t)16 << 10);
 	r->done = NULL;
 	r->arg = NULL;
 	r->next = c->pool;
@@ -455,7 +421,7 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *cbp, void *sockp)
 	if (s->ev != NULL)
 		event_free(s->ev);
 	s->kind = kind;
-	s->ev = event_new(c->base, fd, kind | EV_PERSIST, socket_event_cb, c);
+	s->ev = event_new(c->base, fd, (short)(kind | EV_PERSIST), socket_event_cb, c);
 	if (s->ev == NULL || event_add(s->ev, NULL) < 0)
 		return -1;
 	return 0;
@@ -562,13 +528,13 @@ set_headers(struct http_req *r, const char *const *headers, int has_body)
 			return -1;
 		if (strncasecmp(headers[i], "Expect:", 7) == 0)
 			has_expect = 1;
-		if (buf_add(&r->reqhdrs, headers[i], strlen(headers[i]) + 1) < 0)
+		if (sbp_buf_add(&r->reqhdrs, headers[i], strlen(headers[i]) + 1) < 0)
 			return -1;
 		n++;
 	}
 	/* curl would wait for "100 Continue" on larger bodies: a round trip for nothing. */
 	if (has_body && !has_expect) {
-		if (buf_add(&r->reqhdrs, "Expect:", 8) < 0)
+		if (sbp_buf_add(&r->reqhdrs, "Expect:", 8) < 0)
 			return -1;
 		n++;
 	}
@@ -611,7 +577,7 @@ set_options(struct http_req *r, const struct sb_http_request *req, int64_t timeo
 		return -1;
 	if (has_body) {
 		/* Our own copy, reused: cheaper than COPYPOSTFIELDS' malloc per request. */
-		if (buf_add(&r->post, req->body != NULL ? req->body : "",
+		if (sbp_buf_add(&r->post, req->body != NULL ? req->body : "",
 		    req->body != NULL ? req->body_len : 0) < 0)
 			return -1;
 		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->post.len);

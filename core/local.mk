@@ -4,7 +4,7 @@ include core/control/sources.mk
 
 noinst_LTLIBRARIES += core/libsbcore.la
 core_libsbcore_la_SOURCES = \
-	core/allowlist.c core/allowlist.h $(SBP_IDN_SOURCES) \
+	core/allowlist.c core/allowlist.h $(SBP_IDN_SOURCES) $(SBP_BUF_SOURCES) \
 	core/cfgnode.c core/config.c core/config_hours.c core/config_events.c core/config.h core/xalloc.c core/xalloc.h \
 	core/clock.c core/clock.h \
 	core/daemon.c core/daemon.h \

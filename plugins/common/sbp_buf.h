@@ -1,10 +1,12 @@
 /*
  * sbp_buf.h - a growable text buffer and the escapings a provider request
- * needs (form, URL, header), shared by the channel plugins.
+ * needs (form, URL, header), shared by the channel plugins and the daemon's
+ * HTTP client (core/http_client.c, for its request and answer buffers).
  *
  * Part of plugins/common (libsbplugin.la), the small support library every
  * in-tree plugin links. Not part of the ABI and not installed: each module
- * links it statically and exports only its plugin symbol.
+ * links it statically and exports only its plugin symbol; the daemon
+ * compiles sbp_buf.c in as well (SBP_BUF_SOURCES).
  */
 #ifndef SBP_BUF_H
 #define SBP_BUF_H

@@ -10,7 +10,9 @@ check_PROGRAMS += tests/unit/test_http_client tests/unit/test_http_sms \
 TESTS += tests/unit/test_http_client tests/unit/test_http_sms \
 	tests/unit/test_http_sms_plugin
 
-tests_unit_test_http_client_SOURCES = tests/unit/test_http_client.c core/http_client.c
+tests_unit_test_http_client_SOURCES = tests/unit/test_http_client.c core/http_client.c \
+	$(SBP_BUF_SOURCES)
+tests_unit_test_http_client_CPPFLAGS = $(AM_CPPFLAGS) $(SBP_CPPFLAGS)
 tests_unit_test_http_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_http_client_LDADD = $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS)
 
